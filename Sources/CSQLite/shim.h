@@ -1,0 +1,19 @@
+// The parts of <sqlite3.h> that Swift cannot import directly: the SQLITE_TRANSIENT /
+// SQLITE_STATIC destructor sentinels (casts of integers to function pointers) and the
+// variadic sqlite3_db_config.
+#include <sqlite3.h>
+
+static inline sqlite3_destructor_type csqlite_transient(void) { return SQLITE_TRANSIENT; }
+static inline sqlite3_destructor_type csqlite_static(void) { return SQLITE_STATIC; }
+
+/// Turns off double-quoted string literals so a misspelled identifier is an error, not a string.
+static inline int csqlite_disable_dqs(sqlite3 *db) {
+    int rc = sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)0);
+    if (rc != SQLITE_OK) return rc;
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)0);
+}
+
+/// Turns on the defensive flag: ordinary SQL cannot corrupt the file (writable_schema etc.).
+static inline int csqlite_enable_defensive(sqlite3 *db) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+}

@@ -1,0 +1,162 @@
+/// Why a product is in a placement. Every served product carries one.
+public enum PlacementReason: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// A manual link of `sourceSKU` at `position`.
+    case manualLink(type: LinkType, sourceSKU: String, position: Int)
+
+    public var description: String {
+        switch self {
+        case .manualLink(let type, let source, let position):
+            "manual \(type.rawValue) link of \(source) at position \(position)"
+        }
+    }
+}
+
+/// One product of a placement, in display order.
+public struct PlacedProduct: Sendable, Equatable, Codable {
+    public var productID: Int
+    public var sku: String
+    public var name: String
+    public var finalPrice: Double?
+    public var reason: PlacementReason
+}
+
+/// The product-page and cart blocks built from manual links (spec §2), resolved in SQL.
+///
+/// Only products displayable in the store are returned (enabled, visible in catalog, on the
+/// store's website, in stock unless the store shows out-of-stock products); never the viewed
+/// product, never what is in the cart (children and configurable parents of cart items count).
+///
+/// ```swift
+/// let related = try store.read { db in try Placements(db).related(for: "24-MB01", store: "default") }
+/// let cart = try store.read { db in try Placements(db).crossSells(cart: ["24-MB01", "24-WB04"]) }
+/// ```
+public struct Placements {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    /// The related-products block of `sku`: ordered by position; capped by `limit`, else by the
+    /// store's related limit (uncapped by default, as in Magento).
+    public func related(for sku: String, store: String = "default", cart: [String] = [], limit: Int? = nil) throws -> [PlacedProduct] {
+        let context = try resolve(store: store, viewed: sku, cart: cart)
+        return try linked(type: .related, sources: [context.viewedID!], excluded: context.excluded, storeID: context.store.id,
+                          limit: limit ?? context.store.relatedLimit ?? Int(Int32.max))
+    }
+
+    /// The up-sell block of `sku`: ordered by position; default limit the store's up-sell limit (4).
+    public func upsells(for sku: String, store: String = "default", cart: [String] = [], limit: Int? = nil) throws -> [PlacedProduct] {
+        let context = try resolve(store: store, viewed: sku, cart: cart)
+        return try linked(type: .upsell, sources: [context.viewedID!], excluded: context.excluded, storeID: context.store.id,
+                          limit: limit ?? context.store.upsellLimit)
+    }
+
+    /// The cart cross-sell block: first the cross-sells of the most recently added item
+    /// (`lastAdded`, default the last SKU of `cart`), then those of every other cart item,
+    /// de-duplicated (a product keeps its best position), excluding the cart, ordered by
+    /// position; default limit the store's cross-sell limit (4). A configurable child in the
+    /// cart counts as its parent, whose cross-sells apply.
+    public func crossSells(cart: [String], lastAdded: String? = nil, store: String = "default", limit: Int? = nil) throws -> [PlacedProduct] {
+        guard !cart.isEmpty else { return [] }
+        if let lastAdded, !cart.contains(where: { $0.caseInsensitiveCompare(lastAdded) == .orderedSame }) {
+            throw CatalogError.invalidValue(field: "lastAdded", value: lastAdded, reason: "is not one of the cart's SKUs")
+        }
+        let context = try resolve(store: store, viewed: nil, cart: cart)
+        let limit = limit ?? context.store.crosssellLimit
+        let lastID = try ProductRepository(db).requireID(sku: lastAdded ?? cart.last!)
+        let lastSources = try sources(for: [lastID])
+        var result = try linked(type: .crosssell, sources: lastSources, excluded: context.excluded,
+                                storeID: context.store.id, limit: limit)
+        if result.count < limit {
+            let others = try sources(for: context.cartIDs.filter { $0 != lastID })
+                .filter { !lastSources.contains($0) }
+            if !others.isEmpty {
+                result += try linked(type: .crosssell, sources: others, excluded: context.excluded + result.map(\.productID),
+                                     storeID: context.store.id, limit: limit - result.count)
+            }
+        }
+        return result
+    }
+
+    // MARK: -
+
+    struct Context {
+        var store: StoreRepository.Store
+        var viewedID: Int?
+        var cartIDs: [Int]
+        /// Viewed product, cart items, their children and configurable parents.
+        var excluded: [Int]
+    }
+
+    func resolve(store code: String, viewed: String?, cart: [String]) throws -> Context {
+        let store = try StoreRepository(db).store(code: code)
+        let products = ProductRepository(db)
+        let viewedID = try viewed.map { try products.requireID(sku: $0) }
+        let cartIDs = try products.requireIDs(skus: cart, context: "the cart")
+        var excluded = viewedID.map { [$0] } ?? []
+        if !cartIDs.isEmpty {
+            excluded += try db.cachedStatement("""
+                WITH cart(id) AS (SELECT value FROM json_each(?1))
+                SELECT id FROM cart
+                UNION SELECT child_id FROM product_children WHERE parent_id IN cart
+                UNION SELECT c.parent_id FROM product_children AS c JOIN products AS p ON p.product_id = c.parent_id
+                      WHERE c.child_id IN cart AND p.type = 'configurable'
+                """).map([Self.jsonArray(cartIDs)]) { $0.int(at: 0) }
+        }
+        return Context(store: store, viewedID: viewedID, cartIDs: cartIDs, excluded: excluded)
+    }
+
+    /// The products whose links apply for these items: each item and its configurable parents.
+    func sources(for ids: [Int]) throws -> [Int] {
+        guard !ids.isEmpty else { return [] }
+        var result = ids
+        try db.cachedStatement("""
+            SELECT c.parent_id FROM product_children AS c JOIN products AS p ON p.product_id = c.parent_id
+            WHERE c.child_id IN (SELECT value FROM json_each(?)) AND p.type = 'configurable'
+            """).forEachRow([Self.jsonArray(ids)]) { row in
+            let id = row.int(at: 0)
+            if !result.contains(id) { result.append(id) }
+        }
+        return result
+    }
+
+    /// Links of `type` from any of `sources` to displayable products, excluding `excluded`,
+    /// one row per target (its best position), ordered by position then link order.
+    func linked(type: LinkType, sources: [Int], excluded: [Int], storeID: Int, limit: Int) throws -> [PlacedProduct] {
+        guard limit > 0 else { return [] }
+        let statement = try db.cachedStatement(Self.linkedSQL)
+        statement.reset()
+        statement.bind(Self.jsonArray(sources), at: 1)
+        statement.bind(type.magentoID, at: 2)
+        statement.bind(storeID, at: 3)
+        statement.bind(Self.jsonArray(excluded), at: 4)
+        statement.bind(limit, at: 5)
+        defer { statement.reset() }
+        var result: [PlacedProduct] = []
+        while try statement.step() {
+            result.append(PlacedProduct(
+                productID: statement.int(at: 0), sku: statement.text(at: 1), name: statement.text(at: 2),
+                finalPrice: statement.optionalDouble(at: 3),
+                reason: .manualLink(type: type, sourceSKU: statement.text(at: 5), position: statement.int(at: 4))))
+        }
+        return result
+    }
+
+    static let linkedSQL = """
+        SELECT product_id, sku, name, final_price, position, source_sku FROM (
+            SELECT d.product_id, d.sku, d.name, d.final_price, l.position, l.link_id, src.sku AS source_sku,
+                   row_number() OVER (PARTITION BY l.linked_product_id ORDER BY l.position, l.link_id) AS best
+            FROM product_links AS l
+            JOIN displayable_products AS d ON d.product_id = l.linked_product_id AND d.store_id = ?3
+            JOIN products AS src ON src.product_id = l.product_id
+            WHERE l.product_id IN (SELECT value FROM json_each(?1))
+              AND l.link_type_id = ?2
+              AND l.linked_product_id NOT IN (SELECT value FROM json_each(?4))
+        )
+        WHERE best = 1
+        ORDER BY position, link_id
+        LIMIT ?5
+        """
+
+    static func jsonArray(_ ids: [Int]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+}

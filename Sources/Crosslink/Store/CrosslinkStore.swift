@@ -1,0 +1,29 @@
+/// A Crosslink database: a ``DatabasePool`` on one SQLite file whose schema is brought up to
+/// date by the embedded migrations when it is opened.
+///
+/// ```swift
+/// let store = try CrosslinkStore(path: "crosslink.sqlite")
+/// let report = try MagentoSampleImporter(store: store).importSample(at: sampleDirectory)
+/// let related = try store.read { db in try Placements(db).related(for: "24-MB01") }
+/// ```
+public final class CrosslinkStore: Sendable {
+    public let pool: DatabasePool
+    public var path: String { pool.path }
+
+    /// Opens (creating if needed) the database at `path`: refuses a file that is not SQLite,
+    /// not a Crosslink database, or of a newer schema; applies pending migrations unless read-only.
+    public init(path: String, configuration: Configuration = Configuration(), migrator: DatabaseMigrator = DatabaseMigrator()) throws {
+        pool = try DatabasePool(path: path, configuration: configuration)
+        if configuration.readOnly {
+            try pool.read { db in try migrator.validate(db) }
+        } else {
+            try pool.writeWithoutTransaction { db in _ = try migrator.migrate(db) }
+        }
+    }
+
+    /// Runs `body` in a write transaction on the single writer connection.
+    public func write<T: Sendable>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
+
+    /// Runs `body` on a reader connection, in one consistent snapshot.
+    public func read<T: Sendable>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+}

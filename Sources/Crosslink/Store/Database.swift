@@ -1,0 +1,218 @@
+import CSQLite
+import Foundation
+
+/// How a connection is opened and tuned. Defaults fit an embedded store: WAL,
+/// `synchronous=NORMAL`, foreign keys on, a 5 s busy timeout.
+public struct Configuration: Sendable {
+    /// `PRAGMA synchronous` for the writer.
+    /// - `.normal` (default, WAL): a commit survives a process crash; a power loss may roll back
+    ///   the last transactions, never corrupt the file.
+    /// - `.full`: every commit is on disk before the call returns, at the cost of an fsync per commit.
+    public enum Synchronous: String, Sendable { case off = "OFF", normal = "NORMAL", full = "FULL" }
+
+    public var synchronous: Synchronous = .normal
+    /// How long a connection waits for a lock held by another connection before SQLITE_BUSY.
+    public var busyTimeoutMilliseconds: Int32 = 5_000
+    /// Number of read-only connections in a ``DatabasePool``.
+    public var maximumReaderCount = 4
+    /// Open the file read-only (no migrations, no writes).
+    public var readOnly = false
+
+    public init() {}
+}
+
+/// One SQLite connection. Not thread-safe: use it from one thread at a time, normally through
+/// ``DatabasePool/read(_:)`` or ``DatabasePool/write(_:)``, which own the connections.
+///
+/// ```swift
+/// let db = try Database(path: "/tmp/demo.sqlite")
+/// try db.execute(script: "CREATE TABLE t(x INTEGER) STRICT")
+/// try db.execute("INSERT INTO t VALUES (?)", [42])
+/// let x = try db.scalarInt("SELECT x FROM t")  // 42
+/// ```
+public final class Database {
+    let handle: OpaquePointer
+    /// The file path as given to `init`.
+    public let path: String
+    private var statementCache: [String: Statement] = [:]
+    private var savepointDepth = 0
+
+    /// Opens (creating if needed, unless read-only) the database at `path` and applies the
+    /// connection settings: extended result codes, foreign keys, busy timeout, no double-quoted
+    /// string literals, and for writers WAL + `synchronous`.
+    public init(path: String, configuration: Configuration = Configuration(), readOnly: Bool = false) throws {
+        self.path = path
+        var handle: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+            | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_close_v2(handle)
+            throw DatabaseError(extendedResultCode: code, message: "cannot open database: \(message)", path: path)
+        }
+        self.handle = handle
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, configuration.busyTimeoutMilliseconds)
+        _ = csqlite_disable_dqs(handle)
+        _ = csqlite_enable_defensive(handle)
+        do {
+            // The first statement reads the header: a foreign or damaged file fails here.
+            try execute(script: "PRAGMA foreign_keys = ON")
+            _ = try scalarInt("SELECT count(*) FROM sqlite_schema")
+            if readOnly {
+                try execute(script: "PRAGMA query_only = ON")
+            } else {
+                if try scalarText("PRAGMA journal_mode = WAL")?.lowercased() != "wal" {
+                    throw DatabaseError(extendedResultCode: SQLITE_CANTOPEN,
+                                        message: "cannot switch to WAL journal mode", sql: "PRAGMA journal_mode = WAL", path: path)
+                }
+                try execute(script: "PRAGMA synchronous = \(configuration.synchronous.rawValue)")
+            }
+        } catch let error as DatabaseError {
+            statementCache.removeAll()
+            sqlite3_close_v2(handle)
+            if error.resultCode == SQLITE_NOTADB {
+                throw DatabaseError(extendedResultCode: error.extendedResultCode,
+                                    message: "\(path) is not a SQLite database (\(error.message))", sql: error.sql, path: path)
+            }
+            throw error
+        }
+    }
+
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ code: Int32, sql: String?) -> DatabaseError {
+        let extended = sqlite3_extended_errcode(handle)
+        // sqlite3_extended_errcode may lag behind for errors detected outside a statement.
+        let resolved = (extended & 0xFF) == (code & 0xFF) ? extended : code
+        return DatabaseError(extendedResultCode: resolved, message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
+    }
+
+    // MARK: Statements
+
+    /// Prepares a statement that the caller owns.
+    public func prepare(_ sql: String) throws -> Statement {
+        try Statement(database: self, sql: sql, persistent: false)
+    }
+
+    /// Returns a prepared statement kept for the life of the connection; preparing the same SQL
+    /// again costs a dictionary lookup. Use it for hot, fixed SQL text.
+    public func cachedStatement(_ sql: String) throws -> Statement {
+        if let statement = statementCache[sql] { return statement }
+        let statement = try Statement(database: self, sql: sql, persistent: true)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Runs one statement with bound arguments (cached).
+    public func execute(_ sql: String, _ arguments: [any DatabaseValueConvertible] = []) throws {
+        try cachedStatement(sql).execute(arguments)
+    }
+
+    /// Runs a script of several statements without arguments (migrations, pragmas).
+    /// A failing statement is reported with its own SQL text.
+    public func execute(script: String) throws {
+        try script.withCString { start in
+            var cursor = start
+            while cursor.pointee != 0 {
+                var statement: OpaquePointer?
+                var tail: UnsafePointer<CChar>?
+                let code = sqlite3_prepare_v2(handle, cursor, -1, &statement, &tail)
+                let end = tail ?? cursor + strlen(cursor)
+                let text = String(decoding: UnsafeRawBufferPointer(start: cursor, count: cursor.distance(to: end)), as: UTF8.self)
+                guard code == SQLITE_OK else { throw error(code, sql: text) }
+                cursor = end
+                guard let statement else { continue }  // whitespace or a comment
+                defer { sqlite3_finalize(statement) }
+                var stepCode = sqlite3_step(statement)
+                while stepCode == SQLITE_ROW { stepCode = sqlite3_step(statement) }
+                guard stepCode == SQLITE_DONE else { throw error(stepCode, sql: text) }
+            }
+        }
+    }
+
+    // MARK: Convenience reads
+
+    public func scalarInt(_ sql: String, _ arguments: [any DatabaseValueConvertible] = []) throws -> Int? {
+        let statement = try cachedStatement(sql)
+        try statement.bind(arguments)
+        defer { statement.reset() }
+        return try statement.step() ? statement.optionalInt(at: 0) : nil
+    }
+
+    public func scalarDouble(_ sql: String, _ arguments: [any DatabaseValueConvertible] = []) throws -> Double? {
+        let statement = try cachedStatement(sql)
+        try statement.bind(arguments)
+        defer { statement.reset() }
+        return try statement.step() ? statement.optionalDouble(at: 0) : nil
+    }
+
+    public func scalarText(_ sql: String, _ arguments: [any DatabaseValueConvertible] = []) throws -> String? {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        return try statement.step() ? statement.optionalText(at: 0) : nil
+    }
+
+    /// All rows as values, for small results (tests, inspection).
+    public func rows(_ sql: String, _ arguments: [any DatabaseValueConvertible] = []) throws -> [[DatabaseValue]] {
+        let statement = try prepare(sql)
+        return try statement.map(arguments) { row in (0..<row.columnCount).map { row.value(at: $0) } }
+    }
+
+    public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
+    public var changes: Int { Int(sqlite3_changes64(handle)) }
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    // MARK: Transactions
+
+    public enum TransactionKind: String, Sendable { case deferred = "DEFERRED", immediate = "IMMEDIATE", exclusive = "EXCLUSIVE" }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    /// Inside an open transaction it becomes a savepoint, so transactions nest.
+    ///
+    /// Writers use `.immediate` so the write lock is taken up front: in WAL a deferred
+    /// transaction that later upgrades to a write can fail with SQLITE_BUSY halfway.
+    public func inTransaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        if isInTransaction { return try inSavepoint(body) }
+        try execute(script: "BEGIN \(kind.rawValue) TRANSACTION")
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            if isInTransaction { try? execute(script: "ROLLBACK TRANSACTION") }
+            throw error
+        }
+        do {
+            try execute(script: "COMMIT TRANSACTION")
+        } catch {
+            if isInTransaction { try? execute(script: "ROLLBACK TRANSACTION") }
+            throw error
+        }
+        return result
+    }
+
+    /// Runs `body` in a savepoint: released if it returns, rolled back to (and released) if it throws.
+    public func inSavepoint<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth += 1
+        defer { savepointDepth -= 1 }
+        let name = "crosslink_sp\(savepointDepth)"
+        try execute(script: "SAVEPOINT \(name)")
+        do {
+            let result = try body()
+            try execute(script: "RELEASE SAVEPOINT \(name)")
+            return result
+        } catch {
+            try? execute(script: "ROLLBACK TO SAVEPOINT \(name)")
+            try? execute(script: "RELEASE SAVEPOINT \(name)")
+            throw error
+        }
+    }
+}
+
+// A connection must not cross threads on its own: DatabasePool owns and serializes them.
+@available(*, unavailable)
+extension Database: Sendable {}

@@ -1,0 +1,97 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// One writer connection and a pool of reader connections on the same WAL database file.
+///
+/// - Writes are serialized on the single writer and run in `BEGIN IMMEDIATE` transactions,
+///   so a write never fails halfway on a lock upgrade.
+/// - Each read runs in its own read transaction on a reader connection: it sees one consistent
+///   snapshot (WAL) for its whole duration, never a half-applied write, and never blocks the writer.
+/// - Connections are not Sendable; the pool is, because each connection lives in a
+///   ``SerializedConnection`` that hands it out to one caller at a time, on the caller's thread.
+///
+/// ```swift
+/// let pool = try DatabasePool(path: "/var/lib/shop/crosslink.sqlite")
+/// try pool.write { db in try db.execute("UPDATE products SET price = ? WHERE sku = ?", [42.0, "24-MB01"]) }
+/// let count = try pool.read { db in try db.scalarInt("SELECT count(*) FROM products") }
+/// ```
+public final class DatabasePool: Sendable {
+    public let path: String
+    public let configuration: Configuration
+    private let writer: SerializedConnection?
+    private let readers: [SerializedConnection]
+    private let freeReaders: Mutex<[Int]>
+    private let readerSemaphore: DispatchSemaphore
+
+    /// Opens the pool. The writer is opened at once (creating the file and switching it to WAL);
+    /// readers are opened on first use. With `configuration.readOnly`, there is no writer.
+    public init(path: String, configuration: Configuration = Configuration()) throws {
+        self.path = path
+        self.configuration = configuration
+        writer = configuration.readOnly ? nil : try SerializedConnection(opened: Database(path: path, configuration: configuration))
+        let count = max(1, configuration.maximumReaderCount)
+        readers = (0..<count).map { _ in
+            SerializedConnection { try Database(path: path, configuration: configuration, readOnly: true) }
+        }
+        freeReaders = Mutex(Array(0..<count))
+        readerSemaphore = DispatchSemaphore(value: count)
+        if configuration.readOnly {
+            // Fail now, not on the first read, if the file cannot be read.
+            _ = try read { db in try db.scalarInt("SELECT 1") }
+        }
+    }
+
+    /// Runs `body` in a write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on error).
+    public func write<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
+        try writeWithoutTransaction { db in try db.inTransaction(.immediate) { try body(db) } }
+    }
+
+    /// Runs `body` with the writer connection and no implicit transaction (migrations, pragmas,
+    /// callers that manage several transactions themselves).
+    public func writeWithoutTransaction<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
+        guard let writer else {
+            throw DatabaseError(extendedResultCode: 8 /* SQLITE_READONLY */, message: "the database was opened read-only", path: path)
+        }
+        return try writer.withConnection(body)
+    }
+
+    /// Runs `body` in a read transaction on a reader connection: one consistent snapshot.
+    public func read<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
+        readerSemaphore.wait()
+        defer { readerSemaphore.signal() }
+        let index = freeReaders.withLock { $0.removeLast() }
+        defer { freeReaders.withLock { $0.append(index) } }
+        return try readers[index].withConnection { db in
+            try db.inTransaction(.deferred) { try body(db) }
+        }
+    }
+}
+
+/// A connection that at most one caller uses at a time.
+///
+/// Invariant that makes `@unchecked Sendable` sound: `database` is read or written only while
+/// `lock` is held, and the `Database` never escapes `withConnection`'s body.
+final class SerializedConnection: @unchecked Sendable {
+    private let lock = NSLock()
+    private var database: Database?
+    private let open: @Sendable () throws -> Database
+
+    /// A connection opened lazily, on first use.
+    init(open: @escaping @Sendable () throws -> Database) {
+        self.open = open
+    }
+
+    /// A connection opened already (so that opening errors surface at once).
+    init(opened database: Database) {
+        self.database = database
+        self.open = { preconditionFailure("already opened") }
+    }
+
+    func withConnection<T>(_ body: (Database) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if database == nil { database = try open() }
+        return try body(database!)
+    }
+}

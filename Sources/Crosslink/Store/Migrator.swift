@@ -1,0 +1,138 @@
+import Foundation
+
+/// Holder for the migration files embedded at build time (see the EmbedMigrations plugin).
+enum EmbeddedMigrations {}
+
+/// One schema migration: a `Migrations/NNNN_name.sql` file.
+public struct Migration: Sendable, Equatable {
+    public let version: Int
+    public let name: String
+    public let fileName: String
+    public let sql: String
+    /// SHA-256 of the file's text; `sha256sum Migrations/NNNN_name.sql` prints the same.
+    public let checksum: String
+
+    /// Parses `fileName` (`NNNN_name.sql`) for the version and name.
+    public init(fileName: String, sql: String) throws {
+        let stem = fileName.hasSuffix(".sql") ? String(fileName.dropLast(4)) : fileName
+        let parts = stem.split(separator: "_", maxSplits: 1)
+        guard parts.count == 2, let version = Int(parts[0]), version > 0 else {
+            throw MigrationError.badFileName(fileName)
+        }
+        self.version = version
+        self.name = String(parts[1])
+        self.fileName = fileName
+        self.sql = sql
+        self.checksum = SHA256.hex(sql)
+    }
+
+    /// The migrations shipped with this library, in version order.
+    public static let crosslink: [Migration] = EmbeddedMigrations.files.map { file in
+        // The plugin only embeds files named NNNN_name.sql; a bad name is a build error.
+        try! Migration(fileName: file.fileName, sql: file.sql)
+    }.sorted { $0.version < $1.version }
+}
+
+public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case badFileName(String)
+    case notCrosslinkDatabase(path: String, detail: String)
+    case newerSchema(path: String, databaseVersion: Int, libraryVersion: Int)
+    case checksumMismatch(path: String, fileName: String, recorded: String, expected: String)
+    case failed(fileName: String, error: DatabaseError)
+
+    public var description: String {
+        switch self {
+        case .badFileName(let name):
+            "migration file \(name) is not named NNNN_name.sql"
+        case .notCrosslinkDatabase(let path, let detail):
+            "\(path) is not a Crosslink database (\(detail)); refusing to modify it"
+        case .newerSchema(let path, let databaseVersion, let libraryVersion):
+            "\(path) has schema version \(databaseVersion), newer than this library knows (\(libraryVersion)); upgrade Crosslink to open it"
+        case .checksumMismatch(let path, let fileName, let recorded, let expected):
+            "\(path): migration \(fileName) was changed after it was applied (recorded checksum \(recorded.prefix(12))…, file now \(expected.prefix(12))…); write a new migration instead of editing an applied one"
+        case .failed(let fileName, let error):
+            "migration \(fileName) failed: \(error)"
+        }
+    }
+}
+
+/// Applies `Migrations/*.sql` in version order, each in its own transaction, and records
+/// version, name, checksum and time in `crosslink_migrations` (created by 0001) and
+/// `PRAGMA user_version`.
+///
+/// ```swift
+/// try pool.writeWithoutTransaction { db in try DatabaseMigrator().migrate(db) }
+/// ```
+public struct DatabaseMigrator: Sendable {
+    /// `PRAGMA application_id` set by 0001 ('CRLK'): marks a file as a Crosslink database.
+    public static let applicationID = 0x4352_4C4B
+
+    public let migrations: [Migration]
+
+    public init(migrations: [Migration] = Migration.crosslink) {
+        self.migrations = migrations.sorted { $0.version < $1.version }
+    }
+
+    /// Versions already applied, in order.
+    public func appliedVersions(_ db: Database) throws -> [Int] {
+        guard try tableExists(db, "crosslink_migrations") else { return [] }
+        return try db.prepare("SELECT version FROM crosslink_migrations ORDER BY version").map { $0.int(at: 0) }
+    }
+
+    /// Checks that `db` is empty or a Crosslink database this library can open, without writing.
+    public func validate(_ db: Database) throws {
+        let userTables = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'") ?? 0
+        let applicationID = try db.scalarInt("PRAGMA application_id") ?? 0
+        let userVersion = try db.scalarInt("PRAGMA user_version") ?? 0
+        let latest = migrations.last?.version ?? 0
+        if userTables == 0 && applicationID == 0 && userVersion == 0 { return }  // a new, empty file
+        guard applicationID == Self.applicationID, try tableExists(db, "crosslink_migrations") else {
+            throw MigrationError.notCrosslinkDatabase(
+                path: db.path,
+                detail: "it has \(userTables) table(s), application_id \(applicationID), and no crosslink_migrations table")
+        }
+        let recorded = try db.prepare("SELECT version, name, checksum FROM crosslink_migrations ORDER BY version")
+            .map { (version: $0.int(at: 0), name: $0.text(at: 1), checksum: $0.text(at: 2)) }
+        let newest = max(userVersion, recorded.last?.version ?? 0)
+        if newest > latest {
+            throw MigrationError.newerSchema(path: db.path, databaseVersion: newest, libraryVersion: latest)
+        }
+        for record in recorded {
+            guard let migration = migrations.first(where: { $0.version == record.version }) else {
+                throw MigrationError.notCrosslinkDatabase(path: db.path, detail: "it records migration \(record.version) \(record.name), which this library does not have")
+            }
+            if migration.checksum != record.checksum {
+                throw MigrationError.checksumMismatch(path: db.path, fileName: migration.fileName,
+                                                      recorded: record.checksum, expected: migration.checksum)
+            }
+        }
+    }
+
+    /// Applies every pending migration. Returns the file names applied.
+    @discardableResult
+    public func migrate(_ db: Database, now: Date = Date()) throws -> [String] {
+        try validate(db)
+        let applied = Set(try appliedVersions(db))
+        var done: [String] = []
+        for migration in migrations where !applied.contains(migration.version) {
+            do {
+                try db.inTransaction(.immediate) {
+                    try db.execute(script: migration.sql)
+                    try db.execute(
+                        "INSERT INTO crosslink_migrations(version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                        [migration.version, migration.name, migration.checksum, ISO8601DateFormatter().string(from: now)])
+                    // PRAGMA takes no bound parameters; the version is an Int we parsed.
+                    try db.execute(script: "PRAGMA user_version = \(migration.version)")
+                }
+            } catch let error as DatabaseError {
+                throw MigrationError.failed(fileName: migration.fileName, error: error)
+            }
+            done.append(migration.fileName)
+        }
+        return done
+    }
+
+    private func tableExists(_ db: Database, _ name: String) throws -> Bool {
+        try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]) == 1
+    }
+}

@@ -1,0 +1,165 @@
+import CSQLite
+
+/// A prepared SQLite statement: bind typed parameters, step, read typed columns.
+///
+/// Statements are reused (see ``Database/cachedStatement(_:)``); a statement is reset and its
+/// bindings cleared each time ``bind(_:)`` starts a new run.
+///
+/// ```swift
+/// let statement = try db.cachedStatement("SELECT sku, price FROM products WHERE price < ?")
+/// try statement.bind([100.0])
+/// while try statement.step() {
+///     print(statement.text(at: 0), statement.double(at: 1))
+/// }
+/// ```
+public final class Statement {
+    let handle: OpaquePointer
+    /// The SQL text as given to `prepare`.
+    public let sql: String
+    unowned let database: Database
+
+    init(database: Database, sql: String, persistent: Bool) throws {
+        self.database = database
+        self.sql = sql
+        var statement: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let code = sql.withCString { sqlite3_prepare_v3(database.handle, $0, -1, flags, &statement, &tail) }
+        guard code == SQLITE_OK, let statement else {
+            throw database.error(code, sql: sql)
+        }
+        if let tail, tail.pointee != 0, !String(cString: tail).allSatisfy(\.isWhitespace) {
+            sqlite3_finalize(statement)
+            throw DatabaseError(extendedResultCode: SQLITE_MISUSE,
+                                message: "only one statement may be prepared at a time; use Database.execute(script:) for several",
+                                sql: sql, path: database.path)
+        }
+        self.handle = statement
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Whether the statement only reads (`sqlite3_stmt_readonly`).
+    public var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+
+    /// Resets the statement and clears previous bindings.
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// Resets, then binds `arguments` to parameters 1...n.
+    public func bind(_ arguments: [any DatabaseValueConvertible]) throws {
+        reset()
+        let expected = Int(sqlite3_bind_parameter_count(handle))
+        guard arguments.count == expected else {
+            throw DatabaseError(extendedResultCode: SQLITE_RANGE,
+                                message: "statement expects \(expected) argument(s), got \(arguments.count)",
+                                sql: sql, path: database.path)
+        }
+        for (offset, argument) in arguments.enumerated() {
+            try bind(argument.databaseValue, at: Int32(offset + 1))
+        }
+    }
+
+    /// Binds one value to the 1-based parameter `index`.
+    public func bind(_ value: DatabaseValue, at index: Int32) throws {
+        let code: Int32
+        switch value {
+        case .null: code = sqlite3_bind_null(handle, index)
+        case .integer(let v): code = sqlite3_bind_int64(handle, index, v)
+        case .real(let v): code = sqlite3_bind_double(handle, index, v)
+        case .text(let v): code = bindText(v, at: index)
+        case .blob(let v):
+            code = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), csqlite_transient()) }
+        }
+        guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
+    }
+
+    /// Typed binds for hot paths: no enum boxing.
+    public func bind(_ value: Int, at index: Int32) { sqlite3_bind_int64(handle, index, Int64(value)) }
+    public func bind(_ value: Double, at index: Int32) { sqlite3_bind_double(handle, index, value) }
+    public func bind(_ value: String, at index: Int32) { _ = bindText(value, at: index) }
+    public func bind(_ value: Double?, at index: Int32) {
+        if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    }
+    public func bind(_ value: String?, at index: Int32) {
+        if let value { _ = bindText(value, at: index) } else { sqlite3_bind_null(handle, index) }
+    }
+    public func bind(_ value: Int?, at index: Int32) {
+        if let value { sqlite3_bind_int64(handle, index, Int64(value)) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    private func bindText(_ value: String, at index: Int32) -> Int32 {
+        var value = value
+        return value.withUTF8 { buffer in
+            sqlite3_bind_text(handle, index, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                              Int32(buffer.count), csqlite_transient())
+        }
+    }
+
+    /// Advances to the next row. Returns false when the statement is done.
+    @discardableResult
+    public func step() throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code:
+            let error = database.error(code, sql: sql)
+            sqlite3_reset(handle)
+            throw error
+        }
+    }
+
+    /// Binds `arguments` and runs the statement to completion.
+    public func execute(_ arguments: [any DatabaseValueConvertible] = []) throws {
+        try bind(arguments)
+        while try step() {}
+    }
+
+    /// Binds `arguments` and calls `body` for each row.
+    public func forEachRow(_ arguments: [any DatabaseValueConvertible] = [], _ body: (Statement) throws -> Void) throws {
+        try bind(arguments)
+        while try step() { try body(self) }
+    }
+
+    /// Binds `arguments` and maps each row.
+    public func map<T>(_ arguments: [any DatabaseValueConvertible] = [], _ transform: (Statement) throws -> T) throws -> [T] {
+        var result: [T] = []
+        try forEachRow(arguments) { result.append(try transform($0)) }
+        return result
+    }
+
+    // MARK: Columns (0-based index)
+
+    public var columnCount: Int32 { sqlite3_column_count(handle) }
+    public func columnName(at index: Int32) -> String { String(cString: sqlite3_column_name(handle, index)) }
+    public func isNull(at index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+    public func int(at index: Int32) -> Int { Int(sqlite3_column_int64(handle, index)) }
+    public func double(at index: Int32) -> Double { sqlite3_column_double(handle, index) }
+    public func text(at index: Int32) -> String {
+        guard let pointer = sqlite3_column_text(handle, index) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+    public func optionalInt(at index: Int32) -> Int? { isNull(at: index) ? nil : int(at: index) }
+    public func optionalDouble(at index: Int32) -> Double? { isNull(at: index) ? nil : double(at: index) }
+    public func optionalText(at index: Int32) -> String? { isNull(at: index) ? nil : text(at: index) }
+
+    public func value(at index: Int32) -> DatabaseValue {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, index))
+        case SQLITE_TEXT: return .text(text(at: index))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, index))
+            guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: pointer, count: count)))
+        default: return .null
+        }
+    }
+}
+
+// A statement belongs to its connection, which is not Sendable.
+@available(*, unavailable)
+extension Statement: Sendable {}

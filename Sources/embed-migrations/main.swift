@@ -1,0 +1,38 @@
+// Build-time tool run by the EmbedMigrations plugin:
+//   embed-migrations OUTPUT.swift Migrations/0001_a.sql Migrations/0002_b.sql ...
+// Writes a Swift file holding each migration's file name and exact text, so the library
+// carries the schema without a second, hand-pasted copy of the SQL.
+import Foundation
+
+let arguments = CommandLine.arguments.dropFirst()
+guard let output = arguments.first else {
+    FileHandle.standardError.write(Data("usage: embed-migrations OUTPUT.swift FILE.sql...\n".utf8))
+    exit(64)
+}
+let inputs = arguments.dropFirst().sorted { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
+
+var source = """
+// Generated at build time from Migrations/*.sql by the EmbedMigrations plugin. Do not edit.
+
+extension EmbeddedMigrations {
+    static let files: [(fileName: String, sql: String)] = [
+
+"""
+for path in inputs {
+    let name = (path as NSString).lastPathComponent
+    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        FileHandle.standardError.write(Data("embed-migrations: cannot read \(path) as UTF-8\n".utf8))
+        exit(65)
+    }
+    // A raw string with enough #s that no sequence inside the SQL can close it.
+    var hashes = "#"
+    while text.contains("\"" + hashes) { hashes += "#" }
+    source += "        (\(String(reflecting: name)), \(hashes)\"\"\"\n\(text)\n\"\"\"\(hashes)),\n"
+}
+source += "    ]\n}\n"
+do {
+    try source.write(toFile: output, atomically: true, encoding: .utf8)
+} catch {
+    FileHandle.standardError.write(Data("embed-migrations: cannot write \(output): \(error)\n".utf8))
+    exit(73)
+}
