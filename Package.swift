@@ -6,8 +6,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Crosslink", targets: ["Crosslink"]),
-        .executable(name: "crosslink", targets: ["crosslink"]),
-        .executable(name: "crosslink-bench", targets: ["crosslink-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -33,21 +31,10 @@ let package = Package(
             resources: [.copy("SampleData")],
             plugins: ["EmbedMigrations"]
         ),
-        .executableTarget(
-            name: "crosslink",
-            dependencies: [
-                "Crosslink",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
         // Raw C SQLite baseline for the benchmark: the same work without any Swift layer.
         .target(
             name: "CrosslinkBaseline",
             linkerSettings: [.linkedLibrary("sqlite3")]
-        ),
-        .executableTarget(
-            name: "crosslink-bench",
-            dependencies: ["Crosslink", "CrosslinkBaseline", "CSQLite"]
         ),
         .testTarget(
             name: "CrosslinkTests",

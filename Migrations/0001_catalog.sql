@@ -184,7 +184,8 @@ JOIN products AS lp ON lp.product_id = l.linked_product_id;
 CREATE VIEW displayable_links AS
 SELECT d.store, lt.code AS link_type, p.sku, d.sku AS linked_sku, d.name, d.final_price,
        l.position, l.link_id, d.store_id, l.product_id, l.linked_product_id
-FROM product_links AS l
+FROM products AS p
+JOIN product_links AS l ON l.product_id = p.product_id
 JOIN link_types AS lt ON lt.link_type_id = l.link_type_id
-JOIN products AS p ON p.product_id = l.product_id
-JOIN displayable_products AS d ON d.product_id = l.linked_product_id;
+-- CROSS JOIN keeps the plan "product → its links → displayability" whatever the statistics.
+CROSS JOIN displayable_products AS d ON d.product_id = l.linked_product_id;

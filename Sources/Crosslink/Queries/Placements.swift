@@ -140,12 +140,15 @@ public struct Placements {
         return result
     }
 
-    static let linkedSQL = """
+    /// The linked-products query behind every block (public so the benchmark runs the same SQL from C).
+    public static let linkedSQL = """
         SELECT product_id, sku, name, final_price, position, source_sku FROM (
             SELECT d.product_id, d.sku, d.name, d.final_price, l.position, l.link_id, src.sku AS source_sku,
                    row_number() OVER (PARTITION BY l.linked_product_id ORDER BY l.position, l.link_id) AS best
             FROM product_links AS l
-            JOIN displayable_products AS d ON d.product_id = l.linked_product_id AND d.store_id = ?3
+            -- CROSS JOIN fixes the join order (links first, then displayability): without
+            -- statistics the planner may otherwise scan every product of the website.
+            CROSS JOIN displayable_products AS d ON d.product_id = l.linked_product_id AND d.store_id = ?3
             JOIN products AS src ON src.product_id = l.product_id
             WHERE l.product_id IN (SELECT value FROM json_each(?1))
               AND l.link_type_id = ?2

@@ -1,0 +1,364 @@
+import Foundation
+
+/// One parsed record. `line` is the 1-based physical line number where the record starts
+/// (so error messages can point at the file line even when quoted cells span lines).
+/// A zero-length physical line yields a record with no fields (as Python's `csv` does).
+public struct CSVRecord: Sendable, Equatable {
+    public var line: Int
+    public var fields: [String]
+
+    public init(line: Int, fields: [String]) {
+        self.line = line
+        self.fields = fields
+    }
+}
+
+public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Display name given to the reader.
+    public var file: String
+    /// 1-based physical line; 0 when the error is not about a line (unreadable or empty file).
+    public var line: Int
+    /// 1-based field index when known.
+    public var column: Int?
+    public var reason: String
+
+    public init(file: String, line: Int, column: Int? = nil, reason: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let column {
+            return "\(file):\(line): column \(column): \(reason)"
+        }
+        return "\(file):\(line): \(reason)"
+    }
+}
+
+/// RFC 4180 reader tuned for Magento CSV files.
+///
+/// - Records end at `\n` or `\r\n` outside quotes; a missing final newline is fine.
+/// - A field whose first non-blank character is `"` is quoted (the `, "x"` style of some
+///   Magento fixtures); blanks before the opening quote are dropped, `""` is a literal quote,
+///   and after the closing quote only blanks then a delimiter or record end may follow.
+/// - A `"` inside an unquoted field is kept literally (lenient, like Python's `csv`).
+/// - A leading UTF-8 BOM is skipped. Invalid UTF-8 is an error, never silently replaced.
+public struct CSVReader: Sendable {
+    public let data: Data
+    public let file: String
+    public let delimiter: UInt8
+
+    public init(data: Data, file: String, delimiter: UInt8 = UInt8(ascii: ",")) {
+        precondition(
+            delimiter != UInt8(ascii: "\"") && delimiter != UInt8(ascii: "\n") && delimiter != UInt8(ascii: "\r"),
+            "CSV delimiter cannot be a quote or a line break")
+        self.data = data
+        self.file = file
+        self.delimiter = delimiter
+    }
+
+    public init(contentsOf url: URL) throws {
+        let name = url.lastPathComponent
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw CSVError(file: name, line: 0, reason: "cannot read file: \(error.localizedDescription)")
+        }
+        self.init(data: data, file: name)
+    }
+
+    /// Calls body for each record (header included, it is simply the first record). Throwing from body stops.
+    public func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
+        try data.withUnsafeBytes { raw in
+            var parser = CSVByteParser(
+                bytes: raw.assumingMemoryBound(to: UInt8.self), file: file, delimiter: delimiter)
+            try parser.run(body)
+        }
+    }
+
+    public func records() throws -> [CSVRecord] {
+        var all: [CSVRecord] = []
+        try forEachRecord { all.append($0) }
+        return all
+    }
+}
+
+private let quote = UInt8(ascii: "\"")
+private let lf = UInt8(ascii: "\n")
+private let cr = UInt8(ascii: "\r")
+private let space = UInt8(ascii: " ")
+private let tab = UInt8(ascii: "\t")
+
+/// The byte-level state machine. Lives only inside `withUnsafeBytes`.
+private struct CSVByteParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let file: String
+    let delimiter: UInt8
+    /// Reused buffer for quoted fields that contain `""`.
+    var scratch: [UInt8] = []
+
+    init(bytes: UnsafeBufferPointer<UInt8>, file: String, delimiter: UInt8) {
+        self.bytes = bytes
+        self.file = file
+        self.delimiter = delimiter
+    }
+
+    /// Blanks tolerated around quoted fields; never the delimiter itself (TSV).
+    @inline(__always)
+    func isBlank(_ b: UInt8) -> Bool {
+        (b == space || b == tab) && b != delimiter
+    }
+
+    mutating func run(_ body: (CSVRecord) throws -> Void) throws {
+        let n = bytes.count
+        var i = 0
+        if n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
+        var line = 1
+        var fields: [String] = []
+
+        while i < n {
+            let recordLine = line
+            // A zero-length line (`\n` or `\r\n`) is a record without fields.
+            if bytes[i] == lf || (bytes[i] == cr && i + 1 < n && bytes[i + 1] == lf) {
+                i += bytes[i] == lf ? 1 : 2
+                line += 1
+                try body(CSVRecord(line: recordLine, fields: []))
+                continue
+            }
+            fields.removeAll(keepingCapacity: true)
+
+            fieldLoop: while true {
+                let column = fields.count + 1
+                var j = i
+                while j < n && isBlank(bytes[j]) { j += 1 }
+
+                if j < n && bytes[j] == quote {
+                    let openLine = line
+                    let start = j + 1
+                    var k = start
+                    var hasEscapes = false
+                    var orBits: UInt8 = 0
+                    while true {
+                        while k < n {
+                            let b = bytes[k]
+                            if b == quote { break }
+                            if b == lf { line += 1 }
+                            orBits |= b
+                            k += 1
+                        }
+                        if k >= n {
+                            throw CSVError(
+                                file: file, line: openLine, column: column,
+                                reason: "unterminated quoted field (opened on line \(openLine))")
+                        }
+                        if k + 1 < n && bytes[k + 1] == quote {
+                            hasEscapes = true
+                            k += 2
+                            continue
+                        }
+                        break
+                    }
+                    fields.append(
+                        try makeString(start, k, unescape: hasEscapes, ascii: orBits < 0x80,
+                                       line: openLine, column: column))
+                    k += 1
+                    while k < n && isBlank(bytes[k]) { k += 1 }
+                    if k >= n {
+                        i = n
+                        break fieldLoop
+                    }
+                    let b = bytes[k]
+                    if b == delimiter {
+                        i = k + 1
+                        continue fieldLoop
+                    }
+                    if b == lf || (b == cr && (k + 1 == n || bytes[k + 1] == lf)) {
+                        i = k + (b == lf ? 1 : 2)
+                        line += 1
+                        break fieldLoop
+                    }
+                    throw CSVError(
+                        file: file, line: line, column: column,
+                        reason: "unexpected character after closing quote")
+                } else {
+                    var k = i
+                    var orBits: UInt8 = 0
+                    while k < n {
+                        let b = bytes[k]
+                        if b == delimiter || b == lf { break }
+                        orBits |= b
+                        k += 1
+                    }
+                    if k < n && bytes[k] == delimiter {
+                        fields.append(
+                            try makeString(i, k, unescape: false, ascii: orBits < 0x80, line: line, column: column))
+                        i = k + 1
+                        continue fieldLoop
+                    }
+                    // Drop the `\r` of `\r\n`, or of a lone `\r` ending the file.
+                    var end = k
+                    if end > i && bytes[end - 1] == cr { end -= 1 }
+                    fields.append(
+                        try makeString(i, end, unescape: false, ascii: orBits < 0x80, line: line, column: column))
+                    if k < n { line += 1 }
+                    i = k + 1
+                    break fieldLoop
+                }
+            }
+            try body(CSVRecord(line: recordLine, fields: fields))
+        }
+    }
+
+    /// Builds the field text from `bytes[start..<end]`; `line` is where the field starts.
+    private mutating func makeString(
+        _ start: Int, _ end: Int, unescape: Bool, ascii: Bool, line: Int, column: Int
+    ) throws -> String {
+        let slice = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        guard unescape else {
+            return try decode(slice, ascii: ascii, line: line, column: column)
+        }
+        // Collapse each `""` (already verified as pairs by the scanner) to one `"`.
+        scratch.removeAll(keepingCapacity: true)
+        var k = 0
+        var segment = 0
+        while k < slice.count {
+            if slice[k] == quote {
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: slice[segment...k]))
+                k += 2
+                segment = k
+            } else {
+                k += 1
+            }
+        }
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: slice[segment..<slice.count]))
+        return try scratch.withUnsafeBufferPointer {
+            try decode($0, ascii: ascii, line: line, column: column)
+        }
+    }
+
+    private func decode(_ p: UnsafeBufferPointer<UInt8>, ascii: Bool, line: Int, column: Int) throws -> String {
+        if ascii {
+            return String(decoding: p, as: UTF8.self)
+        }
+        if let s = String(validating: p, as: UTF8.self) {
+            return s
+        }
+        // Rare path: point at the physical line of the first bad byte (quoted cells span lines).
+        var badLine = line
+        if let bad = firstInvalidUTF8Offset(p) {
+            for b in p[..<bad] where b == lf { badLine += 1 }
+        }
+        throw CSVError(file: file, line: badLine, column: column, reason: "invalid UTF-8")
+    }
+}
+
+/// Offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629).
+private func firstInvalidUTF8Offset(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
+    var i = 0
+    while i < p.count {
+        let b = p[i]
+        if b < 0x80 {
+            i += 1
+            continue
+        }
+        var length = 0
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF
+        switch b {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: return i
+        }
+        if i + length > p.count || p[i + 1] < low || p[i + 1] > high { return i }
+        for k in 2..<length where p[i + k] & 0xC0 != 0x80 { return i }
+        i += length
+    }
+    return nil
+}
+
+/// Header-aware access: maps column names to indices; reports wrong column counts.
+public struct CSVTable: Sendable {
+    public let file: String
+    public let header: [String]
+    public let rows: [CSVRecord]
+    private let columnIndex: [String: Int]
+
+    /// Trims blanks around header names (the reader already dropped a BOM) and skips
+    /// zero-length lines. Throws for an empty file, duplicate header names and any row
+    /// whose field count differs from the header's.
+    public init(reader: CSVReader) throws {
+        let file = reader.file
+        var header: [String]?
+        var index: [String: Int] = [:]
+        var rows: [CSVRecord] = []
+        try reader.forEachRecord { record in
+            if record.fields.isEmpty { return }
+            guard let header else {
+                let names = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                for (i, name) in names.enumerated() {
+                    if let first = index[name] {
+                        throw CSVError(
+                            file: file, line: record.line, column: i + 1,
+                            reason: "duplicate column name \"\(name)\" (first at column \(first + 1))")
+                    }
+                    index[name] = i
+                }
+                header = names
+                return
+            }
+            guard record.fields.count == header.count else {
+                throw CSVError(
+                    file: file, line: record.line,
+                    reason: "expected \(header.count) fields, got \(record.fields.count)")
+            }
+            rows.append(record)
+        }
+        guard let header else {
+            throw CSVError(file: file, line: 0, reason: "empty file: no header row")
+        }
+        self.file = file
+        self.header = header
+        self.rows = rows
+        self.columnIndex = index
+    }
+
+    public func index(of column: String) -> Int? {
+        columnIndex[column]
+    }
+
+    /// nil when the column is absent.
+    public func value(_ record: CSVRecord, _ column: String) -> String? {
+        guard let i = columnIndex[column], i < record.fields.count else { return nil }
+        return record.fields[i]
+    }
+}
+
+public enum CSVWriter {
+    /// Quotes when the text contains `,` `"` `\n` `\r` or has leading/trailing blanks.
+    public static func field(_ s: String) -> String {
+        var needsQuotes = false
+        for b in s.utf8 where b == UInt8(ascii: ",") || b == quote || b == lf || b == cr {
+            needsQuotes = true
+            break
+        }
+        if let first = s.utf8.first, first == space || first == tab { needsQuotes = true }
+        if let last = s.utf8.last, last == space || last == tab { needsQuotes = true }
+        guard needsQuotes else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Fields joined with `,` and terminated by `\n`.
+    public static func line(_ fields: [String]) -> String {
+        // A lone empty field must not become a zero-length line, which reads back as no fields.
+        if fields.count == 1 && fields[0].isEmpty { return "\"\"\n" }
+        return fields.map(field).joined(separator: ",") + "\n"
+    }
+}
