@@ -2,11 +2,12 @@
 -- tree, parent/child products, and the merchant's manual product links (related, up-sell,
 -- cross-sell), plus the views that answer the product-page and cart placements.
 --
--- This file is the schema's only source: the library embeds it at build time, and
--- `sqlite3 crosslink.sqlite < Migrations/0001_catalog.sql` builds the same schema.
+-- This file is the schema's only source: the library embeds it at build time and applies it
+-- through its migrator (which also records it); `sqlite3 x.sqlite < Migrations/0001_catalog.sql`
+-- builds the identical schema for inspection.
 
 -- Marks the file as a Crosslink database ('CRLK'), so the library refuses foreign files.
-PRAGMA application_id = 1129467979;
+PRAGMA application_id = 1129466955;  -- 0x43524C4B
 
 -- One row per applied migration file; written by the library's migrator.
 CREATE TABLE crosslink_migrations (

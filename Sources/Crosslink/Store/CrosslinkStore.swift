@@ -13,6 +13,14 @@ public final class CrosslinkStore: Sendable {
     /// Opens (creating if needed) the database at `path`: refuses a file that is not SQLite,
     /// not a Crosslink database, or of a newer schema; applies pending migrations unless read-only.
     public init(path: String, configuration: Configuration = Configuration(), migrator: DatabaseMigrator = DatabaseMigrator()) throws {
+        if !configuration.readOnly {
+            // Check the file before the pool's writer switches it to WAL (a header write):
+            // a refused file must be left exactly as it was.
+            do {
+                let probe = try Database(path: path, configuration: configuration, readOnly: false, writerSettings: false)
+                try migrator.validate(probe)
+            }
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         if configuration.readOnly {
             try pool.read { db in try migrator.validate(db) }

@@ -40,7 +40,13 @@ public final class Database {
     /// Opens (creating if needed, unless read-only) the database at `path` and applies the
     /// connection settings: extended result codes, foreign keys, busy timeout, no double-quoted
     /// string literals, and for writers WAL + `synchronous`.
-    public init(path: String, configuration: Configuration = Configuration(), readOnly: Bool = false) throws {
+    public convenience init(path: String, configuration: Configuration = Configuration(), readOnly: Bool = false) throws {
+        try self.init(path: path, configuration: configuration, readOnly: readOnly, writerSettings: !readOnly)
+    }
+
+    /// `writerSettings: false` opens a read-write connection that leaves the journal mode alone:
+    /// switching to WAL rewrites the file header, so a file must be checked before (CrosslinkStore).
+    init(path: String, configuration: Configuration, readOnly: Bool, writerSettings: Bool) throws {
         self.path = path
         var handle: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
@@ -62,8 +68,8 @@ public final class Database {
             _ = try scalarInt("SELECT count(*) FROM sqlite_schema")
             if readOnly {
                 try execute(script: "PRAGMA query_only = ON")
-            } else {
-                if try scalarText("PRAGMA journal_mode = WAL")?.lowercased() != "wal" {
+            } else if writerSettings {
+                if try switchToWAL(timeoutMilliseconds: configuration.busyTimeoutMilliseconds)?.lowercased() != "wal" {
                     throw DatabaseError(extendedResultCode: SQLITE_CANTOPEN,
                                         message: "cannot switch to WAL journal mode", sql: "PRAGMA journal_mode = WAL", path: path)
                 }
@@ -77,6 +83,20 @@ public final class Database {
                                     message: "\(path) is not a SQLite database (\(error.message))", sql: error.sql, path: path)
             }
             throw error
+        }
+    }
+
+    /// `PRAGMA journal_mode = WAL`, retried within the busy timeout: when two connections switch
+    /// a new file at once, SQLite fails one at once with SQLITE_BUSY instead of calling the busy
+    /// handler (both hold a shared lock; waiting could deadlock). The retry runs without locks.
+    private func switchToWAL(timeoutMilliseconds: Int32) throws -> String? {
+        let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1_000)
+        while true {
+            do {
+                return try scalarText("PRAGMA journal_mode = WAL")
+            } catch let error as DatabaseError where error.isBusy && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.002)
+            }
         }
     }
 
@@ -123,8 +143,9 @@ public final class Database {
                 var tail: UnsafePointer<CChar>?
                 let code = sqlite3_prepare_v2(handle, cursor, -1, &statement, &tail)
                 let end = tail ?? cursor + strlen(cursor)
+                // On a syntax error the tail stops at the bad token: report the whole statement.
+                guard code == SQLITE_OK else { throw error(code, sql: Self.statementText(at: cursor)) }
                 let text = String(decoding: UnsafeRawBufferPointer(start: cursor, count: cursor.distance(to: end)), as: UTF8.self)
-                guard code == SQLITE_OK else { throw error(code, sql: text) }
                 cursor = end
                 guard let statement else { continue }  // whitespace or a comment
                 defer { sqlite3_finalize(statement) }
@@ -133,6 +154,19 @@ public final class Database {
                 guard stepCode == SQLITE_DONE else { throw error(stepCode, sql: text) }
             }
         }
+    }
+
+    /// The statement that starts at `start`: up to the first `;` that completes it
+    /// (`sqlite3_complete` knows strings, comments and triggers), or the rest of the script.
+    private static func statementText(at start: UnsafePointer<CChar>) -> String {
+        let rest = String(cString: start)
+        var index = rest.startIndex
+        while let semicolon = rest[index...].firstIndex(of: ";") {
+            let candidate = String(rest[...semicolon])
+            if sqlite3_complete(candidate) != 0 { return candidate }
+            index = rest.index(after: semicolon)
+        }
+        return rest
     }
 
     // MARK: Convenience reads
@@ -193,6 +227,17 @@ public final class Database {
             throw error
         }
         return result
+    }
+
+    /// Resets statements left mid-rows (e.g. a lookup that read only its first row). A pending
+    /// statement keeps its read snapshot open past COMMIT, so the connection's next transaction
+    /// would see old data. The pool calls it when a caller hands the connection back.
+    func resetBusyStatements() {
+        var statement = sqlite3_next_stmt(handle, nil)
+        while let current = statement {
+            if sqlite3_stmt_busy(current) != 0 { sqlite3_reset(current) }
+            statement = sqlite3_next_stmt(handle, current)
+        }
     }
 
     /// Runs `body` in a savepoint: released if it returns, rolled back to (and released) if it throws.

@@ -92,6 +92,9 @@ final class SerializedConnection: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if database == nil { database = try open() }
-        return try body(database!)
+        let database = database!
+        // No statement of this caller may keep running (and pin its snapshot) for the next one.
+        defer { database.resetBusyStatements() }
+        return try body(database)
     }
 }

@@ -64,7 +64,8 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
 /// try pool.writeWithoutTransaction { db in try DatabaseMigrator().migrate(db) }
 /// ```
 public struct DatabaseMigrator: Sendable {
-    /// `PRAGMA application_id` set by 0001 ('CRLK'): marks a file as a Crosslink database.
+    /// `PRAGMA application_id` set by 0001_catalog.sql (0x43524C4B, "CRLK"): marks a file as a Crosslink
+    /// database. Must equal the number in the file (MigrationTests checks it with the sqlite3 CLI).
     public static let applicationID = 0x4352_4C4B
 
     public let migrations: [Migration]
@@ -81,15 +82,23 @@ public struct DatabaseMigrator: Sendable {
 
     /// Checks that `db` is empty or a Crosslink database this library can open, without writing.
     public func validate(_ db: Database) throws {
-        let userTables = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'") ?? 0
+        // One snapshot: another connection may be migrating the file between these reads.
+        try db.inTransaction(.deferred) { try validateSnapshot(db) }
+    }
+
+    private func validateSnapshot(_ db: Database) throws {
+        let objects = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'") ?? 0
         let applicationID = try db.scalarInt("PRAGMA application_id") ?? 0
         let userVersion = try db.scalarInt("PRAGMA user_version") ?? 0
         let latest = migrations.last?.version ?? 0
-        if userTables == 0 && applicationID == 0 && userVersion == 0 { return }  // a new, empty file
-        guard applicationID == Self.applicationID, try tableExists(db, "crosslink_migrations") else {
+        if objects == 0 && applicationID == 0 && userVersion == 0 { return }  // a new, empty file
+        let hasMigrationsTable = try tableExists(db, "crosslink_migrations")
+        guard applicationID == Self.applicationID, hasMigrationsTable else {
+            let tables = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
             throw MigrationError.notCrosslinkDatabase(
                 path: db.path,
-                detail: "it has \(userTables) table(s), application_id \(applicationID), and no crosslink_migrations table")
+                detail: "it has \(tables) table(s), application_id \(applicationID) (Crosslink: \(Self.applicationID)), "
+                    + "and \(hasMigrationsTable ? "a" : "no") crosslink_migrations table")
         }
         let recorded = try db.prepare("SELECT version, name, checksum FROM crosslink_migrations ORDER BY version")
             .map { (version: $0.int(at: 0), name: $0.text(at: 1), checksum: $0.text(at: 2)) }
@@ -116,18 +125,23 @@ public struct DatabaseMigrator: Sendable {
         var done: [String] = []
         for migration in migrations where !applied.contains(migration.version) {
             do {
-                try db.inTransaction(.immediate) {
+                let didApply = try db.inTransaction(.immediate) { () -> Bool in
+                    // Checked again under the write lock: another connection (process) opening the
+                    // same file may have migrated it since we looked.
+                    try validate(db)
+                    if try appliedVersions(db).contains(migration.version) { return false }
                     try db.execute(script: migration.sql)
                     try db.execute(
                         "INSERT INTO crosslink_migrations(version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
                         [migration.version, migration.name, migration.checksum, ISO8601DateFormatter().string(from: now)])
                     // PRAGMA takes no bound parameters; the version is an Int we parsed.
                     try db.execute(script: "PRAGMA user_version = \(migration.version)")
+                    return true
                 }
+                if didApply { done.append(migration.fileName) }
             } catch let error as DatabaseError {
                 throw MigrationError.failed(fileName: migration.fileName, error: error)
             }
-            done.append(migration.fileName)
         }
         return done
     }
