@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Crosslink", targets: ["Crosslink"]),
+        .executable(name: "crosslink-bench", targets: ["crosslink-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -35,6 +36,10 @@ let package = Package(
         .target(
             name: "CrosslinkBaseline",
             linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+        .executableTarget(
+            name: "crosslink-bench",
+            dependencies: ["Crosslink", "CrosslinkBaseline"]
         ),
         .testTarget(
             name: "CrosslinkTests",

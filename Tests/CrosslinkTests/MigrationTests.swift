@@ -40,9 +40,9 @@ import Testing
         #expect(types == ["table": 12, "view": 3, "index": 13])
         #expect(cliSchema.contains { $0[0] == "table" && $0[1] == "product_links" && $0[3].hasSuffix(") STRICT") })
 
-        #expect(try sqlite3Rows(cliPath, "PRAGMA application_id") == [["1129467979"]])
-        #expect(try sqlite3Rows(libraryPath, "PRAGMA application_id") == [["1129467979"]])
-        #expect(DatabaseMigrator.applicationID == 1_129_467_979)
+        #expect(try sqlite3Rows(cliPath, "PRAGMA application_id") == [["1129466955"]])
+        #expect(try sqlite3Rows(libraryPath, "PRAGMA application_id") == [["1129466955"]])
+        #expect(DatabaseMigrator.applicationID == 0x4352_4C4B)
         // Seed rows are part of the schema too.
         for table in ["websites", "stores", "categories", "link_types"] {
             let sql = "SELECT * FROM \(table) ORDER BY 1"
@@ -193,7 +193,7 @@ import Testing
                 continue
             }
             #expect(reportedPath == path)
-            #expect(detail == "it has 1 table(s), application_id 0 (Crosslink: 1129467979), and no crosslink_migrations table")
+            #expect(detail == "it has 1 table(s), application_id 0 (Crosslink: 1129466955), and no crosslink_migrations table")
             #expect(error?.description == "\(path) is not a Crosslink database (\(detail)); refusing to modify it")
         }
         // Byte for byte: not even switched to WAL (a journal-mode change rewrites the header).

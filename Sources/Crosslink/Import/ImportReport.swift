@@ -1,0 +1,132 @@
+import Foundation
+
+/// A problem found while importing, with its place in the file: thrown for the first fatal
+/// problem (nothing is written), or collected as a warning in ``ImportReport/warnings``.
+///
+/// ```swift
+/// do { _ = try MagentoCSVImporter(store: store).importFile(at: url) }
+/// catch let issue as ImportIssue {
+///     print(issue)  // products.csv:12: column related_position: 3 positions for 2 SKUs
+/// }
+/// ```
+public struct ImportIssue: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+    /// The file name as given to the importer (for files: the last path component).
+    public var file: String
+    /// 1-based physical line where the record starts; 1 for the header, 0 when the problem is
+    /// about the whole file (unreadable, empty).
+    public var line: Int
+    /// The CSV column name, when the problem is in one cell.
+    public var column: String?
+    public var message: String
+
+    public init(file: String, line: Int, column: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    /// A CSV syntax error as an import issue; `header` names the column when the error has an index.
+    public init(_ error: CSVError, header: [String]? = nil) {
+        var column: String?
+        if let index = error.column {
+            if let header, index >= 1, index <= header.count, !header[index - 1].isEmpty {
+                column = header[index - 1]
+            } else {
+                column = "field \(index)"
+            }
+        }
+        self.init(file: error.file, line: error.line, column: column, message: error.reason)
+    }
+
+    public var description: String {
+        var text = "\(file):\(line): "
+        if let column { text += "column \(column): " }
+        return text + message
+    }
+}
+
+/// Progress of a long import, reported through ``ImportOptions/progress``.
+///
+/// ```swift
+/// options.progress = { p in print("\(p.file): \(p.rows) rows, \(Int(p.rowsPerSecond)) rows/s") }
+/// ```
+public struct ImportProgress: Sendable {
+    public var file: String
+    /// Data rows processed so far.
+    public var rows: Int
+    public var rowsPerSecond: Double
+
+    public init(file: String, rows: Int, rowsPerSecond: Double) {
+        self.file = file
+        self.rows = rows
+        self.rowsPerSecond = rowsPerSecond
+    }
+}
+
+/// How ``MagentoCSVImporter`` reads a file.
+///
+/// ```swift
+/// var options = ImportOptions()
+/// options.dryRun = true                       // validate everything, write nothing
+/// options.multipleValueSeparator = "|"        // as set in Magento's import form
+/// options.progress = { p in FileHandle.standardError.write(Data("\(p.rows) rows\n".utf8)) }
+/// let report = try MagentoCSVImporter(store: store, options: options).importFile(at: url)
+/// ```
+public struct ImportOptions: Sendable {
+    /// Validate and apply everything inside the transaction, then roll it back and report.
+    public var dryRun = false
+    /// Magento's "Multiple value separator": between category paths, website codes, link SKUs
+    /// and link positions. Magento's default is `,`.
+    public var multipleValueSeparator: Character = ","
+    /// Called about every 10 000 rows and once at the end, on the importing thread.
+    public var progress: (@Sendable (ImportProgress) -> Void)? = nil
+
+    public init() {}
+}
+
+/// What an import did (or, for a dry run, would do).
+///
+/// ```swift
+/// let report = try MagentoCSVImporter(store: store).importFile(at: url)
+/// print("\(report.productsCreated) created, \(report.productsUpdated) updated, \(report.links["related"] ?? 0) related links")
+/// for warning in report.warnings { print("warning: \(warning)") }  // products.csv:1: columns not imported: …
+/// ```
+public struct ImportReport: Sendable, Equatable, Codable {
+    public var files: [String]
+    /// Data rows read (header excluded), store-view rows included.
+    public var rows: Int
+    /// Distinct SKUs that did not exist before the import.
+    public var productsCreated: Int
+    /// Distinct SKUs that existed before the import and that a row named.
+    public var productsUpdated: Int
+    public var categoriesCreated: Int
+    /// Links written, by ``LinkType`` raw value (`related`, `upsell`, `crosssell`).
+    public var links: [String: Int]
+    public var warnings: [ImportIssue]
+    public var dryRun: Bool
+
+    public init(files: [String] = [], rows: Int = 0, productsCreated: Int = 0, productsUpdated: Int = 0,
+                categoriesCreated: Int = 0, links: [String: Int] = [:], warnings: [ImportIssue] = [], dryRun: Bool = false) {
+        self.files = files
+        self.rows = rows
+        self.productsCreated = productsCreated
+        self.productsUpdated = productsUpdated
+        self.categoriesCreated = categoriesCreated
+        self.links = links
+        self.warnings = warnings
+        self.dryRun = dryRun
+    }
+
+    /// Adds another file's report to this one (for commands that import several files).
+    public mutating func merge(_ other: ImportReport) {
+        files += other.files
+        rows += other.rows
+        productsCreated += other.productsCreated
+        productsUpdated += other.productsUpdated
+        categoriesCreated += other.categoriesCreated
+        links.merge(other.links, uniquingKeysWith: +)
+        warnings += other.warnings
+        dryRun = dryRun || other.dryRun
+    }
+}
