@@ -268,3 +268,44 @@ import Testing
         }
     }
 }
+
+/// The issue's own case: readers resolving placements while a real import writes.
+@Suite struct ImportConcurrencyTests {
+    @Test func readersNeverSeeHalfAnImport() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        let file = Fixtures.magentoSample.appending(path: "ConfigurableSampleData/products.csv")
+        let log = ConcurrencyTests.Log()
+        let importDone = Atomic(false)
+        let readers = (0..<4).map { reader in
+            ConcurrencyTests.thread {
+                var readsAfterDone = 0
+                while readsAfterDone < 2 {
+                    let done = importDone.load(ordering: .acquiring)
+                    do {
+                        let (products, children, categories) = try store.read { db in
+                            (try db.scalarInt("SELECT count(*) FROM products") ?? -1,
+                             try db.scalarInt("SELECT count(*) FROM product_children") ?? -1,
+                             try db.scalarInt("SELECT count(*) FROM product_categories") ?? -1)
+                        }
+                        log.counts.withLock { $0.append(products) }
+                        // The sample: 1994 products, 1847 children, 5052 category assignments (python3 csv).
+                        let whole = (products, children, categories) == (0, 0, 0) || (products, children, categories) == (1994, 1847, 5052)
+                        if !whole { log.problem("reader \(reader) saw \(products) products, \(children) children, \(categories) assignments") }
+                        if done && products != 1994 { log.problem("reader \(reader) saw \(products) after the import") }
+                    } catch {
+                        log.error(error)
+                    }
+                    if done { readsAfterDone += 1 }
+                }
+            }
+        }
+        let report = try MagentoCSVImporter(store: store).importFile(at: file)
+        importDone.store(true, ordering: .releasing)
+        for reader in readers { reader.wait() }
+        #expect(report.productsCreated == 1994)
+        #expect(log.problems.withLock { $0 } == [])
+        #expect(log.errors.withLock { $0 } == [])
+        #expect(log.counts.withLock { $0.count } >= 8)
+    }
+}
