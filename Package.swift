@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Crosslink", targets: ["Crosslink"]),
+        .executable(name: "crosslink", targets: ["crosslink"]),
         .executable(name: "crosslink-bench", targets: ["crosslink-bench"]),
     ],
     dependencies: [
@@ -31,6 +32,13 @@ let package = Package(
             dependencies: ["CSQLite"],
             resources: [.copy("SampleData")],
             plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(
+            name: "crosslink",
+            dependencies: [
+                "Crosslink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // Raw C SQLite baseline for the benchmark: the same work without any Swift layer.
         .target(

@@ -30,3 +30,48 @@ enum Fixtures {
 func makeStore(_ directory: TemporaryDirectory, name: String = "test.sqlite") throws -> CrosslinkStore {
     try CrosslinkStore(path: directory.path(name))
 }
+
+// MARK: External tools
+
+struct ProcessResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs `executable` with `arguments`, `stdin` from a file if given, and collects its output.
+func run(_ executable: String, _ arguments: [String], stdin: URL? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let input = try stdin.map { try FileHandle(forReadingFrom: $0) }
+    process.standardInput = input ?? FileHandle.nullDevice
+    // Files rather than pipes: no deadlock however much a tool prints.
+    let dir = try TemporaryDirectory()
+    let outURL = dir.url.appending(path: "stdout"), errURL = dir.url.appending(path: "stderr")
+    try Data().write(to: outURL)
+    try Data().write(to: errURL)
+    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    process.waitUntilExit()
+    try input?.close()
+    try out.close()
+    try err.close()
+    return ProcessResult(status: process.terminationStatus,
+                         stdout: try String(contentsOf: outURL, encoding: .utf8),
+                         stderr: try String(contentsOf: errURL, encoding: .utf8))
+}
+
+/// Rows of `sql` run by the sqlite3 CLI on `path`, as strings (NULL as "NULL"); fails on any CLI error.
+func sqlite3Rows(_ path: String, _ sql: String) throws -> [[String]] {
+    // ASCII unit/record separators: the schema's SQL contains newlines, commas and '|'.
+    let result = try run("/usr/bin/sqlite3", ["-bail", "-batch", "-ascii", "-nullvalue", "NULL", path, sql])
+    guard result.status == 0, result.stderr.isEmpty else {
+        throw DatabaseError(extendedResultCode: 1, message: "sqlite3 CLI: \(result.stderr)", sql: sql, path: path)
+    }
+    return result.stdout.split(separator: "\u{1E}", omittingEmptySubsequences: false).dropLast().map { record in
+        record.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+    }
+}

@@ -104,18 +104,25 @@ public struct MagentoCSVImporter: Sendable {
         } catch let error as CSVError {
             throw ImportIssue(error, header: Self.headerNames(reader))
         }
-        let layout = try ColumnLayout(header: table.header, file: reader.file)
-        let options = self.options
         do {
             return try store.write { db in
-                let run = try ImportRun(db: db, table: table, layout: layout, options: options, started: started)
-                let report = try run.execute()
+                var report = ImportReport(files: [], dryRun: options.dryRun)
+                try importTable(table, in: db, report: &report, started: started)
                 if options.dryRun { throw DryRunFinished(report: report) }
                 return report
             }
         } catch let finished as DryRunFinished {
             return finished.report
         }
+    }
+
+    /// Imports a parsed table with `db`, inside the caller's transaction, adding to `report`
+    /// (the sample importer reads its product-CSV file this way: the sample is one transaction).
+    func importTable(_ table: CSVTable, in db: Database, report: inout ImportReport,
+                     started: ContinuousClock.Instant = .now) throws {
+        let layout = try ColumnLayout(header: table.header, file: table.file)
+        let run = try ImportRun(db: db, table: table, layout: layout, options: options, started: started)
+        report.merge(try run.execute())
     }
 
     /// The header's names when the header itself parses (to name the column of a later CSV error).

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Crosslink
+import Foundation
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build a database from the shipped Magento sample and show real placements.",
+        discussion: """
+            Imports Magento's Luma sample catalog (2046 products with their related, up-sell and cross-sell \
+            links) into the database when it has no products yet, then prints the blocks of a few products \
+            and of a small cart, with the reason for each product.
+            Example: crosslink demo --database /tmp/demo.sqlite
+            """)
+
+    @ParentCommand var root: CrosslinkCommand
+    var global: GlobalOptions { root.global }
+    @Flag(help: "No import progress on stderr.") var quiet = false
+
+    func run() throws {
+        let store = try global.openStore()
+        if try store.read({ db in try ProductRepository(db).count() }) == 0 {
+            var options = ImportOptions()
+            if !quiet { options.progress = { Output.error("importing sample: \($0.rows) rows, \(Int($0.rowsPerSecond)) rows/s") } }
+            let report = try MagentoSampleImporter(store: store, options: options).importSample()
+            print("Imported the Magento sample into \(store.path): \(report.productsCreated) products, "
+                  + LinkType.allCases.map { "\(report.links[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+                  + " links; \(report.warnings.count) warning(s) (links to SKUs missing from the sample).")
+        }
+        for sku in ["24-MB01", "MH01", "24-WG080"] {
+            let (related, upsell) = try store.read { db in
+                (try Placements(db).related(for: sku), try Placements(db).upsells(for: sku))
+            }
+            let name = try store.read { db in try ProductRepository(db).product(sku: sku)?.name ?? sku }
+            print("\n== Product page: \(sku) (\(name))\nRelated:\n\(Output.placement(related))\nUp-sell:\n\(Output.placement(upsell))")
+        }
+        let cart = ["24-MB01", "MH01-XS-Black"]
+        let crossSells = try store.read { db in try Placements(db).crossSells(cart: cart) }
+        print("\n== Cart: \(cart.joined(separator: ", ")) (last added \(cart.last!))\nCross-sell:\n\(Output.placement(crossSells))")
+        print("\nSame answers from the sqlite3 CLI:\n  sqlite3 \(store.path) \"SELECT linked_sku, name, position FROM displayable_links WHERE store = 'default' AND sku = '24-MB01' AND link_type = 'related' ORDER BY position, link_id\"")
+    }
+}
