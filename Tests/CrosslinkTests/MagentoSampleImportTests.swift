@@ -356,7 +356,7 @@ import Testing
     }
 
     @Test func progressIsReportedPerFile() throws {
-        let seen = ProgressLog()
+        let seen = SampleImportProgressLog()
         var options = ImportOptions()
         options.progress = { seen.append($0) }
         options.dryRun = true
@@ -465,7 +465,7 @@ import Testing
 }
 
 /// Collects progress callbacks, which may come from any thread.
-final class ProgressLog: Sendable {
+final class SampleImportProgressLog: Sendable {
     private let storage = Mutex<[ImportProgress]>([])
     func append(_ progress: ImportProgress) { storage.withLock { $0.append(progress) } }
     var events: [ImportProgress] { storage.withLock { $0 } }

@@ -483,15 +483,7 @@ extension MagentoSampleImporter {
         mutating func importProductCSV(_ table: CSVTable) throws {
             var options = importer.options
             options.progress = nil
-            // PENDING: MagentoCSVImporter has no entry point that runs inside an open transaction yet
-            // (its ImportRun is private to its file). Once it offers
-            // `func importTable(_ table: CSVTable, in db: Database, report: inout ImportReport) throws`,
-            // this whole body becomes:
-            //     try MagentoCSVImporter(store: importer.store, options: options).importTable(table, in: db, report: &report)
-            _ = options
-            throw ImportIssue(file: table.file, line: 0, message:
-                "cannot import Magento's product-CSV file inside the sample's transaction yet: "
-                + "MagentoCSVImporter.importTable(_:in:report:) is missing")
+            try MagentoCSVImporter(store: importer.store, options: options).importTable(table, in: db, report: &report)
         }
 
         /// Resolves the bundle and grouped children, once every product file is in.
