@@ -137,15 +137,3 @@ print(row(["related placement p99 (µs)", String(format: "%.1f", p99.0), String(
            String(format: "%.2f×", p99.0 / p99.1), ""]))
 print("\nimport: \(rowsWritten) rows (\(report.rows) CSV rows) in \(String(format: "%.3f", importSeconds)) s; C: \(String(format: "%.3f", Double(baselineNanoseconds) / 1e9)) s")
 
-/// A small deterministic generator so every run looks up the same SKUs.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -467,7 +467,7 @@ private func sharedCSVFiles() -> [String] {
     }
 
     @Test func additionalAttributesRoundTripProperty() throws {
-        var rng = CSVTestRNG(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
         let alphabet: [Character] = [",", "=", "|", "\"", "a", "b", " ", "é", "\n", "\\"]
         for _ in 0..<3000 {
             let count = Int.random(in: 0...4, using: &rng)
@@ -573,7 +573,7 @@ private func sharedCSVFiles() -> [String] {
         #expect(MagentoFields.formatDecimal(1.5e19) == "15000000000000000000")
         #expect(MagentoFields.formatDecimal(0.1 + 0.2) == "0.30000000000000004")
 
-        var rng = CSVTestRNG(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<2000 {
             let v = Double(bitPattern: rng.next())
             guard v.isFinite else { continue }
@@ -582,15 +582,3 @@ private func sharedCSVFiles() -> [String] {
     }
 }
 
-/// Deterministic generator so property tests are reproducible.
-private struct CSVTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

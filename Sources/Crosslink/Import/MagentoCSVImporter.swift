@@ -320,8 +320,6 @@ private final class ImportRun {
     let deleteAttribute: Statement
     let deleteAllAttributes: Statement
     let insertAttribute: Statement
-    let deleteLinks: Statement
-    let insertLink: Statement
 
     init(db: Database, table: CSVTable, layout: ColumnLayout, options: ImportOptions, started: ContinuousClock.Instant) throws {
         self.db = db
@@ -363,9 +361,6 @@ private final class ImportRun {
         insertAttribute = try db.cachedStatement(
             "INSERT INTO product_attributes(product_id, attribute_id, ordinal, value, number) VALUES (?, ?, ?, ?, ?)")
 
-        deleteLinks = try db.cachedStatement("DELETE FROM product_links WHERE product_id = ? AND link_type_id = ?")
-        insertLink = try db.cachedStatement(
-            "INSERT INTO product_links(link_type_id, product_id, linked_product_id, position) VALUES (?, ?, ?, ?)")
 
         // Everything looked up per row is loaded once.
         try db.cachedStatement("SELECT product_id, sku, type FROM products").forEachRow { row in
@@ -466,7 +461,7 @@ private final class ImportRun {
         let raw = record.fields[index]
         if raw.isEmpty { return nil }
         if column == .name { return raw.allSatisfy(\.isWhitespace) ? nil : raw }
-        let trimmed = FastText.trimmed(raw)
+        let trimmed = MagentoFields.trimmed(raw)
         return trimmed.isEmpty ? nil : trimmed
     }
 
@@ -483,7 +478,7 @@ private final class ImportRun {
     func priceValue(_ record: CSVRecord, _ column: ImportColumn) throws -> Double?? {
         guard let value = cell(record, column) else { return nil }
         if isClear(value) { return .some(nil) }
-        guard let number = FastText.decimal(value) else {
+        guard let number = MagentoFields.parseDecimal(value) else {
             throw issue(record, column, "\(column.name) \"\(value)\" is not a number")
         }
         guard number >= 0 else { throw issue(record, column, "\(column.name) \(value) is negative") }
@@ -518,7 +513,7 @@ private final class ImportRun {
         let enabled: Bool? = try required(record, .productOnline).map { value in
             // Magento's status: 1 enabled, 2 disabled; export files write 1/2, hand-made ones 1/0 or yes/no.
             if value == "2" { return false }
-            guard let flag = FastText.bool(value) else {
+            guard let flag = MagentoFields.parseBool(value) else {
                 throw issue(record, .productOnline, "product_online \"\(value)\" is not 1 or 0")
             }
             return flag
@@ -538,12 +533,12 @@ private final class ImportRun {
             if isClear(value) {
                 qty = 0
             } else {
-                guard let number = FastText.decimal(value) else { throw issue(record, .qty, "qty \"\(value)\" is not a number") }
+                guard let number = MagentoFields.parseDecimal(value) else { throw issue(record, .qty, "qty \"\(value)\" is not a number") }
                 qty = number
             }
         }
         var inStock: Bool? = try required(record, .isInStock).map { value in
-            guard let flag = FastText.bool(value) else { throw issue(record, .isInStock, "is_in_stock \"\(value)\" is not 1 or 0") }
+            guard let flag = MagentoFields.parseBool(value) else { throw issue(record, .isInStock, "is_in_stock \"\(value)\" is not 1 or 0") }
             return flag
         }
         let createdAt = timestamp(record, .createdAt)
@@ -633,7 +628,7 @@ private final class ImportRun {
             return
         }
         var ids: [Int] = []
-        for path in FastText.splitList(value, separator: separator) {
+        for path in MagentoFields.splitList(value, separator: separator) {
             let id: Int
             if let cached = categoryIDs[path] {
                 id = cached
@@ -695,7 +690,7 @@ private final class ImportRun {
             index = next
         }
         levels.append(current)
-        return levels.map { FastText.trimmed($0) }.filter { !$0.isEmpty }
+        return levels.map { MagentoFields.trimmed($0) }.filter { !$0.isEmpty }
     }
 
     /// Returns whether the row set the websites.
@@ -704,7 +699,7 @@ private final class ImportRun {
         guard let value = cell(record, .productWebsites) else { return false }
         var ids: [Int] = []
         if !isClear(value) {
-            for code in FastText.splitList(value, separator: separator) {
+            for code in MagentoFields.splitList(value, separator: separator) {
                 guard let id = websiteIDs[code] else {
                     throw issue(record, .productWebsites, "Invalid value in Website column (website does not exist?): \"\(code)\"; known websites: "
                                 + websiteIDs.keys.sorted().joined(separator: ", "))
@@ -829,11 +824,11 @@ private final class ImportRun {
             try replaceLinks(productID: product.id, type: type, targets: [], fresh: false)
             return
         }
-        let linked = FastText.splitList(value, separator: separator)
+        let linked = MagentoFields.splitList(value, separator: separator)
         if linked.isEmpty { return }
         var positions: [Int]
         if let text = cell(record, positionColumn), !isClear(text) {
-            let items = FastText.splitList(text, separator: separator)
+            let items = MagentoFields.splitList(text, separator: separator)
             guard items.count == linked.count else {
                 throw issue(record, positionColumn, "\(items.count) position\(items.count == 1 ? "" : "s") for \(linked.count) SKU\(linked.count == 1 ? "" : "s")")
             }
@@ -868,21 +863,9 @@ private final class ImportRun {
     /// LinkRepository.replace(productID:type:targets:) with this run's statements; the delete is
     /// skipped for a product this import created whose links of this type it has not set yet.
     func replaceLinks(productID: Int, type: LinkType, targets: [(id: Int, position: Int)], fresh: Bool) throws {
-        if !fresh || !linksSet.insert(productID &* 8 &+ type.magentoID).inserted {
-            deleteLinks.reset()
-            deleteLinks.bind(productID, at: 1)
-            deleteLinks.bind(type.magentoID, at: 2)
-            while try deleteLinks.step() {}
-        }
-        let s = insertLink
-        for target in targets {
-            s.reset()
-            s.bind(type.magentoID, at: 1)
-            s.bind(productID, at: 2)
-            s.bind(target.id, at: 3)
-            s.bind(target.position, at: 4)
-            while try s.step() {}
-        }
+        // A product created by this import has no links yet, unless an earlier row of the file set some.
+        let mayHaveLinks = !fresh || !linksSet.insert(productID &* 8 &+ type.magentoID).inserted
+        try LinkRepository(db).replace(productID: productID, type: type, targets: targets, existing: mayHaveLinks)
     }
 
     func importVariations(_ record: CSVRecord, sku: String, product: ProductState) throws {
@@ -915,81 +898,6 @@ private final class ImportRun {
     }
 }
 
-/// Hot-path versions of `MagentoFields.splitList`, `parseDecimal` and `parseBool` (same
-/// grammar): they look at ASCII bytes and only fall back to Foundation's Unicode trimming when
-/// a value starts or ends with a non-ASCII byte. Trimming through Foundation cost two thirds of
-/// an import's time.
-enum FastText {
-    @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-
-    static func trimmed(_ text: String) -> String {
-        let u = text.utf8
-        guard let first = u.first, let last = u.last else { return text }
-        if first < 0x80 && last < 0x80 && !isBlank(first) && !isBlank(last) { return text }
-        if first >= 0x80 || last >= 0x80 { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
-        var copy = text
-        return copy.withUTF8 { buffer in
-            var start = 0, end = buffer.count
-            while start < end && isBlank(buffer[start]) { start += 1 }
-            while end > start && isBlank(buffer[end - 1]) { end -= 1 }
-            let core = UnsafeBufferPointer(rebasing: buffer[start..<end])
-            // Unicode blanks now at an edge: let Foundation finish.
-            if let f = core.first, let l = core.last, f >= 0x80 || l >= 0x80 {
-                return String(decoding: core, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            return String(decoding: core, as: UTF8.self)
-        }
-    }
-
-    /// Items between separators, trimmed, empty ones dropped.
-    static func splitList(_ cell: String, separator: Character) -> [String] {
-        guard let sep = separator.asciiValue, sep != 0x0A, sep != 0x0D else {
-            return MagentoFields.splitList(cell, separator: separator)
-        }
-        var copy = cell
-        var items: [String] = []
-        var needsFoundation = false
-        copy.withUTF8 { buffer in
-            var start = 0
-            while start <= buffer.count {
-                var end = start
-                while end < buffer.count && buffer[end] != sep { end += 1 }
-                var a = start, b = end
-                while a < b && isBlank(buffer[a]) { a += 1 }
-                while b > a && isBlank(buffer[b - 1]) { b -= 1 }
-                if a < b {
-                    if buffer[a] >= 0x80 || buffer[b - 1] >= 0x80 { needsFoundation = true; return }
-                    items.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[a..<b]), as: UTF8.self))
-                }
-                start = end + 1
-            }
-        }
-        return needsFoundation ? MagentoFields.splitList(cell, separator: separator) : items
-    }
-
-    /// `MagentoFields.parseDecimal` for an already trimmed value.
-    static func decimal(_ text: String) -> Double? {
-        var digits = 0
-        var seenPoint = false
-        for (offset, b) in text.utf8.enumerated() {
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
-            case UInt8(ascii: "."): if seenPoint { return nil }; seenPoint = true
-            case UInt8(ascii: "-"), UInt8(ascii: "+"): if offset != 0 { return nil }
-            default: return MagentoFields.parseDecimal(text)
-            }
-        }
-        return digits > 0 ? Double(text) : nil
-    }
-
-    static func bool(_ text: String) -> Bool? {
-        switch text {
-        case "1": true
-        case "0": false
-        default: MagentoFields.parseBool(text)
-        }
-    }
-}
 
 /// One `code=value` pair of `additional_attributes`, with the form its value was written in
 /// (``MagentoFields/parseAdditionalAttributes(_:)`` returns the values; the form decides
@@ -1063,7 +971,7 @@ enum MagentoTimestamp {
     }
 
     static func epochSeconds(_ text: String) -> Int? {
-        let bytes = Array(FastText.trimmed(text).utf8)
+        let bytes = Array(MagentoFields.trimmed(text).utf8)
         var scanner = NumberScanner(bytes)
         if let seconds = scanner.isoTime() { return seconds }
         scanner = NumberScanner(bytes)

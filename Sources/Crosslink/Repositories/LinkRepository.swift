@@ -58,9 +58,16 @@ public struct LinkRepository {
     }
 
     /// Replaces by ids, for importers that resolved SKUs already. Targets must be distinct and
-    /// differ from `productID` (the schema enforces both).
-    public func replace(productID: Int, type: LinkType, targets: [(id: Int, position: Int)]) throws {
-        try db.execute("DELETE FROM product_links WHERE product_id = ? AND link_type_id = ?", [productID, type.magentoID])
+    /// differ from `productID` (the schema enforces both). `existing: false` skips deleting the
+    /// old list, for a product known to have none (a bulk import's new products).
+    public func replace(productID: Int, type: LinkType, targets: [(id: Int, position: Int)], existing: Bool = true) throws {
+        if existing {
+            let delete = try db.cachedStatement("DELETE FROM product_links WHERE product_id = ? AND link_type_id = ?")
+            delete.reset()
+            delete.bind(productID, at: 1)
+            delete.bind(type.magentoID, at: 2)
+            while try delete.step() {}
+        }
         let insert = try db.cachedStatement(
             "INSERT INTO product_links(link_type_id, product_id, linked_product_id, position) VALUES (?, ?, ?, ?)")
         for target in targets {
