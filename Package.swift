@@ -19,6 +19,11 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // zlib from the system (Debian: zlib1g-dev), for gzip-compressed event logs.
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Build-time tool + plugin that embed Migrations/*.sql into the library.
         .executableTarget(name: "embed-migrations"),
         .plugin(
@@ -29,7 +34,7 @@ let package = Package(
         ),
         .target(
             name: "Crosslink",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", "CZlib"],
             resources: [.copy("SampleData")],
             plugins: ["EmbedMigrations"]
         ),

@@ -14,8 +14,10 @@ struct EmbedMigrations: BuildToolPlugin {
             .buildCommand(
                 displayName: "Embedding \(files.count) migration(s) from Migrations/",
                 executable: try context.tool(named: "embed-migrations").url,
-                arguments: [output.path] + files.map(\.path),
-                inputFiles: files,
+                arguments: [output.path, directory.path],
+                // The folder itself is an input so that adding a file (which changes the folder's
+                // modification time) re-runs the tool, which lists the folder when it runs.
+                inputFiles: [directory] + files,
                 outputFiles: [output]
             ),
         ]

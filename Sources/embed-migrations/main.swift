@@ -1,15 +1,20 @@
 // Build-time tool run by the EmbedMigrations plugin:
-//   embed-migrations OUTPUT.swift Migrations/0001_a.sql Migrations/0002_b.sql ...
+//   embed-migrations OUTPUT.swift MIGRATIONS-FOLDER
 // Writes a Swift file holding each migration's file name and exact text, so the library
 // carries the schema without a second, hand-pasted copy of the SQL.
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let output = arguments.first else {
-    FileHandle.standardError.write(Data("usage: embed-migrations OUTPUT.swift FILE.sql...\n".utf8))
+    FileHandle.standardError.write(Data("usage: embed-migrations OUTPUT.swift MIGRATIONS-FOLDER\n".utf8))
     exit(64)
 }
-let inputs = arguments.dropFirst().sorted { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
+guard let folder = arguments.dropFirst().first,
+      let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+    FileHandle.standardError.write(Data("embed-migrations: cannot list the migrations folder\n".utf8))
+    exit(66)
+}
+let inputs = names.filter { $0.hasSuffix(".sql") }.sorted().map { folder + "/" + $0 }
 
 var source = """
 // Generated at build time from Migrations/*.sql by the EmbedMigrations plugin. Do not edit.

@@ -264,7 +264,7 @@ import Testing
             for opener in openers { #expect(opener.wait(timeout: .now() + 5) == .success) }
             #expect(log.errors.withLock { $0 } == [], "attempt \(attempt)")
             let store = try CrosslinkStore(path: path)
-            #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM crosslink_migrations") } == 1)
+            #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM crosslink_migrations") } == Migration.crosslink.count)
         }
     }
 }

@@ -6,6 +6,9 @@ import Testing
 /// Migrations: the files on disk are the schema (the sqlite3 CLI builds the same one), the
 /// migrator records what it applied, and it refuses files it must not touch — leaving them as they were.
 @Suite struct MigrationTests {
+    /// The newest migration this library ships.
+    static let latest = Migration.crosslink.last!.version
+
     static var migrationsDirectory: URL { Fixtures.packageRoot.appending(path: "Migrations", directoryHint: .isDirectory) }
 
     static func migrationFiles() throws -> [URL] {
@@ -35,9 +38,9 @@ import Testing
         let cliSchema = try sqlite3Rows(cliPath, schemaSQL)
         let librarySchema = try sqlite3Rows(libraryPath, schemaSQL)
         #expect(cliSchema == librarySchema)
-        // The comparison is not vacuous: 12 tables, 3 views, 13 named indexes from 0001.
+        // The comparison is not vacuous: at least 0001's 12 tables, 3 views and 13 named indexes.
         let types = Dictionary(grouping: cliSchema.filter { !$0[1].hasPrefix("sqlite_autoindex") }, by: { $0[0] }).mapValues(\.count)
-        #expect(types == ["table": 12, "view": 3, "index": 13])
+        #expect(types["table", default: 0] >= 12 && types["view", default: 0] >= 3 && types["index", default: 0] >= 13, "\(types)")
         #expect(cliSchema.contains { $0[0] == "table" && $0[1] == "product_links" && $0[3].hasSuffix(") STRICT") })
 
         #expect(try sqlite3Rows(cliPath, "PRAGMA application_id") == [["1129466955"]])
@@ -51,14 +54,16 @@ import Testing
         #expect(try sqlite3Rows(libraryPath, "SELECT code FROM link_types ORDER BY link_type_id") == [["related"], ["upsell"], ["crosssell"]])
         // The CLI does not record migrations; the library does.
         #expect(try sqlite3Rows(cliPath, "PRAGMA user_version") == [["0"]])
-        #expect(try sqlite3Rows(libraryPath, "PRAGMA user_version") == [[String(files.count)]])
+        #expect(try sqlite3Rows(libraryPath, "PRAGMA user_version") == [[String(Self.latest)]])
     }
 
     @Test func embeddedMigrationsAreTheFilesOnDisk() throws {
         let files = try Self.migrationFiles()
         let embedded = Migration.crosslink
         #expect(embedded.map(\.fileName) == files.map(\.lastPathComponent))
-        #expect(embedded.map(\.version) == Array(1...files.count))
+        // Versions start at 1 and strictly increase (a gap is allowed while a migration is in review).
+        #expect(embedded.first?.version == 1)
+        #expect(zip(embedded, embedded.dropFirst()).allSatisfy { $0.version < $1.version })
         for (migration, file) in zip(embedded, files) {
             let bytes = try Data(contentsOf: file)
             #expect(Data(migration.sql.utf8) == bytes, "\(file.lastPathComponent) differs from the embedded text")
@@ -92,22 +97,26 @@ import Testing
         let checksum = try run("/usr/bin/sha256sum", [Self.migrationsDirectory.appending(path: "0001_catalog.sql").path])
             .stdout.prefix(64)
         do {
+            // A library that knows 0001 only.
+            let catalogOnly = DatabaseMigrator(migrations: Array(Migration.crosslink.prefix(1)))
             let db = try Database(path: path)
-            let applied = try DatabaseMigrator().migrate(db, now: Date(timeIntervalSince1970: 1_700_000_000))
+            let applied = try catalogOnly.migrate(db, now: Date(timeIntervalSince1970: 1_700_000_000))
             #expect(applied == ["0001_catalog.sql"])
             #expect(try db.rows("SELECT version, name, checksum, applied_at FROM crosslink_migrations") ==
                 [[.integer(1), .text("catalog"), .text(String(checksum)), .text("2023-11-14T22:13:20Z")]])
             #expect(try db.scalarInt("PRAGMA user_version") == 1)
-            #expect(try DatabaseMigrator().migrate(db) == [])
-            #expect(try DatabaseMigrator().appliedVersions(db) == [1])
+            #expect(try catalogOnly.migrate(db) == [])
+            #expect(try catalogOnly.appliedVersions(db) == [1])
         }
-        // Re-opening through the store applies nothing: the record keeps its original time.
+        // Re-opening through the store applies the library's later migrations only: 0001's record
+        // keeps its original time.
         let store = try CrosslinkStore(path: path)
-        #expect(try store.read { db in try db.rows("SELECT version, applied_at FROM crosslink_migrations") } ==
+        #expect(try store.read { db in try db.rows("SELECT version, applied_at FROM crosslink_migrations WHERE version = 1") } ==
             [[.integer(1), .text("2023-11-14T22:13:20Z")]])
+        #expect(try store.read { db in try DatabaseMigrator().appliedVersions(db) } == Migration.crosslink.map(\.version))
 
         // A library with a second migration applies only that one, in its own record.
-        let second = try Migration(fileName: "0002_reviews.sql", sql: """
+        let second = try Migration(fileName: "9001_reviews.sql", sql: """
             -- Product reviews.
             CREATE TABLE reviews (
                 review_id INTEGER PRIMARY KEY,
@@ -115,16 +124,16 @@ import Testing
             ) STRICT;
             """)
         let migrator = DatabaseMigrator(migrations: [second] + Migration.crosslink)  // order is by version, not by list
-        #expect(migrator.migrations.map(\.version) == [1, 2])
+        #expect(migrator.migrations.map(\.version) == Migration.crosslink.map(\.version) + [9001])
         let applied = try store.pool.writeWithoutTransaction { db in
             try migrator.migrate(db, now: Date(timeIntervalSince1970: 1_800_000_000))
         }
-        #expect(applied == ["0002_reviews.sql"])
-        #expect(try store.read { db in try db.rows("SELECT version, name, checksum, applied_at FROM crosslink_migrations ORDER BY version") } == [
+        #expect(applied == ["9001_reviews.sql"])
+        #expect(try store.read { db in try db.rows("SELECT version, name, checksum, applied_at FROM crosslink_migrations WHERE version IN (1, 9001) ORDER BY version") } == [
             [.integer(1), .text("catalog"), .text(String(checksum)), .text("2023-11-14T22:13:20Z")],
-            [.integer(2), .text("reviews"), .text(SHA256.hex(second.sql)), .text("2027-01-15T08:00:00Z")],
+            [.integer(9001), .text("reviews"), .text(SHA256.hex(second.sql)), .text("2027-01-15T08:00:00Z")],
         ])
-        #expect(try store.read { db in try db.scalarInt("PRAGMA user_version") } == 2)
+        #expect(try store.read { db in try db.scalarInt("PRAGMA user_version") } == 9001)
     }
 
     @Test func emptyExistingFileIsTreatedAsNew() throws {
@@ -132,7 +141,7 @@ import Testing
         let path = dir.path("empty.sqlite")
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         let store = try CrosslinkStore(path: path)
-        #expect(try store.read { db in try db.scalarInt("PRAGMA user_version") } == 1)
+        #expect(try store.read { db in try db.scalarInt("PRAGMA user_version") } == Self.latest)
         #expect(try store.read { db in try db.scalarInt("PRAGMA application_id") } == DatabaseMigrator.applicationID)
         #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM link_types") } == 3)
     }
@@ -211,10 +220,10 @@ import Testing
         do {
             let db = try Database(path: path)
             if how == "user_version" {
-                try db.execute(script: "PRAGMA user_version = 2")
+                try db.execute(script: "PRAGMA user_version = \(Self.latest + 1)")
             } else {
-                try db.execute("INSERT INTO crosslink_migrations(version, name, checksum, applied_at) VALUES (2, 'future', ?, ?)",
-                               [String(repeating: "0", count: 64), "2030-01-01T00:00:00Z"])
+                try db.execute("INSERT INTO crosslink_migrations(version, name, checksum, applied_at) VALUES (?, 'future', ?, ?)",
+                               [Self.latest + 1, String(repeating: "0", count: 64), "2030-01-01T00:00:00Z"])
             }
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -222,8 +231,8 @@ import Testing
 
         for configuration in [Configuration(), readOnlyConfiguration] {
             let error = #expect(throws: MigrationError.self) { _ = try CrosslinkStore(path: path, configuration: configuration) }
-            #expect(error == .newerSchema(path: path, databaseVersion: 2, libraryVersion: 1))
-            #expect(error?.description == "\(path) has schema version 2, newer than this library knows (1); upgrade Crosslink to open it")
+            #expect(error == .newerSchema(path: path, databaseVersion: Self.latest + 1, libraryVersion: Self.latest))
+            #expect(error?.description == "\(path) has schema version \(Self.latest + 1), newer than this library knows (\(Self.latest)); upgrade Crosslink to open it")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         #expect(pendingSideFiles(path).isEmpty)
@@ -239,7 +248,7 @@ import Testing
         // Someone "fixes" 0001 after it shipped: one comment line more.
         let edited = try Migration(fileName: original.fileName, sql: original.sql + "\n-- edited after release\n")
         #expect(edited.checksum != original.checksum)
-        let migrator = DatabaseMigrator(migrations: [edited])
+        let migrator = DatabaseMigrator(migrations: [edited] + Migration.crosslink.dropFirst())
         for configuration in [Configuration(), readOnlyConfiguration] {
             let error = #expect(throws: MigrationError.self) {
                 _ = try CrosslinkStore(path: path, configuration: configuration, migrator: migrator)
@@ -263,7 +272,7 @@ import Testing
         let schemaBefore = try sqlite3Rows(path, "SELECT type, name, sql FROM sqlite_schema ORDER BY name")
 
         let badSQL = "INSERT INTO no_such_table(x) VALUES (1);"
-        let broken = try Migration(fileName: "0002_broken.sql", sql: """
+        let broken = try Migration(fileName: "9002_broken.sql", sql: """
             -- A good statement, then a bad one.
             CREATE TABLE extras(id INTEGER PRIMARY KEY) STRICT;
             INSERT INTO extras VALUES (1);
@@ -276,25 +285,25 @@ import Testing
             Issue.record("expected .failed, got \(String(describing: error))")
             return
         }
-        #expect(fileName == "0002_broken.sql")
+        #expect(fileName == "9002_broken.sql")
         #expect(databaseError.sql?.trimmingCharacters(in: .whitespacesAndNewlines) == badSQL)
         #expect(databaseError.message == "no such table: no_such_table")
         let description = error?.description ?? ""
-        #expect(description.hasPrefix("migration 0002_broken.sql failed: SQLite error 1: no such table: no_such_table"))
+        #expect(description.hasPrefix("migration 9002_broken.sql failed: SQLite error 1: no such table: no_such_table"))
         #expect(description.contains(badSQL))
 
-        // Still at version 1, nothing of 0002: same bytes, same schema, one record.
+        // Still at the library's version, nothing of 9002: same bytes, same schema, same records.
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         #expect(pendingSideFiles(path).isEmpty)
         #expect(try sqlite3Rows(path, "SELECT type, name, sql FROM sqlite_schema ORDER BY name") == schemaBefore)
-        #expect(try sqlite3Rows(path, "PRAGMA user_version") == [["1"]])
-        #expect(try sqlite3Rows(path, "SELECT version FROM crosslink_migrations") == [["1"]])
+        #expect(try sqlite3Rows(path, "PRAGMA user_version") == [[String(Self.latest)]])
+        #expect(try sqlite3Rows(path, "SELECT version FROM crosslink_migrations ORDER BY version") == Migration.crosslink.map { [String($0.version)] })
         #expect(try sqlite3Rows(path, "SELECT count(*) FROM sqlite_schema WHERE name IN ('extras', 'never')") == [["0"]])
 
-        // The same broken migration on a new file: 0001 is applied and kept, 0002 is not.
+        // The same broken migration on a new file: the library's migrations are applied and kept, 9002 is not.
         let fresh = dir.path("fresh.sqlite")
         #expect(throws: MigrationError.self) { _ = try CrosslinkStore(path: fresh, migrator: migrator) }
-        #expect(try sqlite3Rows(fresh, "PRAGMA user_version") == [["1"]])
+        #expect(try sqlite3Rows(fresh, "PRAGMA user_version") == [[String(Self.latest)]])
         #expect(try sqlite3Rows(fresh, "SELECT count(*) FROM sqlite_schema WHERE name = 'extras'") == [["0"]])
     }
 
