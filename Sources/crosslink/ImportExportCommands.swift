@@ -9,7 +9,8 @@ struct Import: ParsableCommand {
             A .csv file is read as Magento's product import/export format (sku, product_type, categories, \
             related_skus/related_position, upsell_…, crosssell_…, additional_attributes, …). A folder is read \
             as Magento's sample-data fixtures (the layout of magento2-sample-data's fixtures/).
-            Nothing is written when any file has an error; the error names file, line and column.
+            All files are imported in one transaction: when any file has an error, nothing is written, \
+            and the error names file, line and column.
             Examples:
               crosslink import catalog_product.csv
               crosslink import --dry-run catalog_product.csv
@@ -44,18 +45,20 @@ struct Import: ParsableCommand {
                 Output.error("\(progress.file): \(progress.rows) rows, \(Int(progress.rowsPerSecond)) rows/s")
             }
         }
-        var reports: [ImportReport] = []
+        // Folders are sample-data imports (one transaction each); all CSV files go in one transaction.
+        var folders: [URL] = [], files: [URL] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw ValidationError("no such file or folder: \(path)")
             }
-            let url = URL(fileURLWithPath: path)
-            let report = isDirectory.boolValue
-                ? try MagentoSampleImporter(store: store, options: options).importSample(at: url)
-                : try MagentoCSVImporter(store: store, options: options).importFile(at: url)
-            reports.append(report)
+            if isDirectory.boolValue { folders.append(URL(fileURLWithPath: path)) } else { files.append(URL(fileURLWithPath: path)) }
         }
+        guard folders.isEmpty || files.isEmpty, folders.count <= 1 else {
+            throw ValidationError("give either CSV files or one sample-data folder, not both")
+        }
+        let reports = try folders.map { try MagentoSampleImporter(store: store, options: options).importSample(at: $0) }
+            + (files.isEmpty ? [] : [try MagentoCSVImporter(store: store, options: options).importFiles(at: files)])
         if output.json {
             print(try Output.json(reports))
             return

@@ -87,6 +87,16 @@ import Testing
         #expect(result.stderr.contains("price"))
         #expect(try CrosslinkStore(path: path).read { db in try ProductRepository(db).count() } == 0)
 
+        // Several files are one transaction: a bad second file keeps the first out too.
+        let good = dir.url.appending(path: "good.csv")
+        try "sku,product_type,attribute_set_code,name,price\nC,simple,Default,Gamma,30\n".write(to: good, atomically: true, encoding: .utf8)
+        let both = try crosslink(["--database", path, "import", "--quiet", good.path, csv.path])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("broken.csv:3"))
+        #expect(try CrosslinkStore(path: path).read { db in try ProductRepository(db).count() } == 0)
+        #expect(try crosslink(["--database", path, "import", "--quiet", good.path]).status == 0)
+        #expect(try CrosslinkStore(path: path).read { db in try ProductRepository(db).count() } == 1)
+
         let notSQLite = dir.url.appending(path: "notes.txt")
         try "just some notes, not a database at all ...........................................".write(to: notSQLite, atomically: true, encoding: .utf8)
         let foreign = try crosslink(["--database", notSQLite.path, "placement", "product", "X"])

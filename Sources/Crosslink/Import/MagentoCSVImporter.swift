@@ -82,32 +82,47 @@ public struct MagentoCSVImporter: Sendable {
 
     /// Imports one file; the report and issues name it by its last path component.
     public func importFile(at url: URL) throws -> ImportReport {
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(contentsOf: url)
-        } catch let error as CSVError {
-            throw ImportIssue(error)
+        try importFiles(at: [url])
+    }
+
+    /// Imports several files in one transaction, in order: all of them or, on the first fatal
+    /// problem in any file, nothing. (A later file may update what an earlier one created.)
+    public func importFiles(at urls: [URL]) throws -> ImportReport {
+        let started = ContinuousClock.now
+        let tables = try urls.map { url in
+            let reader: CSVReader
+            do {
+                reader = try CSVReader(contentsOf: url)
+            } catch let error as CSVError {
+                throw ImportIssue(error)
+            }
+            return try Self.table(reader)
         }
-        return try importCSV(reader)
+        return try importTables(tables, started: started)
     }
 
     /// Imports CSV bytes; `file` is the name used in the report and in issues.
     public func importData(_ data: Data, file: String) throws -> ImportReport {
-        try importCSV(CSVReader(data: data, file: file))
+        let started = ContinuousClock.now
+        return try importTables([Self.table(CSVReader(data: data, file: file))], started: started)
     }
 
-    private func importCSV(_ reader: CSVReader) throws -> ImportReport {
-        let started = ContinuousClock.now
-        let table: CSVTable
+    /// Parses the whole file before any write, so a malformed file is refused without a transaction.
+    private static func table(_ reader: CSVReader) throws -> CSVTable {
         do {
-            table = try CSVTable(reader: reader)
+            return try CSVTable(reader: reader)
         } catch let error as CSVError {
-            throw ImportIssue(error, header: Self.headerNames(reader))
+            throw ImportIssue(error, header: headerNames(reader))
         }
+    }
+
+    private func importTables(_ tables: [CSVTable], started: ContinuousClock.Instant) throws -> ImportReport {
         do {
             return try store.write { db in
                 var report = ImportReport(files: [], dryRun: options.dryRun)
-                try importTable(table, in: db, report: &report, started: started)
+                for table in tables {
+                    try importTable(table, in: db, report: &report, started: started)
+                }
                 if options.dryRun { throw DryRunFinished(report: report) }
                 return report
             }
