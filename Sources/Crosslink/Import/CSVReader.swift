@@ -362,3 +362,17 @@ public enum CSVWriter {
         return fields.map(field).joined(separator: ",") + "\n"
     }
 }
+
+extension CSVReader {
+    /// The header's names when the header itself parses, so a later CSV error can name its column.
+    static func headerNames(_ reader: CSVReader) -> [String]? {
+        struct Stop: Error {}
+        var header: [String]?
+        try? reader.forEachRecord { record in
+            if record.fields.isEmpty { return }
+            header = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            throw Stop()
+        }
+        return header
+    }
+}

@@ -130,3 +130,20 @@ public struct ImportReport: Sendable, Equatable, Codable {
         dryRun = dryRun || other.dryRun
     }
 }
+
+extension ImportOptions {
+    /// Runs an import in one write transaction; with ``dryRun`` the work is done, reported and
+    /// rolled back (by throwing out of the transaction with the report).
+    func transaction(_ store: CrosslinkStore, _ body: (Database) throws -> ImportReport) throws -> ImportReport {
+        struct DryRunRollback: Error { let report: ImportReport }
+        do {
+            return try store.write { db in
+                let report = try body(db)
+                if dryRun { throw DryRunRollback(report: report) }
+                return report
+            }
+        } catch let rollback as DryRunRollback {
+            return rollback.report
+        }
+    }
+}

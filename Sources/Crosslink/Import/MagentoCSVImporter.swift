@@ -112,22 +112,17 @@ public struct MagentoCSVImporter: Sendable {
         do {
             return try CSVTable(reader: reader)
         } catch let error as CSVError {
-            throw ImportIssue(error, header: headerNames(reader))
+            throw ImportIssue(error, header: CSVReader.headerNames(reader))
         }
     }
 
     private func importTables(_ tables: [CSVTable], started: ContinuousClock.Instant) throws -> ImportReport {
-        do {
-            return try store.write { db in
-                var report = ImportReport(files: [], dryRun: options.dryRun)
-                for table in tables {
-                    try importTable(table, in: db, report: &report, started: started)
-                }
-                if options.dryRun { throw DryRunFinished(report: report) }
-                return report
+        try options.transaction(store) { db in
+            var report = ImportReport(files: [], dryRun: options.dryRun)
+            for table in tables {
+                try importTable(table, in: db, report: &report, started: started)
             }
-        } catch let finished as DryRunFinished {
-            return finished.report
+            return report
         }
     }
 
@@ -138,20 +133,6 @@ public struct MagentoCSVImporter: Sendable {
         let layout = try ColumnLayout(header: table.header, file: table.file)
         let run = try ImportRun(db: db, table: table, layout: layout, options: options, started: started)
         report.merge(try run.execute())
-    }
-
-    /// The header's names when the header itself parses (to name the column of a later CSV error).
-    private static func headerNames(_ reader: CSVReader) -> [String]? {
-        struct Stop: Error {}
-        var header: [String]?
-        do {
-            try reader.forEachRecord { record in
-                if record.fields.isEmpty { return }
-                header = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-                throw Stop()
-            }
-        } catch {}
-        return header
     }
 
     // MARK: Columns
@@ -211,11 +192,6 @@ public struct MagentoCSVImporter: Sendable {
         // Magento's system attributes, exported as columns by some versions
         "has_options", "required_options", "quantity_and_stock_status",
     ]
-}
-
-/// Thrown inside the transaction to roll a dry run back while keeping its report.
-private struct DryRunFinished: Error {
-    let report: ImportReport
 }
 
 /// The columns the importer reads.

@@ -65,16 +65,11 @@ public struct MagentoSampleImporter {
         // Every file is parsed before the write lock is taken: a malformed file fails here.
         let (tables, missing) = try Self.load(directory)
         let importer = self
-        do {
-            return try store.write { db in
-                var session = Session(importer: importer, db: db, started: started)
-                session.report.warnings = missing
-                try session.run(tables)
-                if importer.options.dryRun { throw DryRunRollback(report: session.report) }
-                return session.report
-            }
-        } catch let rollback as DryRunRollback {
-            return rollback.report
+        return try options.transaction(store) { db in
+            var session = Session(importer: importer, db: db, started: started)
+            session.report.warnings = missing
+            try session.run(tables)
+            return session.report
         }
     }
 
@@ -140,7 +135,7 @@ public struct MagentoSampleImporter {
             do {
                 tables.append(Table(content: entry.content, table: try CSVTable(reader: reader)))
             } catch let error as CSVError {
-                throw ImportIssue(error, header: headerNames(reader))
+                throw ImportIssue(error, header: CSVReader.headerNames(reader))
             }
         }
         guard tables.contains(where: { if case .products = $0.content { true } else { $0.content == .productCSV } }) else {
@@ -148,18 +143,6 @@ public struct MagentoSampleImporter {
                               message: "not a Magento sample-data folder: none of its product files is there")
         }
         return (tables, missing)
-    }
-
-    /// The header's names when the header itself parses, to name the column of a later CSV error.
-    static func headerNames(_ reader: CSVReader) -> [String]? {
-        struct Stop: Error {}
-        var header: [String]?
-        try? reader.forEachRecord { record in
-            if record.fields.isEmpty { return }
-            header = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-            throw Stop()
-        }
-        return header
     }
 
     /// `Module/rest` at `directory/Module/rest` or, in magento2-sample-data's layout, `directory/Module/fixtures/rest`.
@@ -173,10 +156,6 @@ public struct MagentoSampleImporter {
         return fileManager.fileExists(atPath: url.path) ? (url, nested) : nil
     }
 
-    /// Thrown out of the write transaction to roll a dry run back, carrying its report.
-    struct DryRunRollback: Error {
-        var report: ImportReport
-    }
 }
 
 // MARK: - Import session
