@@ -19,6 +19,7 @@ CREATE TABLE events (
     product_id   INTEGER REFERENCES products(product_id) ON DELETE SET NULL,  -- product events, recs clicks
     sku          TEXT,                            -- as sent (kept when the product is unknown or deleted)
     category_id  INTEGER REFERENCES categories(category_id) ON DELETE SET NULL,
+    category     TEXT,                            -- category-view: as sent (kept when unknown)
     order_id     TEXT,                            -- place-order, cancel-order
     unit_id      TEXT,                            -- recs-* events: the recommendation unit
     quantity     REAL,                            -- add/remove-from-cart
@@ -43,12 +44,26 @@ CREATE TABLE event_lines (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX event_lines_product_id ON event_lines(product_id);
 
--- Events with readable times and SKUs, for the sqlite3 CLI.
+-- Events with readable times and SKUs, for the sqlite3 CLI. `known` = 0: the SKU (or
+-- category) is not in the catalog; the event is kept with a NULL id (see README, ingest policy).
 CREATE VIEW event_list AS
 SELECT e.event_seq, e.event_key, e.type,
        strftime('%Y-%m-%dT%H:%M:%fZ', e.occurred_at / 1000.0, 'unixepoch') AS occurred,
        s.code AS store, e.visitor_id, e.customer_id, e.session_id,
-       coalesce(p.sku, e.sku) AS sku, e.order_id, e.unit_id, e.quantity, e.price
+       coalesce(p.sku, e.sku) AS sku, coalesce(c.name_path, e.category) AS category,
+       e.order_id, e.unit_id, e.quantity, e.price,
+       (e.sku IS NULL OR e.product_id IS NOT NULL) AND (e.category IS NULL OR e.category_id IS NOT NULL) AS known
 FROM events AS e
 JOIN stores AS s ON s.store_id = e.store_id
-LEFT JOIN products AS p ON p.product_id = e.product_id;
+LEFT JOIN products AS p ON p.product_id = e.product_id
+LEFT JOIN categories AS c ON c.category_id = e.category_id;
+
+-- Order lines with their order's time and SKUs, for the sqlite3 CLI (`known` as above).
+CREATE VIEW event_line_list AS
+SELECT e.event_seq, e.event_key, e.type,
+       strftime('%Y-%m-%dT%H:%M:%fZ', e.occurred_at / 1000.0, 'unixepoch') AS occurred,
+       e.visitor_id, e.customer_id, e.order_id, l.line, coalesce(p.sku, l.sku) AS sku, l.parent_sku,
+       l.quantity, l.price, l.product_id IS NOT NULL AS known
+FROM event_lines AS l
+JOIN events AS e ON e.event_seq = l.event_seq
+LEFT JOIN products AS p ON p.product_id = l.product_id;

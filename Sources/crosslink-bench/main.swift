@@ -24,6 +24,8 @@ struct Options {
             case "--links-per-type": linksPerType = Int(value()) ?? linksPerType
             case "--lookups": lookups = Int(value()) ?? lookups
             case "--directory": directory = value()
+            case "--events", "--event-batch", "--single-appends": _ = value()  // read by EventIngestBench.swift
+            case "--rec-sessions", "--rec-products", "--rec-lookups", "--rec-log-months": _ = value()  // read by RecommendBench.swift
             case "-h", "--help":
                 print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR]")
                 exit(0)
@@ -137,3 +139,6 @@ print(row(["related placement p99 (µs)", String(format: "%.1f", p99.0), String(
            String(format: "%.2f×", p99.0 / p99.1), ""]))
 print("\nimport: \(rowsWritten) rows (\(report.rows) CSV rows) in \(String(format: "%.3f", importSeconds)) s; C: \(String(format: "%.3f", Double(baselineNanoseconds) / 1e9)) s")
 
+try runRulesBenchmark(products: options.products, lookups: options.lookups, directory: options.directory, rawLinkLookup: (p50.1, p99.1))
+try runEventIngestBenchmark(arguments: CommandLine.arguments)
+try runRecommendBenchmark(arguments: CommandLine.arguments, directory: options.directory)

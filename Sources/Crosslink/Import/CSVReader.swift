@@ -37,6 +37,25 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Bounds on what one CSV record may hold, so a damaged or hostile file fails with a clear
+/// error instead of exhausting memory (a file of a billion commas is one record of a billion
+/// fields). The defaults fit real catalogs with room to spare: Magento itself caps text
+/// attributes at 64 KiB, and its widest exports have a few hundred columns.
+///
+/// ```swift
+/// var limits = CSVLimits()
+/// limits.maximumFieldBytes = 8 << 20          // HTML descriptions of up to 8 MiB
+/// let reader = CSVReader(data: data, file: "products.csv", limits: limits)
+/// ```
+public struct CSVLimits: Sendable, Equatable {
+    /// Largest field, in UTF-8 bytes (quotes excluded). Default 1 MiB.
+    public var maximumFieldBytes = 1 << 20
+    /// Most fields in one record, header included. Default 10 000.
+    public var maximumFieldsPerRecord = 10_000
+
+    public init() {}
+}
+
 /// RFC 4180 reader tuned for Magento CSV files.
 ///
 /// - Records end at `\n` or `\r\n` outside quotes; a missing final newline is fine.
@@ -45,21 +64,25 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
 ///   and after the closing quote only blanks then a delimiter or record end may follow.
 /// - A `"` inside an unquoted field is kept literally (lenient, like Python's `csv`).
 /// - A leading UTF-8 BOM is skipped. Invalid UTF-8 is an error, never silently replaced.
+/// - A field longer than ``CSVLimits/maximumFieldBytes`` or a record with more than
+///   ``CSVLimits/maximumFieldsPerRecord`` fields is an error naming its line and column.
 public struct CSVReader: Sendable {
     public let data: Data
     public let file: String
     public let delimiter: UInt8
+    public let limits: CSVLimits
 
-    public init(data: Data, file: String, delimiter: UInt8 = UInt8(ascii: ",")) {
+    public init(data: Data, file: String, delimiter: UInt8 = UInt8(ascii: ","), limits: CSVLimits = CSVLimits()) {
         precondition(
             delimiter != UInt8(ascii: "\"") && delimiter != UInt8(ascii: "\n") && delimiter != UInt8(ascii: "\r"),
             "CSV delimiter cannot be a quote or a line break")
         self.data = data
         self.file = file
         self.delimiter = delimiter
+        self.limits = limits
     }
 
-    public init(contentsOf url: URL) throws {
+    public init(contentsOf url: URL, limits: CSVLimits = CSVLimits()) throws {
         let name = url.lastPathComponent
         let data: Data
         do {
@@ -67,14 +90,14 @@ public struct CSVReader: Sendable {
         } catch {
             throw CSVError(file: name, line: 0, reason: "cannot read file: \(error.localizedDescription)")
         }
-        self.init(data: data, file: name)
+        self.init(data: data, file: name, limits: limits)
     }
 
     /// Calls body for each record (header included, it is simply the first record). Throwing from body stops.
     public func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
         try data.withUnsafeBytes { raw in
             var parser = CSVByteParser(
-                bytes: raw.assumingMemoryBound(to: UInt8.self), file: file, delimiter: delimiter)
+                bytes: raw.assumingMemoryBound(to: UInt8.self), file: file, delimiter: delimiter, limits: limits)
             try parser.run(body)
         }
     }
@@ -97,13 +120,15 @@ private struct CSVByteParser {
     let bytes: UnsafeBufferPointer<UInt8>
     let file: String
     let delimiter: UInt8
+    let limits: CSVLimits
     /// Reused buffer for quoted fields that contain `""`.
     var scratch: [UInt8] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, file: String, delimiter: UInt8) {
+    init(bytes: UnsafeBufferPointer<UInt8>, file: String, delimiter: UInt8, limits: CSVLimits) {
         self.bytes = bytes
         self.file = file
         self.delimiter = delimiter
+        self.limits = limits
     }
 
     /// Blanks tolerated around quoted fields; never the delimiter itself (TSV).
@@ -132,6 +157,10 @@ private struct CSVByteParser {
 
             fieldLoop: while true {
                 let column = fields.count + 1
+                if column > limits.maximumFieldsPerRecord {
+                    throw CSVError(file: file, line: recordLine, column: column,
+                                   reason: "more than \(limits.maximumFieldsPerRecord) fields in one record (CSVLimits.maximumFieldsPerRecord)")
+                }
                 var j = i
                 while j < n && isBlank(bytes[j]) { j += 1 }
 
@@ -216,6 +245,11 @@ private struct CSVByteParser {
     private mutating func makeString(
         _ start: Int, _ end: Int, unescape: Bool, ascii: Bool, line: Int, column: Int
     ) throws -> String {
+        // Checked on the raw bytes (`""` counted twice): the limit bounds memory, not meaning.
+        if end - start > limits.maximumFieldBytes {
+            throw CSVError(file: file, line: line, column: column,
+                           reason: "field of \(end - start) bytes is longer than the \(limits.maximumFieldBytes)-byte limit (CSVLimits.maximumFieldBytes)")
+        }
         let slice = UnsafeBufferPointer(rebasing: bytes[start..<end])
         guard unescape else {
             return try decode(slice, ascii: ascii, line: line, column: column)
@@ -342,17 +376,32 @@ public struct CSVTable: Sendable {
 }
 
 public enum CSVWriter {
-    /// Quotes when the text contains `,` `"` `\n` `\r` or has leading/trailing blanks.
+    /// Quotes when the text contains `,` `"` `\n` `\r`, has leading/trailing blanks, or starts
+    /// with a byte-order mark (which a reader drops at the start of a file).
     public static func field(_ s: String) -> String {
         var needsQuotes = false
         for b in s.utf8 where b == UInt8(ascii: ",") || b == quote || b == lf || b == cr {
             needsQuotes = true
             break
         }
-        if let first = s.utf8.first, first == space || first == tab { needsQuotes = true }
+        if let first = s.utf8.first, first == space || first == tab || s.utf8.starts(with: [0xEF, 0xBB, 0xBF]) { needsQuotes = true }
         if let last = s.utf8.last, last == space || last == tab { needsQuotes = true }
         guard needsQuotes else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return "\"" + doublingQuotes(s) + "\""
+    }
+
+    /// `s` with every `"` byte doubled. Byte-wise on purpose: a `"` followed by a combining mark
+    /// is one Character, which `replacingOccurrences(of: "\"", …)` would leave alone, while CSV
+    /// readers (and Magento's) see the quote byte.
+    static func doublingQuotes(_ s: String) -> String {
+        guard s.utf8.contains(quote) else { return s }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count + 8)
+        for b in s.utf8 {
+            bytes.append(b)
+            if b == quote { bytes.append(quote) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Fields joined with `,` and terminated by `\n`.

@@ -81,6 +81,9 @@ public struct ImportOptions: Sendable {
     public var multipleValueSeparator: Character = ","
     /// Called about every 10 000 rows and once at the end, on the importing thread.
     public var progress: (@Sendable (ImportProgress) -> Void)? = nil
+    /// Largest field and widest record accepted (1 MiB, 10 000 fields); past them a file is
+    /// refused with its line and column.
+    public var csvLimits = CSVLimits()
 
     public init() {}
 }

@@ -169,7 +169,7 @@ public struct MagentoCSVExporter: Sendable {
             }
             if plain { return attribute.code + "=" + attribute.values.joined(separator: "|") }
             // Magento's multiselect enclosure form: "opt1"|"opt2".
-            return attribute.code + "=" + attribute.values.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            return attribute.code + "=" + attribute.values.map { "\"" + CSVWriter.doublingQuotes($0) + "\"" }
                 .joined(separator: "|")
         }
         .joined(separator: ",")

@@ -92,7 +92,7 @@ public struct MagentoCSVImporter: Sendable {
         let tables = try urls.map { url in
             let reader: CSVReader
             do {
-                reader = try CSVReader(contentsOf: url)
+                reader = try CSVReader(contentsOf: url, limits: options.csvLimits)
             } catch let error as CSVError {
                 throw ImportIssue(error)
             }
@@ -104,7 +104,7 @@ public struct MagentoCSVImporter: Sendable {
     /// Imports CSV bytes; `file` is the name used in the report and in issues.
     public func importData(_ data: Data, file: String) throws -> ImportReport {
         let started = ContinuousClock.now
-        return try importTables([Self.table(CSVReader(data: data, file: file))], started: started)
+        return try importTables([Self.table(CSVReader(data: data, file: file, limits: options.csvLimits))], started: started)
     }
 
     /// Parses the whole file before any write, so a malformed file is refused without a transaction.
@@ -489,7 +489,7 @@ private final class ImportRun {
         guard let sku = cell(record, .sku), !isClear(sku) else {
             throw issue(record, .sku, "SKU is empty")
         }
-        guard sku.count <= 64 else { throw issue(record, .sku, "SKU \"\(sku)\" is longer than 64 characters") }
+        if let problem = ProductRepository.skuProblem(sku) { throw issue(record, .sku, "SKU \(String(reflecting: sku)) \(problem)") }
         let key = Self.key(sku)
 
         let type: ProductType? = try required(record, .productType).map { value in
@@ -817,6 +817,9 @@ private final class ImportRun {
         }
         let linked = MagentoFields.splitList(value, separator: separator)
         if linked.isEmpty { return }
+        guard linked.count <= LinkRepository.maximumLinksPerList else {
+            throw issue(record, skuColumn, "\(linked.count) SKUs; at most \(LinkRepository.maximumLinksPerList) links per product and type")
+        }
         var positions: [Int]
         if let text = cell(record, positionColumn), !isClear(text) {
             let items = MagentoFields.splitList(text, separator: separator)
@@ -930,7 +933,7 @@ struct AdditionalAttribute {
             var form = Form.plain
             var length = pair.value.utf8.count
             if cursor < bytes.count && bytes[cursor] == UInt8(ascii: "\"") {
-                let wrapped = Array(("\"" + pair.value.replacingOccurrences(of: "\"", with: "\"\"") + "\"").utf8)
+                let wrapped = Array(("\"" + CSVWriter.doublingQuotes(pair.value) + "\"").utf8)
                 if bytes[cursor...].starts(with: wrapped) {
                     form = .wrapped
                     length = wrapped.count

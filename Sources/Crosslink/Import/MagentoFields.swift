@@ -299,7 +299,8 @@ public enum MagentoFields {
     }
 
     /// Plain decimal notation only (`52`, `0.0000`, `14.99`, `-5`): no exponent, no `nan`/`inf`,
-    /// no thousands or decimal comma.
+    /// no thousands or decimal comma, and nothing beyond `Double`'s range (400 nines would
+    /// otherwise read as infinity).
     public static func parseDecimal(_ text: String) -> Double? {
         let t = trimmed(text)
         var digits = 0
@@ -312,8 +313,8 @@ public enum MagentoFields {
             default: return nil
             }
         }
-        guard digits > 0 else { return nil }
-        return Double(t)
+        guard digits > 0, let value = Double(t), value.isFinite else { return nil }
+        return value
     }
 
     /// Shortest plain decimal that reads back as `v`, without trailing zeros or exponent
@@ -359,7 +360,7 @@ private func utf8Text(_ u: [UInt8], _ start: Int, _ end: Int) -> String {
 }
 
 private func wrap(_ s: String) -> String {
-    "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    "\"" + CSVWriter.doublingQuotes(s) + "\""
 }
 
 /// Index of the quote closing a wrapped additional-attribute value opened at `open`: the first

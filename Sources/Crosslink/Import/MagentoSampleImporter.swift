@@ -63,7 +63,7 @@ public struct MagentoSampleImporter {
     public func importSample(at directory: URL = SampleData.magentoSampleDirectory) throws -> ImportReport {
         let started = ContinuousClock.now
         // Every file is parsed before the write lock is taken: a malformed file fails here.
-        let (tables, missing) = try Self.load(directory)
+        let (tables, missing) = try Self.load(directory, limits: options.csvLimits)
         let importer = self
         return try options.transaction(store) { db in
             var session = Session(importer: importer, db: db, started: started)
@@ -116,7 +116,7 @@ public struct MagentoSampleImporter {
     }
 
     /// Parses every file of the manifest found in `directory`; missing files become warnings.
-    static func load(_ directory: URL) throws -> ([Table], [ImportIssue]) {
+    static func load(_ directory: URL, limits: CSVLimits = CSVLimits()) throws -> ([Table], [ImportIssue]) {
         var tables: [Table] = []
         var missing: [ImportIssue] = []
         for entry in manifest {
@@ -131,7 +131,7 @@ public struct MagentoSampleImporter {
             } catch {
                 throw ImportIssue(file: name, line: 0, column: nil, message: "cannot read the file: \(error.localizedDescription)")
             }
-            let reader = CSVReader(data: data, file: name)
+            let reader = CSVReader(data: data, file: name, limits: limits)
             do {
                 tables.append(Table(content: entry.content, table: try CSVTable(reader: reader)))
             } catch let error as CSVError {

@@ -1,12 +1,18 @@
+import Foundation
+
 /// Why a product is in a placement. Every served product carries one.
 public enum PlacementReason: Sendable, Equatable, Codable, CustomStringConvertible {
     /// A manual link of `sourceSKU` at `position`.
     case manualLink(type: LinkType, sourceSKU: String, position: Int)
+    /// Selected by the related-product rule `name` (spec §3).
+    case rule(ruleID: Int, name: String)
 
     public var description: String {
         switch self {
         case .manualLink(let type, let source, let position):
             "manual \(type.rawValue) link of \(source) at position \(position)"
+        case .rule(_, let name):
+            "rule \(RuleText.quoted(name))"
         }
     }
 }
@@ -20,60 +26,96 @@ public struct PlacedProduct: Sendable, Equatable, Codable {
     public var reason: PlacementReason
 }
 
-/// The product-page and cart blocks built from manual links (spec §2), resolved in SQL.
+/// The product-page and cart blocks, from manual links (spec §2) and related-product rules
+/// (spec §3, §5), resolved in SQL.
 ///
 /// Only products displayable in the store are returned (enabled, visible in catalog, on the
 /// store's website, in stock unless the store shows out-of-stock products); never the viewed
 /// product, never what is in the cart (children and configurable parents of cart items count).
 ///
+/// Each block follows its ``BlockSettings`` for the store: manual links only, rules only, or both
+/// (manual links first). While the block has no active rule (or shows manual links only) it is
+/// exactly the manual-link block with the store's limits (related uncapped, up-sell 4,
+/// cross-sell 4); with rules on, the whole block is cut to the block maximum (6, 8, 5).
+/// `segments` are the visitor's customer segments, `date` decides which rules are in their
+/// date range (store time zone), `seed` drives the random rotations (default: derived from the
+/// viewed product or cart, so a page is stable).
+///
 /// ```swift
 /// let related = try store.read { db in try Placements(db).related(for: "24-MB01", store: "default") }
-/// let cart = try store.read { db in try Placements(db).crossSells(cart: ["24-MB01", "24-WB04"]) }
+/// let cart = try store.read { db in try Placements(db).crossSells(cart: ["24-MB01", "24-WB04"], segments: ["vip"], seed: 7) }
+/// for product in cart { print(product.sku, product.reason) }   // … rule "Cart: bags for tops"
 /// ```
 public struct Placements {
     let db: Database
     public init(_ db: Database) { self.db = db }
 
-    /// The related-products block of `sku`: ordered by position; capped by `limit`, else by the
-    /// store's related limit (uncapped by default, as in Magento).
-    public func related(for sku: String, store: String = "default", cart: [String] = [], limit: Int? = nil) throws -> [PlacedProduct] {
+    /// The related-products block of `sku`: manual links by position (capped by `limit`, else
+    /// by the store's related limit, uncapped by default), then rule results when rules are on.
+    public func related(for sku: String, store: String = "default", cart: [String] = [], limit: Int? = nil,
+                        segments: [String] = [], date: Date = Date(), seed: UInt64? = nil) throws -> [PlacedProduct] {
         let context = try resolve(store: store, viewed: sku, cart: cart)
-        return try linked(type: .related, sources: [context.viewedID!], excluded: context.excluded, storeID: context.store.id,
-                          limit: limit ?? context.store.relatedLimit ?? Int(Int32.max))
+        return try productPageBlock(.related, context: context, limit: limit, manualLimit: context.store.relatedLimit ?? Int(Int32.max),
+                                    segments: segments, date: date, seed: seed)
     }
 
-    /// The up-sell block of `sku`: ordered by position; default limit the store's up-sell limit (4).
-    public func upsells(for sku: String, store: String = "default", cart: [String] = [], limit: Int? = nil) throws -> [PlacedProduct] {
+    /// The up-sell block of `sku`: manual links by position (default limit the store's up-sell
+    /// limit, 4), then rule results when rules are on.
+    public func upsells(for sku: String, store: String = "default", cart: [String] = [], limit: Int? = nil,
+                        segments: [String] = [], date: Date = Date(), seed: UInt64? = nil) throws -> [PlacedProduct] {
         let context = try resolve(store: store, viewed: sku, cart: cart)
-        return try linked(type: .upsell, sources: [context.viewedID!], excluded: context.excluded, storeID: context.store.id,
-                          limit: limit ?? context.store.upsellLimit)
+        return try productPageBlock(.upsell, context: context, limit: limit, manualLimit: context.store.upsellLimit,
+                                    segments: segments, date: date, seed: seed)
     }
 
     /// The cart cross-sell block: first the cross-sells of the most recently added item
     /// (`lastAdded`, default the last SKU of `cart`), then those of every other cart item,
     /// de-duplicated (a product keeps its best position), excluding the cart, ordered by
     /// position; default limit the store's cross-sell limit (4). A configurable child in the
-    /// cart counts as its parent, whose cross-sells apply.
-    public func crossSells(cart: [String], lastAdded: String? = nil, store: String = "default", limit: Int? = nil) throws -> [PlacedProduct] {
+    /// cart counts as its parent, whose cross-sells apply. With rules on, cross-sell rules
+    /// follow, matched against every cart item (the last added first).
+    public func crossSells(cart: [String], lastAdded: String? = nil, store: String = "default", limit: Int? = nil,
+                           segments: [String] = [], date: Date = Date(), seed: UInt64? = nil) throws -> [PlacedProduct] {
         guard !cart.isEmpty else { return [] }
         if let lastAdded, !cart.contains(where: { $0.caseInsensitiveCompare(lastAdded) == .orderedSame }) {
             throw CatalogError.invalidValue(field: "lastAdded", value: lastAdded, reason: "is not one of the cart's SKUs")
         }
         let context = try resolve(store: store, viewed: nil, cart: cart)
-        let limit = limit ?? context.store.crosssellLimit
+        let rules = try RuleEngine(db).blockContext(storeID: context.store.id, block: .crosssell)
+        let limit = limit ?? (rules.rulesOn ? rules.settings.effectiveMaximum : context.store.crosssellLimit)
         let lastID = try ProductRepository(db).requireID(sku: lastAdded ?? cart.last!)
         let lastSources = try sources(for: [lastID])
-        var result = try linked(type: .crosssell, sources: lastSources, excluded: context.excluded,
+        let otherSources = try sources(for: context.cartIDs.filter { $0 != lastID }).filter { !lastSources.contains($0) }
+        var result: [PlacedProduct] = []
+        if !(rules.rulesOn && rules.settings.displayMode == .rulesOnly) {
+            result = try linked(type: .crosssell, sources: lastSources, excluded: context.excluded,
                                 storeID: context.store.id, limit: limit)
-        if result.count < limit {
-            let others = try sources(for: context.cartIDs.filter { $0 != lastID })
-                .filter { !lastSources.contains($0) }
-            if !others.isEmpty {
-                result += try linked(type: .crosssell, sources: others, excluded: context.excluded + result.map(\.productID),
+            if result.count < limit, !otherSources.isEmpty {
+                result += try linked(type: .crosssell, sources: otherSources, excluded: context.excluded + result.map(\.productID),
                                      storeID: context.store.id, limit: limit - result.count)
             }
         }
-        return result
+        guard rules.rulesOn, result.count < limit else { return result }
+        return result + (try RuleEngine(db).products(
+            block: .crosssell, context: rules, matched: lastSources + otherSources, excluded: context.excluded + result.map(\.productID),
+            storeID: context.store.id, count: limit - result.count, segments: segments, date: date, seed: seed))
+    }
+
+    /// A product-page block: manual links, then (rules on) rule results, within the block maximum.
+    func productPageBlock(_ type: LinkType, context: Context, limit: Int?, manualLimit: Int,
+                          segments: [String], date: Date, seed: UInt64?) throws -> [PlacedProduct] {
+        let viewedID = context.viewedID!
+        let rules = try RuleEngine(db).blockContext(storeID: context.store.id, block: type)
+        guard rules.rulesOn else {
+            return try linked(type: type, sources: [viewedID], excluded: context.excluded, storeID: context.store.id, limit: limit ?? manualLimit)
+        }
+        let total = limit ?? rules.settings.effectiveMaximum
+        let manual = rules.settings.displayMode == .rulesOnly ? []
+            : try linked(type: type, sources: [viewedID], excluded: context.excluded, storeID: context.store.id, limit: total)
+        guard manual.count < total else { return manual }
+        return manual + (try RuleEngine(db).products(
+            block: type, context: rules, matched: [viewedID], excluded: context.excluded + manual.map(\.productID),
+            storeID: context.store.id, count: total - manual.count, segments: segments, date: date, seed: seed))
     }
 
     // MARK: -

@@ -19,7 +19,7 @@ public struct CategoryRepository {
         var parentPath = String(Self.rootID)
         var namePath = rootName
         for (depth, name) in levels.enumerated() {
-            namePath += "/" + name
+            namePath += "/" + Self.pathSegment(name)
             if let (id, path) = try db.cachedStatement("SELECT category_id, path FROM categories WHERE name_path = ?")
                 .map([namePath], { ($0.int(at: 0), $0.text(at: 1)) }).first {
                 parentID = id; parentPath = path
@@ -44,6 +44,14 @@ public struct CategoryRepository {
             parentID = id
         }
         return parentID
+    }
+
+    /// A name as one segment of `name_path`: `/` inside a name is written `\/`, as in Magento's
+    /// category paths, so the name "A/B" and the path A → B stay two categories.
+    static func pathSegment(_ name: String) -> String {
+        guard name.utf8.contains(UInt8(ascii: "/")) else { return name }
+        // Byte-wise: a "/" followed by a combining mark is still a slash byte in the path.
+        return String(decoding: name.utf8.flatMap { $0 == UInt8(ascii: "/") ? [UInt8(ascii: "\\"), $0] : [$0] }, as: UTF8.self)
     }
 
     public func category(id: Int) throws -> Category? {

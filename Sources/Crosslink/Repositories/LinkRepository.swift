@@ -35,9 +35,15 @@ public struct LinkRepository {
     let db: Database
     public init(_ db: Database) { self.db = db }
 
+    /// Most links one product may have of one type. Magento sets no limit, but a block shows a
+    /// handful and an unbounded list makes every placement of that product unbounded too; past
+    /// it a replace fails with ``CatalogError/invalidValue(field:value:reason:)``.
+    public static let maximumLinksPerList = 10_000
+
     /// Replaces the product's list of one type, atomically: on any error (unknown SKU,
     /// self-link, duplicate target, negative position) the previous list is kept.
     public func replace(sku: String, type: LinkType, with links: [ProductLink]) throws {
+        try Self.checkLength(links.count, type: type, of: sku)
         let products = ProductRepository(db)
         let productID = try products.requireID(sku: sku)
         var seen = Set<String>()
@@ -61,6 +67,7 @@ public struct LinkRepository {
     /// differ from `productID` (the schema enforces both). `existing: false` skips deleting the
     /// old list, for a product known to have none (a bulk import's new products).
     public func replace(productID: Int, type: LinkType, targets: [(id: Int, position: Int)], existing: Bool = true) throws {
+        try Self.checkLength(targets.count, type: type, of: "product \(productID)")
         if existing {
             let delete = try db.cachedStatement("DELETE FROM product_links WHERE product_id = ? AND link_type_id = ?")
             delete.reset()
@@ -77,6 +84,13 @@ public struct LinkRepository {
             insert.bind(target.id, at: 3)
             insert.bind(target.position, at: 4)
             while try insert.step() {}
+        }
+    }
+
+    static func checkLength(_ count: Int, type: LinkType, of product: String) throws {
+        guard count <= maximumLinksPerList else {
+            throw CatalogError.invalidValue(field: "\(type.rawValue) links", value: "\(count) links of \(product)",
+                                            reason: "at most \(maximumLinksPerList) per product and type (LinkRepository.maximumLinksPerList)")
         }
     }
 

@@ -54,9 +54,7 @@ public struct ProductRepository {
 
     func validate(_ product: Product) throws {
         let sku = product.sku
-        guard !sku.trimmingCharacters(in: .whitespaces).isEmpty, sku.count <= 64 else {
-            throw CatalogError.invalidValue(field: "sku", value: sku, reason: "must be 1 to 64 characters")
-        }
+        if let reason = Self.skuProblem(sku) { throw CatalogError.invalidValue(field: "sku", value: sku, reason: reason) }
         for (field, value) in [("price", product.price), ("special_price", product.specialPrice)] {
             if let value, !(value.isFinite && value >= 0) {
                 throw CatalogError.invalidValue(field: field, value: "\(value)", reason: "must be a finite number ≥ 0 (product \(sku))")
@@ -65,6 +63,16 @@ public struct ProductRepository {
         guard product.qty.isFinite else {
             throw CatalogError.invalidValue(field: "qty", value: "\(product.qty)", reason: "must be finite (product \(sku))")
         }
+    }
+
+    /// Why `sku` cannot be a SKU, or nil. Magento's rule is 1 to 64 characters; counted as
+    /// Unicode scalars, as SQLite's `length()` in the schema's CHECK counts them. NUL is refused:
+    /// SQLite's `length()` (and C tools) stop there, so "\0…" would read as empty.
+    static func skuProblem(_ sku: String) -> String? {
+        if sku.trimmingCharacters(in: .whitespaces).isEmpty { return "must have a non-blank character" }
+        if sku.unicodeScalars.count > 64 { return "is longer than 64 characters" }
+        if sku.utf8.contains(0) { return "must not contain NUL" }
+        return nil
     }
 
     /// The id of `sku`, or nil.

@@ -53,7 +53,12 @@ public final class Database {
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {
-            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            var message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            // SQLite's "unable to open database file" does not say why; the OS error does
+            // ("Is a directory", "No such file or directory", "Permission denied").
+            if let osError = handle.map({ sqlite3_system_errno($0) }), osError != 0 {
+                message += " (\(String(cString: strerror(osError))))"
+            }
             sqlite3_close_v2(handle)
             throw DatabaseError(extendedResultCode: code, message: "cannot open database: \(message)", path: path)
         }

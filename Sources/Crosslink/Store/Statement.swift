@@ -17,6 +17,10 @@ public final class Statement {
     /// The SQL text as given to `prepare`.
     public let sql: String
     unowned let database: Database
+    /// The first failure of a non-throwing typed bind since the last reset (e.g. SQLITE_TOOBIG for
+    /// a text longer than SQLite's length limit), thrown by the next ``step()``: a value that could
+    /// not be bound must never run as NULL.
+    private var bindFailure: (code: Int32, index: Int32)?
 
     init(database: Database, sql: String, persistent: Bool) throws {
         self.database = database
@@ -46,6 +50,7 @@ public final class Statement {
     public func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+        bindFailure = nil
     }
 
     /// Resets, then binds `arguments` to parameters 1...n.
@@ -71,36 +76,50 @@ public final class Statement {
         case .real(let v): code = sqlite3_bind_double(handle, index, v)
         case .text(let v): code = bindText(v, at: index)
         case .blob(let v):
-            code = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), csqlite_transient()) }
+            code = v.withUnsafeBytes { sqlite3_bind_blob64(handle, index, $0.baseAddress, UInt64($0.count), csqlite_transient()) }
         }
-        guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
+        guard code == SQLITE_OK else { throw bindError(code, at: index) }
     }
 
-    /// Typed binds for hot paths: no enum boxing.
-    public func bind(_ value: Int, at index: Int32) { sqlite3_bind_int64(handle, index, Int64(value)) }
-    public func bind(_ value: Double, at index: Int32) { sqlite3_bind_double(handle, index, value) }
-    public func bind(_ value: String, at index: Int32) { _ = bindText(value, at: index) }
+    /// Typed binds for hot paths: no enum boxing, no throwing. A failure (an index out of range, a
+    /// text over SQLite's length limit) is kept and thrown by the next ``step()``.
+    public func bind(_ value: Int, at index: Int32) { check(sqlite3_bind_int64(handle, index, Int64(value)), index) }
+    public func bind(_ value: Double, at index: Int32) { check(sqlite3_bind_double(handle, index, value), index) }
+    public func bind(_ value: String, at index: Int32) { check(bindText(value, at: index), index) }
     public func bind(_ value: Double?, at index: Int32) {
-        if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+        check(value.map { sqlite3_bind_double(handle, index, $0) } ?? sqlite3_bind_null(handle, index), index)
     }
     public func bind(_ value: String?, at index: Int32) {
-        if let value { _ = bindText(value, at: index) } else { sqlite3_bind_null(handle, index) }
+        check(value.map { bindText($0, at: index) } ?? sqlite3_bind_null(handle, index), index)
     }
     public func bind(_ value: Int?, at index: Int32) {
-        if let value { sqlite3_bind_int64(handle, index, Int64(value)) } else { sqlite3_bind_null(handle, index) }
+        check(value.map { sqlite3_bind_int64(handle, index, Int64($0)) } ?? sqlite3_bind_null(handle, index), index)
+    }
+
+    @inline(__always) private func check(_ code: Int32, _ index: Int32) {
+        if code != SQLITE_OK && bindFailure == nil { bindFailure = (code, index) }
+    }
+
+    private func bindError(_ code: Int32, at index: Int32) -> DatabaseError {
+        DatabaseError(extendedResultCode: code,
+                      message: "cannot bind parameter \(index): \(String(cString: sqlite3_errstr(code)))"
+                        + (code == SQLITE_TOOBIG ? " (the value is longer than SQLite's length limit)" : ""),
+                      sql: sql, path: database.path)
     }
 
     private func bindText(_ value: String, at index: Int32) -> Int32 {
         var value = value
+        // The 64-bit variant: a length over Int32 is SQLITE_TOOBIG, not a trap.
         return value.withUTF8 { buffer in
-            sqlite3_bind_text(handle, index, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                              Int32(buffer.count), csqlite_transient())
+            sqlite3_bind_text64(handle, index, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                UInt64(buffer.count), csqlite_transient(), UInt8(SQLITE_UTF8))
         }
     }
 
     /// Advances to the next row. Returns false when the statement is done.
     @discardableResult
     public func step() throws -> Bool {
+        if let failure = bindFailure { throw bindError(failure.code, at: failure.index) }
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false

@@ -2,6 +2,7 @@
 // between the caller and sqlite3 but prepared statements.
 #pragma once
 #include <stdint.h>
+#include "events_baseline.h"
 
 /// The deterministic benchmark catalog shared by the C and Swift sides: product i has SKU
 /// "BENCH-%06d", name "Bench product %d", price 10 + i % 90, and links to products
@@ -26,3 +27,5 @@ int64_t baseline_related_lookups(const char *path, const int *indexes, int count
 
 /// sqlite3_libversion(), so the benchmark can print it without importing the shim.
 const char *sqlite3_libversion_for_bench(void);
+#include "rules_baseline.h"
+#include "recommend_baseline.h"

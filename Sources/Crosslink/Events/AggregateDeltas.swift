@@ -1,0 +1,163 @@
+/// The counters of one product in one bucket or window (the columns of `product_days` and
+/// `product_windows`, in ``AggregateTables/productCounters`` order).
+struct ProductCounters: Equatable {
+    var viewers = 0
+    var carters = 0
+    var buyers = 0
+    var cancellers = 0
+    var viewedThenCarted = 0
+    var viewedThenBought = 0
+    var units = 0.0
+    var revenueCents = 0
+    var orders = 0
+    var coViewers = 0
+    var coBuyers = 0
+
+    var isZero: Bool { self == ProductCounters() }
+}
+
+/// The base counters of one store in one bucket or window (`store_days`, `store_windows`).
+struct StoreCounters: Equatable {
+    var viewers = 0
+    var viewedThenCarted = 0
+    var viewedThenBought = 0
+    var coSessions = 0
+    var orders = 0
+
+    var isZero: Bool { self == StoreCounters() }
+}
+
+struct ProductBucket: Hashable, Comparable {
+    var store: Int
+    var bucket: Int
+    var product: Int
+    static func < (a: Self, b: Self) -> Bool { (a.store, a.bucket, a.product) < (b.store, b.bucket, b.product) }
+}
+
+struct StoreBucket: Hashable, Comparable {
+    var store: Int
+    var bucket: Int
+    static func < (a: Self, b: Self) -> Bool { (a.store, a.bucket) < (b.store, b.bucket) }
+}
+
+/// A directed pair in one day: `product` → `other`.
+struct PairBucket: Hashable, Comparable {
+    var store: Int
+    var kind: CooccurrenceKind
+    var day: Int
+    var product: Int
+    var other: Int
+    static func < (a: Self, b: Self) -> Bool {
+        (a.store, a.kind.id, a.day, a.product, a.other) < (b.store, b.kind.id, b.day, b.product, b.other)
+    }
+}
+
+/// What one session did with one (rolled-up) product: the first time of each interaction.
+struct SessionProduct: Equatable {
+    var viewedAt: Int64?
+    var cartedAt: Int64?
+    var boughtAt: Int64?
+    var cancelledAt: Int64?
+
+    static func earliest(_ a: Int64?, _ b: Int64) -> Int64 { a.map { min($0, b) } ?? b }
+}
+
+/// Signed changes to the history tables, summed in memory before they are written: one row
+/// write per distinct key and batch.
+///
+/// A session's contribution is a function of its final state (``SessionProduct`` per product),
+/// so a batch that changes a session subtracts the old contribution and adds the new one; the
+/// result does not depend on the order events arrive in, and equals what a rebuild computes.
+struct AggregateDeltas {
+    let maxBasketProducts: Int
+    var products: [ProductBucket: ProductCounters] = [:]
+    var hours: [ProductBucket: Int] = [:]
+    var stores: [StoreBucket: StoreCounters] = [:]
+    var pairs: [PairBucket: Int] = [:]
+
+    init(maxBasketProducts: Int) { self.maxBasketProducts = maxBasketProducts }
+
+    /// Adds (`sign` 1) or subtracts (-1) everything a session contributes. Distinct sessions:
+    /// each product counts once per interaction, on the day of its first one. Co-occurrence and
+    /// the co-occurrence base rates only from sessions of at most `maxBasketProducts` products.
+    mutating func addSession(store: Int, _ session: [Int: SessionProduct], sign: Int) {
+        guard !session.isEmpty else { return }
+        let eligible = session.count <= maxBasketProducts
+        let firstView = session.values.compactMap(\.viewedAt).min()
+        for (product, state) in session {
+            if let viewed = state.viewedAt {
+                let day = AggregateTime.day(viewed)
+                products[ProductBucket(store: store, bucket: day, product: product), default: ProductCounters()].viewers += sign
+                if eligible { products[ProductBucket(store: store, bucket: day, product: product), default: ProductCounters()].coViewers += sign }
+                hours[ProductBucket(store: store, bucket: AggregateTime.hour(viewed), product: product), default: 0] += sign
+                stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].viewers += sign
+            }
+            if let carted = state.cartedAt {
+                let key = ProductBucket(store: store, bucket: AggregateTime.day(carted), product: product)
+                products[key, default: ProductCounters()].carters += sign
+                if let viewed = state.viewedAt, viewed < carted {
+                    products[key, default: ProductCounters()].viewedThenCarted += sign
+                    stores[StoreBucket(store: store, bucket: key.bucket), default: StoreCounters()].viewedThenCarted += sign
+                }
+            }
+            if let bought = state.boughtAt {
+                let key = ProductBucket(store: store, bucket: AggregateTime.day(bought), product: product)
+                products[key, default: ProductCounters()].buyers += sign
+                if let viewed = state.viewedAt, viewed < bought {
+                    products[key, default: ProductCounters()].viewedThenBought += sign
+                    stores[StoreBucket(store: store, bucket: key.bucket), default: StoreCounters()].viewedThenBought += sign
+                }
+                if eligible && firstView != nil { products[key, default: ProductCounters()].coBuyers += sign }
+            }
+            if let cancelled = state.cancelledAt {
+                products[ProductBucket(store: store, bucket: AggregateTime.day(cancelled), product: product), default: ProductCounters()].cancellers += sign
+            }
+        }
+        guard eligible else { return }
+        if let firstView {
+            stores[StoreBucket(store: store, bucket: AggregateTime.day(firstView)), default: StoreCounters()].coSessions += sign
+        }
+        for (product, state) in session {
+            guard let viewed = state.viewedAt else { continue }
+            for (other, otherState) in session where other != product {
+                if let otherViewed = otherState.viewedAt {
+                    pairs[PairBucket(store: store, kind: .viewedViewed, day: AggregateTime.day(max(viewed, otherViewed)),
+                                     product: product, other: other), default: 0] += sign
+                }
+                if let otherBought = otherState.boughtAt, viewed < otherBought {
+                    pairs[PairBucket(store: store, kind: .viewedBought, day: AggregateTime.day(otherBought),
+                                     product: product, other: other), default: 0] += sign
+                }
+            }
+        }
+    }
+
+    /// Adds a place-order (`sign` 1) or cancel-order (-1): units and revenue per line; for an
+    /// order of 1…`maxBasketProducts` distinct products also the order counts and every
+    /// bought-together pair. A cancellation of the same products exactly undoes an order.
+    mutating func addOrder(store: Int, at time: Int64, sign: Int, lines: [(product: Int, quantity: Double, price: Double)]) {
+        let day = AggregateTime.day(time)
+        for line in lines {
+            let key = ProductBucket(store: store, bucket: day, product: line.product)
+            products[key, default: ProductCounters()].units += Double(sign) * line.quantity
+            products[key, default: ProductCounters()].revenueCents += sign * Self.cents(line.quantity * line.price * 100)
+        }
+        var basket: [Int] = []
+        for line in lines where !basket.contains(line.product) { basket.append(line.product) }
+        guard !basket.isEmpty, basket.count <= maxBasketProducts else { return }
+        stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].orders += sign
+        for product in basket {
+            products[ProductBucket(store: store, bucket: day, product: product), default: ProductCounters()].orders += sign
+            for other in basket where other != product {
+                pairs[PairBucket(store: store, kind: .boughtBought, day: day, product: product, other: other), default: 0] += sign
+            }
+        }
+    }
+
+    /// SQLite's `round(x)` (round half away from zero by adding 0.5 and truncating), so the
+    /// incremental path and the SQL rebuild round every line's revenue identically.
+    static func cents(_ value: Double) -> Int {
+        guard value.isFinite, abs(value) < 9.0e18 else { return 0 }
+        return value >= 0 ? Int(value + 0.5) : -Int(-value + 0.5)
+    }
+}

@@ -1,0 +1,80 @@
+/// The rules an event must meet to be stored (README "Ingest policy"). Pure: no database.
+enum EventValidator {
+    struct Problem: Equatable {
+        /// The field as named in event files (`visitor_id`, `lines[2].quantity`, …).
+        var field: String
+        var reason: String
+        /// 0-based index of the order line at fault, so a CSV row can be named.
+        var orderLine: Int? = nil
+    }
+
+    static func isOrder(_ type: EventType) -> Bool { type == .placeOrder || type == .cancelOrder }
+
+    /// Whether the type names a product (`sku` required).
+    static func needsSKU(_ type: EventType) -> Bool {
+        switch type {
+        case .productView, .addToCart, .removeFromCart, .recsItemClick, .recsAddToCartClick: true
+        default: false
+        }
+    }
+
+    static func needsUnit(_ type: EventType) -> Bool {
+        switch type {
+        case .recsUnitRender, .recsUnitView, .recsItemClick, .recsAddToCartClick: true
+        default: false
+        }
+    }
+
+    /// The first rule `event` breaks, or nil.
+    static func problem(_ event: Event) -> Problem? {
+        func missing(_ value: String?) -> Bool { value.map(isBlank) ?? true }
+        if missing(event.id) { return Problem(field: "id", reason: "missing or empty") }
+        if EventTime.milliseconds(event.time) == nil {
+            return Problem(field: "time", reason: "outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59Z")
+        }
+        if missing(event.store) { return Problem(field: "store", reason: "missing or empty") }
+        if missing(event.visitorID) { return Problem(field: "visitor_id", reason: "missing or empty") }
+        if missing(event.sessionID) { return Problem(field: "session_id", reason: "missing or empty") }
+        let type = event.type
+        if needsSKU(type), missing(event.sku) { return Problem(field: "sku", reason: "a \(type.rawValue) event needs a SKU") }
+        if type == .categoryView, missing(event.category) {
+            return Problem(field: "category", reason: "a category-view event needs a category")
+        }
+        if needsUnit(type), missing(event.unitID) {
+            return Problem(field: "unit_id", reason: "a \(type.rawValue) event needs a unit id")
+        }
+        if let quantity = event.quantity, let reason = positive(quantity) { return Problem(field: "quantity", reason: reason) }
+        if let price = event.price, let reason = nonNegative(price) { return Problem(field: "price", reason: reason) }
+        guard isOrder(type) else {
+            if !event.lines.isEmpty {
+                return Problem(field: "lines", reason: "only place-order and cancel-order events have lines")
+            }
+            return nil
+        }
+        if missing(event.orderID) { return Problem(field: "order_id", reason: "a \(type.rawValue) event needs an order id") }
+        if event.quantity != nil || event.price != nil {
+            return Problem(field: event.quantity != nil ? "quantity" : "price",
+                           reason: "an order's quantities and prices go on its lines")
+        }
+        if event.lines.isEmpty { return Problem(field: "lines", reason: "a \(type.rawValue) event needs at least one line") }
+        for (index, line) in event.lines.enumerated() {
+            let field = "lines[\(index + 1)]."
+            if isBlank(line.sku) { return Problem(field: field + "sku", reason: "missing or empty", orderLine: index) }
+            if let reason = positive(line.quantity) { return Problem(field: field + "quantity", reason: reason, orderLine: index) }
+            if let reason = nonNegative(line.price) { return Problem(field: field + "price", reason: reason, orderLine: index) }
+        }
+        return nil
+    }
+
+    static func isBlank(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    }
+
+    private static func positive(_ value: Double) -> String? {
+        value.isFinite && value > 0 ? nil : "must be a number > 0, got \(MagentoFields.formatDecimal(value))"
+    }
+
+    private static func nonNegative(_ value: Double) -> String? {
+        value.isFinite && value >= 0 ? nil : "must be a number ≥ 0, got \(MagentoFields.formatDecimal(value))"
+    }
+}

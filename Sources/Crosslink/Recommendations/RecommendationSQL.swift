@@ -1,0 +1,292 @@
+/// The SQL of every recommendation type: a source of counts — the live windows (the
+/// `recs_*` views of 0004_aggregates) or, for a point in time, sums over the history tables —
+/// followed by the type's scoring query, which is the same text for both.
+///
+/// Every query returns the same columns: product_id, sku, name, final_price, score, n1, n2,
+/// source_sku, detail (their meaning depends on the type; see ``Recommender``). Parameters are
+/// named (`:store`, `:excluded`, …) and always bound; no text of a request enters the SQL.
+enum RecommendationSQL {
+    /// One statement per (type, live or point in time); the text is fixed, so it is cached.
+    static func query(_ type: RecommendationType, pointInTime: Bool) -> String {
+        switch type {
+        case .mostViewed:
+            popularity(pointInTime) + popularityBody(score: "viewers", second: "NULL", order: "viewers DESC, sku")
+        case .mostAddedToCart:
+            popularity(pointInTime) + popularityBody(score: "carters", second: "NULL", order: "carters DESC, sku")
+        case .mostPurchased:
+            popularity(pointInTime) + popularityBody(score: "net_buyers", second: "units", order: "net_buyers DESC, units DESC, sku")
+        case .viewToCart:
+            popularity(pointInTime) + ",\n" + totals(pointInTime) + conversionBody(converted: "viewed_then_carted")
+        case .viewToPurchase:
+            popularity(pointInTime) + ",\n" + totals(pointInTime) + conversionBody(converted: "viewed_then_bought")
+        case .trending:
+            trending(pointInTime) + trendingBody
+        case .viewedViewed, .viewedBought, .boughtBought:
+            "WITH RECURSIVE " + cooccurrence(pointInTime, kinds: "= :kind", products: "(SELECT value FROM json_each(:context))")
+                + cooccurrenceBody
+        case .recommendedForYou:
+            "WITH RECURSIVE " + visitorHistory(pointInTime) + ",\n" + history + ",\n"
+                + cooccurrence(pointInTime, kinds: "IN (1, 2, 3)", products: "(SELECT product_id FROM history)") + forYouBody
+        case .recentlyViewed:
+            recentlyViewed(pointInTime) + recentlyViewedBody
+        case .moreLikeThis:
+            moreLikeThis
+        }
+    }
+
+    static let notExcluded = "NOT IN (SELECT value FROM json_each(:excluded))"
+
+    // MARK: Popularity and conversion
+
+    /// `popular`: per displayable product, the popularity-window counts.
+    static func popularity(_ pointInTime: Bool) -> String {
+        pointInTime ? """
+            WITH popular AS (
+                SELECT d.product_id, d.sku, d.name, d.final_price, c.viewers, c.carters, c.net_buyers, c.units,
+                       c.viewed_then_carted, c.viewed_then_bought
+                FROM (SELECT product_id, sum(viewers) AS viewers, sum(carters) AS carters, sum(buyers) - sum(cancellers) AS net_buyers,
+                             sum(units) AS units, sum(viewed_then_carted) AS viewed_then_carted, sum(viewed_then_bought) AS viewed_then_bought
+                      FROM product_days WHERE store_id = :store AND day BETWEEN :popularity_first AND :popularity_last
+                      GROUP BY product_id) AS c
+                CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id)
+            """ : """
+            WITH popular AS (
+                SELECT product_id, sku, name, final_price, viewers, carters, net_buyers, units, viewed_then_carted, viewed_then_bought
+                FROM recs_popular WHERE store_id = :store)
+            """
+    }
+
+    static func popularityBody(score: String, second: String, order: String) -> String {
+        """
+
+        SELECT product_id, sku, name, final_price, \(score) AS score, \(score), \(second), NULL, NULL
+        FROM popular WHERE \(score) > 0 AND product_id \(notExcluded)
+        ORDER BY \(order) LIMIT :limit
+        """
+    }
+
+    /// `totals`: the store's summed counts in the popularity window.
+    static func totals(_ pointInTime: Bool) -> String {
+        pointInTime ? """
+            totals AS (
+                SELECT sum(viewers) AS viewers, sum(viewed_then_carted) AS viewed_then_carted, sum(viewed_then_bought) AS viewed_then_bought
+                FROM store_days WHERE store_id = :store AND day BETWEEN :popularity_first AND :popularity_last)
+            """ : """
+            totals AS (
+                SELECT viewers, viewed_then_carted, viewed_then_bought FROM store_windows WHERE store_id = :store AND window_id = 1)
+            """
+    }
+
+    /// Smoothed towards the store's rate: (converted + k × rate) / (viewers + k) — as `recs_conversion`.
+    static func conversionBody(converted: String) -> String {
+        """
+
+        SELECT p.product_id, p.sku, p.name, p.final_price,
+               (p.\(converted) + k.prior * coalesce(t.\(converted) * 1.0 / nullif(t.viewers, 0), 0)) / (p.viewers + k.prior) AS score,
+               p.\(converted), p.viewers, NULL, NULL
+        FROM popular AS p
+        CROSS JOIN totals AS t
+        CROSS JOIN (SELECT conversion_prior_views AS prior FROM recommendation_settings) AS k
+        WHERE p.\(converted) > 0 AND p.viewers > 0 AND p.product_id \(notExcluded)
+        ORDER BY score DESC, p.sku LIMIT :limit
+        """
+    }
+
+    // MARK: Trending
+
+    /// `trending`: qualifying products with recent and background viewing sessions and growth — as `recs_trending`.
+    static func trending(_ pointInTime: Bool) -> String {
+        pointInTime ? """
+            WITH trending AS (
+                SELECT d.product_id, d.sku, d.name, d.final_price, c.recent, c.background,
+                       (c.recent * 1.0 / k.trending_foreground_hours) / ((c.background + 1.0) / k.trending_background_hours) AS growth
+                FROM (SELECT product_id, sum(CASE WHEN hour >= :foreground_first THEN viewers ELSE 0 END) AS recent,
+                             sum(CASE WHEN hour < :foreground_first THEN viewers ELSE 0 END) AS background
+                      FROM product_hours WHERE store_id = :store AND hour BETWEEN :background_first AND :foreground_last
+                      GROUP BY product_id) AS c
+                CROSS JOIN recommendation_settings AS k
+                CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id
+                WHERE c.recent >= k.trending_minimum_viewers
+                  AND (c.recent * 1.0 / k.trending_foreground_hours) > ((c.background + 1.0) / k.trending_background_hours)
+                  AND (SELECT first_at / 3600000 <= :background_first FROM aggregate_state))
+            """ : """
+            WITH trending AS (
+                SELECT product_id, sku, name, final_price, recent, background, growth FROM recs_trending WHERE store_id = :store)
+            """
+    }
+
+    static let trendingBody = """
+
+        SELECT product_id, sku, name, final_price, growth AS score, recent, background, NULL, NULL
+        FROM trending WHERE product_id \(notExcluded)
+        ORDER BY growth DESC, sku LIMIT :limit
+        """
+
+    // MARK: Co-occurrence
+
+    /// `cooccurrence`: pairs from `products` of `kinds` with their support, bases, total and
+    /// lift — as `recs_cooccurrence`; the point-in-time form sums the days of the window.
+    static func cooccurrence(_ pointInTime: Bool, kinds: String, products: String) -> String {
+        pointInTime ? """
+            days(day) AS (SELECT :cooccurrence_first UNION ALL SELECT day + 1 FROM days WHERE day < :cooccurrence_last),
+            pairs AS (
+                SELECT p.kind_id, p.product_id, p.other_id, sum(p.n) AS together
+                FROM days JOIN pair_days AS p ON p.day = days.day AND p.store_id = :store AND p.kind_id \(kinds)
+                     AND p.product_id IN \(products)
+                GROUP BY p.kind_id, p.product_id, p.other_id
+                HAVING together >= (SELECT minimum_support FROM recommendation_settings)),
+            bases AS (
+                SELECT b.product_id, sum(b.co_viewers) AS co_viewers, sum(b.co_buyers) AS co_buyers, sum(b.orders) AS orders
+                FROM days JOIN product_days AS b ON b.day = days.day AND b.store_id = :store
+                     AND b.product_id IN (SELECT product_id FROM pairs UNION SELECT other_id FROM pairs)
+                GROUP BY b.product_id),
+            pair_totals AS (
+                SELECT sum(co_sessions) AS co_sessions, sum(orders) AS orders FROM store_days
+                WHERE store_id = :store AND day BETWEEN :cooccurrence_first AND :cooccurrence_last),
+            cooccurrence AS (
+                SELECT x.*, x.together * 1.0 * x.total / (x.base * x.other_base) AS lift
+                FROM (SELECT p.kind_id, p.product_id, p.other_id, a.sku, d.sku AS recommended_sku, d.name, d.final_price, p.together,
+                             CASE p.kind_id WHEN 3 THEN ba.orders ELSE ba.co_viewers END AS base,
+                             CASE p.kind_id WHEN 1 THEN bb.co_viewers WHEN 2 THEN bb.co_buyers ELSE bb.orders END AS other_base,
+                             CASE p.kind_id WHEN 3 THEN t.orders ELSE t.co_sessions END AS total
+                      FROM pairs AS p
+                      JOIN bases AS ba ON ba.product_id = p.product_id
+                      JOIN bases AS bb ON bb.product_id = p.other_id
+                      CROSS JOIN pair_totals AS t
+                      JOIN products AS a ON a.product_id = p.product_id
+                      CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = p.other_id) AS x
+                WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0)
+            """ : """
+            cooccurrence AS (
+                SELECT kind_id, product_id, other_id, sku, recommended_sku, name, final_price, together, base, other_base, total, lift
+                FROM recs_cooccurrence WHERE store_id = :store AND kind_id \(kinds) AND product_id IN \(products))
+            """
+    }
+
+    /// A cart sums the lifts of its products; the reason names the strongest pair (SQLite
+    /// takes the bare columns from the row of max(lift)).
+    static let cooccurrenceBody = """
+
+        SELECT other_id, recommended_sku, name, final_price, sum(lift) AS score, together, max(lift), sku, NULL
+        FROM cooccurrence WHERE other_id \(notExcluded)
+        GROUP BY other_id ORDER BY score DESC, recommended_sku LIMIT :limit
+        """
+
+    // MARK: The visitor
+
+    /// `visitor_history` (last view, add-to-cart and purchase per product) and `visitor_bought`.
+    static func visitorHistory(_ pointInTime: Bool) -> String {
+        pointInTime ? """
+            visitor_events AS (
+                SELECT r.rollup_id AS product_id, e.type, e.occurred_at
+                FROM events AS e JOIN product_rollup AS r ON r.product_id = e.product_id
+                WHERE e.visitor_id = :visitor AND e.store_id = :store AND e.occurred_at < :before
+                  AND e.type IN ('product-view', 'add-to-cart')
+                UNION ALL
+                SELECT r.rollup_id, e.type, e.occurred_at
+                FROM events AS e JOIN event_lines AS l ON l.event_seq = e.event_seq JOIN product_rollup AS r ON r.product_id = l.product_id
+                WHERE e.visitor_id = :visitor AND e.store_id = :store AND e.occurred_at < :before AND e.type = 'place-order'),
+            visitor_history AS (
+                SELECT product_id, max(CASE type WHEN 'product-view' THEN occurred_at END) AS last_viewed_at,
+                       max(CASE type WHEN 'add-to-cart' THEN occurred_at END) AS last_carted_at,
+                       max(CASE type WHEN 'place-order' THEN occurred_at END) AS last_bought_at
+                FROM visitor_events WHERE occurred_at >= :since GROUP BY product_id),
+            visitor_bought AS (SELECT product_id FROM visitor_events WHERE type = 'place-order')
+            """ : """
+            visitor_history AS (
+                SELECT product_id, last_viewed_at, last_carted_at, last_bought_at FROM visitor_products
+                WHERE store_id = :store AND visitor_id = :visitor
+                  AND max(coalesce(last_viewed_at, 0), coalesce(last_carted_at, 0), coalesce(last_bought_at, 0)) >= :since),
+            visitor_bought AS (
+                SELECT product_id FROM visitor_products WHERE store_id = :store AND visitor_id = :visitor AND first_bought_at IS NOT NULL)
+            """
+    }
+
+    /// `history`: the visitor's most weighty products. Weight: view 1, add-to-cart 2, purchase 3,
+    /// each halved every history_half_life_days before :now; the strongest interaction counts.
+    static let history = """
+        history AS (
+            SELECT h.product_id,
+                   max(coalesce(CASE WHEN h.last_viewed_at >= :since THEN pow(0.5, (:now - h.last_viewed_at) / k.half_life) END, 0),
+                       coalesce(CASE WHEN h.last_carted_at >= :since THEN 2 * pow(0.5, (:now - h.last_carted_at) / k.half_life) END, 0),
+                       coalesce(CASE WHEN h.last_bought_at >= :since THEN 3 * pow(0.5, (:now - h.last_bought_at) / k.half_life) END, 0)) AS weight,
+                   CASE WHEN h.last_bought_at >= :since THEN 3 WHEN h.last_carted_at >= :since THEN 2 ELSE 1 END AS interaction
+            FROM visitor_history AS h
+            CROSS JOIN (SELECT history_half_life_days * 86400000.0 AS half_life FROM recommendation_settings) AS k
+            ORDER BY weight DESC, h.product_id
+            LIMIT (SELECT history_products FROM recommendation_settings))
+        """
+
+    /// Candidates score Σ weight × cosine similarity (together / √(base × other_base)) over the
+    /// history products and co-occurrence kinds; the reason names the strongest contribution.
+    static let forYouBody = """
+        ,
+        similar AS (
+            SELECT c.other_id, c.recommended_sku, c.name, c.final_price, h.weight * c.together / sqrt(c.base * c.other_base) AS s,
+                   c.together, h.interaction, c.sku, c.kind_id
+            FROM history AS h JOIN cooccurrence AS c ON c.product_id = h.product_id
+            WHERE h.weight > 0 AND c.other_id NOT IN (SELECT product_id FROM visitor_bought) AND c.other_id \(notExcluded))
+        SELECT other_id, recommended_sku, name, final_price, sum(s) AS score, together, interaction, sku, kind_id, max(s)
+        FROM similar GROUP BY other_id ORDER BY score DESC, recommended_sku LIMIT :limit
+        """
+
+    /// `recently`: the visitor's viewed products with the last view.
+    static func recentlyViewed(_ pointInTime: Bool) -> String {
+        pointInTime ? """
+            WITH recently AS (
+                SELECT d.product_id, d.sku, d.name, d.final_price, v.last_viewed_at
+                FROM (SELECT r.rollup_id AS product_id, max(e.occurred_at) AS last_viewed_at
+                      FROM events AS e JOIN product_rollup AS r ON r.product_id = e.product_id
+                      WHERE e.visitor_id = :visitor AND e.store_id = :store AND e.type = 'product-view' AND e.occurred_at < :before
+                      GROUP BY r.rollup_id) AS v
+                CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = v.product_id)
+            """ : """
+            WITH recently AS (
+                SELECT product_id, sku, name, final_price, last_viewed_at FROM recs_recently_viewed
+                WHERE store_id = :store AND visitor_id = :visitor)
+            """
+    }
+
+    static let recentlyViewedBody = """
+
+        SELECT product_id, sku, name, final_price, last_viewed_at AS score, last_viewed_at, NULL, NULL, NULL
+        FROM recently WHERE product_id \(notExcluded)
+        ORDER BY last_viewed_at DESC, sku LIMIT :limit
+        """
+
+    // MARK: More like this
+
+    /// Catalog only. A candidate scores Σ idf of the features it shares with the context:
+    /// categories below the root, attribute values, and name words (`product_words`);
+    /// idf = ln(1 + N / products with the feature), N = the highest product id (≈ catalog size).
+    /// `detail` lists the shared features as c:…, a:…, w:….
+    static let moreLikeThis = """
+        WITH context(product_id) AS (SELECT value FROM json_each(:context)),
+        size(n) AS (SELECT coalesce(max(product_id), 1) * 1.0 FROM products),
+        shared_categories AS (
+            SELECT DISTINCT pc.category_id FROM product_categories AS pc
+            JOIN categories AS c ON c.category_id = pc.category_id AND c.level > 0
+            WHERE pc.product_id IN (SELECT product_id FROM context)),
+        shared_attributes AS (
+            SELECT DISTINCT attribute_id, value FROM product_attributes WHERE product_id IN (SELECT product_id FROM context)),
+        shared_words AS (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)),
+        matches(product_id, label, weight) AS (
+            SELECT pc.product_id, 'c:' || substr(c.name_path, instr(c.name_path, '/') + 1),
+                   ln(1 + s.n / (SELECT count(*) FROM product_categories AS x WHERE x.category_id = sc.category_id))
+            FROM shared_categories AS sc JOIN categories AS c ON c.category_id = sc.category_id
+            JOIN product_categories AS pc ON pc.category_id = sc.category_id CROSS JOIN size AS s
+            UNION ALL
+            SELECT pa.product_id, 'a:' || a.code || ' ' || sa.value,
+                   ln(1 + s.n / (SELECT count(*) FROM product_attributes AS x WHERE x.attribute_id = sa.attribute_id AND x.value = sa.value))
+            FROM shared_attributes AS sa JOIN attributes AS a ON a.attribute_id = sa.attribute_id
+            JOIN product_attributes AS pa ON pa.attribute_id = sa.attribute_id AND pa.value = sa.value CROSS JOIN size AS s
+            UNION ALL
+            SELECT pw.product_id, 'w:' || sw.word, ln(1 + s.n / (SELECT count(*) FROM product_words AS x WHERE x.word = sw.word))
+            FROM shared_words AS sw JOIN product_words AS pw ON pw.word = sw.word CROSS JOIN size AS s)
+        SELECT d.product_id, d.sku, d.name, d.final_price, sum(m.weight) AS score, count(*), NULL, NULL, group_concat(m.label, char(31))
+        FROM (SELECT DISTINCT product_id, label, weight FROM matches) AS m
+        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = m.product_id
+        WHERE m.product_id NOT IN (SELECT product_id FROM context) AND m.product_id \(notExcluded)
+        GROUP BY m.product_id ORDER BY score DESC, d.sku LIMIT :limit
+        """
+}

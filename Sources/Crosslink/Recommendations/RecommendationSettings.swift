@@ -1,0 +1,103 @@
+/// Windows, thresholds and priors of the behavioural recommendations (spec §5 defaults), stored
+/// in the database (`recommendation_settings`) so the library, the CLI and the `sqlite3` views
+/// all use the same values.
+///
+/// ```swift
+/// try store.write { db in
+///     var settings = try RecommendationSettings.load(db)
+///     settings.popularityDays = 14           // a window: the aggregates are rebuilt
+///     settings.minimumSupport = 3            // ranking only: takes effect at once
+///     try Aggregates(db).configure(settings)
+/// }
+/// ```
+public struct RecommendationSettings: Sendable, Equatable, Codable {
+    /// Most viewed / purchased / added to cart and conversion count the sessions of the last N days.
+    public var popularityDays = 7
+    /// Trending compares the last N hours …
+    public var trendingForegroundHours = 24
+    /// … with the product's own N hours before them.
+    public var trendingBackgroundHours = 72
+    /// Co-occurrence types and recommended-for-you use the last N days (6 months).
+    public var cooccurrenceDays = 183
+    /// Sessions and orders with more distinct products (wholesale baskets, crawlers) give no
+    /// co-occurrence evidence; they still count for popularity.
+    public var maxBasketProducts = 50
+    /// Co-occurrence pairs seen in fewer sessions/orders are not recommended.
+    public var minimumSupport = 2
+    /// Conversion is smoothed as (converted + k × store rate) / (viewers + k), k = this.
+    public var conversionPriorViews = 20.0
+    /// Trending needs at least this many viewing sessions in the foreground window.
+    public var trendingMinimumViewers = 3
+    /// Recommended for you: a history interaction's weight halves every N days.
+    public var historyHalfLifeDays = 30.0
+    /// Recommended for you: the visitor's N most weighty history products seed the expansion.
+    public var historyProducts = 20
+
+    public init() {}
+
+    /// Whether going from `self` to `other` changes what the aggregate tables hold (a rebuild).
+    func aggregatesDiffer(from other: RecommendationSettings) -> Bool {
+        popularityDays != other.popularityDays || trendingForegroundHours != other.trendingForegroundHours
+            || trendingBackgroundHours != other.trendingBackgroundHours || cooccurrenceDays != other.cooccurrenceDays
+            || maxBasketProducts != other.maxBasketProducts
+    }
+
+    static let columns = """
+        popularity_days, trending_foreground_hours, trending_background_hours, cooccurrence_days, max_basket_products, \
+        minimum_support, conversion_prior_views, trending_minimum_viewers, history_half_life_days, history_products
+        """
+
+    /// The stored settings.
+    public static func load(_ db: Database) throws -> RecommendationSettings {
+        let statement = try db.cachedStatement("SELECT \(columns) FROM recommendation_settings WHERE settings_id = 1")
+        defer { statement.reset() }
+        statement.reset()
+        var settings = RecommendationSettings()
+        guard try statement.step() else { return settings }
+        settings.popularityDays = statement.int(at: 0)
+        settings.trendingForegroundHours = statement.int(at: 1)
+        settings.trendingBackgroundHours = statement.int(at: 2)
+        settings.cooccurrenceDays = statement.int(at: 3)
+        settings.maxBasketProducts = statement.int(at: 4)
+        settings.minimumSupport = statement.int(at: 5)
+        settings.conversionPriorViews = statement.double(at: 6)
+        settings.trendingMinimumViewers = statement.int(at: 7)
+        settings.historyHalfLifeDays = statement.double(at: 8)
+        settings.historyProducts = statement.int(at: 9)
+        return settings
+    }
+
+    /// Writes the settings (the table's CHECK constraints reject impossible values).
+    func save(_ db: Database) throws {
+        try validate()
+        try db.execute("""
+            UPDATE recommendation_settings SET popularity_days = ?, trending_foreground_hours = ?, trending_background_hours = ?,
+                cooccurrence_days = ?, max_basket_products = ?, minimum_support = ?, conversion_prior_views = ?,
+                trending_minimum_viewers = ?, history_half_life_days = ?, history_products = ?
+            WHERE settings_id = 1
+            """, [popularityDays, trendingForegroundHours, trendingBackgroundHours, cooccurrenceDays, maxBasketProducts,
+                  minimumSupport, conversionPriorViews, trendingMinimumViewers, historyHalfLifeDays, historyProducts])
+    }
+
+    /// Names the first impossible value (the same rules as the table's CHECK constraints).
+    func validate() throws {
+        let positive: [(String, Int)] = [
+            ("popularityDays", popularityDays), ("trendingForegroundHours", trendingForegroundHours),
+            ("trendingBackgroundHours", trendingBackgroundHours), ("cooccurrenceDays", cooccurrenceDays),
+            ("minimumSupport", minimumSupport), ("trendingMinimumViewers", trendingMinimumViewers),
+            ("historyProducts", historyProducts),
+        ]
+        for (field, value) in positive where value <= 0 {
+            throw CatalogError.invalidValue(field: field, value: String(value), reason: "must be at least 1")
+        }
+        if maxBasketProducts < 2 {
+            throw CatalogError.invalidValue(field: "maxBasketProducts", value: String(maxBasketProducts), reason: "must be at least 2")
+        }
+        if !(conversionPriorViews.isFinite && conversionPriorViews >= 0) {
+            throw CatalogError.invalidValue(field: "conversionPriorViews", value: String(conversionPriorViews), reason: "must be a finite number ≥ 0")
+        }
+        if !(historyHalfLifeDays.isFinite && historyHalfLifeDays > 0) {
+            throw CatalogError.invalidValue(field: "historyHalfLifeDays", value: String(historyHalfLifeDays), reason: "must be a finite number > 0")
+        }
+    }
+}

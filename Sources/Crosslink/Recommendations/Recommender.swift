@@ -1,0 +1,187 @@
+import CSQLite
+import Foundation
+
+/// Behavioural and content recommendations (spec §4): every type is one SQL query over the
+/// aggregate tables (`RecommendationSQL`), then a Swift step that turns rows into
+/// ``Recommendation``s with a score and a reason.
+///
+/// ```swift
+/// let recommendations = try store.read { db in
+///     try Recommender(db).recommend(.boughtBought, context: .product("85123A"), limit: 5)
+/// }
+/// for r in recommendations { print(r.sku, r.reason) }
+/// // 21733 bought together with 85123A in 14 orders, lift 6.2
+///
+/// // What the home page showed on 1 September 2011 (events before that instant):
+/// let then = try store.read { db in
+///     try Recommender(db).recommend(.mostPurchased, asOf: ISO8601DateFormatter().date(from: "2011-09-01T00:00:00Z")!)
+/// }
+/// ```
+///
+/// Rules common to every type: only products displayable in the store; never the context
+/// products, their children or configurable parents; a type with nothing to say returns an
+/// empty list (cold start) — except more like this, which needs only the catalog. Without
+/// `asOf` the live windows are used (they end with the latest event); with `asOf` the answer
+/// comes from whole days (hours for trending) before it, and for the visitor types from the
+/// events before it.
+public struct Recommender {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    /// The SQL of one request and the values of its named parameters: run it with the sqlite3
+    /// CLI (`.parameter set :store 1` …) to reproduce an answer. ``Recommender/plan(_:context:store:limit:asOf:)`` builds it.
+    public struct Query: Sendable {
+        public var type: RecommendationType
+        public var sql: String
+        public var parameters: [(name: String, value: DatabaseValue)]
+        /// The settings the reasons quote (window lengths).
+        var settings: RecommendationSettings
+    }
+
+    /// Recommends up to `limit` products of `type` for `context` in `store`, as of now or as of
+    /// `asOf`. Throws `CatalogError` for an unknown store or SKU, ``RecommendationError`` for a
+    /// context that lacks what the type needs.
+    public func recommend(_ type: RecommendationType, context: RecommendationContext = .none, store: String = "default",
+                          limit: Int = 5, asOf: Date? = nil) throws -> [Recommendation] {
+        let query = try plan(type, context: context, store: store, limit: limit, asOf: asOf)
+        let statement = try db.cachedStatement(query.sql)
+        statement.reset()
+        for (name, value) in query.parameters { try statement.bind(value, named: name) }
+        defer { statement.reset() }
+        var result: [Recommendation] = []
+        while try statement.step() {
+            result.append(Recommendation(type: type, productID: statement.int(at: 0), sku: statement.text(at: 1),
+                                         name: statement.text(at: 2), finalPrice: statement.optionalDouble(at: 3),
+                                         score: statement.double(at: 4), reason: reason(type, statement, query.settings)))
+        }
+        return result
+    }
+
+    /// The query ``recommend(_:context:store:limit:asOf:)`` runs, with its parameter values.
+    public func plan(_ type: RecommendationType, context: RecommendationContext = .none, store: String = "default",
+                     limit: Int = 5, asOf: Date? = nil) throws -> Query {
+        guard (1...100).contains(limit) else { throw RecommendationError.invalidLimit(limit) }
+        switch type.requirement {
+        case .products where context.skus.isEmpty:
+            throw RecommendationError.missingContext(type: type, needs: "a product or a cart")
+        case .visitor where context.visitorID == nil:
+            throw RecommendationError.missingContext(type: type, needs: "a visitor")
+        default: break
+        }
+        let resolved = try resolve(context.skus, store: store)
+        let settings = try RecommendationSettings.load(db)
+        var parameters: [(String, DatabaseValue)] = [
+            (":store", .integer(Int64(resolved.storeID))),
+            (":excluded", .text(Placements.jsonArray(resolved.excluded))),
+            (":limit", .integer(Int64(limit))),
+        ]
+        if type.requirement == .products { parameters.append((":context", .text(Placements.jsonArray(resolved.context)))) }
+        if let visitor = context.visitorID { parameters.append((":visitor", .text(visitor))) }
+        switch type {
+        case .viewedViewed: parameters.append((":kind", .integer(Int64(CooccurrenceKind.viewedViewed.id))))
+        case .viewedBought: parameters.append((":kind", .integer(Int64(CooccurrenceKind.viewedBought.id))))
+        case .boughtBought: parameters.append((":kind", .integer(Int64(CooccurrenceKind.boughtBought.id))))
+        default: break
+        }
+
+        // The windows: those of the whole buckets before `asOf`, or the live ones (only the
+        // visitor types need them then, to bound the history and decay it).
+        let asOfMilliseconds = asOf.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) }
+        let windows: AggregateWindows?
+        let now: Int64?
+        if let asOfMilliseconds {
+            windows = .asOf(asOfMilliseconds, settings: settings)
+            now = asOfMilliseconds
+            parameters.append((":before", .integer(asOfMilliseconds)))
+        } else if type.requirement == .visitor, let lastAt = try AggregateState.load(db).lastAt {
+            windows = .live(lastAt: lastAt, settings: settings)
+            now = lastAt
+        } else {
+            windows = nil
+            now = nil
+        }
+        if let windows {
+            for (name, value) in [(":popularity_first", windows.popularity.lowerBound), (":popularity_last", windows.popularity.upperBound),
+                                  (":cooccurrence_first", windows.cooccurrence.lowerBound), (":cooccurrence_last", windows.cooccurrence.upperBound),
+                                  (":foreground_first", windows.foreground.lowerBound), (":foreground_last", windows.foreground.upperBound),
+                                  (":background_first", windows.background.lowerBound)] {
+                parameters.append((name, .integer(Int64(value))))
+            }
+            parameters.append((":since", .integer(Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds)))
+        }
+        if let now { parameters.append((":now", .integer(now))) }
+        let sql = RecommendationSQL.query(type, pointInTime: asOf != nil)
+        return Query(type: type, sql: sql, parameters: parameters.filter { sql.contains($0.0) }, settings: settings)
+    }
+
+    struct Resolved {
+        var storeID: Int
+        /// The context products, rolled up (a configurable child as its parent).
+        var context: [Int]
+        /// Context products, their children and configurable parents.
+        var excluded: [Int]
+    }
+
+    func resolve(_ skus: [String], store: String) throws -> Resolved {
+        guard !skus.isEmpty else { return Resolved(storeID: try StoreRepository(db).store(code: store).id, context: [], excluded: []) }
+        let placement: Placements.Context
+        do {
+            placement = try Placements(db).resolve(store: store, viewed: nil, cart: skus)
+        } catch CatalogError.unknownSKUs(let unknown, _) where skus.count == 1 {
+            throw CatalogError.unknownSKU(unknown[0])
+        }
+        var context: [Int] = []
+        try db.cachedStatement("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN (SELECT value FROM json_each(?))")
+            .forEachRow([Placements.jsonArray(placement.cartIDs)]) { context.append($0.int(at: 0)) }
+        return Resolved(storeID: placement.store.id, context: context.sorted(), excluded: placement.excluded)
+    }
+
+    /// The row's reason. Columns 5… per type: see `RecommendationSQL`.
+    func reason(_ type: RecommendationType, _ row: Statement, _ settings: RecommendationSettings) -> RecommendationReason {
+        switch type {
+        case .mostViewed:
+            return .popular(metric: .views, sessions: row.int(at: 5), units: nil, days: settings.popularityDays)
+        case .mostAddedToCart:
+            return .popular(metric: .carts, sessions: row.int(at: 5), units: nil, days: settings.popularityDays)
+        case .mostPurchased:
+            return .popular(metric: .purchases, sessions: row.int(at: 5), units: row.double(at: 6), days: settings.popularityDays)
+        case .trending:
+            return .trending(recent: row.int(at: 5), recentHours: settings.trendingForegroundHours, background: row.int(at: 6),
+                             backgroundHours: settings.trendingBackgroundHours, growth: row.double(at: 4))
+        case .viewToCart, .viewToPurchase:
+            return .conversion(metric: type == .viewToCart ? .carts : .purchases, converted: row.int(at: 5), viewers: row.int(at: 6),
+                               smoothedRate: row.double(at: 4))
+        case .viewedViewed, .viewedBought, .boughtBought:
+            let kind: CooccurrenceKind = type == .viewedViewed ? .viewedViewed : type == .viewedBought ? .viewedBought : .boughtBought
+            return .together(kind: kind, sku: row.text(at: 7), together: row.int(at: 5), lift: row.double(at: 6))
+        case .recommendedForYou:
+            let interaction = switch row.int(at: 6) { case 3: "bought"; case 2: "added to cart"; default: "viewed" }
+            return .history(sku: row.text(at: 7), interaction: interaction, kind: CooccurrenceKind(id: row.int(at: 8)) ?? .viewedViewed,
+                            together: row.int(at: 5))
+        case .moreLikeThis:
+            return .similar(shared: Self.features(row.text(at: 8)))
+        case .recentlyViewed:
+            return .recentlyViewed(at: Int64(row.int(at: 5)))
+        }
+    }
+
+    /// `c:Gear/Bags`, `a:material Nylon`, `w:duffle` labels → readable, grouped by kind.
+    static func features(_ text: String) -> [String] {
+        let labels = text.split(separator: "\u{1F}").map(String.init)
+        func values(_ prefix: String) -> [String] { labels.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(2)) }.sorted() }
+        var shared: [String] = []
+        let categories = values("c:"), attributes = values("a:"), words = values("w:")
+        if !categories.isEmpty { shared.append((categories.count == 1 ? "category " : "categories ") + categories.joined(separator: ", ")) }
+        shared += attributes
+        if !words.isEmpty { shared.append((words.count == 1 ? "name word " : "name words ") + words.joined(separator: ", ")) }
+        return shared
+    }
+}
+
+extension Statement {
+    /// Binds `value` to the named parameter (`:store`) when the statement has one by that name.
+    func bind(_ value: DatabaseValue, named name: String) throws {
+        let index = sqlite3_bind_parameter_index(handle, name)
+        if index > 0 { try bind(value, at: index) }
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+
+/// Resolves the rule part of a block (spec §3, §5): the rules of the block that are active, in
+/// their date range (store time zone) and shown to the visitor's segments, in priority order;
+/// each takes up to its limit of displayable candidates for the matched products — from the
+/// result cache when it is up to date, else by running the rule's compiled SQL; the merged list
+/// (no duplicates) is rotated and cut to what the block has room for.
+public struct RuleEngine {
+    let db: Database
+    init(_ db: Database) { self.db = db }
+
+    struct BlockContext {
+        var settings: BlockSettings
+        var timeZone: String
+        /// The display mode uses rules and the block has an active rule: the block maximum applies.
+        var rulesOn: Bool
+        /// No full rebuild due and no product changed since the last refresh.
+        var cacheUsable: Bool
+        var generation: Int
+    }
+
+    struct ActiveRule {
+        var id: Int
+        var name: String
+        var priority: Int
+        var limit: Int
+        /// Results materialised in the cache.
+        var built: Bool
+    }
+
+    /// A candidate row: id, SKU, name, final price.
+    struct Candidate {
+        var productID: Int
+        var sku: String
+        var name: String
+        var finalPrice: Double?
+    }
+
+    /// Cached lists hold this many candidates beyond the rule's limit, for exclusions.
+    static let slack = 10
+
+    /// Settings, time zone, "rules on" and cache state of one block: `?1` store id, `?2` block.
+    public static let blockContextSQL = """
+        SELECT coalesce(bs.display_mode, 0), bs.max_products, coalesce(bs.rotation_mode, 1),
+               coalesce((SELECT time_zone FROM store_rule_settings WHERE store_id = ?1), 'UTC'),
+               EXISTS (SELECT 1 FROM rules WHERE applies_to = ?2 AND active = 1),
+               st.full_rebuild = 0 AND NOT EXISTS (SELECT 1 FROM rule_cache_dirty),
+               st.generation
+        FROM rule_cache_state AS st
+        LEFT JOIN block_settings AS bs ON bs.store_id = ?1 AND bs.block = ?2
+        WHERE st.id = 1
+        """
+
+    /// Active rules of a block in their dates for the segments: `?1` block, `?2` day, `?3` JSON segments.
+    public static let applicableRulesSQL = """
+        SELECT r.rule_id, r.name, r.priority, r.result_limit, c.rule_id IS NOT NULL
+        FROM rules AS r LEFT JOIN rule_cache_rules AS c ON c.rule_id = r.rule_id
+        WHERE r.applies_to = ?1 AND r.active = 1
+          AND (r.from_date IS NULL OR r.from_date <= ?2) AND (r.to_date IS NULL OR r.to_date >= ?2)
+          AND (r.segments = '[]' OR EXISTS (SELECT 1 FROM json_each(r.segments) AS g
+                                           WHERE g.value IN (SELECT value FROM json_each(?3))))
+        ORDER BY r.priority, r.rule_id
+        """
+
+    /// Cached candidates of one matched product `?1` in store `?2` for the rules in JSON `?3`.
+    public static let cachedListSQL = """
+        SELECT x.rule_id, x.product_id, p.product_id, p.sku, p.name, p.final_price
+        FROM rule_matches AS x
+        JOIN rule_results AS rr ON rr.list_id = x.list_id AND rr.store_id = ?2
+        JOIN products AS p ON p.product_id = rr.candidate_id
+        WHERE x.product_id = ?1 AND x.rule_id IN (SELECT value FROM json_each(?3))
+        ORDER BY x.rule_id, rr.position
+        """
+
+    /// The same for several matched products (a cart), JSON `?1`.
+    static let cachedListsSQL = """
+        SELECT x.rule_id, x.product_id, p.product_id, p.sku, p.name, p.final_price
+        FROM rule_matches AS x
+        JOIN rule_results AS rr ON rr.list_id = x.list_id AND rr.store_id = ?2
+        JOIN products AS p ON p.product_id = rr.candidate_id
+        WHERE x.product_id IN (SELECT value FROM json_each(?1)) AND x.rule_id IN (SELECT value FROM json_each(?3))
+        ORDER BY x.rule_id, x.product_id, rr.position
+        """
+
+    func blockContext(storeID: Int, block: LinkType) throws -> BlockContext {
+        let statement = try db.cachedStatement(Self.blockContextSQL)
+        statement.reset()
+        statement.bind(storeID, at: 1)
+        statement.bind(block.rawValue, at: 2)
+        defer { statement.reset() }
+        guard try statement.step() else {
+            throw DatabaseError(extendedResultCode: 1, message: "rule_cache_state has no row", sql: statement.sql, path: db.path)
+        }
+        let settings = BlockSettings(block: block, displayMode: BlockDisplayMode(rawValue: statement.int(at: 0)) ?? .both,
+                                     maxProducts: statement.optionalInt(at: 1),
+                                     rotation: RotationMode(rawValue: statement.int(at: 2)) ?? .byPriorityThenRandom)
+        return BlockContext(settings: settings, timeZone: statement.text(at: 3),
+                            rulesOn: settings.displayMode != .manualOnly && statement.int(at: 4) == 1,
+                            cacheUsable: statement.int(at: 5) == 1, generation: statement.int(at: 6))
+    }
+
+    /// Active rules of `block` whose dates include `day` and whose segments (if any) meet `segments`.
+    func applicableRules(block: LinkType, day: String, segments: [String]) throws -> [ActiveRule] {
+        let statement = try db.cachedStatement(Self.applicableRulesSQL)
+        statement.reset()
+        statement.bind(block.rawValue, at: 1)
+        statement.bind(day, at: 2)
+        statement.bind(RuleJSON(.array(segments.map { RuleJSON(.string($0)) })).compactText, at: 3)
+        defer { statement.reset() }
+        var rules: [ActiveRule] = []
+        while try statement.step() {
+            rules.append(ActiveRule(id: statement.int(at: 0), name: statement.text(at: 1), priority: statement.int(at: 2),
+                                    limit: statement.int(at: 3), built: statement.int(at: 4) == 1))
+        }
+        return rules
+    }
+
+    /// The rule's compiled SQL, from the process-wide cache when this generation compiled it already.
+    func compiled(ruleID: Int, generation: Int) throws -> CompiledRule {
+        try CompiledRuleCache.rule(path: db.path, generation: generation, ruleID: ruleID) {
+            guard let rule = try RuleRepository(db).rule(id: ruleID) else { throw RuleError.unknownRule("#\(ruleID)") }
+            return try RuleCompiler(db).compile(rule)
+        }
+    }
+
+    /// Whether "products to match" holds for `productID`.
+    func matches(_ compiled: CompiledRule, productID: Int) throws -> Bool {
+        let statement = try compiled.match.statement(db)
+        statement.bind(productID, at: 1)
+        defer { statement.reset() }
+        return try statement.step()
+    }
+
+    /// The rule's candidates for one matched product, by running its SQL.
+    func candidates(_ compiled: CompiledRule, matched: Int, storeID: Int, excluded: [Int], limit: Int) throws -> [Candidate] {
+        let statement = try compiled.candidates.statement(db)
+        statement.bind(matched, at: 1)
+        statement.bind(storeID, at: 2)
+        statement.bind(Placements.jsonArray(excluded), at: 3)
+        statement.bind(limit, at: 4)
+        defer { statement.reset() }
+        var result: [Candidate] = []
+        while try statement.step() {
+            result.append(Candidate(productID: statement.int(at: 0), sku: statement.text(at: 1), name: statement.text(at: 2),
+                                    finalPrice: statement.optionalDouble(at: 3)))
+        }
+        return result
+    }
+
+    /// Cached lists of `rules` for the matched products: [rule id: [matched id: candidates by position]].
+    func cachedLists(rules: [Int], matched: [Int], storeID: Int) throws -> [Int: [Int: [Candidate]]] {
+        let statement = try db.cachedStatement(matched.count == 1 ? Self.cachedListSQL : Self.cachedListsSQL)
+        statement.reset()
+        if matched.count == 1 { statement.bind(matched[0], at: 1) } else { statement.bind(Placements.jsonArray(matched), at: 1) }
+        statement.bind(storeID, at: 2)
+        statement.bind(Placements.jsonArray(rules), at: 3)
+        defer { statement.reset() }
+        var lists: [Int: [Int: [Candidate]]] = [:]
+        while try statement.step() {
+            lists[statement.int(at: 0), default: [:]][statement.int(at: 1), default: []].append(
+                Candidate(productID: statement.int(at: 2), sku: statement.text(at: 3), name: statement.text(at: 4),
+                          finalPrice: statement.optionalDouble(at: 5)))
+        }
+        return lists
+    }
+
+    /// One rule's contribution: up to its limit of candidates for `matched` (in order: for
+    /// cross-sells the last added item first), none of them in `excluded`.
+    func contribution(of rule: ActiveRule, context: BlockContext, cached: [Int: [Candidate]]?, matched: [Int],
+                      storeID: Int, excluded: [Int], excludedSet: Set<Int>) throws -> [Candidate] {
+        var taken: [Candidate] = []
+        var takenIDs = Set<Int>()
+        for productID in matched where taken.count < rule.limit {
+            let needed = rule.limit - taken.count
+            if let cached {
+                let list = cached[productID] ?? []
+                let usable = list.filter { !excludedSet.contains($0.productID) && !takenIDs.contains($0.productID) }
+                // A full list may have been cut before enough candidates survived the exclusions.
+                if usable.count >= needed || list.count < rule.limit + Self.slack {
+                    for candidate in usable.prefix(needed) { taken.append(candidate); takenIDs.insert(candidate.productID) }
+                    continue
+                }
+            }
+            let compiled = try compiled(ruleID: rule.id, generation: context.generation)
+            guard try matches(compiled, productID: productID) else { continue }
+            for candidate in try candidates(compiled, matched: productID, storeID: storeID,
+                                            excluded: excluded + Array(takenIDs), limit: needed) {
+                taken.append(candidate)
+                takenIDs.insert(candidate.productID)
+            }
+        }
+        return taken
+    }
+
+    /// The block's rule products: merged by rule priority without duplicates, rotated, cut to `count`.
+    func products(block: LinkType, context: BlockContext, matched: [Int], excluded: [Int], storeID: Int, count: Int,
+                  segments: [String], date: Date, seed: UInt64?) throws -> [PlacedProduct] {
+        guard count > 0, !matched.isEmpty else { return [] }
+        let rules = try applicableRules(block: block, day: StoreCalendar.day(date, timeZone: context.timeZone), segments: segments)
+        guard !rules.isEmpty else { return [] }
+        let builtIDs = context.cacheUsable ? rules.filter(\.built).map(\.id) : []
+        let cached = builtIDs.isEmpty ? [:] : try cachedLists(rules: builtIDs, matched: matched, storeID: storeID)
+        let excludedSet = Set(excluded)
+        var merged: [(product: PlacedProduct, priority: Int)] = []
+        var seen = excludedSet
+        for rule in rules {
+            let fromCache = context.cacheUsable && rule.built ? (cached[rule.id] ?? [:]) : nil
+            for candidate in try contribution(of: rule, context: context, cached: fromCache, matched: matched, storeID: storeID,
+                                              excluded: excluded, excludedSet: excludedSet)
+            where seen.insert(candidate.productID).inserted {
+                merged.append((PlacedProduct(productID: candidate.productID, sku: candidate.sku, name: candidate.name,
+                                             finalPrice: candidate.finalPrice, reason: .rule(ruleID: rule.id, name: rule.name)),
+                               rule.priority))
+            }
+        }
+        let rotated = RuleRotation.order(merged, mode: context.settings.rotation, seed: seed ?? RuleRotation.defaultSeed(matched),
+                                         priority: \.priority, productID: \.product.productID)
+        return rotated.prefix(count).map(\.product)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Why a rule does or does not fill a block for one product: whether it applies today for the
+/// visitor, whether each "products to match" condition held for the product, and which
+/// products it selects, with the display conditions each of them satisfies.
+public struct RuleExplanation: Sendable, Equatable, Codable {
+    public struct Condition: Sendable, Equatable, Codable {
+        /// `match.conditions[0]`, as validation errors name it.
+        public var path: String
+        public var text: String
+        public var holds: Bool
+    }
+
+    public struct Selected: Sendable, Equatable, Codable {
+        public var sku: String
+        public var name: String
+        public var finalPrice: Double?
+        /// The display conditions this product satisfies (texts), the reason it is there.
+        public var because: [String]
+    }
+
+    public var ruleID: Int
+    public var rule: String
+    public var appliesTo: LinkType
+    public var priority: Int
+    public var limit: Int
+    /// "applies", "inactive", "outside its dates (…)", "not for these segments (…)".
+    public var status: String
+    public var matched: Bool
+    public var matchConditions: [Condition]
+    /// The display tree, written out as the `rule_list` view shows it.
+    public var display: String
+    /// The matched product's values that relative conditions compare with (the list key).
+    public var matchedValues: String?
+    public var selected: [Selected]
+    /// Whether placements read this rule from the result cache right now, and why not.
+    public var cache: String
+    /// The compiled "products to display" statement.
+    public var sql: String
+}
+
+/// Explains every rule (or one block's rules) for a product in a store.
+///
+/// ```swift
+/// let explanations = try store.read { db in try RuleExplainer(db).explain(sku: "24-MB01", appliesTo: .upsell) }
+/// for rule in explanations { print(rule.rule, rule.matched, rule.selected.map(\.sku)) }
+/// ```
+public struct RuleExplainer {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    public func explain(sku: String, store: String = "default", appliesTo: LinkType? = nil, segments: [String] = [],
+                        date: Date = Date()) throws -> [RuleExplanation] {
+        let productID = try ProductRepository(db).requireID(sku: sku)
+        let storeRow = try StoreRepository(db).store(code: store)
+        let engine = RuleEngine(db)
+        let compiler = try RuleCompiler(db)
+        var result: [RuleExplanation] = []
+        for rule in try RuleRepository(db).all(appliesTo: appliesTo) {
+            let context = try engine.blockContext(storeID: storeRow.id, block: rule.appliesTo)
+            let day = StoreCalendar.day(date, timeZone: context.timeZone)
+            let ruleID = rule.id!
+            var status = "applies"
+            if !rule.isActive {
+                status = "inactive"
+            } else if let from = rule.fromDate, from > day {
+                status = "outside its dates (starts \(from); today is \(day) in \(context.timeZone))"
+            } else if let to = rule.toDate, to < day {
+                status = "outside its dates (ended \(to); today is \(day) in \(context.timeZone))"
+            } else if !rule.segments.isEmpty, Set(rule.segments).isDisjoint(with: segments) {
+                status = "not for these segments (rule: \(rule.segments.joined(separator: ", ")); visitor: \(segments.isEmpty ? "none" : segments.joined(separator: ", ")))"
+            }
+            let texts = try conditionTexts(ruleID: ruleID)
+            let compiled = try engine.compiled(ruleID: ruleID, generation: context.generation)
+            let matchColumns = try compiler.conditionColumns(rule.match, path: "match")
+            let held = try evaluate(matchColumns.query, product: productID, matched: productID)
+            let conditions = zip(matchColumns.paths, held).map { path, holds in
+                RuleExplanation.Condition(path: path, text: texts[path] ?? path, holds: holds)
+            }
+            let matched = held.first ?? false
+            var selected: [RuleExplanation.Selected] = []
+            var matchedValues: String?
+            if matched {
+                let displayColumns = try compiler.conditionColumns(rule.display, path: "display")
+                for candidate in try engine.candidates(compiled, matched: productID, storeID: storeRow.id, excluded: [productID], limit: rule.effectiveLimit) {
+                    let holds = try evaluate(displayColumns.query, product: candidate.productID, matched: productID)
+                    let because = zip(displayColumns.paths, holds).compactMap { path, holds in
+                        holds && !texts[path, default: ""].hasSuffix("(") ? texts[path] : nil
+                    }
+                    selected.append(.init(sku: candidate.sku, name: candidate.name, finalPrice: candidate.finalPrice, because: because))
+                }
+                let keys = try compiled.keysOf.statement(db)
+                keys.bind("[\(productID)]", at: 1)
+                if try keys.step(), compiled.isRelative { matchedValues = keys.text(at: 1) }
+                keys.reset()
+            }
+            result.append(RuleExplanation(
+                ruleID: ruleID, rule: rule.name, appliesTo: rule.appliesTo, priority: rule.priority, limit: rule.effectiveLimit,
+                status: status, matched: matched, matchConditions: conditions, display: try displayText(ruleID: ruleID),
+                matchedValues: matchedValues, selected: selected, cache: try cacheState(ruleID: ruleID, context: context),
+                sql: compiled.candidates.sql))
+        }
+        return result
+    }
+
+    /// Each node's text from the `rule_conditions` view (the SQL is the one place trees are written out).
+    private func conditionTexts(ruleID: Int) throws -> [String: String] {
+        var texts: [String: String] = [:]
+        try db.cachedStatement("SELECT path, text FROM rule_conditions WHERE rule_id = ?").forEachRow([ruleID]) { row in
+            texts[row.text(at: 0)] = row.text(at: 1)
+        }
+        return texts
+    }
+
+    private func displayText(ruleID: Int) throws -> String {
+        try db.scalarText("SELECT display FROM rule_list WHERE rule_id = ?", [ruleID]) ?? ""
+    }
+
+    private func evaluate(_ query: CompiledQuery, product: Int, matched: Int) throws -> [Bool] {
+        let statement = try query.statement(db)
+        statement.bind(product, at: 1)
+        statement.bind(matched, at: 2)
+        defer { statement.reset() }
+        guard try statement.step() else { return [] }
+        return (0..<statement.columnCount).map { statement.int(at: $0) == 1 }
+    }
+
+    private func cacheState(ruleID: Int, context: RuleEngine.BlockContext) throws -> String {
+        let built = try db.scalarInt("SELECT count(*) FROM rule_cache_rules WHERE rule_id = ?", [ruleID]) == 1
+        guard built else { return "not cached: placements run the rule's SQL (crosslink rules refresh builds it)" }
+        guard context.cacheUsable else {
+            let dirty = try db.scalarInt("SELECT count(*) FROM rule_cache_dirty") ?? 0
+            return dirty > 0 ? "cached but \(dirty) product\(dirty == 1 ? "" : "s") changed since the last refresh: placements run the rule's SQL"
+                : "cached but a full rebuild is due: placements run the rule's SQL"
+        }
+        return "cached and up to date: placements read it from rule_results"
+    }
+}

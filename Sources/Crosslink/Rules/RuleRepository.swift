@@ -1,0 +1,127 @@
+import Foundation
+
+/// Rules as data: validated on the way in, stored in the `rules` table (trees as JSON),
+/// imported from and exported to rule files.
+///
+/// ```swift
+/// try store.write { db in
+///     let rules = RuleRepository(db)
+///     try rules.importFile(text: try String(contentsOfFile: "rules.json", encoding: .utf8), file: "rules.json")
+///     try rules.setActive(false, name: "Bags: pricier bags")
+/// }
+/// let json = try store.read { db in try RuleRepository(db).exportFile() }
+/// ```
+public struct RuleRepository {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    static let columns = """
+        rule_id, name, active, applies_to, priority, result_limit, from_date, to_date, segments, match_conditions, display_conditions
+        """
+
+    /// Validates and stores a new rule; a rule of the same name is an error. Returns its id.
+    @discardableResult
+    public func add(_ rule: Rule) throws -> Int {
+        try RuleValidator(db).validate(rule)
+        return try insertOrUpdate(rule, replacing: false)
+    }
+
+    /// Validates and stores the rule, replacing the rule of the same name (which keeps its id).
+    @discardableResult
+    public func save(_ rule: Rule) throws -> Int {
+        try RuleValidator(db).validate(rule)
+        return try insertOrUpdate(rule, replacing: true)
+    }
+
+    private func insertOrUpdate(_ rule: Rule, replacing: Bool) throws -> Int {
+        let existing = try db.scalarInt("SELECT rule_id FROM rules WHERE name = ?", [rule.name])
+        if existing != nil && !replacing { throw RuleError.duplicateName(rule.name) }
+        let segments = RuleJSON(.array(rule.segments.map { RuleJSON(.string($0)) })).compactText
+        let values: [any DatabaseValueConvertible] = [
+            rule.name, rule.isActive, rule.appliesTo.rawValue, rule.priority, rule.effectiveLimit, rule.fromDate, rule.toDate,
+            segments, rule.match.json.compactText, rule.display.json.compactText,
+        ]
+        if let existing {
+            try db.execute("""
+                UPDATE rules SET name = ?1, active = ?2, applies_to = ?3, priority = ?4, result_limit = ?5, from_date = ?6,
+                    to_date = ?7, segments = ?8, match_conditions = ?9, display_conditions = ?10,
+                    updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+                WHERE rule_id = ?11
+                """, values + [existing])
+            return existing
+        }
+        try db.execute("""
+            INSERT INTO rules(name, active, applies_to, priority, result_limit, from_date, to_date, segments, match_conditions, display_conditions)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """, values)
+        return db.lastInsertRowID
+    }
+
+    /// Reads a rule file (one rule, a list, or `{"rules": [...]}`) and stores every rule — all
+    /// or nothing. `replaceExisting: false` refuses names that exist. Errors name the file,
+    /// line and column, the rule and the condition's path. Returns the rules' ids in file order.
+    @discardableResult
+    public func importFile(text: String, file: String? = nil, replaceExisting: Bool = true) throws -> [Int] {
+        let parsed = try RuleFile(text: text, file: file)
+        var seen = Set<String>()
+        for entry in parsed.rules where !seen.insert(entry.rule.name).inserted {
+            throw RuleError.invalid(subject: RuleError.subject(name: entry.rule.name, index: entry.index), path: "name",
+                                    message: "the file holds two rules of this name", location: entry.location(of: "name"))
+        }
+        let validator = try RuleValidator(db)
+        for entry in parsed.rules {
+            try validator.validate(entry.rule, index: entry.index, locate: entry.location(of:))
+        }
+        return try db.inTransaction {
+            try parsed.rules.map { try insertOrUpdate($0.rule, replacing: replaceExisting) }
+        }
+    }
+
+    /// All rules (of one block, if given) as a rule file, by block, priority and id.
+    public func exportFile(appliesTo: LinkType? = nil) throws -> String {
+        RuleFile.export(try all(appliesTo: appliesTo))
+    }
+
+    public func rule(named name: String) throws -> Rule? {
+        try db.cachedStatement("SELECT \(Self.columns) FROM rules WHERE name = ?").map([name], decode).first
+    }
+
+    public func rule(id: Int) throws -> Rule? {
+        try db.cachedStatement("SELECT \(Self.columns) FROM rules WHERE rule_id = ?").map([id], decode).first
+    }
+
+    /// Rules by block, priority, id.
+    public func all(appliesTo: LinkType? = nil) throws -> [Rule] {
+        try db.cachedStatement("""
+            SELECT \(Self.columns) FROM rules WHERE ?1 IS NULL OR applies_to = ?1 ORDER BY applies_to, priority, rule_id
+            """).map([appliesTo?.rawValue], decode)
+    }
+
+    /// Turns a rule on or off (its cached results stay valid).
+    public func setActive(_ active: Bool, name: String) throws {
+        try db.execute("UPDATE rules SET active = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE name = ?", [active, name])
+        if db.changes == 0 { throw RuleError.unknownRule(name) }
+    }
+
+    /// Deletes the rule and its cached results.
+    public func delete(name: String) throws {
+        try db.execute("DELETE FROM rules WHERE name = ?", [name])
+        if db.changes == 0 { throw RuleError.unknownRule(name) }
+    }
+
+    func decode(_ row: Statement) throws -> Rule {
+        let name = row.text(at: 1)
+        let subject = RuleError.subject(name: name, index: nil)
+        let segments: [String]
+        if case .array(let items) = try RuleJSON.parse(row.text(at: 8)).kind {
+            segments = items.compactMap { if case .string(let text) = $0.kind { text } else { nil } }
+        } else {
+            segments = []
+        }
+        return Rule(id: row.int(at: 0), name: name, isActive: row.int(at: 2) == 1,
+                    appliesTo: LinkType(rawValue: row.text(at: 3)) ?? .related, priority: row.int(at: 4), limit: row.int(at: 5),
+                    fromDate: row.optionalText(at: 6), toDate: row.optionalText(at: 7), segments: segments,
+                    match: try RuleCondition(json: RuleJSON.parse(row.text(at: 9)), subject: subject, path: "match"),
+                    display: try RuleCondition(json: RuleJSON.parse(row.text(at: 10)), subject: subject, path: "display"))
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Crosslink
+import Foundation
+
+extension EventFileFormat: ExpressibleByArgument {}
+
+struct Events: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import visitor events and look at the event log.",
+        discussion: """
+            Event files are JSON Lines (.jsonl) or CSV (.csv), optionally gzip-compressed, or the UCI Online \
+            Retail purchase log. See README "Events" for the formats and the ingest policy.
+            Examples:
+              crosslink events import events.jsonl.gz
+              crosslink events import --create-catalog Sources/Crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
+              crosslink events stats
+              crosslink events export --format csv --out events.csv
+            """,
+        subcommands: [ImportEvents.self, Stats.self, ExportEvents.self])
+
+    struct ImportEvents: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Import an event file in one transaction; ids already stored are skipped.",
+            discussion: """
+                The format follows the file name (.jsonl, .csv, .gz ignored) or the Online Retail header; \
+                --format overrides it. An invalid event stops the import with every bad line listed and \
+                nothing stored, unless --skip-invalid (then the valid events are stored and the bad lines listed).
+                SKUs not in the catalog are kept and counted (see `crosslink events stats`).
+                Examples:
+                  crosslink events import events.jsonl
+                  crosslink events import --skip-invalid --json events.csv.gz
+                  crosslink events import --format online-retail --create-catalog online_retail.csv.gz
+                """)
+
+        @ParentCommand var root: CrosslinkCommand
+        var global: GlobalOptions { root.global }
+        @OptionGroup var output: OutputOptions
+        @Argument(help: ArgumentHelp("The event file.", valueName: "file")) var file: String
+        @Option(help: "jsonl, csv or online-retail (default: from the file name and header).") var format: EventFileFormat?
+        @Flag(help: "Online Retail: create the products the catalog lacks (StockCode, description, latest price).")
+        var createCatalog = false
+        @Flag(help: "Store the valid events and list the invalid ones, instead of importing nothing.")
+        var skipInvalid = false
+        @Option(help: "Online Retail: the store view the orders happen in.") var store: String = "default"
+        @Flag(help: "No progress on stderr.") var quiet = false
+
+        func run() throws {
+            let url = URL(fileURLWithPath: file)
+            guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no such file: \(file)") }
+            let data = try EventFileFormat.contents(of: url)
+            guard let format = format ?? EventFileFormat.detect(file: url.lastPathComponent, data: data) else {
+                throw ValidationError("cannot tell the format of \(file): name it .jsonl or .csv, or give --format")
+            }
+            if format != .onlineRetail && (createCatalog || store != "default") {
+                throw ValidationError("--create-catalog and --store apply to --format online-retail only")
+            }
+            let crosslink = try global.openStore()
+            var ingest = EventIngestOptions()
+            ingest.invalidEvents = skipInvalid ? .skipInvalid : .rejectBatch
+            if !quiet {
+                ingest.progress = { progress in
+                    Output.error("\(progress.file): \(progress.rows) rows" + (progress.rowsPerSecond > 0 ? ", \(Int(progress.rowsPerSecond)) rows/s" : ""))
+                }
+            }
+            let started = ContinuousClock.now
+            let report: EventIngestReport
+            if format == .onlineRetail {
+                var options = OnlineRetailImporter.Options()
+                options.ingest = ingest
+                options.createCatalog = createCatalog
+                options.store = store
+                let retail = try OnlineRetailImporter(store: crosslink, options: options).importData(data, file: url.lastPathComponent)
+                if output.json { return print(try Output.json(retail)) }
+                report = retail.ingest
+                print("\(retail.file): \(retail.lines) rows, \(retail.invoices) invoices → \(retail.orders) orders, \(retail.cancellations) cancellations "
+                      + "(\(retail.orderLines) lines); skipped: \(retail.adjustmentInvoices) adjustment invoices, \(retail.nonProductLines) non-product rows, "
+                      + "\(retail.zeroPriceLines) zero-price rows, \(retail.wrongSignLines) wrong-sign rows, \(retail.emptyInvoices) invoices left empty; "
+                      + "\(retail.guestInvoices) guest invoices, \(retail.customers) customers; \(retail.productsCreated) products created")
+            } else {
+                report = try EventStore(store: crosslink, options: ingest).importData(data, file: url.lastPathComponent, format: format)
+                if output.json { return print(try Output.json(report)) }
+            }
+            for warning in report.warnings { Output.error("warning: \(warning)") }
+            for issue in report.rejected { Output.error("rejected: \(issue)") }
+            let seconds = (ContinuousClock.now - started) / .seconds(1)
+            print("\(report.file): \(report.received) events read, \(report.stored) stored, \(report.duplicates) duplicates ignored, "
+                  + "\(report.rejected.count) rejected; \(report.unknownSKUs) with SKUs not in the catalog, "
+                  + "\(report.unknownCategories) with unknown categories (\(String(format: "%.2f", seconds)) s)")
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Counts over the event log: by type, time range, visitors, sessions, unknown SKUs.",
+            discussion: """
+                Examples:
+                  crosslink events stats
+                  crosslink events stats --json
+                """)
+
+        @ParentCommand var root: CrosslinkCommand
+        var global: GlobalOptions { root.global }
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let stats = try EventStore(store: try global.openStore()).stats()
+            if output.json { return print(try Output.json(stats)) }
+            print(Output.table(["type", "events"], EventType.allCases.map { [$0.rawValue, String(stats.byType[$0.rawValue] ?? 0)] }
+                               + [["all", String(stats.events)]]))
+            print("""
+
+                from \(stats.first ?? "-") to \(stats.last ?? "-")
+                \(stats.visitors) visitors, \(stats.sessions) sessions, \(stats.customers) customers, \(stats.orders) orders with \(stats.orderLines) lines
+                \(stats.unknownSKUs) SKUs not in the catalog, in \(stats.unknownSKURows) events and order lines; \(stats.unknownCategories) unknown categories
+                """)
+            if !stats.topUnknownSKUs.isEmpty {
+                print("most frequent unknown SKUs: " + stats.topUnknownSKUs.map { "\($0.sku) (\($0.count))" }.joined(separator: ", "))
+            }
+        }
+    }
+
+    struct ExportEvents: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Write the stored events as JSON Lines or CSV (the formats `events import` reads).",
+            discussion: """
+                Examples:
+                  crosslink events export > events.jsonl
+                  crosslink events export --format csv --out events.csv
+                """)
+
+        @ParentCommand var root: CrosslinkCommand
+        var global: GlobalOptions { root.global }
+        @Option(help: "jsonl or csv.") var format: EventFileFormat = .jsonLines
+        @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var out: String?
+
+        func validate() throws {
+            if format == .onlineRetail { throw ValidationError("events are exported as jsonl or csv") }
+        }
+
+        func run() throws {
+            let events = try EventStore(store: try global.openStore()).events()
+            let text = format == .csv ? CSVEventParser.text(events) : events.map { JSONLinesEventParser.line($0) + "\n" }.joined()
+            if let out {
+                try text.write(toFile: out, atomically: true, encoding: .utf8)
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+@testable import Crosslink
+
+/// Viewed-viewed, viewed-bought and bought-bought on hand-built logs, with lifts computed by
+/// hand: lift = together × total / (base × other_base).
+@Suite struct RecommendationCooccurrenceTests {
+    typealias F = RecommendationFixtures
+
+    /// 28 orders on days 0 and 1: {A,B} ×3 (day 1), {A,X} ×4, {X,C} ×10, {X} ×10, {B,D} ×1,
+    /// and two {A,D} orders 182 days before day 0 — just outside the 183-day window.
+    func orderLog() -> HandLog {
+        var log = HandLog()
+        for i in 0..<2 { log.order(["A", "D"], session: "old\(i)", at: -182 * 24 + Double(i)) }
+        for i in 0..<4 { log.order(["A", "X"], session: "ax\(i)", at: 1 + Double(i)) }
+        for i in 0..<10 { log.order(["X", "C"], session: "xc\(i)", at: 5 + Double(i)) }
+        for i in 0..<10 { log.order(["X"], session: "x\(i)", at: 15 + Double(i) / 2) }
+        log.order(["B", "D"], session: "bd", at: 21)
+        for i in 0..<3 { log.order(["A", "B"], session: "ab\(i)", at: 24 + Double(i)) }
+        return log
+    }
+
+    @Test func boughtTogetherRanksByLiftSoTheBestsellerDoesNotWin() throws {
+        let dir = try TemporaryDirectory()
+        let store = try F.store(dir)
+        try F.ingest(orderLog(), into: store)
+        // Window days −181…1: N = 28 orders; A in 7, B in 4, X in 24, C in 10, D in 1.
+        // A→B: 3·28/(7·4) = 3.0; A→X: 4·28/(7·24) = 0.667 — X is bought with A more often, but
+        // it is in almost every order. D: only in the old orders, outside the window.
+        let a = try F.recommend(store, .boughtBought, .product("A"))
+        #expect(a.map(\.sku) == ["B", "X"])
+        #expect(abs(a[0].score - 3.0) < 1e-12 && abs(a[1].score - 112.0 / 168) < 1e-12)
+        #expect(a[0].reason.description == "bought together with A in 3 orders, lift 3.0")
+        // X→C: 10·28/(24·10) = 1.167 beats X→A: 0.667. B→D has 1 order, below the minimum support 2.
+        #expect(try F.skus(store, .boughtBought, .product("X")) == ["C", "A"])
+        #expect(try F.skus(store, .boughtBought, .product("B")) == ["A"])
+        // A cart sums the lifts of its items: B = 3.0 (from A); X = 0.667 (A) + 1.167 (C).
+        let cart = try F.recommend(store, .boughtBought, .cart(["A", "C"]))
+        #expect(cart.map(\.sku) == ["B", "X"])
+        #expect(abs(cart[1].score - (112.0 / 168 + 280.0 / 240)) < 1e-12)
+        #expect(cart[1].reason.description == "bought together with C in 10 orders, lift 1.2")
+    }
+
+    @Test func boughtTogetherAsOfAndTheWindowEdge() throws {
+        let dir = try TemporaryDirectory()
+        let store = try F.store(dir)
+        try F.ingest(orderLog(), into: store)
+        // As of day 1 00:00 the window is days −182…0: the old {A,D} orders are back in, the
+        // {A,B} orders not yet there. N = 27; A in 6, D in 3 (with {B,D}), X in 24:
+        // A→D 2·27/(6·3) = 3.0, A→X 4·27/(6·24) = 0.75.
+        let a = try F.recommend(store, .boughtBought, .product("A"), asOf: HandLog.time(24))
+        #expect(a.map(\.sku) == ["D", "X"])
+        #expect(abs(a[0].score - 3.0) < 1e-12 && abs(a[1].score - 0.75) < 1e-12)
+        // As of day −181 00:00 the window (days −364…−182) holds the two {A,D} orders: lift 2·2/(2·2).
+        let old = try F.recommend(store, .boughtBought, .product("A"), asOf: HandLog.time(-181 * 24))
+        #expect(old.map(\.sku) == ["D"])
+        #expect(old[0].score == 1)
+        // The live answer is the answer as of the day after the last event.
+        #expect(try F.recommend(store, .boughtBought, .product("A"), asOf: HandLog.time(48)) == F.recommend(store, .boughtBought, .product("A")))
+    }
+
+    @Test func cancellationsReduceBoughtTogetherEvidence() throws {
+        let dir = try TemporaryDirectory()
+        let store = try F.store(dir)
+        var log = orderLog()
+        log.cancel([("A", 1), ("B", 1)], session: "cancel1", at: 30)
+        try F.ingest(log, into: store)
+        // One {A,B} order cancelled: together 2, A in 6, B in 3, N = 27 → A→B 2·27/(6·3) = 3.0,
+        // A→X 4·27/(6·24) = 0.75.
+        let a = try F.recommend(store, .boughtBought, .product("A"))
+        #expect(a.map(\.sku) == ["B", "X"])
+        #expect(a[0].reason.description == "bought together with A in 2 orders, lift 3.0")
+        #expect(abs(a[1].score - 0.75) < 1e-12)
+        // A second cancellation leaves 1 order: below the minimum support.
+        var more = HandLog()
+        more.cancel([("B", 1), ("A", 1)], session: "cancel2", at: 31)
+        _ = try store.write { db in try EventWriter(db).append(more.events.map { var e = $0; e.id = "more-" + e.id; return e }) }
+        #expect(try F.skus(store, .boughtBought, .product("A")) == ["X"])
+    }
+
+    @Test func basketsAboveTheCapGiveNoPairs() throws {
+        let dir = try TemporaryDirectory()
+        let store = try F.store(dir)
+        try store.write { db in
+            var settings = try Aggregates(db).settings()
+            settings.maxBasketProducts = 3
+            try Aggregates(db).configure(settings)
+        }
+        var log = HandLog()
+        for i in 0..<2 { log.order(["A", "B", "C"], session: "three\(i)", at: Double(i)) }
+        for i in 0..<5 { log.order(["A", "D", "E", "X"], session: "four\(i)", at: 10 + Double(i)) }
+        try F.ingest(log, into: store)
+        // Only the 3-product orders count: N = 2, A, B, C in 2 each → lift 1.
+        #expect(try F.skus(store, .boughtBought, .product("A")) == ["B", "C"])
+        // The big orders still count as purchases.
+        #expect(try F.skus(store, .mostPurchased).prefix(1) == ["A"])
+    }
+
+    /// Sessions: s1 views A, B, A; s2 A, B; s3 A, C; s4 B; s5 C, D; s6 A, C; s8 C. Visitors w1
+    /// and w2 view A in one session and D in another.
+    @Test func viewedTogetherCountsSessionsNotVisitors() throws {
+        let dir = try TemporaryDirectory()
+        let store = try F.store(dir)
+        var log = HandLog()
+        for (session, skus) in [("s1", ["A", "B", "A"]), ("s2", ["A", "B"]), ("s3", ["A", "C"]), ("s4", ["B"]), ("s5", ["C", "D"]),
+                                ("s6", ["A", "C"]), ("s8", ["C"])] {
+            for (i, sku) in skus.enumerated() { log.view(sku, session: session, at: 10 + Double(i) / 10) }
+        }
+        for visitor in ["w1", "w2"] {
+            log.view("A", session: visitor + "-1", visitor: visitor, at: 11)
+            log.view("D", session: visitor + "-2", visitor: visitor, at: 12)
+        }
+        try F.ingest(log, into: store)
+        // N = 11 viewing sessions; A viewed in 6, B in 3, C in 4, D in 3.
+        // A→B: 2·11/(6·3) = 1.222; A→C: 2·11/(6·4) = 0.917; A→D: no session has both.
+        let a = try F.recommend(store, .viewedViewed, .product("A"))
+        #expect(a.map(\.sku) == ["B", "C"])
+        #expect(abs(a[0].score - 22.0 / 18) < 1e-12 && abs(a[1].score - 22.0 / 24) < 1e-12)
+        #expect(a[0].reason.description == "viewed together with A in 2 sessions, lift 1.2")
+    }
+
+    /// t1, t3: view A then buy B; t2: buy B then view A; t4–t6: view A then buy C; t7: view D,
+    /// buy C; t8: view E.
+    @Test func viewedThenBoughtNeedsTheViewFirst() throws {
+        let dir = try TemporaryDirectory()
+        let store = try F.store(dir)
+        var log = HandLog()
+        for session in ["t1", "t3"] { log.view("A", session: session, at: 1); log.order(["B"], session: session, at: 2) }
+        log.order(["B"], session: "t2", at: 1)
+        log.view("A", session: "t2", at: 2)
+        for session in ["t4", "t5", "t6"] { log.view("A", session: session, at: 3); log.order(["C"], session: session, at: 4) }
+        log.view("D", session: "t7", at: 5)
+        log.order(["C"], session: "t7", at: 6)
+        log.view("E", session: "t8", at: 7)
+        try F.ingest(log, into: store)
+        // N = 8 viewing sessions; A viewed in 6; B bought in 3 viewing sessions, C in 4.
+        // A→C: 3·8/(6·4) = 1.0; A→B: 2·8/(6·3) = 0.889 (t2 bought before it viewed).
+        let a = try F.recommend(store, .viewedBought, .product("A"))
+        #expect(a.map(\.sku) == ["C", "B"])
+        #expect(abs(a[0].score - 1.0) < 1e-12 && abs(a[1].score - 16.0 / 18) < 1e-12)
+        #expect(a[0].reason.description == "bought after viewing A in 3 sessions, lift 1.0")
+    }
+
+    @Test func configurableChildrenRollUpToTheirParent() throws {
+        let dir = try TemporaryDirectory()
+        let store = try F.store(dir)
+        var log = HandLog()
+        for i in 0..<2 { log.order(["CFG-S", "A"], session: "o\(i)", at: Double(i)) }
+        log.view("CFG-S", session: "v1", at: 3)
+        log.view("CFG", session: "v1", at: 3.5)
+        log.view("CFG-S", session: "v2", at: 4)
+        try F.ingest(log, into: store)
+        // The child's orders and views count for CFG, once per session; the child never appears.
+        #expect(try F.skus(store, .boughtBought, .product("A")) == ["CFG"])
+        #expect(try F.skus(store, .boughtBought, .product("CFG-S")) == ["A"])
+        #expect(try F.skus(store, .boughtBought, .product("CFG")) == ["A"])
+        #expect(try F.recommend(store, .mostViewed).map(\.sku) == ["CFG"])
+        #expect(try F.recommend(store, .mostViewed)[0].score == 2)
+        #expect(try F.skus(store, .mostPurchased) == ["A", "CFG"])
+    }
+
+    @Test func requestsWithoutTheirContextAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        let store = try F.store(dir)
+        #expect(throws: RecommendationError.missingContext(type: .boughtBought, needs: "a product or a cart")) {
+            try F.recommend(store, .boughtBought)
+        }
+        #expect(throws: RecommendationError.missingContext(type: .recentlyViewed, needs: "a visitor")) {
+            try F.recommend(store, .recentlyViewed, .product("A"))
+        }
+        #expect(throws: CatalogError.unknownSKU("NOPE")) { try F.recommend(store, .boughtBought, .product("NOPE")) }
+        #expect(throws: CatalogError.unknownSKUs(["N1", "N2"], context: "the cart")) {
+            try F.recommend(store, .viewedViewed, .cart(["A", "N1", "N2"]))
+        }
+        #expect(throws: CatalogError.unknownStore("fr")) {
+            try store.read { db in try Recommender(db).recommend(.mostViewed, store: "fr") }
+        }
+        #expect(throws: RecommendationError.invalidLimit(0)) { try F.recommend(store, .mostViewed, limit: 0) }
+    }
+}

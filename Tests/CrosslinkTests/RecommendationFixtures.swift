@@ -1,0 +1,108 @@
+import Foundation
+@testable import Crosslink
+
+/// A hand-built event log: times are hours after 2024-03-01T00:00:00Z (day 0), so a test can
+/// place an event exactly inside or just outside a window.
+struct HandLog {
+    static let start = Date(timeIntervalSince1970: 1_709_251_200)  // 2024-03-01T00:00:00Z
+    var events: [Event] = []
+    private var counter = 0
+
+    static func time(_ hours: Double) -> Date { start.addingTimeInterval(hours * 3600) }
+
+    private mutating func nextID() -> String {
+        counter += 1
+        return "e\(counter)"
+    }
+
+    mutating func view(_ sku: String, session: String, visitor: String? = nil, at hours: Double) {
+        events.append(Event(id: nextID(), type: .productView, time: Self.time(hours), visitorID: visitor ?? "v-" + session,
+                            sessionID: session, sku: sku))
+    }
+
+    mutating func cart(_ sku: String, session: String, visitor: String? = nil, at hours: Double) {
+        events.append(Event(id: nextID(), type: .addToCart, time: Self.time(hours), visitorID: visitor ?? "v-" + session,
+                            sessionID: session, sku: sku, quantity: 1, price: 10))
+    }
+
+    mutating func order(_ lines: [(String, Double)], session: String, visitor: String? = nil, at hours: Double, price: Double = 10) {
+        events.append(Event(id: nextID(), type: .placeOrder, time: Self.time(hours), visitorID: visitor ?? "v-" + session,
+                            sessionID: session, orderID: "o-" + nextID(),
+                            lines: lines.map { OrderLine(sku: $0.0, quantity: $0.1, price: price) }))
+    }
+
+    mutating func order(_ skus: [String], session: String, visitor: String? = nil, at hours: Double) {
+        order(skus.map { ($0, 1) }, session: session, visitor: visitor, at: hours)
+    }
+
+    mutating func cancel(_ lines: [(String, Double)], session: String, visitor: String? = nil, at hours: Double, price: Double = 10) {
+        events.append(Event(id: nextID(), type: .cancelOrder, time: Self.time(hours), visitorID: visitor ?? "v-" + session,
+                            sessionID: session, orderID: "c-" + nextID(),
+                            lines: lines.map { OrderLine(sku: $0.0, quantity: $0.1, price: price) }))
+    }
+
+    mutating func pageView(session: String, at hours: Double) {
+        events.append(Event(id: nextID(), type: .pageView, time: Self.time(hours), visitorID: "v-" + session, sessionID: session))
+    }
+}
+
+enum RecommendationFixtures {
+    /// Products: displayable simple products named by `skus`; "HIDDEN" (search only), "OFF"
+    /// (disabled); the configurable "CFG" with its invisible child "CFG-S".
+    static func store(_ directory: TemporaryDirectory, skus: [String] = ["A", "B", "C", "D", "E", "X"]) throws -> CrosslinkStore {
+        let store = try makeStore(directory)
+        try store.write { db in
+            let products = ProductRepository(db)
+            let stores = StoreRepository(db)
+            for sku in skus {
+                let id = try products.upsert(Product(sku: sku, name: "Product \(sku)", price: 10))
+                try stores.assign(productID: id, websiteIDs: [1])
+            }
+            for (sku, product) in [
+                ("HIDDEN", Product(sku: "HIDDEN", name: "Hidden product", visibility: .search, price: 10)),
+                ("OFF", Product(sku: "OFF", name: "Disabled product", enabled: false, price: 10)),
+                ("CFG", Product(sku: "CFG", name: "Configurable product", type: .configurable)),
+                ("CFG-S", Product(sku: "CFG-S", name: "Configurable product S", visibility: .notVisibleIndividually, price: 10)),
+            ] {
+                let id = try products.upsert(product)
+                try stores.assign(productID: id, websiteIDs: [1])
+                _ = sku
+            }
+            try ChildRepository(db).setChildren(parentID: try products.requireID(sku: "CFG"),
+                                                children: [(try products.requireID(sku: "CFG-S"), nil)])
+        }
+        return store
+    }
+
+    /// Appends `log` through the real ingest path (one transaction per `batchSize` events).
+    static func ingest(_ log: HandLog, into store: CrosslinkStore, batchSize: Int = 1_000) throws {
+        var start = 0
+        while start < log.events.count {
+            let batch = Array(log.events[start..<min(start + batchSize, log.events.count)])
+            _ = try store.write { db in try EventWriter(db).append(batch).report }
+            start += batchSize
+        }
+    }
+
+    static func recommend(_ store: CrosslinkStore, _ type: RecommendationType, _ context: RecommendationContext = .none,
+                          limit: Int = 10, asOf: Date? = nil) throws -> [Recommendation] {
+        try store.read { db in try Recommender(db).recommend(type, context: context, limit: limit, asOf: asOf) }
+    }
+
+    static func skus(_ store: CrosslinkStore, _ type: RecommendationType, _ context: RecommendationContext = .none,
+                     limit: Int = 10, asOf: Date? = nil) throws -> [String] {
+        try recommend(store, type, context, limit: limit, asOf: asOf).map(\.sku)
+    }
+
+    /// Every aggregate table as sorted rows of text, for comparing two databases.
+    static func dump(_ store: CrosslinkStore) throws -> [String: [String]] {
+        try store.read { db in
+            var tables: [String: [String]] = [:]
+            for table in ["session_products", "visitor_products", "product_days", "product_hours", "store_days", "pair_days",
+                          "product_windows", "store_windows", "pair_windows", "trend_windows", "aggregate_state"] {
+                tables[table] = try db.rows("SELECT * FROM \(table)").map { $0.map(\.description).joined(separator: "|") }.sorted()
+            }
+            return tables
+        }
+    }
+}

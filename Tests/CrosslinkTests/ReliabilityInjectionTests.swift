@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+@testable import Crosslink
+
+/// No injection: random texts made of quotes, NULs, SQL keywords and comments, LIKE wildcards,
+/// parameter markers, separators and tricky Unicode, used as SKUs, names, attribute codes and
+/// values, category names (and event and rule fields, in their suites' sections below) are stored
+/// and returned byte for byte and never change what a query means. Seeded: a failure reproduces.
+@Suite struct ReliabilityInjectionTests {
+    static let pieces = [
+        "'", "\"", "\0", ";", "--", "/*", "*/", "DROP TABLE products;", "' OR '1'='1", "\" OR 1=1 --", "%", "_", "\\",
+        "(", ")", "NULL", "SELECT * FROM products", "?", "?1", ":sku", "@x", "$1", ",", "|", "=", "/", "\n", "\r\n", "\t",
+        " ", "é", "e\u{301}", "\"\u{322}", "🙂", "\u{202E}", "\u{FEFF}", "[x]", "`", "x", "Ω", "__EMPTY__", "0x41", "1e9",
+    ]
+
+    /// 1…`maximum` pieces; `allowed` filters the pieces a field can hold.
+    static func hostile(_ random: inout SplitMix64, maximum: Int = 6, allowed: (String) -> Bool = { _ in true }) -> String {
+        let usable = pieces.filter(allowed)
+        return (0..<(1 + Int(random.next() % UInt64(maximum)))).map { _ in usable[Int(random.next() % UInt64(usable.count))] }.joined()
+    }
+
+    /// SQLite's NOCASE folds ASCII letters only; SKUs equal under it are one product.
+    static func skuKey(_ sku: String) -> [UInt8] { sku.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 } }
+
+    static func bytes(_ text: String?) -> [UInt8]? { text.map { Array($0.utf8) } }
+
+    // MARK: Library API
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func catalogTextsRoundTripVerbatim(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        let schemaBefore = try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") }
+
+        struct Item { var sku: String; var name: String; var code: String; var values: [String]; var category: String }
+        var items: [Item] = []
+        var keys = Set<[UInt8]>()
+        while items.count < 60 {
+            let sku = Self.hostile(&random)
+            // A SKU has a non-blank character, at most 64 characters and no NUL (skuWithNULIsRefusedClearly).
+            guard !sku.trimmingCharacters(in: .whitespaces).isEmpty, sku.unicodeScalars.count <= 64, !sku.utf8.contains(0),
+                  keys.insert(Self.skuKey(sku)).inserted else { continue }
+            let category = Self.hostile(&random) { $0.trimmingCharacters(in: .whitespacesAndNewlines) == $0 }
+            items.append(Item(sku: sku, name: Self.hostile(&random, maximum: 12), code: "c" + Self.hostile(&random),
+                              values: (0..<(1 + Int(random.next() % 3))).map { _ in Self.hostile(&random) },
+                              category: category))
+        }
+        try store.write { db in
+            for item in items {
+                let id = try ProductRepository(db).upsert(Product(sku: item.sku, name: item.name, price: 5))
+                try StoreRepository(db).assign(productID: id, websiteIDs: [1])
+                try AttributeRepository(db).set(productID: id, code: item.code, values: item.values)
+                let categoryID = try CategoryRepository(db).ensure(path: ["Default Category", item.category])
+                try CategoryRepository(db).assign(productID: id, categoryID: categoryID)
+            }
+            // Each product links to the next three, positions 3, 2, 1 (so order is by position, not insertion).
+            for (index, item) in items.enumerated() {
+                let targets = (1...3).map { items[(index + $0) % items.count].sku }
+                try LinkRepository(db).replace(sku: item.sku, type: .related, with: targets.enumerated().map {
+                    ProductLink(sku: $0.element, position: 3 - $0.offset)
+                })
+            }
+        }
+
+        try store.read { db in
+            #expect(try ProductRepository(db).count() == items.count)
+            for (index, item) in items.enumerated() {
+                let product = try #require(try ProductRepository(db).product(sku: item.sku), "SKU \(String(reflecting: item.sku))")
+                #expect(Self.bytes(product.sku) == Self.bytes(item.sku))
+                #expect(Self.bytes(product.name) == Self.bytes(item.name))
+                let values = try AttributeRepository(db).values(productID: product.id!)
+                #expect(values.map { Self.bytes($0.code) } == [Self.bytes(item.code)])
+                #expect(values.first?.values.map { Self.bytes($0) } == item.values.map { Self.bytes($0) })
+                let categories = try CategoryRepository(db).categories(productID: product.id!)
+                #expect(categories.map { Self.bytes($0.name) } == [Self.bytes(item.category)])
+                let expected = (1...3).reversed().map { items[(index + $0) % items.count].sku }
+                #expect(try LinkRepository(db).links(sku: item.sku, type: .related).map { Self.bytes($0.sku) } == expected.map { Self.bytes($0) })
+                #expect(try Placements(db).related(for: item.sku).map { Self.bytes($0.sku) } == expected.map { Self.bytes($0) })
+            }
+            // Texts that would match more than themselves in SQL find exactly themselves, or nothing.
+            for probe in ["%", "_", "' OR '1'='1", "*", "?", "NULL", "", "x%"] {
+                let stored = try ProductRepository(db).id(sku: probe).flatMap { try ProductRepository(db).product(id: $0)?.sku }
+                #expect(stored.map(Self.skuKey) == items.first(where: { Self.skuKey($0.sku) == Self.skuKey(probe) }).map { Self.skuKey($0.sku) })
+            }
+            #expect(try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") == schemaBefore)
+        }
+        #expect(try sqlite3Rows(store.path, "PRAGMA integrity_check") == [["ok"]])
+    }
+
+    /// NUL is the one character a SKU cannot hold (SQLite's `length()` in the schema's CHECK
+    /// stops at it, so "\0ABC" measured 0): refused by name, like any other bad SKU.
+    @Test func skuWithNULIsRefusedClearly() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        for sku in ["\0ABC", "AB\0C"] {
+            let error = #expect(throws: CatalogError.self) {
+                try store.write { db in _ = try ProductRepository(db).upsert(Product(sku: sku, name: "n")) }
+            }
+            #expect(error == .invalidValue(field: "sku", value: sku, reason: "must not contain NUL"))
+        }
+        let csv = "sku,product_type,attribute_set_code,name\nAB\0C,simple,Default,N\n"
+        let issue = #expect(throws: ImportIssue.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "nul.csv") }
+        #expect(issue?.description == "nul.csv:2: column sku: SKU \"AB\\0C\" must not contain NUL")
+        // 64 characters is the limit however they are encoded: "é" as e + U+0301 counts two.
+        let decomposed = String(repeating: "e\u{301}", count: 33)
+        let long = #expect(throws: CatalogError.self) {
+            try store.write { db in _ = try ProductRepository(db).upsert(Product(sku: decomposed, name: "n")) }
+        }
+        #expect(long == .invalidValue(field: "sku", value: decomposed, reason: "is longer than 64 characters"))
+        #expect(try store.read { db in try ProductRepository(db).count() } == 0)
+    }
+
+    /// A category named "A/B" and the path A → B are different categories (Magento writes the
+    /// first `A\/B`); before `name_path` escaped the slash, the second silently reused the first.
+    @Test func slashInACategoryNameIsNotAPathSeparator() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        try store.write { db in
+            let categories = CategoryRepository(db)
+            let named = try categories.ensure(path: ["Default Category", "A/B"])
+            let nested = try categories.ensure(path: ["Default Category", "A", "B"])
+            #expect(named != nested)
+            #expect(try categories.category(id: named)?.name == "A/B")
+            #expect(try categories.category(id: named)?.namePath == "Default Category/A\\/B")
+            #expect(try categories.category(id: nested)?.namePath == "Default Category/A/B")
+            #expect(try categories.category(id: nested)?.level == 2)
+        }
+        // The same through Magento's CSV syntax.
+        let csv = #"""
+            sku,product_type,attribute_set_code,name,categories
+            one,simple,Default,One,"Default Category/X\/Y"
+            two,simple,Default,Two,"Default Category/X/Y"
+
+            """#
+        _ = try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "slash.csv")
+        let paths = try store.read { db in
+            try ["one", "two"].map { sku in
+                try CategoryRepository(db).categories(productID: try ProductRepository(db).requireID(sku: sku)).map(\.namePath)
+            }
+        }
+        #expect(paths == [["Default Category/X\\/Y"], ["Default Category/X/Y"]])
+    }
+
+    // MARK: Import and export
+
+    @Test(arguments: [11, 12] as [UInt64])
+    func importedTextsRoundTripVerbatimThroughExport(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        // What the CSV syntax itself gives meaning to is left out of each field: list separators in
+        // SKUs, surrounding blanks (cells are trimmed), the clear marker, and in attribute codes `=`/`,`.
+        func cell(maximum: Int = 6, excluding: [String] = []) -> String {
+            while true {
+                let text = Self.hostile(&random, maximum: maximum) { piece in !excluding.contains { piece.utf8.contains($0.utf8.first!) } }
+                if MagentoFields.trimmed(text) == text && !text.isEmpty && text != MagentoFields.emptyValueMarker { return text }
+            }
+        }
+        var rows: [[String]] = []
+        var keys = Set<[UInt8]>()
+        var skus: [String] = []
+        while skus.count < 40 {
+            let sku = cell(excluding: [",", "\0"])
+            if sku.unicodeScalars.count <= 64 && keys.insert(Self.skuKey(sku)).inserted { skus.append(sku) }
+        }
+        var expected: [(sku: String, name: String, code: String, value: String, category: String)] = []
+        for (index, sku) in skus.enumerated() {
+            let name = cell(maximum: 10)
+            let code = "a" + cell(excluding: ["=", ",", "|"]).lowercased()
+            let value = cell(excluding: ["|"])
+            let category = cell(excluding: [",", "/", "\\"])
+            let related = (1...2).map { skus[(index + $0) % skus.count] }
+            rows.append([sku, "simple", "Default", name, "Default Category/" + category,
+                         MagentoFields.formatAdditionalAttributes([(code: code, value: value)]), related.joined(separator: ",")])
+            expected.append((sku, name, code, value, category))
+        }
+        let csv = CSVWriter.line(["sku", "product_type", "attribute_set_code", "name", "categories", "additional_attributes", "related_skus"])
+            + rows.map(CSVWriter.line).joined()
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        _ = try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "hostile.csv")
+        try store.read { db in
+            #expect(try ProductRepository(db).count() == skus.count)
+            for (index, item) in expected.enumerated() {
+                let product = try #require(try ProductRepository(db).product(sku: item.sku))
+                #expect(Self.bytes(product.name) == Self.bytes(item.name))
+                let values = try AttributeRepository(db).values(productID: product.id!)
+                #expect(values.map { Self.bytes($0.code) } == [Self.bytes(item.code)])
+                #expect(values.first?.values.map { Self.bytes($0) } == [Self.bytes(item.value)])
+                #expect(try CategoryRepository(db).categories(productID: product.id!).map { Self.bytes($0.name) } == [Self.bytes(item.category)])
+                #expect(try LinkRepository(db).links(sku: item.sku, type: .related).map { Self.bytes($0.sku) }
+                        == (1...2).map { Self.bytes(skus[(index + $0) % skus.count]) })
+            }
+        }
+        // Export → import into an empty database → export: the same bytes.
+        let exported = try MagentoCSVExporter(store: store).export()
+        let copy = try makeStore(dir, name: "copy.sqlite")
+        _ = try MagentoCSVImporter(store: copy).importData(Data(exported.utf8), file: "exported.csv")
+        #expect(try MagentoCSVExporter(store: copy).export() == exported)
+    }
+}

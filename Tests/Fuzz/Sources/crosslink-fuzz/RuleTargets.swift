@@ -1,0 +1,7 @@
+import Crosslink
+import Foundation
+
+extension FuzzTargets {
+    /// Rule JSON loader and condition compiler.
+    static var ruleTargets: [any FuzzTarget] { [] }
+}
