@@ -19,7 +19,8 @@ struct Torture: ParsableCommand {
             The children (events, import, hammer) are what the crash loop and the tests start.
             """,
         shouldDisplay: false,
-        subcommands: [TortureCrashLoop.self, TortureEvents.self, TortureImport.self, TortureHammer.self])
+        subcommands: [TortureCrashLoop.self, TortureVerify.self, TortureConcurrency.self, TortureEvents.self, TortureImport.self,
+                      TortureHammer.self])
 }
 
 // MARK: - The deterministic workloads (the tests re-derive them independently)
@@ -127,6 +128,154 @@ struct TortureImport: ParsableCommand {
     }
 }
 
+struct TortureVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Run the crash loop's checks once on an events database (every event, integrity, aggregates).")
+
+    @ParentCommand var root: CrosslinkCommand
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func run() throws {
+        var summary = CrashLoop.Summary(mode: "events")
+        let store = try CrosslinkStore(path: root.global.database)
+        summary.storedEvents = try TortureCheck.checkEventLog(store, acknowledgedEnd: 0, batchEnds: nil, verifiedEnd: 0,
+                                                              after: "opening", into: &summary)
+        print(json ? try Output.json(summary) : Output.table(["measure", "value"], summary.rows))
+        if !summary.failures.isEmpty {
+            for failure in summary.failures.prefix(20) { Output.error("FAILURE: \(failure)") }
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct TortureConcurrency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "concurrency",
+        abstract: "Readers resolving placements while one writer ingests event batches and imports catalogs; prints a JSON summary.",
+        discussion: """
+            In one process, on one store: --readers threads each take --reads snapshots (a placement and \
+            its generation check, the event count, a cart), while one writer does --writes operations, \
+            alternating a batch of --batch-size events and an import of a --products catalog generation. \
+            Counts every error that reaches a caller (SQLITE_BUSY included) and every half-applied write a \
+            reader saw; exits 1 if there is any.
+            """)
+
+    @ParentCommand var root: CrosslinkCommand
+    @Option(help: "Reader threads.") var readers = 4
+    @Option(help: "Snapshots per reader.") var reads = 150
+    @Option(help: "Writer operations (event batches and imports alternate).") var writes = 40
+    @Option(help: "Events per batch.") var batchSize = 50
+    @Option(help: "Products per catalog generation.") var products = 200
+
+    struct Summary: Codable {
+        var readers = 0, readsPerReader = 0, writerOperations = 0, eventBatches = 0, imports = 0
+        var eventsStored = 0, readsDuringWrites = 0
+        var writerSeconds = 0.0, totalSeconds = 0.0, writerOperationsPerSecond = 0.0, snapshotsPerSecond = 0.0
+        var errors: [String] = [], halfWritesSeen: [String] = []
+    }
+
+    static func sku(_ k: Int) -> String { "CC-" + String(format: "%05d", k) }
+
+    /// Generation `g`: products CC-00001…, named "gen g item k" and priced g, each related to the next two.
+    func catalog(generation g: Int) -> Data {
+        var csv = "sku,product_type,attribute_set_code,name,price,related_skus\n"
+        for k in 1...products {
+            csv += "\(Self.sku(k)),simple,Default,gen \(g) item \(k),\(g),\"\(Self.sku(k % products + 1)),\(Self.sku((k + 1) % products + 1))\"\n"
+        }
+        return Data(csv.utf8)
+    }
+
+    func run() throws {
+        let store = try root.global.openStore()
+        if try store.read({ db in try ProductRepository(db).count() }) == 0 { _ = try MagentoSampleImporter(store: store).importSample() }
+        _ = try MagentoCSVImporter(store: store).importData(catalog(generation: 0), file: "generation-0.csv")
+        let eventsBefore = try store.read { db in try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
+        let (readers, reads, writes, batchSize, products) = (self.readers, self.reads, self.writes, self.batchSize, self.products)
+        let errors = Mutex<[String]>([]), halfWrites = Mutex<[String]>([])
+        let writing = Atomic(true), readsDuringWrites = Atomic(0)
+        let generations = (0..<writes).map { $0 % 2 == 1 ? catalog(generation: $0) : Data() }
+
+        let started = Date()
+        let writer = Self.thread {
+            for operation in 0..<writes {
+                do {
+                    if operation % 2 == 0 {
+                        let start = eventsBefore + operation / 2 * batchSize  // ids not yet used by this workload
+                        try EventStore(store: store).append((start..<(start + batchSize)).map(TortureWorkload.event))
+                    } else {
+                        _ = try MagentoCSVImporter(store: store).importData(generations[operation], file: "generation-\(operation).csv")
+                    }
+                } catch {
+                    errors.withLock { $0.append("writer operation \(operation): \(error)") }
+                }
+            }
+            writing.store(false, ordering: .releasing)
+        }
+        let readerThreads = (0..<readers).map { reader in
+            Self.thread {
+                for index in 0..<reads {
+                    let duringWrite = writing.load(ordering: .acquiring)
+                    do {
+                        let problem = try store.read { db in try Self.halfWrite(db, sku: Self.sku(1 + (reader * 37 + index) % products),
+                                                                                eventsBefore: eventsBefore, batchSize: batchSize) }
+                        if let problem { halfWrites.withLock { $0.append(problem) } }
+                        if duringWrite { readsDuringWrites.add(1, ordering: .relaxed) }
+                    } catch {
+                        errors.withLock { $0.append("reader \(reader): \(error)") }
+                    }
+                }
+            }
+        }
+        writer.wait()
+        let writerSeconds = Date().timeIntervalSince(started)
+        for thread in readerThreads { thread.wait() }
+        let totalSeconds = Date().timeIntervalSince(started)
+
+        var summary = Summary(readers: readers, readsPerReader: reads, writerOperations: writes, eventBatches: (writes + 1) / 2,
+                              imports: writes / 2)
+        summary.eventsStored = try store.read { db in try db.scalarInt("SELECT count(*) FROM events") ?? 0 } - eventsBefore
+        summary.readsDuringWrites = readsDuringWrites.load(ordering: .relaxed)
+        summary.writerSeconds = writerSeconds
+        summary.totalSeconds = totalSeconds
+        summary.writerOperationsPerSecond = Double(writes) / writerSeconds
+        summary.snapshotsPerSecond = Double(readers * reads) / totalSeconds
+        summary.errors = errors.withLock { Array($0.prefix(20)) }
+        summary.halfWritesSeen = halfWrites.withLock { Array($0.prefix(20)) }
+        if summary.eventsStored != summary.eventBatches * batchSize {
+            summary.errors.append("\(summary.eventsStored) events stored, \(summary.eventBatches * batchSize) sent (run it on a new file)")
+        }
+        print(try Output.json(summary))
+        if !summary.errors.isEmpty || !summary.halfWritesSeen.isEmpty { throw ExitCode(1) }
+    }
+
+    /// What a reader checks in one snapshot; nil when it saw only whole writes: the viewed product
+    /// and the products it shows are of one catalog generation, all prices are of one generation,
+    /// the event log holds whole batches; and a cart resolves.
+    static func halfWrite(_ db: Database, sku: String, eventsBefore: Int, batchSize: Int) throws -> String? {
+        guard let viewed = try ProductRepository(db).product(sku: sku) else { return "\(sku) missing" }
+        let generation = viewed.name.split(separator: " ")[1]
+        let related = try Placements(db).related(for: sku)
+        if related.count != 2 || related.contains(where: { $0.name.split(separator: " ")[1] != generation }) {
+            return "\(sku) of generation \(generation) shows \(related.map(\.name))"
+        }
+        if try db.scalarInt("SELECT count(DISTINCT price) FROM products WHERE sku LIKE 'CC-%'") != 1 {
+            return "two generations of prices in one snapshot"
+        }
+        let events = (try db.scalarInt("SELECT count(*) FROM events") ?? 0) - eventsBefore
+        if events % batchSize != 0 { return "\(events) new events: half a batch" }
+        _ = try Placements(db).crossSells(cart: ["24-MB01", "MH01-XS-Black"])
+        return nil
+    }
+
+    /// Runs `body` on a new thread; the semaphore is signalled when it ends.
+    static func thread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        Thread { body(); done.signal() }.start()
+        return done
+    }
+}
+
 struct TortureHammer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hammer",
@@ -229,33 +378,49 @@ struct TortureCrashLoop: ParsableCommand {
 
 /// A child process whose stdout lines are collected by a background reader.
 final class ChildProcess: Sendable {
-    private let process: Process
+    let pid: pid_t
     private let state = Mutex<(lines: [String], partial: String, closed: Bool)>(([], "", false))
     private let done = DispatchSemaphore(value: 0)
 
+    /// Spawned with posix_spawn and reaped with waitpid (Foundation's Process polls for the
+    /// exit every 50 ms, a third of a crash-loop iteration).
     init(executable: URL, arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        self.process = process
-        try process.run()
-        let reading = pipe.fileHandleForReading
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw CatalogError.invalidValue(field: "pipe", value: "", reason: String(cString: strerror(errno))) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let code = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
+        close(fds[1])
+        guard code == 0 else {
+            close(fds[0])
+            throw CatalogError.invalidValue(field: "posix_spawn", value: executable.path, reason: String(cString: strerror(code)))
+        }
+        self.pid = pid
+        let reading = fds[0]
         Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
-                let chunk = reading.availableData
-                if chunk.isEmpty { break }
+                let count = buffer.withUnsafeMutableBytes { read(reading, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
                 state.withLock { s in
-                    s.partial += String(decoding: chunk, as: UTF8.self)
+                    s.partial += String(decoding: buffer[..<count], as: UTF8.self)
                     while let newline = s.partial.firstIndex(of: "\n") {
                         s.lines.append(String(s.partial[..<newline]))
                         s.partial = String(s.partial[s.partial.index(after: newline)...])
                     }
                 }
             }
+            close(reading)
             state.withLock { $0.closed = true }
             done.signal()
         }
@@ -277,14 +442,17 @@ final class ChildProcess: Sendable {
 
     /// SIGKILL, then every complete line the child wrote before dying.
     func kill() -> (lines: [String], status: Int32) {
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        Glibc.kill(pid, SIGKILL)
         return finish()
     }
 
+    /// Waits for the exit; the status is the exit code, or 128 + the signal.
     func finish() -> (lines: [String], status: Int32) {
-        process.waitUntilExit()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         done.wait()
-        return (lines, process.terminationStatus)
+        let signal = status & 0x7F
+        return (lines, signal == 0 ? (status >> 8) & 0xFF : 128 + signal)
     }
 }
 
@@ -310,6 +478,7 @@ struct CrashLoop {
         var storedEvents = 0
         var redeliveredBatches = 0
         var lostAcknowledged = 0
+        var eventMismatches = 0
         var duplicates = 0
         var partialBatches = 0
         var integrityFailures = 0
@@ -329,7 +498,7 @@ struct CrashLoop {
             kills += other.kills; killsMidWrite += other.killsMidWrite; childRuns += other.childRuns
             acknowledgedEvents += other.acknowledgedEvents; eventsChecked += other.eventsChecked
             storedEvents += other.storedEvents; redeliveredBatches += other.redeliveredBatches
-            lostAcknowledged += other.lostAcknowledged; duplicates += other.duplicates
+            lostAcknowledged += other.lostAcknowledged; duplicates += other.duplicates; eventMismatches += other.eventMismatches
             partialBatches += other.partialBatches; integrityFailures += other.integrityFailures
             aggregateMismatches += other.aggregateMismatches; importsCommitted += other.importsCommitted
             importsRolledBack += other.importsRolledBack; mixedImports += other.mixedImports
@@ -343,7 +512,8 @@ struct CrashLoop {
                 rows += [["database files", String(files)],
                          ["acknowledged events", String(acknowledgedEvents)], ["events checked", String(eventsChecked)],
                          ["stored events", String(storedEvents)],
-                         ["lost acknowledged events", String(lostAcknowledged)], ["duplicates", String(duplicates)],
+                         ["lost acknowledged events", String(lostAcknowledged)], ["events differing from what was sent", String(eventMismatches)],
+                         ["duplicates", String(duplicates)],
                          ["committed, unacknowledged batches (sent again)", String(redeliveredBatches)],
                          ["partial batches", String(partialBatches)], ["aggregate mismatches", String(aggregateMismatches)]]
             } else {
@@ -369,9 +539,6 @@ struct CrashLoop {
         }
     }
 
-    private func integrityCheck(_ store: CrosslinkStore) throws -> String {
-        try store.read { db in try db.prepare("PRAGMA integrity_check").map { $0.text(at: 0) }.joined(separator: "; ") }
-    }
 
     mutating func runEvents(kills: Int, maxDelayMilliseconds: Int, ackLog: String?) throws -> Summary {
         let started = Date()
@@ -419,47 +586,9 @@ struct CrashLoop {
 
             // Reopen (WAL recovery happens here) and check.
             let store = try CrosslinkStore(path: database)
-            let integrity = try integrityCheck(store)
-            if integrity != "ok" {
-                summary.integrityFailures += 1
-                summary.failures.append("integrity_check after kill \(summary.kills): \(integrity)")
-            }
-            let (count, maxKey, distinct) = try store.read { db in
-                let row = try db.rows("""
-                    SELECT count(*), max(CAST(substr(event_key, 4) AS INTEGER)), count(DISTINCT event_key) FROM events
-                    """)[0]
-                func int(_ value: DatabaseValue) -> Int { if case .integer(let v) = value { Int(v) } else { -1 } }
-                return (int(row[0]), int(row[1]), int(row[2]))
-            }
-            // Batches are atomic and sequential: the stored ids are exactly 0..<count, and count is
-            // the acknowledged end or the end of the batch in flight when the child died.
-            if distinct != count { summary.duplicates += count - distinct }
-            if count > 0 && maxKey != count - 1 {
-                summary.partialBatches += 1
-                summary.failures.append("stored ids are not 0..<\(count) (max \(maxKey)) after kill \(summary.kills)")
-            }
-            if count < acknowledgedEnd {
-                summary.lostAcknowledged += acknowledgedEnd - count
-                summary.failures.append("\(acknowledgedEnd - count) acknowledged events lost after kill \(summary.kills)")
-            } else if count > acknowledgedEnd {
-                if batchEnds.contains(count) {
-                    summary.redeliveredBatches += 1  // committed, not acknowledged: the next child sends it again
-                } else {
-                    summary.partialBatches += 1
-                    summary.failures.append("\(count) events stored, acknowledged up to \(acknowledgedEnd), not a batch end")
-                }
-            }
-            stored = count
-            // Field-by-field check of the events stored since the last check.
-            let checkFrom = min(verifiedEnd, count)
-            let mismatches = try TortureCheck.compareEvents(store, range: checkFrom..<count)
-            summary.eventsChecked += count - checkFrom
-            summary.failures += mismatches
-            verifiedEnd = count
-            if let mismatch = try TortureCheck.aggregatesMismatch(store) {
-                summary.aggregateMismatches += 1
-                summary.failures.append("aggregates after kill \(summary.kills): \(mismatch)")
-            }
+            stored = try TortureCheck.checkEventLog(store, acknowledgedEnd: acknowledgedEnd, batchEnds: batchEnds,
+                                                    verifiedEnd: verifiedEnd, after: "kill \(summary.kills)", into: &summary)
+            verifiedEnd = stored
         }
         summary.storedEvents = stored
         try log?.close()
@@ -503,7 +632,7 @@ struct CrashLoop {
             let acknowledged = lines.contains("committed \(generation)")
 
             let store = try CrosslinkStore(path: database)
-            let integrity = try integrityCheck(store)
+            let integrity = try TortureCheck.integrity(store)
             if integrity != "ok" {
                 summary.integrityFailures += 1
                 summary.failures.append("integrity_check after kill \(summary.kills): \(integrity)")
@@ -527,6 +656,56 @@ struct CrashLoop {
 
 /// Checks the crash loop runs after each kill.
 enum TortureCheck {
+    /// `PRAGMA integrity_check`'s answer: "ok", or its findings joined.
+    static func integrity(_ store: CrosslinkStore) throws -> String {
+        try store.read { db in try db.prepare("PRAGMA integrity_check").map { $0.text(at: 0) }.joined(separator: "; ") }
+    }
+
+    /// Checks an events database the `events` children wrote, adding what it finds to `summary`;
+    /// returns the number of stored events. Batches are atomic and sequential, so the stored ids
+    /// must be exactly ev-0 … ev-(count-1), with count the acknowledged end or (`batchEnds`) the
+    /// end of a batch sent but not acknowledged. Events from `verifiedEnd` on are compared field
+    /// by field; integrity_check and the aggregates (against a rebuild) are checked every time.
+    static func checkEventLog(_ store: CrosslinkStore, acknowledgedEnd: Int, batchEnds: Set<Int>?, verifiedEnd: Int,
+                              after moment: String, into summary: inout CrashLoop.Summary) throws -> Int {
+        let integrity = try integrity(store)
+        if integrity != "ok" {
+            summary.integrityFailures += 1
+            summary.failures.append("integrity_check after \(moment): \(integrity)")
+        }
+        let (count, maxKey, distinct) = try store.read { db in
+            let row = try db.rows("SELECT count(*), max(CAST(substr(event_key, 4) AS INTEGER)), count(DISTINCT event_key) FROM events")[0]
+            func int(_ value: DatabaseValue) -> Int { if case .integer(let v) = value { Int(v) } else { -1 } }
+            return (int(row[0]), int(row[1]), int(row[2]))
+        }
+        if distinct != count { summary.duplicates += count - distinct }
+        if count > 0 && maxKey != count - 1 {
+            summary.partialBatches += 1
+            summary.failures.append("stored ids are not ev-0…ev-\(count - 1) (highest ev-\(maxKey)) after \(moment)")
+        }
+        if count < acknowledgedEnd {
+            summary.lostAcknowledged += acknowledgedEnd - count
+            summary.failures.append("\(acknowledgedEnd - count) acknowledged events lost after \(moment)")
+        } else if count > acknowledgedEnd, let batchEnds {
+            if batchEnds.contains(count) {
+                summary.redeliveredBatches += 1  // committed, not acknowledged: the next child sends it again
+            } else {
+                summary.partialBatches += 1
+                summary.failures.append("\(count) events stored, acknowledged up to \(acknowledgedEnd), not a batch end, after \(moment)")
+            }
+        }
+        let from = min(verifiedEnd, count)
+        let mismatches = try compareEvents(store, range: from..<count)
+        summary.eventsChecked += count - from
+        summary.eventMismatches += mismatches.count
+        summary.failures += mismatches
+        if let mismatch = try aggregatesMismatch(store) {
+            summary.aggregateMismatches += 1
+            summary.failures.append("aggregates after \(moment): \(mismatch)")
+        }
+        return count
+    }
+
     /// Stored events in `range` compared with ``TortureWorkload/event(_:)``, field by field.
     static func compareEvents(_ store: CrosslinkStore, range: Range<Int>) throws -> [String] {
         guard !range.isEmpty else { return [] }

@@ -87,6 +87,31 @@ import Testing
         #expect(try sqlite3Rows(path, "SELECT count(*) FROM event_lines") == [[String(2 * orders)]])
     }
 
+    /// The checks can fail: after an event's field and an aggregate counter are changed behind
+    /// Crosslink's back, `torture verify` reports exactly those two and exits 1.
+    @Test func theChecksFindATamperedEventAndATamperedAggregate() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("tampered.sqlite")
+        let (summary, result) = try crashLoop(["--database", path, "torture", "crash-loop", "--mode", "events", "--kills", "2", "--seed", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(summary.acknowledgedEvents > 10)
+        let clean = try run(CLITests.executable, ["--database", path, "torture", "verify", "--json"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+
+        #expect(try run("/usr/bin/sqlite3", [path, """
+            UPDATE events SET visitor_id = 'someone else' WHERE event_key = 'ev-3';
+            UPDATE product_windows SET viewers = viewers + 1 WHERE product_id = (SELECT min(product_id) FROM product_windows);
+            """]).status == 0)
+        let tampered = try run(CLITests.executable, ["--database", path, "torture", "verify", "--json"])
+        #expect(tampered.status == 1)
+        let found = try JSONDecoder().decode(Summary.self, from: Data(tampered.stdout.utf8))
+        #expect(found.eventsChecked == summary.storedEvents)
+        #expect(found.failures.count == 2)
+        #expect(found.failures.first?.hasPrefix("event ev-3: stored") == true)
+        #expect(found.aggregateMismatches == 1)
+        #expect(found.lostAcknowledged == 0 && found.integrityFailures == 0)
+    }
+
     @Test func anInterruptedImportLeavesNothingOrEverything() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("import.sqlite")
