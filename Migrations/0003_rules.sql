@@ -142,8 +142,8 @@ ORDER BY r.applies_to, r.priority, r.rule_id;
 -- and the rule's results are built, else it runs the rule's SQL directly. RuleCache.refresh()
 -- (crosslink rules refresh) brings the cache up to date incrementally.
 
--- One row: cache bookkeeping. `generation` starts random and moves on every change of rules or
--- attribute definitions; it keys the in-memory cache of compiled rule SQL.
+-- One row: cache bookkeeping. `generation` starts random and moves on every change of rules,
+-- attribute definitions or categories; it keys the in-memory cache of compiled rule SQL.
 CREATE TABLE rule_cache_state (
     id             INTEGER PRIMARY KEY CHECK (id = 1),
     generation     INTEGER NOT NULL,
@@ -265,15 +265,24 @@ CREATE TRIGGER product_websites_rule_cache_delete AFTER DELETE ON product_websit
 WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (old.product_id); END;
 
--- A moved or renamed category changes "category is C (or below)" for every product under it.
--- (A new category changes nothing until products are assigned to it; the importer sets a
--- new category's path right after inserting it, from ''.)
+-- Rules name categories by id or path and include the categories below: the compiled SQL
+-- lists category ids, so any category change recompiles (generation). A moved or renamed
+-- category also changes "category is C (or below)" for the products under it: rebuild. (A new
+-- category holds no products yet; CategoryRepository sets a new category's path right after
+-- inserting it, from ''.)
+CREATE TRIGGER categories_rule_cache_insert AFTER INSERT ON categories
+BEGIN UPDATE rule_cache_state SET generation = generation + 1 WHERE id = 1; END;
+
 CREATE TRIGGER categories_rule_cache_update AFTER UPDATE OF parent_id, path, name_path ON categories
-WHEN old.path <> '' AND (old.path IS NOT new.path OR old.name_path IS NOT new.name_path OR old.parent_id IS NOT new.parent_id)
-BEGIN UPDATE rule_cache_state SET full_rebuild = 1 WHERE id = 1 AND full_rebuild = 0; END;
+BEGIN
+    UPDATE rule_cache_state SET generation = generation + 1,
+        full_rebuild = CASE WHEN old.path <> '' AND (old.path IS NOT new.path OR old.name_path IS NOT new.name_path
+                                                    OR old.parent_id IS NOT new.parent_id) THEN 1 ELSE full_rebuild END
+    WHERE id = 1;
+END;
 
 CREATE TRIGGER categories_rule_cache_delete AFTER DELETE ON categories
-BEGIN UPDATE rule_cache_state SET full_rebuild = 1 WHERE id = 1 AND full_rebuild = 0; END;
+BEGIN UPDATE rule_cache_state SET generation = generation + 1, full_rebuild = 1 WHERE id = 1; END;
 
 -- Displayability is per store: a new store has no lists, a changed one has wrong ones.
 CREATE TRIGGER stores_rule_cache_insert AFTER INSERT ON stores

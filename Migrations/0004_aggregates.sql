@@ -90,7 +90,8 @@ CREATE TABLE visitor_products (
 ) STRICT, WITHOUT ROWID;
 
 -- Per product and day. A session counts once per product and interaction, on the day of its
--- first such interaction; a cancel-order subtracts its units and revenue.
+-- first such interaction. Cancellations are kept apart from what they cancel (net = ordered −
+-- cancelled), so every counter only grows as events arrive.
 CREATE TABLE product_days (
     store_id            INTEGER NOT NULL,
     day                 INTEGER NOT NULL,
@@ -101,9 +102,12 @@ CREATE TABLE product_days (
     cancellers          INTEGER NOT NULL DEFAULT 0,  -- sessions cancelling it (cancel-order)
     viewed_then_carted  INTEGER NOT NULL DEFAULT 0,  -- sessions whose first view precedes their first add-to-cart (dated at the cart)
     viewed_then_bought  INTEGER NOT NULL DEFAULT 0,  -- … precedes their first purchase (dated at the purchase)
-    units               REAL NOT NULL DEFAULT 0,     -- ordered − cancelled
-    revenue_cents       INTEGER NOT NULL DEFAULT 0,  -- Σ round(quantity × price × 100), cancellations negative
-    orders              INTEGER NOT NULL DEFAULT 0,  -- orders of ≤ max_basket_products products containing it, − such cancellations
+    units               REAL NOT NULL DEFAULT 0,     -- units ordered (place-order lines)
+    revenue_cents       INTEGER NOT NULL DEFAULT 0,  -- Σ round(quantity × price × 100) of those lines
+    orders              INTEGER NOT NULL DEFAULT 0,  -- orders of 1…max_basket_products products containing it
+    cancelled_units     REAL NOT NULL DEFAULT 0,     -- the same three for cancel-order events
+    cancelled_revenue_cents INTEGER NOT NULL DEFAULT 0,
+    cancelled_orders    INTEGER NOT NULL DEFAULT 0,
     co_viewers          INTEGER NOT NULL DEFAULT 0,  -- viewers among sessions of ≤ max_basket_products products
     co_buyers           INTEGER NOT NULL DEFAULT 0,  -- buyers among those sessions that viewed something
     PRIMARY KEY (day, store_id, product_id)
@@ -120,7 +124,7 @@ CREATE TABLE product_hours (
 
 -- Per store and day: the base rates. viewers / viewed_then_* are the sums of product_days;
 -- co_sessions = sessions of ≤ max_basket_products products with a view (dated at their first
--- view); orders = orders of 1…max_basket_products known products − such cancellations.
+-- view); orders (cancelled_orders) = orders (cancellations) of 1…max_basket_products known products.
 CREATE TABLE store_days (
     store_id            INTEGER NOT NULL,
     day                 INTEGER NOT NULL,
@@ -129,19 +133,21 @@ CREATE TABLE store_days (
     viewed_then_bought  INTEGER NOT NULL DEFAULT 0,
     co_sessions         INTEGER NOT NULL DEFAULT 0,
     orders              INTEGER NOT NULL DEFAULT 0,
+    cancelled_orders    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (day, store_id)
 ) STRICT, WITHOUT ROWID;
 
 -- Directed co-occurrence counts per day: sessions that viewed both (1, dated at the later first
 -- view), sessions whose first view of product_id precedes their first purchase of other_id
--- (2, dated at the purchase), orders containing both (3; a cancel-order of both subtracts).
+-- (2, dated at the purchase), orders containing both (3; `cancelled`: cancel-orders of both).
 CREATE TABLE pair_days (
     store_id    INTEGER NOT NULL,
     kind_id     INTEGER NOT NULL,
     day         INTEGER NOT NULL,
     product_id  INTEGER NOT NULL,
     other_id    INTEGER NOT NULL,
-    n           INTEGER NOT NULL,
+    n           INTEGER NOT NULL DEFAULT 0,
+    cancelled   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (day, store_id, kind_id, product_id, other_id)
 ) STRICT, WITHOUT ROWID;
 
@@ -159,6 +165,9 @@ CREATE TABLE product_windows (
     units               REAL NOT NULL DEFAULT 0,
     revenue_cents       INTEGER NOT NULL DEFAULT 0,
     orders              INTEGER NOT NULL DEFAULT 0,
+    cancelled_units     REAL NOT NULL DEFAULT 0,
+    cancelled_revenue_cents INTEGER NOT NULL DEFAULT 0,
+    cancelled_orders    INTEGER NOT NULL DEFAULT 0,
     co_viewers          INTEGER NOT NULL DEFAULT 0,
     co_buyers           INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (store_id, window_id, product_id)
@@ -176,6 +185,7 @@ CREATE TABLE store_windows (
     viewed_then_bought  INTEGER NOT NULL DEFAULT 0,
     co_sessions         INTEGER NOT NULL DEFAULT 0,
     orders              INTEGER NOT NULL DEFAULT 0,
+    cancelled_orders    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (store_id, window_id)
 ) STRICT, WITHOUT ROWID;
 
@@ -185,7 +195,8 @@ CREATE TABLE pair_windows (
     kind_id     INTEGER NOT NULL,
     product_id  INTEGER NOT NULL,
     other_id    INTEGER NOT NULL,
-    n           INTEGER NOT NULL,
+    n           INTEGER NOT NULL DEFAULT 0,
+    cancelled   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (store_id, kind_id, product_id, other_id)
 ) STRICT, WITHOUT ROWID;
 
@@ -248,8 +259,8 @@ FROM products AS p;
 --   SELECT sku, viewers FROM recs_popular WHERE store = 'default' AND viewers > 0
 --   ORDER BY viewers DESC, sku LIMIT 5;
 CREATE VIEW recs_popular AS
-SELECT d.store, d.sku, d.name, w.viewers, w.carters, w.buyers - w.cancellers AS net_buyers, w.units,
-       w.revenue_cents / 100.0 AS revenue, w.buyers, w.cancellers, w.viewed_then_carted, w.viewed_then_bought,
+SELECT d.store, d.sku, d.name, w.viewers, w.carters, w.buyers - w.cancellers AS net_buyers, w.units - w.cancelled_units AS units,
+       (w.revenue_cents - w.cancelled_revenue_cents) / 100.0 AS revenue, w.buyers, w.cancellers, w.viewed_then_carted, w.viewed_then_bought,
        d.final_price, w.product_id, w.store_id
 FROM product_windows AS w
 CROSS JOIN displayable_products AS d ON d.store_id = w.store_id AND d.product_id = w.product_id
@@ -291,7 +302,7 @@ WHERE t.foreground >= k.trending_minimum_viewers
 -- co-occurrence window (6 months): `together` sessions or orders, and the lift over the base
 -- rate, lift = together × total / (base × other_base), where base and other_base count the
 -- sessions viewing (viewed-*) or buying (…-bought) each product, or the orders containing it,
--- and total the sessions (orders). Pairs below minimum_support are left out.
+-- and total the sessions (orders), cancellations deducted. Pairs below minimum_support are left out.
 --   SELECT recommended_sku, together, round(lift, 2) FROM recs_cooccurrence
 --   WHERE store = 'default' AND kind = 'bought-bought' AND sku = '85123A'
 --   ORDER BY lift DESC, together DESC, recommended_sku LIMIT 5;
@@ -300,15 +311,15 @@ SELECT k.code AS kind, s.code AS store, a.sku, d.sku AS recommended_sku, d.name,
        x.total, x.together * 1.0 * x.total / (x.base * x.other_base) AS lift,
        d.final_price, x.product_id, x.other_id, x.kind_id, x.store_id
 FROM (
-    SELECT pw.store_id, pw.kind_id, pw.product_id, pw.other_id, pw.n AS together,
-           CASE pw.kind_id WHEN 3 THEN wa.orders ELSE wa.co_viewers END AS base,
-           CASE pw.kind_id WHEN 1 THEN wb.co_viewers WHEN 2 THEN wb.co_buyers ELSE wb.orders END AS other_base,
-           CASE pw.kind_id WHEN 3 THEN sw.orders ELSE sw.co_sessions END AS total
+    SELECT pw.store_id, pw.kind_id, pw.product_id, pw.other_id, pw.n - pw.cancelled AS together,
+           CASE pw.kind_id WHEN 3 THEN wa.orders - wa.cancelled_orders ELSE wa.co_viewers END AS base,
+           CASE pw.kind_id WHEN 1 THEN wb.co_viewers WHEN 2 THEN wb.co_buyers ELSE wb.orders - wb.cancelled_orders END AS other_base,
+           CASE pw.kind_id WHEN 3 THEN sw.orders - sw.cancelled_orders ELSE sw.co_sessions END AS total
     FROM pair_windows AS pw
     JOIN product_windows AS wa ON wa.store_id = pw.store_id AND wa.window_id = 2 AND wa.product_id = pw.product_id
     JOIN product_windows AS wb ON wb.store_id = pw.store_id AND wb.window_id = 2 AND wb.product_id = pw.other_id
     JOIN store_windows AS sw ON sw.store_id = pw.store_id AND sw.window_id = 2
-    WHERE pw.n >= (SELECT minimum_support FROM recommendation_settings)
+    WHERE pw.n - pw.cancelled >= (SELECT minimum_support FROM recommendation_settings)
 ) AS x
 JOIN cooccurrence_kinds AS k ON k.kind_id = x.kind_id
 JOIN stores AS s ON s.store_id = x.store_id

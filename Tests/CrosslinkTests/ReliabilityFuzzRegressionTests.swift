@@ -101,6 +101,22 @@ import Testing
         #expect(try store.read { db in try ProductRepository(db).count() } == 0)
     }
 
+    // MARK: online-retail
+
+    /// Found by `online-retail`: a header with more columns than its rows (here the header
+    /// repeated on one line, so UnitPrice, CustomerID and Country sit past the eighth field) made
+    /// the reader index a row past its end and trap. Replayed in a `crosslink` child, so a trap
+    /// fails this test instead of killing the test run: a bad file must be an error message.
+    @Test(arguments: inputs("online-retail"))
+    func onlineRetailInputIsAnErrorNotATrap(_ name: String) throws {
+        let dir = try TemporaryDirectory()
+        let file = Bundle.module.resourceURL!.appending(path: "Fixtures/fuzz/online-retail/\(name)").path
+        let result = try run(CLITests.executable, ["--database", dir.path("retail.sqlite"), "events", "import", file,
+                                                   "--format", "online-retail", "--quiet"])
+        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("crashed"), "\(result.stderr)")
+        #expect(result.status == 0 || (result.status == 1 && result.stderr.hasPrefix("Error: ")), "status \(result.status): \(result.stderr)")
+    }
+
     // MARK: magento-import
 
     /// Each kept input is a dry run against the sample catalog: it imports or throws an

@@ -10,10 +10,18 @@ struct ProductCounters: Equatable {
     var units = 0.0
     var revenueCents = 0
     var orders = 0
+    var cancelledUnits = 0.0
+    var cancelledRevenueCents = 0
+    var cancelledOrders = 0
     var coViewers = 0
     var coBuyers = 0
 
     var isZero: Bool { self == ProductCounters() }
+    /// Whether a counter goes down (a session's changed contribution): the row may become zero.
+    var hasNegative: Bool {
+        viewers < 0 || carters < 0 || buyers < 0 || cancellers < 0 || viewedThenCarted < 0 || viewedThenBought < 0
+            || coViewers < 0 || coBuyers < 0
+    }
 }
 
 /// The base counters of one store in one bucket or window (`store_days`, `store_windows`).
@@ -23,8 +31,17 @@ struct StoreCounters: Equatable {
     var viewedThenBought = 0
     var coSessions = 0
     var orders = 0
+    var cancelledOrders = 0
 
     var isZero: Bool { self == StoreCounters() }
+    var hasNegative: Bool { viewers < 0 || viewedThenCarted < 0 || viewedThenBought < 0 || coSessions < 0 }
+}
+
+/// A pair's count and the cancellations of it (bought-bought).
+struct PairCounts: Equatable {
+    var n = 0
+    var cancelled = 0
+    var isZero: Bool { n == 0 && cancelled == 0 }
 }
 
 struct ProductBucket: Hashable, Comparable {
@@ -73,7 +90,7 @@ struct AggregateDeltas {
     var products: [ProductBucket: ProductCounters] = [:]
     var hours: [ProductBucket: Int] = [:]
     var stores: [StoreBucket: StoreCounters] = [:]
-    var pairs: [PairBucket: Int] = [:]
+    var pairs: [PairBucket: PairCounts] = [:]
 
     init(maxBasketProducts: Int) { self.maxBasketProducts = maxBasketProducts }
 
@@ -122,34 +139,50 @@ struct AggregateDeltas {
             for (other, otherState) in session where other != product {
                 if let otherViewed = otherState.viewedAt {
                     pairs[PairBucket(store: store, kind: .viewedViewed, day: AggregateTime.day(max(viewed, otherViewed)),
-                                     product: product, other: other), default: 0] += sign
+                                     product: product, other: other), default: PairCounts()].n += sign
                 }
                 if let otherBought = otherState.boughtAt, viewed < otherBought {
                     pairs[PairBucket(store: store, kind: .viewedBought, day: AggregateTime.day(otherBought),
-                                     product: product, other: other), default: 0] += sign
+                                     product: product, other: other), default: PairCounts()].n += sign
                 }
             }
         }
     }
 
-    /// Adds a place-order (`sign` 1) or cancel-order (-1): units and revenue per line; for an
-    /// order of 1…`maxBasketProducts` distinct products also the order counts and every
-    /// bought-together pair. A cancellation of the same products exactly undoes an order.
-    mutating func addOrder(store: Int, at time: Int64, sign: Int, lines: [(product: Int, quantity: Double, price: Double)]) {
+    /// Adds a place-order, or a cancel-order (`cancelled`) to the cancellation counters: units
+    /// and revenue per line; for an order of 1…`maxBasketProducts` distinct products also the
+    /// order counts and every bought-together pair. A cancellation of the same products exactly
+    /// cancels an order out.
+    mutating func addOrder(store: Int, at time: Int64, cancelled: Bool, lines: [(product: Int, quantity: Double, price: Double)]) {
         let day = AggregateTime.day(time)
         for line in lines {
             let key = ProductBucket(store: store, bucket: day, product: line.product)
-            products[key, default: ProductCounters()].units += Double(sign) * line.quantity
-            products[key, default: ProductCounters()].revenueCents += sign * Self.cents(line.quantity * line.price * 100)
+            let cents = Self.cents(line.quantity * line.price * 100)
+            if cancelled {
+                products[key, default: ProductCounters()].cancelledUnits += line.quantity
+                products[key, default: ProductCounters()].cancelledRevenueCents += cents
+            } else {
+                products[key, default: ProductCounters()].units += line.quantity
+                products[key, default: ProductCounters()].revenueCents += cents
+            }
         }
         var basket: [Int] = []
-        for line in lines where !basket.contains(line.product) { basket.append(line.product) }
-        guard !basket.isEmpty, basket.count <= maxBasketProducts else { return }
-        stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].orders += sign
+        for line in lines where !basket.contains(line.product) {
+            basket.append(line.product)
+            if basket.count > maxBasketProducts { return }
+        }
+        guard !basket.isEmpty else { return }
+        if cancelled {
+            stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].cancelledOrders += 1
+        } else {
+            stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].orders += 1
+        }
         for product in basket {
-            products[ProductBucket(store: store, bucket: day, product: product), default: ProductCounters()].orders += sign
+            let key = ProductBucket(store: store, bucket: day, product: product)
+            if cancelled { products[key, default: ProductCounters()].cancelledOrders += 1 } else { products[key, default: ProductCounters()].orders += 1 }
             for other in basket where other != product {
-                pairs[PairBucket(store: store, kind: .boughtBought, day: day, product: product, other: other), default: 0] += sign
+                let pair = PairBucket(store: store, kind: .boughtBought, day: day, product: product, other: other)
+                if cancelled { pairs[pair, default: PairCounts()].cancelled += 1 } else { pairs[pair, default: PairCounts()].n += 1 }
             }
         }
     }

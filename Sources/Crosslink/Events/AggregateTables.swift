@@ -7,8 +7,10 @@ struct AggregateTables {
     let db: Database
 
     static let productCounters = ["viewers", "carters", "buyers", "cancellers", "viewed_then_carted", "viewed_then_bought",
-                                  "units", "revenue_cents", "orders", "co_viewers", "co_buyers"]
-    static let storeCounters = ["viewers", "viewed_then_carted", "viewed_then_bought", "co_sessions", "orders"]
+                                  "units", "revenue_cents", "orders", "cancelled_units", "cancelled_revenue_cents", "cancelled_orders",
+                                  "co_viewers", "co_buyers"]
+    static let storeCounters = ["viewers", "viewed_then_carted", "viewed_then_bought", "co_sessions", "orders", "cancelled_orders"]
+    static let pairCounters = ["n", "cancelled"]
 
     /// `product_windows.window_id` / `store_windows.window_id`.
     enum Window: Int { case popularity = 1, cooccurrence = 2 }
@@ -23,14 +25,15 @@ struct AggregateTables {
         for key in deltas.products.keys.sorted() {
             let counters = deltas.products[key]!
             guard !counters.isZero else { continue }
-            try productDays.add([key.bucket, key.store, key.product]) { Self.bind(counters, $0, from: 4) }
+            try productDays.add([key.bucket, key.store, key.product], mayEmpty: counters.hasNegative) { Self.bind(counters, $0, from: 4) }
             for (window, range) in [(Window.popularity, live.popularity), (.cooccurrence, live.cooccurrence)] where range.contains(key.bucket) {
                 windowProducts[ProductBucket(store: key.store, bucket: window.rawValue, product: key.product), default: ProductCounters()]
                     .add(counters)
             }
         }
         for key in windowProducts.keys.sorted() where !windowProducts[key]!.isZero {
-            try productWindows.add([key.store, key.bucket, key.product]) { Self.bind(windowProducts[key]!, $0, from: 4) }
+            let counters = windowProducts[key]!
+            try productWindows.add([key.store, key.bucket, key.product], mayEmpty: counters.hasNegative) { Self.bind(counters, $0, from: 4) }
         }
 
         let storeDays = try Upsert(db, table: "store_days", keys: ["day", "store_id"], counters: Self.storeCounters)
@@ -39,13 +42,14 @@ struct AggregateTables {
         for key in deltas.stores.keys.sorted() {
             let counters = deltas.stores[key]!
             guard !counters.isZero else { continue }
-            try storeDays.add([key.bucket, key.store]) { Self.bind(counters, $0, from: 3) }
+            try storeDays.add([key.bucket, key.store], mayEmpty: counters.hasNegative) { Self.bind(counters, $0, from: 3) }
             for (window, range) in [(Window.popularity, live.popularity), (.cooccurrence, live.cooccurrence)] where range.contains(key.bucket) {
                 windowStores[StoreBucket(store: key.store, bucket: window.rawValue), default: StoreCounters()].add(counters)
             }
         }
         for key in windowStores.keys.sorted() where !windowStores[key]!.isZero {
-            try storeWindows.add([key.store, key.bucket]) { Self.bind(windowStores[key]!, $0, from: 3) }
+            let counters = windowStores[key]!
+            try storeWindows.add([key.store, key.bucket], mayEmpty: counters.hasNegative) { Self.bind(counters, $0, from: 3) }
         }
 
         let productHours = try Upsert(db, table: "product_hours", keys: ["hour", "store_id", "product_id"], counters: ["viewers"])
@@ -54,7 +58,7 @@ struct AggregateTables {
         for key in deltas.hours.keys.sorted() {
             let viewers = deltas.hours[key]!
             guard viewers != 0 else { continue }
-            try productHours.add([key.bucket, key.store, key.product]) { $0.bind(viewers, at: 4) }
+            try productHours.add([key.bucket, key.store, key.product], mayEmpty: viewers < 0) { $0.bind(viewers, at: 4) }
             let trendKey = ProductBucket(store: key.store, bucket: 0, product: key.product)
             if live.foreground.contains(key.bucket) { trends[trendKey, default: (0, 0)].foreground += viewers }
             if live.background.contains(key.bucket) { trends[trendKey, default: (0, 0)].background += viewers }
@@ -62,22 +66,34 @@ struct AggregateTables {
         for key in trends.keys.sorted() {
             let (foreground, background) = trends[key]!
             guard foreground != 0 || background != 0 else { continue }
-            try trendWindows.add([key.store, key.product]) { $0.bind(foreground, at: 3); $0.bind(background, at: 4) }
-        }
-
-        let pairDays = try Upsert(db, table: "pair_days", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: ["n"])
-        let pairWindows = try Upsert(db, table: "pair_windows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: ["n"])
-        var windowPairs: [PairBucket: Int] = [:]
-        for key in deltas.pairs.keys.sorted(by: { ($0.day, $0) < ($1.day, $1) }) {
-            let n = deltas.pairs[key]!
-            guard n != 0 else { continue }
-            try pairDays.add([key.day, key.store, key.kind.id, key.product, key.other]) { $0.bind(n, at: 6) }
-            if live.cooccurrence.contains(key.day) {
-                windowPairs[PairBucket(store: key.store, kind: key.kind, day: 0, product: key.product, other: key.other), default: 0] += n
+            try trendWindows.add([key.store, key.product], mayEmpty: foreground < 0 || background < 0) {
+                $0.bind(foreground, at: 3)
+                $0.bind(background, at: 4)
             }
         }
-        for key in windowPairs.keys.sorted() where windowPairs[key]! != 0 {
-            try pairWindows.add([key.store, key.kind.id, key.product, key.other]) { $0.bind(windowPairs[key]!, at: 5) }
+
+        let pairDays = try Upsert(db, table: "pair_days", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
+        let pairWindows = try Upsert(db, table: "pair_windows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
+        var windowPairs: [PairBucket: PairCounts] = [:]
+        for key in deltas.pairs.keys.sorted(by: { ($0.day, $0) < ($1.day, $1) }) {
+            let counts = deltas.pairs[key]!
+            guard !counts.isZero else { continue }
+            try pairDays.add([key.day, key.store, key.kind.id, key.product, key.other], mayEmpty: counts.n < 0) {
+                $0.bind(counts.n, at: 6)
+                $0.bind(counts.cancelled, at: 7)
+            }
+            if live.cooccurrence.contains(key.day) {
+                let windowKey = PairBucket(store: key.store, kind: key.kind, day: 0, product: key.product, other: key.other)
+                windowPairs[windowKey, default: PairCounts()].n += counts.n
+                windowPairs[windowKey, default: PairCounts()].cancelled += counts.cancelled
+            }
+        }
+        for key in windowPairs.keys.sorted() where !windowPairs[key]!.isZero {
+            let counts = windowPairs[key]!
+            try pairWindows.add([key.store, key.kind.id, key.product, key.other], mayEmpty: counts.n < 0) {
+                $0.bind(counts.n, at: 5)
+                $0.bind(counts.cancelled, at: 6)
+            }
         }
     }
 
@@ -91,8 +107,11 @@ struct AggregateTables {
         statement.bind(c.units, at: index + 6)
         statement.bind(c.revenueCents, at: index + 7)
         statement.bind(c.orders, at: index + 8)
-        statement.bind(c.coViewers, at: index + 9)
-        statement.bind(c.coBuyers, at: index + 10)
+        statement.bind(c.cancelledUnits, at: index + 9)
+        statement.bind(c.cancelledRevenueCents, at: index + 10)
+        statement.bind(c.cancelledOrders, at: index + 11)
+        statement.bind(c.coViewers, at: index + 12)
+        statement.bind(c.coBuyers, at: index + 13)
     }
 
     static func bind(_ c: StoreCounters, _ statement: Statement, from index: Int32) {
@@ -101,39 +120,39 @@ struct AggregateTables {
         statement.bind(c.viewedThenBought, at: index + 2)
         statement.bind(c.coSessions, at: index + 3)
         statement.bind(c.orders, at: index + 4)
+        statement.bind(c.cancelledOrders, at: index + 5)
     }
 
     /// `INSERT … ON CONFLICT DO UPDATE` adding counters to a row, and the delete of a row that
-    /// the addition left all zero.
+    /// a decrease left all zero. Counters only decrease when a session's contribution changes
+    /// (cancellations have their own columns), so only such deltas need the check.
     struct Upsert {
         let upsert: Statement
-        let delete: Statement
-        let keyCount: Int
+        let deleteIfEmpty: Statement
 
         init(_ db: Database, table: String, keys: [String], counters: [String]) throws {
             let columns = keys + counters
             upsert = try db.cachedStatement("""
                 INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\((1...columns.count).map { "?\($0)" }.joined(separator: ", ")))
                 ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET \(counters.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
-                RETURNING \(counters.map { "\($0) = 0" }.joined(separator: " AND "))
                 """)
-            delete = try db.cachedStatement(
-                "DELETE FROM \(table) WHERE " + keys.enumerated().map { "\($1) = ?\($0 + 1)" }.joined(separator: " AND "))
-            keyCount = keys.count
+            deleteIfEmpty = try db.cachedStatement(
+                "DELETE FROM \(table) WHERE " + keys.enumerated().map { "\($1) = ?\($0 + 1)" }.joined(separator: " AND ")
+                    + " AND " + counters.map { "\($0) = 0" }.joined(separator: " AND "))
         }
 
         /// Adds the counters `bindCounters` binds (from parameter keys.count + 1) to the row `keys`.
-        func add(_ keys: [Int], bindCounters: (Statement) -> Void) throws {
+        func add(_ keys: [Int], mayEmpty: Bool, bindCounters: (Statement) -> Void) throws {
             upsert.reset()
             for (index, key) in keys.enumerated() { upsert.bind(key, at: Int32(index + 1)) }
             bindCounters(upsert)
             defer { upsert.reset() }
-            guard try upsert.step(), upsert.int(at: 0) == 1 else { return }
-            upsert.reset()
-            delete.reset()
-            for (index, key) in keys.enumerated() { delete.bind(key, at: Int32(index + 1)) }
-            defer { delete.reset() }
-            while try delete.step() {}
+            while try upsert.step() {}
+            guard mayEmpty else { return }
+            deleteIfEmpty.reset()
+            for (index, key) in keys.enumerated() { deleteIfEmpty.bind(key, at: Int32(index + 1)) }
+            defer { deleteIfEmpty.reset() }
+            while try deleteIfEmpty.step() {}
         }
     }
 
@@ -181,7 +200,7 @@ struct AggregateTables {
         counters: storeCounters, sources: storeCounters.map { "?4 * sum(\($0))" })
     static let pairWindows = Derivation(
         live: "pair_windows", history: "pair_days", bucket: "day", groupKeys: ["store_id", "kind_id", "product_id", "other_id"],
-        windowKey: false, counters: ["n"], sources: ["?4 * sum(n)"])
+        windowKey: false, counters: pairCounters, sources: pairCounters.map { "?4 * sum(\($0))" })
     static let trendWindows = Derivation(
         live: "trend_windows", history: "product_hours", bucket: "hour", groupKeys: ["store_id", "product_id"], windowKey: false,
         counters: ["foreground", "background"], sources: ["?4 * sum(viewers)", "?5 * sum(viewers)"])
@@ -244,13 +263,15 @@ extension ProductCounters {
     mutating func add(_ other: ProductCounters) {
         viewers += other.viewers; carters += other.carters; buyers += other.buyers; cancellers += other.cancellers
         viewedThenCarted += other.viewedThenCarted; viewedThenBought += other.viewedThenBought; units += other.units
-        revenueCents += other.revenueCents; orders += other.orders; coViewers += other.coViewers; coBuyers += other.coBuyers
+        revenueCents += other.revenueCents; orders += other.orders; cancelledUnits += other.cancelledUnits
+        cancelledRevenueCents += other.cancelledRevenueCents; cancelledOrders += other.cancelledOrders
+        coViewers += other.coViewers; coBuyers += other.coBuyers
     }
 }
 
 extension StoreCounters {
     mutating func add(_ other: StoreCounters) {
         viewers += other.viewers; viewedThenCarted += other.viewedThenCarted; viewedThenBought += other.viewedThenBought
-        coSessions += other.coSessions; orders += other.orders
+        coSessions += other.coSessions; orders += other.orders; cancelledOrders += other.cancelledOrders
     }
 }

@@ -25,11 +25,13 @@ public struct Aggregates {
     let db: Database
     public init(_ db: Database) { self.db = db }
 
-    /// Folds newly stored events (never duplicates) into the aggregates, in the caller's
-    /// transaction (a savepoint: on error nothing of this call remains).
+    /// Folds newly stored events (never duplicates) into the aggregates. Inside a transaction
+    /// (ingest's) it writes in it, and an error means the caller must roll it back (as
+    /// ``CrosslinkStore/write(_:)`` does); outside one it opens its own. No savepoint: one would
+    /// copy every page the aggregates touch into a sub-journal.
     public func apply(_ events: [StoredEvent]) throws {
         guard !events.isEmpty else { return }
-        try db.inTransaction {
+        try inTransaction {
             let settings = try RecommendationSettings.load(db)
             let old = try AggregateState.load(db)
             var new = old
@@ -46,9 +48,10 @@ public struct Aggregates {
         }
     }
 
-    /// Recomputes every aggregate from the event log and the catalog (set-based SQL).
+    /// Recomputes every aggregate from the event log and the catalog (set-based SQL), in the
+    /// caller's transaction or its own (see ``apply(_:)``).
     public func rebuild() throws {
-        try db.inTransaction {
+        try inTransaction {
             try db.execute(script: Self.rebuildSQL)
             let state = try AggregateState.load(db)
             if let lastAt = state.lastAt {
@@ -56,6 +59,10 @@ public struct Aggregates {
             }
             try db.execute(script: Self.dropRebuildTables)
         }
+    }
+
+    private func inTransaction(_ body: () throws -> Void) throws {
+        if db.isInTransaction { try body() } else { try db.inTransaction(.immediate, body) }
     }
 
     /// The stored settings.
@@ -149,33 +156,37 @@ public struct Aggregates {
             HAVING count(*) > (SELECT max_basket_products FROM recommendation_settings));
 
         INSERT INTO product_days(day, store_id, product_id, viewers, carters, buyers, cancellers, viewed_then_carted,
-                                 viewed_then_bought, units, revenue_cents, orders, co_viewers, co_buyers)
+                                 viewed_then_bought, units, revenue_cents, orders, cancelled_units, cancelled_revenue_cents,
+                                 cancelled_orders, co_viewers, co_buyers)
         SELECT day, store_id, product_id, sum(viewers), sum(carters), sum(buyers), sum(cancellers), sum(vtc), sum(vtb),
-               sum(units), sum(revenue), sum(orders), sum(co_viewers), sum(co_buyers)
+               sum(units), sum(revenue), sum(orders), sum(c_units), sum(c_revenue), sum(c_orders), sum(co_viewers), sum(co_buyers)
         FROM (
             SELECT p.first_viewed_at / 86400000 AS day, p.store_id, p.product_id, 1 AS viewers, 0 AS carters, 0 AS buyers,
-                   0 AS cancellers, 0 AS vtc, 0 AS vtb, 0.0 AS units, 0 AS revenue, 0 AS orders, s.eligible AS co_viewers, 0 AS co_buyers
+                   0 AS cancellers, 0 AS vtc, 0 AS vtb, 0.0 AS units, 0 AS revenue, 0 AS orders, 0.0 AS c_units, 0 AS c_revenue,
+                   0 AS c_orders, s.eligible AS co_viewers, 0 AS co_buyers
             FROM session_products AS p JOIN rebuild_sessions AS s USING (store_id, session_id)
             WHERE p.first_viewed_at IS NOT NULL
             UNION ALL
             SELECT p.first_carted_at / 86400000, p.store_id, p.product_id, 0, 1, 0, 0,
-                   coalesce(p.first_viewed_at < p.first_carted_at, 0), 0, 0.0, 0, 0, 0, 0
+                   coalesce(p.first_viewed_at < p.first_carted_at, 0), 0, 0.0, 0, 0, 0.0, 0, 0, 0, 0
             FROM session_products AS p WHERE p.first_carted_at IS NOT NULL
             UNION ALL
             SELECT p.first_bought_at / 86400000, p.store_id, p.product_id, 0, 0, 1, 0, 0,
-                   coalesce(p.first_viewed_at < p.first_bought_at, 0), 0.0, 0, 0, 0, s.eligible AND s.first_view IS NOT NULL
+                   coalesce(p.first_viewed_at < p.first_bought_at, 0), 0.0, 0, 0, 0.0, 0, 0, 0, s.eligible AND s.first_view IS NOT NULL
             FROM session_products AS p JOIN rebuild_sessions AS s USING (store_id, session_id)
             WHERE p.first_bought_at IS NOT NULL
             UNION ALL
-            SELECT p.first_cancelled_at / 86400000, p.store_id, p.product_id, 0, 0, 0, 1, 0, 0, 0.0, 0, 0, 0, 0
+            SELECT p.first_cancelled_at / 86400000, p.store_id, p.product_id, 0, 0, 0, 1, 0, 0, 0.0, 0, 0, 0.0, 0, 0, 0, 0
             FROM session_products AS p WHERE p.first_cancelled_at IS NOT NULL
             UNION ALL
             SELECT occurred_at / 86400000, store_id, product_id, 0, 0, 0, 0, 0, 0,
-                   CASE type WHEN 'place-order' THEN quantity ELSE -quantity END,
-                   CASE type WHEN 'place-order' THEN 1 ELSE -1 END * CAST(round(quantity * price * 100) AS INTEGER), 0, 0, 0
+                   CASE type WHEN 'place-order' THEN quantity ELSE 0.0 END,
+                   CASE type WHEN 'place-order' THEN CAST(round(quantity * price * 100) AS INTEGER) ELSE 0 END, 0,
+                   CASE type WHEN 'cancel-order' THEN quantity ELSE 0.0 END,
+                   CASE type WHEN 'cancel-order' THEN CAST(round(quantity * price * 100) AS INTEGER) ELSE 0 END, 0, 0, 0
             FROM rebuild_interactions WHERE type IN ('place-order', 'cancel-order')
             UNION ALL
-            SELECT day, store_id, product_id, 0, 0, 0, 0, 0, 0, 0.0, 0, sign, 0, 0 FROM rebuild_baskets
+            SELECT day, store_id, product_id, 0, 0, 0, 0, 0, 0, 0.0, 0, sign = 1, 0.0, 0, sign = -1, 0, 0 FROM rebuild_baskets
         )
         GROUP BY day, store_id, product_id;
         DELETE FROM product_days WHERE \(allZero(AggregateTables.productCounters));
@@ -184,40 +195,40 @@ public struct Aggregates {
         SELECT first_viewed_at / 3600000, store_id, product_id, count(*) FROM session_products
         WHERE first_viewed_at IS NOT NULL GROUP BY first_viewed_at / 3600000, store_id, product_id;
 
-        INSERT INTO store_days(day, store_id, viewers, viewed_then_carted, viewed_then_bought, co_sessions, orders)
-        SELECT day, store_id, sum(viewers), sum(vtc), sum(vtb), sum(co_sessions), sum(orders)
+        INSERT INTO store_days(day, store_id, viewers, viewed_then_carted, viewed_then_bought, co_sessions, orders, cancelled_orders)
+        SELECT day, store_id, sum(viewers), sum(vtc), sum(vtb), sum(co_sessions), sum(orders), sum(c_orders)
         FROM (
-            SELECT day, store_id, viewers, viewed_then_carted AS vtc, viewed_then_bought AS vtb, 0 AS co_sessions, 0 AS orders
+            SELECT day, store_id, viewers, viewed_then_carted AS vtc, viewed_then_bought AS vtb, 0 AS co_sessions, 0 AS orders,
+                   0 AS c_orders
             FROM product_days
             UNION ALL
-            SELECT first_view / 86400000, store_id, 0, 0, 0, 1, 0 FROM rebuild_sessions WHERE eligible AND first_view IS NOT NULL
+            SELECT first_view / 86400000, store_id, 0, 0, 0, 1, 0, 0 FROM rebuild_sessions WHERE eligible AND first_view IS NOT NULL
             UNION ALL
-            SELECT min(day), min(store_id), 0, 0, 0, 0, min(sign) FROM rebuild_baskets GROUP BY event_seq
+            SELECT min(day), min(store_id), 0, 0, 0, 0, min(sign) = 1, min(sign) = -1 FROM rebuild_baskets GROUP BY event_seq
         )
         GROUP BY day, store_id;
         DELETE FROM store_days WHERE \(allZero(AggregateTables.storeCounters));
 
-        INSERT INTO pair_days(day, store_id, kind_id, product_id, other_id, n)
-        SELECT day, store_id, kind_id, product_id, other_id, sum(n)
+        INSERT INTO pair_days(day, store_id, kind_id, product_id, other_id, n, cancelled)
+        SELECT day, store_id, kind_id, product_id, other_id, sum(n), sum(cancelled)
         FROM (
             SELECT max(a.first_viewed_at, b.first_viewed_at) / 86400000 AS day, a.store_id, 1 AS kind_id,
-                   a.product_id, b.product_id AS other_id, 1 AS n
+                   a.product_id, b.product_id AS other_id, 1 AS n, 0 AS cancelled
             FROM rebuild_sessions AS s
             JOIN session_products AS a ON a.store_id = s.store_id AND a.session_id = s.session_id
             JOIN session_products AS b ON b.store_id = s.store_id AND b.session_id = s.session_id AND b.product_id <> a.product_id
             WHERE s.eligible AND a.first_viewed_at IS NOT NULL AND b.first_viewed_at IS NOT NULL
             UNION ALL
-            SELECT b.first_bought_at / 86400000, a.store_id, 2, a.product_id, b.product_id, 1
+            SELECT b.first_bought_at / 86400000, a.store_id, 2, a.product_id, b.product_id, 1, 0
             FROM rebuild_sessions AS s
             JOIN session_products AS a ON a.store_id = s.store_id AND a.session_id = s.session_id
             JOIN session_products AS b ON b.store_id = s.store_id AND b.session_id = s.session_id AND b.product_id <> a.product_id
             WHERE s.eligible AND a.first_viewed_at < b.first_bought_at
             UNION ALL
-            SELECT a.day, a.store_id, 3, a.product_id, b.product_id, a.sign
+            SELECT a.day, a.store_id, 3, a.product_id, b.product_id, a.sign = 1, a.sign = -1
             FROM rebuild_baskets AS a JOIN rebuild_baskets AS b ON b.event_seq = a.event_seq AND b.product_id <> a.product_id
         )
         GROUP BY day, store_id, kind_id, product_id, other_id;
-        DELETE FROM pair_days WHERE n = 0;
 
         """
 }
@@ -307,7 +318,7 @@ struct EventCollector {
                 }
                 guard !lines.isEmpty else { continue }
                 let placed = event.type == .placeOrder
-                deltas.addOrder(store: event.storeID, at: event.occurredAt, sign: placed ? 1 : -1, lines: lines)
+                deltas.addOrder(store: event.storeID, at: event.occurredAt, cancelled: !placed, lines: lines)
                 try loadSession(key)
                 for line in lines {
                     var state = after[key]![line.product] ?? SessionProduct()

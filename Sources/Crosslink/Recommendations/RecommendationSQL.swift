@@ -45,7 +45,7 @@ enum RecommendationSQL {
                 SELECT d.product_id, d.sku, d.name, d.final_price, c.viewers, c.carters, c.net_buyers, c.units,
                        c.viewed_then_carted, c.viewed_then_bought
                 FROM (SELECT product_id, sum(viewers) AS viewers, sum(carters) AS carters, sum(buyers) - sum(cancellers) AS net_buyers,
-                             sum(units) AS units, sum(viewed_then_carted) AS viewed_then_carted, sum(viewed_then_bought) AS viewed_then_bought
+                             sum(units) - sum(cancelled_units) AS units, sum(viewed_then_carted) AS viewed_then_carted, sum(viewed_then_bought) AS viewed_then_bought
                       FROM product_days WHERE store_id = :store AND day BETWEEN :popularity_first AND :popularity_last
                       GROUP BY product_id) AS c
                 CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id)
@@ -130,18 +130,19 @@ enum RecommendationSQL {
         pointInTime ? """
             days(day) AS (SELECT :cooccurrence_first UNION ALL SELECT day + 1 FROM days WHERE day < :cooccurrence_last),
             pairs AS (
-                SELECT p.kind_id, p.product_id, p.other_id, sum(p.n) AS together
+                SELECT p.kind_id, p.product_id, p.other_id, sum(p.n) - sum(p.cancelled) AS together
                 FROM days JOIN pair_days AS p ON p.day = days.day AND p.store_id = :store AND p.kind_id \(kinds)
                      AND p.product_id IN \(products)
                 GROUP BY p.kind_id, p.product_id, p.other_id
                 HAVING together >= (SELECT minimum_support FROM recommendation_settings)),
             bases AS (
-                SELECT b.product_id, sum(b.co_viewers) AS co_viewers, sum(b.co_buyers) AS co_buyers, sum(b.orders) AS orders
+                SELECT b.product_id, sum(b.co_viewers) AS co_viewers, sum(b.co_buyers) AS co_buyers,
+                       sum(b.orders) - sum(b.cancelled_orders) AS orders
                 FROM days JOIN product_days AS b ON b.day = days.day AND b.store_id = :store
                      AND b.product_id IN (SELECT product_id FROM pairs UNION SELECT other_id FROM pairs)
                 GROUP BY b.product_id),
             pair_totals AS (
-                SELECT sum(co_sessions) AS co_sessions, sum(orders) AS orders FROM store_days
+                SELECT sum(co_sessions) AS co_sessions, sum(orders) - sum(cancelled_orders) AS orders FROM store_days
                 WHERE store_id = :store AND day BETWEEN :cooccurrence_first AND :cooccurrence_last),
             cooccurrence AS (
                 SELECT x.*, x.together * 1.0 * x.total / (x.base * x.other_base) AS lift

@@ -69,27 +69,28 @@ struct RuleCompiler {
         let sources = keySources(rule.display)
 
         var match = SQLBuilder(reserved: 1)
-        let matchSQL = "SELECT 1 FROM products AS p WHERE p.product_id = ?1 AND \(try predicate(rule.match, style: .probe, matched: nil, &match))"
+        let matchSQL = "SELECT 1 FROM products AS p WHERE p.product_id = ?1 AND \(try predicate(rule.match, path: "match", matched: nil, &match))"
 
         var candidates = SQLBuilder(reserved: 4)
-        let displaySQL = try predicate(rule.display, style: .drive, matched: "?1", &candidates)
+        let displaySQL = try predicate(rule.display, path: "display", driver: try driver(rule.display, limit: rule.effectiveLimit),
+                                        matched: "?1", &candidates)
         let candidatesSQL = """
             SELECT p.product_id, p.sku, p.name, p.final_price
             FROM products AS p
-            JOIN displayable_products AS d ON d.product_id = p.product_id AND d.store_id = ?2
-            WHERE p.product_id NOT IN (SELECT value FROM json_each(?3))
-              AND \(displaySQL)
+            WHERE \(displaySQL)
+              AND EXISTS (SELECT 1 FROM displayable_products AS d WHERE d.product_id = p.product_id AND d.store_id = ?2)
+              AND p.product_id NOT IN (SELECT value FROM json_each(?3))
             ORDER BY p.product_id
             LIMIT ?4
             """
 
         var keys = SQLBuilder(reserved: 0)
-        let keysSQL = "SELECT p.product_id, \(key(sources, &keys)) FROM products AS p WHERE \(try predicate(rule.match, style: .probe, matched: nil, &keys))"
+        let keysSQL = "SELECT p.product_id, \(key(sources, &keys)) FROM products AS p WHERE \(try predicate(rule.match, path: "match", matched: nil, &keys))"
         var keysOf = SQLBuilder(reserved: 1)
         let keysOfSQL = """
             SELECT p.product_id, \(key(sources, &keysOf))
             FROM json_each(?1) AS k CROSS JOIN products AS p ON p.product_id = k.value
-            WHERE \(try predicate(rule.match, style: .probe, matched: nil, &keysOf))
+            WHERE \(try predicate(rule.match, path: "match", matched: nil, &keysOf))
             """
 
         var affected = SQLBuilder(reserved: 2)
@@ -97,7 +98,7 @@ struct RuleCompiler {
             SELECT DISTINCT l.list_id
             FROM rule_lists AS l CROSS JOIN json_each(?2) AS k CROSS JOIN products AS p ON p.product_id = k.value
             WHERE l.rule_id = ?1 AND l.representative_id IS NOT NULL
-              AND \(try predicate(rule.display, style: .probe, matched: "l.representative_id", &affected))
+              AND \(try predicate(rule.display, path: "display", matched: "l.representative_id", &affected))
             """
         return CompiledRule(match: match.query(matchSQL), candidates: candidates.query(candidatesSQL),
                             keys: keys.query(keysSQL), keysOf: keysOf.query(keysOfSQL),
@@ -111,7 +112,7 @@ struct RuleCompiler {
         var columns: [String] = []
         var paths: [String] = []
         func walk(_ node: RuleCondition, _ path: String) throws {
-            columns.append(try predicate(node, style: .probe, matched: "?2", &builder))
+            columns.append(try predicate(node, path: path, matched: "?2", &builder))
             paths.append(path)
             if case .combine(_, _, let children) = node {
                 for (offset, child) in children.enumerated() { try walk(child, "\(path).conditions[\(offset)]") }
@@ -124,15 +125,17 @@ struct RuleCompiler {
 
     // MARK: Predicates
 
-    /// `drive`: category conditions as `p.product_id IN (…)`, which SQLite can use to find the
-    /// candidates; `probe`: everything as `EXISTS`, cheap when `p` is one known product.
-    enum Style { case drive, probe }
-
-    func predicate(_ node: RuleCondition, style: Style, matched: String?, _ builder: inout SQLBuilder) throws -> String {
+    /// Builds the SQL of a tree for the product `p`. Every condition is a test of `p` (cheap when
+    /// `p` is one known product, and, scanning products in id order, stops at the limit) except the
+    /// `driver`: a category condition written `p.product_id IN (…)`, which SQLite uses to visit
+    /// only that category's products (see `driver(_:limit:)`).
+    func predicate(_ node: RuleCondition, path: String, driver: String? = nil, matched: String?, _ builder: inout SQLBuilder) throws -> String {
         switch node {
         case .combine(let aggregator, let expected, let children):
             guard !children.isEmpty else { return "1" }
-            let parts = try children.map { try predicate($0, style: style, matched: matched, &builder) }
+            let parts = try children.enumerated().map { offset, child in
+                try predicate(child, path: "\(path).conditions[\(offset)]", driver: driver, matched: matched, &builder)
+            }
             switch (aggregator, expected) {
             case (.all, true): return "(" + parts.joined(separator: " AND ") + ")"
             case (.any, true): return "(" + parts.joined(separator: " OR ") + ")"
@@ -145,7 +148,7 @@ struct RuleCompiler {
             }
             switch attribute.source {
             case .column(let column): return columnPredicate(column, attribute.kind, comparison, matched: matched, &builder)
-            case .category: return categoryPredicate(comparison, style: style, matched: matched, &builder)
+            case .category: return try categoryPredicate(comparison, drive: path == driver, matched: matched, &builder)
             case .custom(let id): return customPredicate(id, attribute.kind, comparison, matched: matched, &builder)
             }
         }
@@ -210,35 +213,64 @@ struct RuleCompiler {
         }
     }
 
-    private func categoryPredicate(_ comparison: RuleComparison, style: Style, matched: String?, _ builder: inout SQLBuilder) -> String {
-        // Each form lists (product, category) pairs; `drive` turns it into an IN list of products.
-        let pairs: String
+    /// The ids of the categories `value` names and of every category below them (Magento's
+    /// anchor categories), resolved when the rule is compiled (a category change recompiles).
+    func categoryIDs(_ value: RuleConstant) throws -> [Int] {
+        let items: [RuleConstant] = if case .list(let items) = value { items } else { [value] }
+        return try db.cachedStatement("""
+            SELECT DISTINCT c.category_id FROM (\(Self.resolveCategoriesSQL("?1"))) AS t
+            CROSS JOIN categories AS c ON c.path = t.path OR c.path LIKE t.path || '/%'
+            ORDER BY 1
+            """).map([RuleJSON(.array(items.map(\.json))).compactText]) { $0.int(at: 0) }
+    }
+
+    /// `(?5, ?6)`: a short list as parameters (SQLite builds a small index from them), a long one as one JSON parameter.
+    private func bindIDs(_ ids: [Int], _ builder: inout SQLBuilder) -> String {
+        if ids.count > 32 { return "(SELECT value FROM json_each(\(builder.bind(.text(Placements.jsonArray(ids))))))" }
+        return "(" + ids.map { builder.bind(.integer(Int64($0))) }.joined(separator: ", ") + ")"
+    }
+
+    /// The category condition to drive the candidate query, if one pays: a positive constant
+    /// category condition directly under an ALL-TRUE root, the one with the fewest products,
+    /// when reading its products (n) costs less than scanning the catalog (N) in id order until
+    /// `limit` matches: n² < 15 · limit · N (15: a scanned row costs ~15 listed ones).
+    func driver(_ display: RuleCondition, limit: Int) throws -> String? {
+        guard case .combine(.all, true, let children) = display else { return nil }
+        var best: (path: String, products: Int)?
+        for (offset, child) in children.enumerated() {
+            guard case .condition(let comparison) = child, catalog.attribute(comparison.attribute)?.source == .category,
+                  !comparison.op.isNegative, case .constant(let value) = comparison.value else { continue }
+            let ids = try categoryIDs(value)
+            let products = try db.scalarInt("SELECT count(*) FROM product_categories WHERE category_id IN (SELECT value FROM json_each(?))",
+                                            [Placements.jsonArray(ids)]) ?? 0
+            if best == nil || products < best!.products { best = ("display.conditions[\(offset)]", products) }
+        }
+        guard let best else { return nil }
+        let catalogSize = try db.scalarInt("SELECT count(*) FROM products") ?? 0
+        return Double(best.products) * Double(best.products) < 15 * Double(limit) * Double(catalogSize) ? best.path : nil
+    }
+
+    private func categoryPredicate(_ comparison: RuleComparison, drive: Bool, matched: String?, _ builder: inout SQLBuilder) throws -> String {
+        let matchedID = matched ?? "NULL"
+        // The set of category ids the condition is about, as `IN` operand.
+        let categories: String
         switch comparison.value {
         case .constant(let value):
-            // In the category or below it (Magento's anchor categories).
-            let items: [RuleConstant] = if case .list(let items) = value { items } else { [value] }
-            let json = RuleJSON(.array(items.map(\.json))).compactText
-            pairs = """
-                product_categories AS pc JOIN categories AS c ON c.category_id = pc.category_id
-                JOIN (\(Self.resolveCategoriesSQL(builder.bind(.text(json))))) AS t ON (c.path = t.path OR c.path LIKE t.path || '/%')
-                """
+            categories = bindIDs(try categoryIDs(value), &builder)
         case .childOfMatched:
-            pairs = """
-                product_categories AS mc JOIN categories AS mcat ON mcat.category_id = mc.category_id
-                JOIN categories AS c ON c.path LIKE mcat.path || '/%'
-                JOIN product_categories AS pc ON pc.category_id = c.category_id AND mc.product_id = \(matched ?? "NULL")
+            categories = """
+                (SELECT c.category_id FROM product_categories AS mc
+                 CROSS JOIN categories AS mcat ON mcat.category_id = mc.category_id
+                 CROSS JOIN categories AS c ON c.path LIKE mcat.path || '/%'
+                 WHERE mc.product_id = \(matchedID))
                 """
         default:
-            // Same as matched: shares at least one category.
-            pairs = """
-                product_categories AS pc
-                JOIN product_categories AS mc ON mc.category_id = pc.category_id AND mc.product_id = \(matched ?? "NULL")
-                """
+            // Same as matched: at least one category in common.
+            categories = "(SELECT mc.category_id FROM product_categories AS mc WHERE mc.product_id = \(matchedID))"
         }
-        let holds = switch style {
-        case .drive: "p.product_id IN (SELECT pc.product_id FROM \(pairs))"
-        case .probe: "EXISTS (SELECT 1 FROM \(pairs) WHERE pc.product_id = p.product_id)"
-        }
+        let holds = drive
+            ? "p.product_id IN (SELECT pc.product_id FROM product_categories AS pc WHERE pc.category_id IN \(categories))"
+            : "EXISTS (SELECT 1 FROM product_categories AS pc WHERE pc.product_id = p.product_id AND pc.category_id IN \(categories))"
         return comparison.op.isNegative ? "NOT \(holds)" : holds
     }
 

@@ -81,8 +81,10 @@ public final class Statement {
         guard code == SQLITE_OK else { throw bindError(code, at: index) }
     }
 
-    /// Typed binds for hot paths: no enum boxing, no throwing. A failure (an index out of range, a
-    /// text over SQLite's length limit) is kept and thrown by the next ``step()``.
+    /// Typed binds for hot paths: no enum boxing, no throwing. A value that cannot be bound (a
+    /// text over SQLite's length limit, out of memory) is kept and thrown by the next ``step()``;
+    /// an index the SQL does not use (SQLITE_RANGE) binds nothing and is not an error here (SQL
+    /// built from parts may leave a parameter out).
     public func bind(_ value: Int, at index: Int32) { check(sqlite3_bind_int64(handle, index, Int64(value)), index) }
     public func bind(_ value: Double, at index: Int32) { check(sqlite3_bind_double(handle, index, value), index) }
     public func bind(_ value: String, at index: Int32) { check(bindText(value, at: index), index) }
@@ -97,7 +99,7 @@ public final class Statement {
     }
 
     @inline(__always) private func check(_ code: Int32, _ index: Int32) {
-        if code != SQLITE_OK && bindFailure == nil { bindFailure = (code, index) }
+        if code != SQLITE_OK && code != SQLITE_RANGE && bindFailure == nil { bindFailure = (code, index) }
     }
 
     private func bindError(_ code: Int32, at index: Int32) -> DatabaseError {

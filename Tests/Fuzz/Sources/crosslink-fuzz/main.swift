@@ -20,8 +20,17 @@ func usage() -> Never {
     exit(2)
 }
 
-guard arguments.count >= 2 else { usage() }
-switch arguments[1] {
+// libFuzzer's -fork and -jobs modes start this binary again with its own flags only: the
+// target then comes from the environment, set below before the driver starts.
+var command = arguments.count >= 2 ? arguments[1] : ""
+var libFuzzerArguments = Array(arguments.dropFirst(2))
+if FuzzTargets.named(command) == nil && !["list", "seeds"].contains(command),
+   let inherited = ProcessInfo.processInfo.environment["CROSSLINK_FUZZ_TARGET"] {
+    command = inherited
+    libFuzzerArguments = Array(arguments.dropFirst(1))
+}
+guard !command.isEmpty else { usage() }
+switch command {
 case "list":
     for target in FuzzTargets.all { print(target.name) }
     exit(0)
@@ -36,11 +45,12 @@ case "seeds":
     print("\(target.name): \(seeds.count) seeds in \(directory.path)")
     exit(0)
 default:
-    guard let target = FuzzTargets.named(arguments[1]) else { usage() }
+    guard let target = FuzzTargets.named(command) else { usage() }
     FuzzTargets.selected = target
+    setenv("CROSSLINK_FUZZ_TARGET", target.name, 1)
     try target.setUp()
-    // libFuzzer sees `crosslink-fuzz <its own flags…>`: drop the target name.
-    var driverArguments = [arguments[0]] + arguments.dropFirst(2)
+    // libFuzzer sees `crosslink-fuzz <its own flags…>`: without the target name.
+    var driverArguments = [arguments[0]] + libFuzzerArguments
     var argc = Int32(driverArguments.count)
     var cStrings: [UnsafeMutablePointer<CChar>?] = driverArguments.map { strdup($0) } + [nil]
     let status = cStrings.withUnsafeMutableBufferPointer { buffer -> Int32 in
