@@ -156,6 +156,7 @@ enum RulesBenchCatalog {
                 CREATE TEMP TABLE shapes AS
                 SELECT row_number() OVER (ORDER BY product_id) - 1 AS k, product_id, name, attribute_set, price
                 FROM products WHERE visibility IN (2, 4) AND price IS NOT NULL AND type IN ('simple', 'configurable');
+                CREATE INDEX temp.shapes_k ON shapes(k);
                 CREATE TEMP TABLE seq(i INTEGER PRIMARY KEY);
                 """)
             try db.execute("""
@@ -179,6 +180,7 @@ enum RulesBenchCatalog {
                 SELECT parent_id, child_id, row_number() OVER (PARTITION BY parent_id ORDER BY child_id) - 1 AS n,
                        count(*) OVER (PARTITION BY parent_id) AS total
                 FROM product_children;
+                CREATE INDEX temp.kids_parent_id_n ON kids(parent_id, n);
                 INSERT OR IGNORE INTO product_attributes(product_id, attribute_id, ordinal, value, number)
                 SELECT 1000000 + seq.i, pa.attribute_id, pa.ordinal, pa.value, pa.number
                 FROM temp.seq JOIN temp.shapes AS s ON s.k = seq.i % (SELECT count(*) FROM temp.shapes)

@@ -24,7 +24,7 @@ struct Options {
             case "--links-per-type": linksPerType = Int(value()) ?? linksPerType
             case "--lookups": lookups = Int(value()) ?? lookups
             case "--directory": directory = value()
-            case "--events", "--event-batch", "--single-appends": _ = value()  // read by EventIngestBench.swift
+            case "--events", "--event-batch", "--single-appends": _ = value(); case "--event-aggregates": break  // EventIngestBench.swift
             case "--rec-sessions", "--rec-products", "--rec-lookups", "--rec-log-months": _ = value()  // read by RecommendBench.swift
             case "-h", "--help":
                 print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR]")

@@ -20,7 +20,7 @@ struct Torture: ParsableCommand {
             """,
         shouldDisplay: false,
         subcommands: [TortureCrashLoop.self, TortureVerify.self, TortureConcurrency.self, TortureEvents.self, TortureImport.self,
-                      TortureHammer.self])
+                      TortureRules.self, TortureHammer.self])
 }
 
 // MARK: - The deterministic workloads (the tests re-derive them independently)
@@ -131,16 +131,28 @@ struct TortureImport: ParsableCommand {
 struct TortureVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Run the crash loop's checks once on an events database (every event, integrity, aggregates).")
+        abstract: "Run a crash loop's checks once: events (every event, integrity, aggregates) or rules (cache against the rules' SQL).")
 
     @ParentCommand var root: CrosslinkCommand
+    @Option(help: "events or rules.") var mode: TortureCrashLoop.Mode = .events
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() throws {
-        var summary = CrashLoop.Summary(mode: "events")
+        var summary = CrashLoop.Summary(mode: mode.rawValue)
         let store = try CrosslinkStore(path: root.global.database)
-        summary.storedEvents = try TortureCheck.checkEventLog(store, acknowledgedEnd: 0, batchEnds: nil, verifiedEnd: 0,
-                                                              after: "opening", into: &summary)
+        switch mode {
+        case .rules:
+            let integrity = try TortureCheck.integrity(store)
+            if integrity != "ok" { summary.integrityFailures += 1; summary.failures.append("integrity_check: \(integrity)") }
+            if try TortureCheck.ruleCacheInUse(store) { summary.checksWithCacheInUse += 1 }
+            if let mismatch = try TortureCheck.ruleCacheMismatch(store) {
+                summary.staleResultsServed += 1
+                summary.failures.append(mismatch)
+            }
+        default:
+            summary.storedEvents = try TortureCheck.checkEventLog(store, acknowledgedEnd: 0, batchEnds: nil, verifiedEnd: 0,
+                                                                  after: "opening", into: &summary)
+        }
         print(json ? try Output.json(summary) : Output.table(["measure", "value"], summary.rows))
         if !summary.failures.isEmpty {
             for failure in summary.failures.prefix(20) { Output.error("FAILURE: \(failure)") }
@@ -276,6 +288,28 @@ struct TortureConcurrency: ParsableCommand {
     }
 }
 
+struct TortureRules: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Child: change prices (one transaction), then rebuild the rule cache (another); print `changed G`, `rebuilt G`.")
+
+    @ParentCommand var root: CrosslinkCommand
+    @Option(help: "Generation number: decides the price changes.") var generation: Int
+
+    func run() throws {
+        let store = try root.global.openStore()
+        emit("ready")
+        // Every priced product moves by -3…+3 %, differently each generation: rule results change.
+        try store.write { db in
+            try db.execute("UPDATE products SET price = round(price * (1 + ((product_id * ?) % 7 - 3) / 100.0), 2) WHERE price IS NOT NULL",
+                           [generation])
+        }
+        emit("changed \(generation)")
+        try store.write { db in _ = try RuleCache(db).rebuild() }
+        emit("rebuilt \(generation)")
+    }
+}
+
 struct TortureHammer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hammer",
@@ -327,10 +361,10 @@ struct TortureCrashLoop: ParsableCommand {
         commandName: "crash-loop",
         abstract: "Kill a writing child with SIGKILL at random moments and check what survived.")
 
-    enum Mode: String, ExpressibleByArgument, CaseIterable { case events, `import` }
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case events, `import`, rules }
 
     @ParentCommand var root: CrosslinkCommand
-    @Option(help: "events or import.") var mode: Mode = .events
+    @Option(help: "events, import or rules.") var mode: Mode = .events
     @Option(help: "Number of kills.") var kills = 50
     @Option(help: "Seed of the kill times.") var seed: UInt64 = 42
     @Option(help: "Longest wait before a kill, in milliseconds (events mode).") var maxDelay = 250
@@ -363,6 +397,7 @@ struct TortureCrashLoop: ParsableCommand {
             }
             summary = total
         case .import: summary = try loop.runImports(kills: kills, products: products)
+        case .rules: summary = try loop.runRules(kills: kills)
         }
         if json {
             print(try Output.json(summary))
@@ -486,6 +521,11 @@ struct CrashLoop {
         var importsCommitted = 0
         var importsRolledBack = 0
         var mixedImports = 0
+        /// Rules mode: kills between the price change and the cache rebuild (the cache is stale).
+        var staleCacheKills = 0
+        var staleResultsServed = 0
+        /// Rules mode: checks made while placements read the cache (the others read the rules' SQL).
+        var checksWithCacheInUse = 0
         /// How long the first, uninterrupted import took; kills land uniformly in 0…1.15× this.
         var importMilliseconds = 0
         var seconds = 0.0
@@ -502,6 +542,8 @@ struct CrashLoop {
             partialBatches += other.partialBatches; integrityFailures += other.integrityFailures
             aggregateMismatches += other.aggregateMismatches; importsCommitted += other.importsCommitted
             importsRolledBack += other.importsRolledBack; mixedImports += other.mixedImports
+            staleCacheKills += other.staleCacheKills; staleResultsServed += other.staleResultsServed
+            checksWithCacheInUse += other.checksWithCacheInUse
             seconds += other.seconds; failures += other.failures
         }
 
@@ -516,6 +558,12 @@ struct CrashLoop {
                          ["duplicates", String(duplicates)],
                          ["committed, unacknowledged batches (sent again)", String(redeliveredBatches)],
                          ["partial batches", String(partialBatches)], ["aggregate mismatches", String(aggregateMismatches)]]
+            } else if mode == "rules" {
+                rows += [["uninterrupted price change + rule rebuild (ms)", String(importMilliseconds)],
+                         ["rebuilds committed", String(importsCommitted)], ["rebuilds interrupted", String(importsRolledBack)],
+                         ["kills with prices changed, cache not rebuilt", String(staleCacheKills)],
+                         ["checks while placements read the cache", String(checksWithCacheInUse)],
+                         ["stale rule results served", String(staleResultsServed)]]
             } else {
                 rows += [["uninterrupted import (ms)", String(importMilliseconds)],
                          ["imports committed", String(importsCommitted)], ["imports rolled back", String(importsRolledBack)],
@@ -596,6 +644,82 @@ struct CrashLoop {
         return summary
     }
 
+    /// The rules the rule crash loop installs: one per block, with price-relative display
+    /// conditions, so every price change changes their results.
+    static let tortureRules = """
+        {"rules": [
+          {"name": "torture upsell", "applies_to": "upsell", "priority": 1, "limit": 6,
+           "match": {"aggregator": "all", "value": true, "conditions": [{"attribute": "category", "operator": "==", "value": "Gear"}]},
+           "display": {"aggregator": "all", "value": true, "conditions": [
+              {"attribute": "category", "operator": "==", "value_type": "same_as_matched"},
+              {"attribute": "price", "operator": ">=", "value_type": "percent_of_matched", "value": 100}]}},
+          {"name": "torture related", "applies_to": "related", "priority": 1, "limit": 5,
+           "match": {"aggregator": "all", "value": true, "conditions": [{"attribute": "category", "operator": "==", "value": "Gear/Bags"}]},
+           "display": {"aggregator": "all", "value": true, "conditions": [
+              {"attribute": "category", "operator": "==", "value_type": "same_as_matched"},
+              {"attribute": "price", "operator": "<", "value_type": "percent_of_matched", "value": 90}]}},
+          {"name": "torture crosssell", "applies_to": "crosssell", "priority": 1, "limit": 3,
+           "match": {"aggregator": "all", "value": true, "conditions": [{"attribute": "category", "operator": "==", "value": "Gear/Bags"}]},
+           "display": {"aggregator": "all", "value": true, "conditions": [
+              {"attribute": "price", "operator": "<=", "value_type": "percent_of_matched", "value": 30},
+              {"attribute": "in_stock", "operator": "==", "value": true}]}}
+        ]}
+        """
+
+    mutating func runRules(kills: Int) throws -> Summary {
+        let started = Date()
+        var summary = Summary(mode: "rules")
+        let store = try CrosslinkStore(path: database)
+        if try store.read({ db in try ProductRepository(db).count() }) == 0 {
+            _ = try MagentoSampleImporter(store: store).importSample()
+            try store.write { db in
+                try RuleRepository(db).importFile(text: Self.tortureRules, file: "torture-rules.json")
+                _ = try RuleCache(db).rebuild()
+            }
+        }
+        // An uninterrupted generation measures the work.
+        let first = try ChildProcess(executable: executable, arguments: ["--database", database, "torture", "rules", "--generation", "1"])
+        _ = first.wait(timeout: 60, for: { $0 == "ready" })
+        let clock = Date()
+        guard first.finish().lines.contains("rebuilt 1") else {
+            summary.failures.append("the first rule rebuild did not finish")
+            return summary
+        }
+        let duration = Date().timeIntervalSince(clock)
+        summary.importMilliseconds = Int(duration * 1_000)
+        var generation = 1
+        while summary.kills < kills {
+            generation += 1
+            let child = try ChildProcess(executable: executable, arguments: ["--database", database, "torture", "rules",
+                                                                              "--generation", String(generation)])
+            summary.childRuns += 1
+            guard child.wait(timeout: 60, for: { $0 == "ready" }) else {
+                summary.failures.append("rules child did not start")
+                break
+            }
+            Thread.sleep(forTimeInterval: delay(maximum: Int(duration * 1_150)))
+            let (lines, _) = child.kill()
+            summary.kills += 1
+            summary.killsMidWrite += 1
+            if lines.contains("rebuilt \(generation)") { summary.importsCommitted += 1 } else { summary.importsRolledBack += 1 }
+            if lines.contains("changed \(generation)") && !lines.contains("rebuilt \(generation)") { summary.staleCacheKills += 1 }
+
+            let store = try CrosslinkStore(path: database)
+            let integrity = try TortureCheck.integrity(store)
+            if integrity != "ok" {
+                summary.integrityFailures += 1
+                summary.failures.append("integrity_check after kill \(summary.kills): \(integrity)")
+            }
+            if try TortureCheck.ruleCacheInUse(store) { summary.checksWithCacheInUse += 1 }
+            if let mismatch = try TortureCheck.ruleCacheMismatch(store) {
+                summary.staleResultsServed += 1
+                summary.failures.append("after kill \(summary.kills): \(mismatch)")
+            }
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+
     mutating func runImports(kills: Int, products: Int) throws -> Summary {
         let started = Date()
         var summary = Summary(mode: "import")
@@ -656,6 +780,45 @@ struct CrashLoop {
 
 /// Checks the crash loop runs after each kill.
 enum TortureCheck {
+    /// The products and carts whose blocks the rule check compares.
+    static let ruleCheckSKUs = ["24-MB01", "24-MB04", "24-WB04", "24-UG06", "MH01", "MJ12", "WS03", "24-WG085_Group", "MSH02", "WJ01"]
+
+    /// Whether placements read the rule cache now: no full rebuild due and no product changed
+    /// since the last refresh (the rules engineer's `rule_cache_state` and `rule_cache_dirty`).
+    static func ruleCacheInUse(_ store: CrosslinkStore) throws -> Bool {
+        try store.read { db in
+            try db.scalarInt("SELECT full_rebuild = 0 AND NOT EXISTS (SELECT 1 FROM rule_cache_dirty) FROM rule_cache_state") == 1
+        }
+    }
+
+    /// nil when every block served now (from the rule cache where it is up to date) equals the
+    /// same block computed with the cache cleared, i.e. from the rules' SQL; else the first
+    /// difference. Runs in a write transaction that is rolled back.
+    static func ruleCacheMismatch(_ store: CrosslinkStore) throws -> String? {
+        struct Rollback: Error { let mismatch: String? }
+        let date = Date(timeIntervalSince1970: 1_700_000_000)
+        do {
+            _ = try store.write { db -> Int in
+                let skus = try ruleCheckSKUs.filter { try ProductRepository(db).id(sku: $0) != nil }
+                func blocks() throws -> [String] {
+                    let placements = Placements(db)
+                    return try skus.flatMap { sku in
+                        [try placements.related(for: sku, date: date, seed: 1), try placements.upsells(for: sku, date: date, seed: 1),
+                         try placements.crossSells(cart: [sku], date: date, seed: 1)]
+                            .map { "\(sku): " + $0.map { "\($0.sku) (\($0.reason))" }.joined(separator: ", ") }
+                    }
+                }
+                let served = try blocks()
+                try RuleCache(db).clear()
+                let computed = try blocks()
+                throw Rollback(mismatch: zip(served, computed).first { $0 != $1 }.map { "served \($0.0), rules give \($0.1)" })
+            }
+        } catch let rollback as Rollback {
+            return rollback.mismatch
+        }
+        return nil
+    }
+
     /// `PRAGMA integrity_check`'s answer: "ok", or its findings joined.
     static func integrity(_ store: CrosslinkStore) throws -> String {
         try store.read { db in try db.prepare("PRAGMA integrity_check").map { $0.text(at: 0) }.joined(separator: "; ") }

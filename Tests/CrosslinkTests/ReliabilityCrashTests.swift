@@ -23,6 +23,8 @@ import Testing
         var importsCommitted: Int
         var importsRolledBack: Int
         var mixedImports: Int
+        var staleResultsServed: Int
+        var checksWithCacheInUse: Int
         var failures: [String]
     }
 
@@ -110,6 +112,32 @@ import Testing
         #expect(found.failures.first?.hasPrefix("event ev-3: stored") == true)
         #expect(found.aggregateMismatches == 1)
         #expect(found.lostAcknowledged == 0 && found.integrityFailures == 0)
+    }
+
+    /// A rule-cache rebuild killed at random moments (and kills between a price change and the
+    /// rebuild): every block served afterwards, from the cache or not, equals what the rules'
+    /// SQL gives — a stale result is never served. Then the check is shown to fail on a cache
+    /// changed behind Crosslink's back.
+    @Test func anInterruptedRuleRebuildNeverServesStaleResults() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("rules.sqlite")
+        let (summary, result) = try crashLoop(["--database", path, "torture", "crash-loop", "--mode", "rules", "--kills", "12", "--seed", "5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(summary.failures == [])
+        #expect(summary.kills == 12)
+        #expect(summary.staleResultsServed == 0)
+        #expect(summary.integrityFailures == 0)
+        #expect(summary.importsRolledBack >= 1, "no kill landed before a rebuild committed")
+
+        let finish = try run(CLITests.executable, ["--database", path, "torture", "rules", "--generation", "1000"])
+        #expect(finish.stdout.hasSuffix("rebuilt 1000\n"), "\(finish.stdout)\(finish.stderr)")
+        let clean = try run(CLITests.executable, ["--database", path, "torture", "verify", "--mode", "rules", "--json"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(try JSONDecoder().decode(Summary.self, from: Data(clean.stdout.utf8)).checksWithCacheInUse == 1)
+        #expect(try run("/usr/bin/sqlite3", [path, "DELETE FROM rule_results WHERE position = 1"]).status == 0)
+        let tampered = try run(CLITests.executable, ["--database", path, "torture", "verify", "--mode", "rules", "--json"])
+        #expect(tampered.status == 1)
+        #expect(try JSONDecoder().decode(Summary.self, from: Data(tampered.stdout.utf8)).staleResultsServed == 1)
     }
 
     @Test func anInterruptedImportLeavesNothingOrEverything() throws {

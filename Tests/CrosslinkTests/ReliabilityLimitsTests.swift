@@ -130,6 +130,62 @@ import Testing
         #expect(try store.read { db in try LinkRepository(db).count() } == 0)
     }
 
+    // MARK: Rule trees (limits of Rule and RuleJSON, set by the rules engine)
+
+    /// 100 000 nested arrays: refused at RuleJSON.maximumNesting with the position, without
+    /// recursing further (no stack overflow), and nothing is stored.
+    @Test func deeplyNestedRuleJSONIsRefusedAtTheNestingLimit() throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let error = #expect(throws: RuleError.self) { try RuleJSON.parse(deep, file: "deep.json") }
+        guard case .malformedJSON(let file, let line, let column, let message)? = error else {
+            Issue.record("expected malformedJSON, got \(String(describing: error))")
+            return
+        }
+        #expect(file == "deep.json" && line == 1 && column == RuleJSON.maximumNesting + 1)
+        #expect(message.contains("nesting deeper than \(RuleJSON.maximumNesting) levels"), "\(message)")
+
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        #expect(throws: RuleError.self) { try store.write { db in try RuleRepository(db).importFile(text: deep, file: "deep.json") } }
+        #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM rules") } == 0)
+    }
+
+    /// A tree one level deeper than Rule.maximumDepth, one node more than maximumConditions, a
+    /// list one value longer than maximumListValues: each refused with the rule and the path,
+    /// and nothing stored; at the limits the rule is accepted.
+    @Test func ruleTreesPastTheLimitsAreRefusedWithTheirPath() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        _ = try MagentoSampleImporter(store: store).importSample()
+        /// `levels` levels, the root combination being level 1 and the comparison the last.
+        func nested(_ levels: Int) -> RuleCondition {
+            levels == 2 ? .all([.condition("price", .greater, 1)]) : .all([nested(levels - 1)])
+        }
+        func wide(_ nodes: Int) -> RuleCondition { .all((1..<nodes).map { _ in .condition("price", .greater, 1) }) }
+        func list(_ count: Int) -> RuleCondition {
+            .all([.condition("sku", .isOneOf, .constant(.list((0..<count).map { .string("SKU-\($0)") })))])
+        }
+        let cases: [(String, RuleCondition, RuleCondition, String)] = [
+            ("too deep", nested(Rule.maximumDepth + 1), nested(Rule.maximumDepth), "nesting deeper than \(Rule.maximumDepth) levels"),
+            ("too wide", wide(Rule.maximumConditions + 1), wide(Rule.maximumConditions),
+             "\(Rule.maximumConditions + 1) conditions and combinations; at most \(Rule.maximumConditions)"),
+            ("too long a list", list(Rule.maximumListValues + 1), list(Rule.maximumListValues),
+             "takes at most \(Rule.maximumListValues) values, found \(Rule.maximumListValues + 1)"),
+        ]
+        for (name, tooBig, atLimit, message) in cases {
+            let error = #expect(throws: RuleError.self) {
+                try store.write { db in try RuleRepository(db).add(Rule(name: name, appliesTo: .related, display: tooBig)) }
+            }
+            #expect(error?.description.hasPrefix("rule \"\(name)\": display") == true, "\(String(describing: error))")
+            #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+            #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM rules") } == 0)
+            try store.write { db in
+                try RuleRepository(db).add(Rule(name: name, appliesTo: .related, display: atLimit))
+                try db.execute("DELETE FROM rules")
+            }
+        }
+    }
+
     // MARK: Values through the library API
 
     /// A text longer than SQLite's length limit is an error naming the parameter and the SQL —

@@ -57,16 +57,52 @@ struct StoreBucket: Hashable, Comparable {
     static func < (a: Self, b: Self) -> Bool { (a.store, a.bucket) < (b.store, b.bucket) }
 }
 
-/// A directed pair in one day: `product` → `other`.
-struct PairBucket: Hashable, Comparable {
-    var store: Int
-    var kind: CooccurrenceKind
-    var day: Int
+/// A change to one directed pair (`product` → `other`) in one day. Pairs are the bulk of the
+/// work (an order of n products has n·(n−1)), so they are appended to an array and merged by
+/// sorting rather than summed in a dictionary.
+struct PairDelta {
+    /// day << 34 | store << 2 | kind: the history table's key order, in one comparable word.
+    var bucket: Int
     var product: Int
     var other: Int
-    static func < (a: Self, b: Self) -> Bool {
-        (a.store, a.kind.id, a.day, a.product, a.other) < (b.store, b.kind.id, b.day, b.product, b.other)
+    var counts: PairCounts
+
+    init(store: Int, kind: CooccurrenceKind, day: Int, product: Int, other: Int, counts: PairCounts) {
+        bucket = day << 34 | store << 2 | kind.id
+        self.product = product
+        self.other = other
+        self.counts = counts
     }
+
+    var day: Int { bucket >> 34 }
+    var store: Int { (bucket >> 2) & 0xFFFF_FFFF }
+    var kind: Int { bucket & 3 }
+
+    /// History order: day, store, kind, product, other.
+    static func historyOrder(_ a: PairDelta, _ b: PairDelta) -> Bool {
+        a.bucket != b.bucket ? a.bucket < b.bucket : a.product != b.product ? a.product < b.product : a.other < b.other
+    }
+
+    /// Live-window order: store, kind, product, other (the day ignored).
+    static func windowOrder(_ a: PairDelta, _ b: PairDelta) -> Bool {
+        let (x, y) = (a.bucket & 0x3_FFFF_FFFF, b.bucket & 0x3_FFFF_FFFF)
+        return x != y ? x < y : a.product != b.product ? a.product < b.product : a.other < b.other
+    }
+}
+
+/// Sums consecutive deltas with the same key (`same`) of a sorted array.
+func mergeRuns(_ deltas: [PairDelta], same: (PairDelta, PairDelta) -> Bool) -> [PairDelta] {
+    var merged: [PairDelta] = []
+    merged.reserveCapacity(deltas.count)
+    for delta in deltas {
+        if let last = merged.last, same(last, delta) {
+            merged[merged.count - 1].counts.n += delta.counts.n
+            merged[merged.count - 1].counts.cancelled += delta.counts.cancelled
+        } else {
+            merged.append(delta)
+        }
+    }
+    return merged
 }
 
 /// What one session did with one (rolled-up) product: the first time of each interaction.
@@ -90,7 +126,7 @@ struct AggregateDeltas {
     var products: [ProductBucket: ProductCounters] = [:]
     var hours: [ProductBucket: Int] = [:]
     var stores: [StoreBucket: StoreCounters] = [:]
-    var pairs: [PairBucket: PairCounts] = [:]
+    var pairs: [PairDelta] = []
 
     init(maxBasketProducts: Int) { self.maxBasketProducts = maxBasketProducts }
 
@@ -138,12 +174,12 @@ struct AggregateDeltas {
             guard let viewed = state.viewedAt else { continue }
             for (other, otherState) in session where other != product {
                 if let otherViewed = otherState.viewedAt {
-                    pairs[PairBucket(store: store, kind: .viewedViewed, day: AggregateTime.day(max(viewed, otherViewed)),
-                                     product: product, other: other), default: PairCounts()].n += sign
+                    pairs.append(PairDelta(store: store, kind: .viewedViewed, day: AggregateTime.day(max(viewed, otherViewed)),
+                                           product: product, other: other, counts: PairCounts(n: sign)))
                 }
                 if let otherBought = otherState.boughtAt, viewed < otherBought {
-                    pairs[PairBucket(store: store, kind: .viewedBought, day: AggregateTime.day(otherBought),
-                                     product: product, other: other), default: PairCounts()].n += sign
+                    pairs.append(PairDelta(store: store, kind: .viewedBought, day: AggregateTime.day(otherBought),
+                                           product: product, other: other, counts: PairCounts(n: sign)))
                 }
             }
         }
@@ -177,12 +213,12 @@ struct AggregateDeltas {
         } else {
             stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].orders += 1
         }
+        let counts = cancelled ? PairCounts(cancelled: 1) : PairCounts(n: 1)
         for product in basket {
             let key = ProductBucket(store: store, bucket: day, product: product)
             if cancelled { products[key, default: ProductCounters()].cancelledOrders += 1 } else { products[key, default: ProductCounters()].orders += 1 }
             for other in basket where other != product {
-                let pair = PairBucket(store: store, kind: .boughtBought, day: day, product: product, other: other)
-                if cancelled { pairs[pair, default: PairCounts()].cancelled += 1 } else { pairs[pair, default: PairCounts()].n += 1 }
+                pairs.append(PairDelta(store: store, kind: .boughtBought, day: day, product: product, other: other, counts: counts))
             }
         }
     }

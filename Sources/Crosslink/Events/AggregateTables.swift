@@ -74,25 +74,19 @@ struct AggregateTables {
 
         let pairDays = try Upsert(db, table: "pair_days", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
         let pairWindows = try Upsert(db, table: "pair_windows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
-        var windowPairs: [PairBucket: PairCounts] = [:]
-        for key in deltas.pairs.keys.sorted(by: { ($0.day, $0) < ($1.day, $1) }) {
-            let counts = deltas.pairs[key]!
-            guard !counts.isZero else { continue }
-            try pairDays.add([key.day, key.store, key.kind.id, key.product, key.other], mayEmpty: counts.n < 0) {
-                $0.bind(counts.n, at: 6)
-                $0.bind(counts.cancelled, at: 7)
-            }
-            if live.cooccurrence.contains(key.day) {
-                let windowKey = PairBucket(store: key.store, kind: key.kind, day: 0, product: key.product, other: key.other)
-                windowPairs[windowKey, default: PairCounts()].n += counts.n
-                windowPairs[windowKey, default: PairCounts()].cancelled += counts.cancelled
+        let history = mergeRuns(deltas.pairs.sorted(by: PairDelta.historyOrder)) { $0.bucket == $1.bucket && $0.product == $1.product && $0.other == $1.other }
+        for delta in history where !delta.counts.isZero {
+            try pairDays.add([delta.day, delta.store, delta.kind, delta.product, delta.other], mayEmpty: delta.counts.n < 0) {
+                $0.bind(delta.counts.n, at: 6)
+                $0.bind(delta.counts.cancelled, at: 7)
             }
         }
-        for key in windowPairs.keys.sorted() where !windowPairs[key]!.isZero {
-            let counts = windowPairs[key]!
-            try pairWindows.add([key.store, key.kind.id, key.product, key.other], mayEmpty: counts.n < 0) {
-                $0.bind(counts.n, at: 5)
-                $0.bind(counts.cancelled, at: 6)
+        let inWindow = history.filter { live.cooccurrence.contains($0.day) }.sorted(by: PairDelta.windowOrder)
+        let window = mergeRuns(inWindow) { $0.store == $1.store && $0.kind == $1.kind && $0.product == $1.product && $0.other == $1.other }
+        for delta in window where !delta.counts.isZero {
+            try pairWindows.add([delta.store, delta.kind, delta.product, delta.other], mayEmpty: delta.counts.n < 0) {
+                $0.bind(delta.counts.n, at: 5)
+                $0.bind(delta.counts.cancelled, at: 6)
             }
         }
     }

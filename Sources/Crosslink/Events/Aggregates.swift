@@ -62,7 +62,19 @@ public struct Aggregates {
     }
 
     private func inTransaction(_ body: () throws -> Void) throws {
+        try ensurePageCache()
         if db.isInTransaction { try body() } else { try db.inTransaction(.immediate, body) }
+    }
+
+    /// The co-occurrence tables take random writes all over their B-trees: with SQLite's
+    /// default 2 MiB page cache a batch rereads and spills the same pages again and again.
+    /// The writer keeps at least ``pageCacheKiB`` of cache from its first aggregation on.
+    static let pageCacheKiB = 65_536
+
+    private func ensurePageCache() throws {
+        let size = try db.scalarInt("PRAGMA cache_size") ?? 0
+        let kib = size < 0 ? -size : size * (try db.scalarInt("PRAGMA page_size") ?? 4_096) / 1_024
+        if kib < Self.pageCacheKiB { try db.execute(script: "PRAGMA cache_size = -\(Self.pageCacheKiB)") }
     }
 
     /// The stored settings.

@@ -149,7 +149,7 @@ struct RuleCompiler {
             switch attribute.source {
             case .column(let column): return columnPredicate(column, attribute.kind, comparison, matched: matched, &builder)
             case .category: return try categoryPredicate(comparison, drive: path == driver, matched: matched, &builder)
-            case .custom(let id): return customPredicate(id, attribute.kind, comparison, matched: matched, &builder)
+            case .custom(let id): return customPredicate(id, attribute.kind, comparison, drive: path == driver, matched: matched, &builder)
             }
         }
     }
@@ -230,24 +230,49 @@ struct RuleCompiler {
         return "(" + ids.map { builder.bind(.integer(Int64($0))) }.joined(separator: ", ") + ")"
     }
 
-    /// The category condition to drive the candidate query, if one pays: a positive constant
-    /// category condition directly under an ALL-TRUE root, the one with the fewest products,
-    /// when reading its products (n) costs less than scanning the catalog (N) in id order until
-    /// `limit` matches: n² < 15 · limit · N (15: a scanned row costs ~15 listed ones).
+    /// The condition to drive the candidate query, if one pays: among the positive conditions
+    /// directly under an ALL-TRUE root that an index can list — a constant category, a custom
+    /// attribute `==` / `is one of` / multiselect `contains` a constant or the matched product's
+    /// value — the one listing the fewest products (n, estimated now), when reading those costs
+    /// less than scanning the catalog (N) in id order until `limit` matches: n² < 15 · limit · N
+    /// (a scanned row costs about 15 listed ones). Else every condition is tested while scanning.
     func driver(_ display: RuleCondition, limit: Int) throws -> String? {
         guard case .combine(.all, true, let children) = display else { return nil }
-        var best: (path: String, products: Int)?
+        var best: (path: String, products: Double)?
         for (offset, child) in children.enumerated() {
-            guard case .condition(let comparison) = child, catalog.attribute(comparison.attribute)?.source == .category,
-                  !comparison.op.isNegative, case .constant(let value) = comparison.value else { continue }
-            let ids = try categoryIDs(value)
-            let products = try db.scalarInt("SELECT count(*) FROM product_categories WHERE category_id IN (SELECT value FROM json_each(?))",
-                                            [Placements.jsonArray(ids)]) ?? 0
+            guard case .condition(let comparison) = child, let attribute = catalog.attribute(comparison.attribute),
+                  let products = try listedProducts(comparison, attribute) else { continue }
             if best == nil || products < best!.products { best = ("display.conditions[\(offset)]", products) }
         }
         guard let best else { return nil }
-        let catalogSize = try db.scalarInt("SELECT count(*) FROM products") ?? 0
-        return Double(best.products) * Double(best.products) < 15 * Double(limit) * Double(catalogSize) ? best.path : nil
+        let catalogSize = Double(try db.scalarInt("SELECT count(*) FROM products") ?? 0)
+        return best.products * best.products < 15 * Double(limit) * catalogSize ? best.path : nil
+    }
+
+    /// How many products an index would list for the condition, or nil when it cannot drive.
+    private func listedProducts(_ comparison: RuleComparison, _ attribute: RuleAttribute) throws -> Double? {
+        switch (attribute.source, comparison.value) {
+        case (.category, .constant(let value)) where !comparison.op.isNegative:
+            return Double(try db.scalarInt("SELECT count(*) FROM product_categories WHERE category_id IN (SELECT value FROM json_each(?))",
+                                           [Placements.jsonArray(try categoryIDs(value))]) ?? 0)
+        case (.custom(let id), .constant(let value)) where attribute.kind != .boolean
+                && (comparison.op == .equal || comparison.op == .isOneOf || (comparison.op == .contains && attribute.kind == .multiselect)):
+            let items: [RuleConstant] = if case .list(let items) = value { items } else { [value] }
+            let texts = items.map { item -> RuleJSON in
+                if case .number(let n) = item, attribute.kind != .number { return RuleJSON(.string(RuleJSON.numberText(n))) }
+                return item.json
+            }
+            let column = attribute.kind == .number ? "number" : "value"
+            return Double(try db.scalarInt("""
+                SELECT count(*) FROM product_attributes WHERE attribute_id = ? AND \(column) IN (SELECT value FROM json_each(?))
+                """, [id, RuleJSON(.array(texts)).compactText]) ?? 0)
+        case (.custom(let id), .sameAsMatched) where attribute.kind != .boolean && comparison.op == .equal:
+            // Products per value, on average.
+            let statement = try db.cachedStatement("SELECT count(*), count(DISTINCT value) FROM product_attributes WHERE attribute_id = ?")
+            return try statement.map([id]) { row in Double(row.int(at: 0)) / Double(max(1, row.int(at: 1))) }.first
+        default:
+            return nil
+        }
     }
 
     private func categoryPredicate(_ comparison: RuleComparison, drive: Bool, matched: String?, _ builder: inout SQLBuilder) throws -> String {
@@ -274,7 +299,7 @@ struct RuleCompiler {
         return comparison.op.isNegative ? "NOT \(holds)" : holds
     }
 
-    private func customPredicate(_ id: Int, _ kind: RuleAttribute.Kind, _ comparison: RuleComparison,
+    private func customPredicate(_ id: Int, _ kind: RuleAttribute.Kind, _ comparison: RuleComparison, drive: Bool,
                                  matched: String?, _ builder: inout SQLBuilder) -> String {
         let attribute = builder.bind(.integer(Int64(id)))
         let column = switch kind {
@@ -283,7 +308,11 @@ struct RuleCompiler {
         default: "a.value"
         }
         func exists(_ condition: String, product: String = "p.product_id") -> String {
-            "EXISTS (SELECT 1 FROM product_attributes AS a WHERE a.product_id = \(product) AND a.attribute_id = \(attribute) AND \(condition))"
+            if drive && product == "p.product_id" {
+                // Through the index on (attribute_id, value): the products having the value(s).
+                return "p.product_id IN (SELECT a.product_id FROM product_attributes AS a WHERE a.attribute_id = \(attribute) AND \(condition))"
+            }
+            return "EXISTS (SELECT 1 FROM product_attributes AS a WHERE a.product_id = \(product) AND a.attribute_id = \(attribute) AND \(condition))"
         }
         let matchedID = matched ?? "NULL"
         if kind == .boolean {

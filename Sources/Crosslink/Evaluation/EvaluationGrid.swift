@@ -1,0 +1,193 @@
+import Foundation
+
+/// A setting of ``RecommendationSettings`` the grid can vary.
+public enum GridParameter: String, Sendable, Codable, CaseIterable {
+    case popularityDays, trendingForegroundHours, trendingBackgroundHours, trendingMinimumViewers
+    case cooccurrenceDays, maxBasketProducts, minimumSupport, conversionPriorViews, historyHalfLifeDays, historyProducts
+
+    public func value(in settings: RecommendationSettings) -> Double {
+        switch self {
+        case .popularityDays: Double(settings.popularityDays)
+        case .trendingForegroundHours: Double(settings.trendingForegroundHours)
+        case .trendingBackgroundHours: Double(settings.trendingBackgroundHours)
+        case .trendingMinimumViewers: Double(settings.trendingMinimumViewers)
+        case .cooccurrenceDays: Double(settings.cooccurrenceDays)
+        case .maxBasketProducts: Double(settings.maxBasketProducts)
+        case .minimumSupport: Double(settings.minimumSupport)
+        case .conversionPriorViews: settings.conversionPriorViews
+        case .historyHalfLifeDays: settings.historyHalfLifeDays
+        case .historyProducts: Double(settings.historyProducts)
+        }
+    }
+
+    public func set(_ value: Double, in settings: inout RecommendationSettings) {
+        switch self {
+        case .popularityDays: settings.popularityDays = Int(value)
+        case .trendingForegroundHours: settings.trendingForegroundHours = Int(value)
+        case .trendingBackgroundHours: settings.trendingBackgroundHours = Int(value)
+        case .trendingMinimumViewers: settings.trendingMinimumViewers = Int(value)
+        case .cooccurrenceDays: settings.cooccurrenceDays = Int(value)
+        case .maxBasketProducts: settings.maxBasketProducts = Int(value)
+        case .minimumSupport: settings.minimumSupport = Int(value)
+        case .conversionPriorViews: settings.conversionPriorViews = value
+        case .historyHalfLifeDays: settings.historyHalfLifeDays = value
+        case .historyProducts: settings.historyProducts = Int(value)
+        }
+    }
+}
+
+/// The settings `--grid` tries per recommendation type: the Cartesian product of a few values
+/// per parameter (the first parameter varies slowest; windows come first, since changing one
+/// rebuilds the aggregates).
+///
+/// ```swift
+/// var grid = EvaluationGrid.standard
+/// grid.axes[.boughtBought] = [(.minimumSupport, [1, 2, 3])]
+/// let report = try Evaluator(source: store, options: options).prepare().grid(grid)
+/// ```
+public struct EvaluationGrid: Sendable {
+    public var axes: [RecommendationType: [(parameter: GridParameter, values: [Double])]]
+
+    public init(axes: [RecommendationType: [(parameter: GridParameter, values: [Double])]]) { self.axes = axes }
+
+    /// Windows, decay half-life and shrinkage / support — what ``RecommendationSettings`` exposes.
+    /// More like this and recently viewed have no setting.
+    public static let standard: EvaluationGrid = {
+        let popularity: [(GridParameter, [Double])] = [(.popularityDays, [1, 3, 7, 14, 30, 60, 120])]
+        let conversion: [(GridParameter, [Double])] = [(.popularityDays, [7, 30]), (.conversionPriorViews, [0, 5, 20, 100])]
+        let cooccurrence: [(GridParameter, [Double])] = [
+            (.maxBasketProducts, [20, 50, 100]), (.cooccurrenceDays, [30, 91, 183, 365]), (.minimumSupport, [1, 2, 3, 5]),
+        ]
+        return EvaluationGrid(axes: [
+            .mostViewed: popularity, .mostAddedToCart: popularity, .mostPurchased: popularity,
+            .viewToCart: conversion, .viewToPurchase: conversion,
+            .trending: [(.trendingForegroundHours, [12, 24, 48]), (.trendingBackgroundHours, [72, 168]), (.trendingMinimumViewers, [1, 3])],
+            .viewedViewed: cooccurrence, .viewedBought: cooccurrence, .boughtBought: cooccurrence,
+            .recommendedForYou: [(.historyHalfLifeDays, [7, 30, 90, 365]), (.historyProducts, [5, 20, 50]), (.minimumSupport, [1, 2, 3])],
+        ])
+    }()
+
+    /// The settings to try for `type`, each `base` with the point's values.
+    public func points(for type: RecommendationType, base: RecommendationSettings) -> [GridPoint] {
+        var points = [GridPoint(values: [], settings: base)]
+        for (parameter, values) in axes[type] ?? [] {
+            points = points.flatMap { point in
+                values.map { value in
+                    var next = point
+                    parameter.set(value, in: &next.settings)
+                    next.values.append(GridValue(parameter: parameter, value: value))
+                    return next
+                }
+            }
+        }
+        return points
+    }
+}
+
+public struct GridValue: Sendable, Equatable, Codable {
+    public var parameter: GridParameter
+    public var value: Double
+}
+
+/// One setting of the grid.
+public struct GridPoint: Sendable, Equatable, Codable {
+    public var values: [GridValue]
+    public var settings: RecommendationSettings
+
+    /// `cooccurrenceDays=183 minimumSupport=2`, or `(no settings)`.
+    public var label: String {
+        values.isEmpty ? "(no settings)" : values.map { "\($0.parameter.rawValue)=\(RecommendationReason.number($0.value))" }.joined(separator: " ")
+    }
+
+    /// Whether every value is the library's default.
+    public var isLibraryDefault: Bool {
+        let defaults = RecommendationSettings()
+        return values.allSatisfy { $0.parameter.value(in: defaults) == $0.value }
+    }
+}
+
+/// What `--grid` found: every point's scores, and the best point per metric and type.
+public struct EvaluationGridReport: Sendable, Equatable, Codable {
+    public struct Row: Sendable, Equatable, Codable {
+        public var type: RecommendationType
+        public var point: GridPoint
+        public var label: String
+        public var isLibraryDefault: Bool
+        public var metrics: EvaluationMetrics
+        public var seconds: Double
+    }
+
+    /// The best point of a type for one metric (ties: the library default, else the first).
+    public struct Best: Sendable, Equatable, Codable {
+        public var type: RecommendationType
+        public var metric: String
+        public var label: String
+        public var value: Double
+        /// The library default's value for the metric (nil: the default is not in the grid).
+        public var defaultValue: Double?
+        public var defaultIsBest: Bool
+    }
+
+    public var split: String
+    public var k: Int
+    public var sample: Int?
+    public var seed: UInt64
+    public var rows: [Row]
+    public var best: [Best]
+
+    /// The metrics a best point is chosen for; NDCG is the one README uses for the defaults.
+    public static let metrics: [(name: String, value: @Sendable (EvaluationMetrics) -> Double)] = [
+        ("hit", { $0.hitRate }), ("precision", { $0.precision }), ("recall", { $0.recall }), ("ndcg", { $0.ndcg }),
+        ("mrr", { $0.mrr }), ("coverage", { $0.coverage }), ("novelty", { $0.novelty ?? 0 }),
+    ]
+
+    static func best(_ rows: [Row]) -> [Best] {
+        var result: [Best] = []
+        var types: [RecommendationType] = []
+        for row in rows where !types.contains(row.type) { types.append(row.type) }
+        for type in types {
+            let candidates = rows.filter { $0.type == type && $0.metrics.cases > 0 }
+            guard !candidates.isEmpty else { continue }
+            let standard = candidates.first(where: \.isLibraryDefault)
+            for (name, value) in metrics {
+                var winner = candidates[0]
+                for row in candidates.dropFirst() where value(row.metrics) > value(winner.metrics) { winner = row }
+                if let standard, value(standard.metrics) == value(winner.metrics) { winner = standard }
+                result.append(Best(type: type, metric: name, label: winner.label, value: value(winner.metrics),
+                                   defaultValue: standard.map { value($0.metrics) }, defaultIsBest: winner.isLibraryDefault))
+            }
+        }
+        return result
+    }
+}
+
+extension EvaluationSession {
+    /// Scores every point of `grid` for each type of the options on the same (sampled) cases.
+    /// Each point is stored in the model's settings (``Aggregates/configure(_:)``: a window
+    /// change rebuilds the model's aggregates); the original settings are restored at the end.
+    public func grid(_ grid: EvaluationGrid = .standard, progress: ((String) -> Void)? = nil) throws -> EvaluationGridReport {
+        let original = try snapshot.store.read { db in try RecommendationSettings.load(db) }
+        var rows: [EvaluationGridReport.Row] = []
+        do {
+            for type in options.types {
+                let (cases, _) = cases(for: type)
+                guard !cases.isEmpty else { continue }
+                for point in grid.points(for: type, base: original) {
+                    try snapshot.store.write { db in try Aggregates(db).configure(point.settings) }
+                    let started = ContinuousClock.now
+                    let metrics = try score(type, cases).metrics
+                    let seconds = (ContinuousClock.now - started) / .seconds(1)
+                    rows.append(.init(type: type, point: point, label: point.label, isLibraryDefault: point.isLibraryDefault,
+                                      metrics: metrics, seconds: seconds))
+                    progress?("\(type.rawValue) \(point.label): ndcg \(String(format: "%.4f", metrics.ndcg)) (\(String(format: "%.1f", seconds)) s)")
+                }
+            }
+        } catch {
+            try? snapshot.store.write { db in try Aggregates(db).configure(original) }
+            throw error
+        }
+        try snapshot.store.write { db in try Aggregates(db).configure(original) }
+        return EvaluationGridReport(split: EventTime.format(snapshot.split), k: options.k, sample: options.sample, seed: options.seed,
+                                    rows: rows, best: EvaluationGridReport.best(rows))
+    }
+}

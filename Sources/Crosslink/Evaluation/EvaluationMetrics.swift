@@ -1,0 +1,111 @@
+import Foundation
+
+/// The scores of one recommendation type over its test cases, at K (README "Offline
+/// evaluation" defines each one). Rates are means over the cases.
+public struct EvaluationMetrics: Sendable, Equatable, Codable {
+    public var cases = 0
+    /// Cases with at least one relevant product in the list.
+    public var hitRate = 0.0
+    /// Relevant products in the list / K (a list shorter than K counts its empty slots as misses).
+    public var precision = 0.0
+    /// Relevant products in the list / relevant products.
+    public var recall = 0.0
+    /// DCG / ideal DCG, gain 1 / log2(rank + 1) for a relevant product.
+    public var ndcg = 0.0
+    /// 1 / rank of the first relevant product (0 without one).
+    public var mrr = 0.0
+    /// Distinct products recommended over all cases / displayable products of the catalog.
+    public var coverage = 0.0
+    public var distinctRecommended = 0
+    /// Mean popularity rank of the recommended products (1 = the most popular before the split;
+    /// higher = less obvious). nil when nothing was recommended.
+    public var novelty: Double?
+    /// Cases where the type returned fewer than K products.
+    public var coldStart = 0
+
+    public init() {}
+
+    /// hit rate, precision, recall, NDCG, MRR, coverage (4 decimals), novelty (a rank) and cold
+    /// starts, as the CLI and the HTML report print them.
+    public var printedValues: [String] {
+        [hitRate, precision, recall, ndcg, mrr, coverage].map { String(format: "%.4f", $0) }
+            + [novelty.map { String(format: "%.0f", $0) } ?? "-", String(coldStart)]
+    }
+}
+
+/// Each product's popularity rank before the split, per store: 1 + the number of products
+/// interacted with (viewed, added to cart or bought) in more sessions. A product without such a
+/// session ranks after every product with one.
+struct PopularityRanks {
+    var ranks: [Int: [Int: Int]] = [:]
+    var unranked: [Int: Int] = [:]
+
+    /// From the snapshot's `session_products` (only events before the split).
+    init(_ db: Database) throws {
+        var sessions: [Int: [(product: Int, count: Int)]] = [:]
+        try db.prepare("""
+            SELECT store_id, product_id, count(*) FROM session_products
+            WHERE first_viewed_at IS NOT NULL OR first_carted_at IS NOT NULL OR first_bought_at IS NOT NULL
+            GROUP BY store_id, product_id
+            """).forEachRow { row in sessions[row.int(at: 0), default: []].append((row.int(at: 1), row.int(at: 2))) }
+        for (store, products) in sessions {
+            let sorted = products.sorted { $0.count > $1.count }
+            var storeRanks: [Int: Int] = [:]
+            for (index, item) in sorted.enumerated() {
+                // Competition ranking: ties share the rank of the first of them.
+                storeRanks[item.product] = index > 0 && sorted[index - 1].count == item.count ? storeRanks[sorted[index - 1].product]! : index + 1
+            }
+            ranks[store] = storeRanks
+            unranked[store] = products.count + 1
+        }
+    }
+
+    func rank(_ product: Int, store: Int) -> Int { ranks[store]?[product] ?? unranked[store] ?? 1 }
+}
+
+/// Adds up the per-case scores of one type.
+struct MetricsAccumulator {
+    let k: Int
+    private var metrics = EvaluationMetrics()
+    private var recommended = Set<Int>()
+    private var rankSum = 0.0
+    private var slots = 0
+
+    init(k: Int) { self.k = k }
+
+    /// Scores one case: `list` is what the type returned (at most K products, in order).
+    mutating func add(_ list: [Int], relevant: [Int], store: Int, ranks: PopularityRanks) {
+        let relevantSet = Set(relevant)
+        var hits = 0, dcg = 0.0, reciprocal = 0.0
+        for (index, product) in list.prefix(k).enumerated() {
+            recommended.insert(product)
+            rankSum += Double(ranks.rank(product, store: store))
+            slots += 1
+            guard relevantSet.contains(product) else { continue }
+            hits += 1
+            dcg += 1 / log2(Double(index + 2))
+            if reciprocal == 0 { reciprocal = 1 / Double(index + 1) }
+        }
+        let ideal = (0..<min(k, relevantSet.count)).reduce(0.0) { $0 + 1 / log2(Double($1 + 2)) }
+        metrics.cases += 1
+        metrics.hitRate += hits > 0 ? 1 : 0
+        metrics.precision += Double(hits) / Double(k)
+        metrics.recall += relevantSet.isEmpty ? 0 : Double(hits) / Double(relevantSet.count)
+        metrics.ndcg += ideal > 0 ? dcg / ideal : 0
+        metrics.mrr += reciprocal
+        if list.count < k { metrics.coldStart += 1 }
+    }
+
+    /// The means; `catalogSize`: displayable products the type could have recommended.
+    func finish(catalogSize: Int) -> EvaluationMetrics {
+        var result = metrics
+        if result.cases > 0 {
+            let n = Double(result.cases)
+            result.hitRate /= n; result.precision /= n; result.recall /= n; result.ndcg /= n; result.mrr /= n
+        }
+        result.distinctRecommended = recommended.count
+        result.coverage = catalogSize > 0 ? Double(recommended.count) / Double(catalogSize) : 0
+        result.novelty = slots > 0 ? rankSum / Double(slots) : nil
+        return result
+    }
+}

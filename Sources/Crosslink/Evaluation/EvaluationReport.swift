@@ -1,0 +1,40 @@
+import Foundation
+
+/// The result of ``Evaluator/run(progress:)``: one row per recommendation type, each beside the
+/// popularity baseline on the same cases.
+public struct EvaluationReport: Sendable, Equatable, Codable {
+    /// T as UTC ISO 8601, and in Unix milliseconds.
+    public var split: String
+    public var splitMilliseconds: Int64
+    public var k: Int
+    public var sample: Int?
+    public var seed: UInt64
+    public var store: String?
+    public var catalog: EvaluationCatalog
+    public var excludeSeen: Bool
+    /// Events (each order line counted too) before and from the split.
+    public var trainingEvents: Int
+    public var testEvents: Int
+    /// Displayable products of the model's catalog (the coverage denominator).
+    public var catalogSize: Int
+    /// Copying the database, rebuilding the aggregates before T and reading the test events.
+    public var preparationSeconds: Double
+    public var rows: [EvaluationRow]
+}
+
+/// One recommendation type's scores.
+public struct EvaluationRow: Sendable, Equatable, Codable {
+    public var type: RecommendationType
+    /// What its relevant products are.
+    public var target: EvaluationInteraction
+    /// Test cases before sampling (``EvaluationMetrics/cases``: evaluated).
+    public var availableCases: Int
+    public var metrics: EvaluationMetrics
+    /// The popularity type of the same interaction, asked the same questions.
+    public var baselineType: RecommendationType
+    public var baseline: EvaluationMetrics
+    /// Distinct questions the type was asked (cases asking the same share an answer).
+    public var queries: Int
+    /// Asking the type and scoring it (the baseline not included).
+    public var seconds: Double
+}
