@@ -28,6 +28,8 @@ CREATE TABLE recommendation_settings (
     max_basket_products        INTEGER NOT NULL DEFAULT 50 CHECK (max_basket_products > 1),
     -- Co-occurrence pairs seen in fewer sessions/orders than this are not recommended.
     minimum_support            INTEGER NOT NULL DEFAULT 2 CHECK (minimum_support > 0),
+    -- Co-occurrence ranking: (together + k) / (expected + k), k = lift_prior (see recs_cooccurrence).
+    lift_prior                 REAL NOT NULL DEFAULT 5 CHECK (lift_prior >= 0),
     -- Conversion smoothing: (converted + prior_views * store_rate) / (viewers + prior_views).
     conversion_prior_views     REAL NOT NULL DEFAULT 20 CHECK (conversion_prior_views >= 0),
     -- Trending: at least this many viewing sessions in the foreground window.
@@ -209,7 +211,8 @@ CREATE TABLE trend_windows (
     background  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (store_id, product_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX trend_windows_store_id_foreground ON trend_windows(store_id, foreground);
+-- Growth order: (foreground / fg hours) / ((background + 1) / bg hours) ranks as this ratio.
+CREATE INDEX trend_windows_store_id_ratio ON trend_windows(store_id, (foreground * 1.0 / (background + 1)));
 
 -- The words of product names ("more like this"): lowercased runs of characters between
 -- spaces and punctuation, at least 2 characters long. `product_name_words` computes them; the
@@ -299,22 +302,29 @@ WHERE t.foreground >= k.trending_minimum_viewers
        FROM aggregate_state);
 
 -- Viewed this viewed that / viewed this bought that / bought this bought that over the live
--- co-occurrence window (6 months): `together` sessions or orders, and the lift over the base
--- rate, lift = together × total / (base × other_base), where base and other_base count the
--- sessions viewing (viewed-*) or buying (…-bought) each product, or the orders containing it,
--- and total the sessions (orders), cancellations deducted. Pairs below minimum_support are left out.
---   SELECT recommended_sku, together, round(lift, 2) FROM recs_cooccurrence
+-- co-occurrence window (6 months): `together` sessions or orders, where base and other_base
+-- count the sessions viewing (viewed-*) or buying (…-bought) each product, or the orders
+-- containing it, and total the sessions (orders), cancellations deducted.
+--   lift = together / expected, expected = base × other_base / total (the count if the two
+--          products were independent);
+--   score = (together + k) / (expected + k), k = lift_prior: the lift shrunk towards 1 by k
+--          pseudo-observations, so a pair seen twice among rare products does not outrank one
+--          seen 80 times at 6× the base rate.
+-- Pairs below minimum_support are left out.
+--   SELECT recommended_sku, together, round(lift, 2), round(score, 3) FROM recs_cooccurrence
 --   WHERE store = 'default' AND kind = 'bought-bought' AND sku = '85123A'
---   ORDER BY lift DESC, together DESC, recommended_sku LIMIT 5;
+--   ORDER BY score DESC, recommended_sku LIMIT 5;
 CREATE VIEW recs_cooccurrence AS
-SELECT k.code AS kind, s.code AS store, a.sku, d.sku AS recommended_sku, d.name, x.together, x.base, x.other_base,
-       x.total, x.together * 1.0 * x.total / (x.base * x.other_base) AS lift,
+SELECT k.code AS kind, s.code AS store, a.sku, d.sku AS recommended_sku, d.name, x.together, x.base, x.other_base, x.total,
+       x.together * 1.0 * x.total / (x.base * x.other_base) AS lift,
+       (x.together + x.prior) / (x.base * 1.0 * x.other_base / x.total + x.prior) AS score,
        d.final_price, x.product_id, x.other_id, x.kind_id, x.store_id
 FROM (
     SELECT pw.store_id, pw.kind_id, pw.product_id, pw.other_id, pw.n - pw.cancelled AS together,
            CASE pw.kind_id WHEN 3 THEN wa.orders - wa.cancelled_orders ELSE wa.co_viewers END AS base,
            CASE pw.kind_id WHEN 1 THEN wb.co_viewers WHEN 2 THEN wb.co_buyers ELSE wb.orders - wb.cancelled_orders END AS other_base,
-           CASE pw.kind_id WHEN 3 THEN sw.orders - sw.cancelled_orders ELSE sw.co_sessions END AS total
+           CASE pw.kind_id WHEN 3 THEN sw.orders - sw.cancelled_orders ELSE sw.co_sessions END AS total,
+           (SELECT lift_prior FROM recommendation_settings) AS prior
     FROM pair_windows AS pw
     JOIN product_windows AS wa ON wa.store_id = pw.store_id AND wa.window_id = 2 AND wa.product_id = pw.product_id
     JOIN product_windows AS wb ON wb.store_id = pw.store_id AND wb.window_id = 2 AND wb.product_id = pw.other_id

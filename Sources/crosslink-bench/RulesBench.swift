@@ -157,40 +157,42 @@ enum RulesBenchCatalog {
                 SELECT row_number() OVER (ORDER BY product_id) - 1 AS k, product_id, name, attribute_set, price
                 FROM products WHERE visibility IN (2, 4) AND price IS NOT NULL AND type IN ('simple', 'configurable');
                 CREATE INDEX temp.shapes_k ON shapes(k);
-                CREATE TEMP TABLE seq(i INTEGER PRIMARY KEY);
-                """)
-            try db.execute("""
-                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?) INSERT INTO temp.seq(i) SELECT i FROM n
-                """, [products])
-            try db.execute(script: """
-                INSERT INTO products(product_id, sku, name, type, attribute_set, enabled, visibility, price, qty, in_stock)
-                SELECT 1000000 + seq.i, 'R-' || printf('%06d', seq.i), s.name || ' ' || seq.i, 'simple', s.attribute_set, 1, 4,
-                       round(s.price * (0.7 + 0.15 * (seq.i % 5)), 2), 100, (seq.i % 20) <> 0
-                FROM temp.seq JOIN temp.shapes AS s ON s.k = seq.i % (SELECT count(*) FROM temp.shapes);
-                INSERT INTO product_websites(product_id, website_id) SELECT product_id, 1 FROM products WHERE product_id >= 1000000;
-                INSERT INTO product_categories(category_id, product_id, position)
-                SELECT pc.category_id, 1000000 + seq.i, seq.i
-                FROM temp.seq JOIN temp.shapes AS s ON s.k = seq.i % (SELECT count(*) FROM temp.shapes)
-                JOIN product_categories AS pc ON pc.product_id = s.product_id;
-                INSERT INTO product_attributes(product_id, attribute_id, ordinal, value, number)
-                SELECT 1000000 + seq.i, pa.attribute_id, pa.ordinal, pa.value, pa.number
-                FROM temp.seq JOIN temp.shapes AS s ON s.k = seq.i % (SELECT count(*) FROM temp.shapes)
-                JOIN product_attributes AS pa ON pa.product_id = s.product_id;
                 CREATE TEMP TABLE kids AS
                 SELECT parent_id, child_id, row_number() OVER (PARTITION BY parent_id ORDER BY child_id) - 1 AS n,
                        count(*) OVER (PARTITION BY parent_id) AS total
                 FROM product_children;
                 CREATE INDEX temp.kids_parent_id_n ON kids(parent_id, n);
+                CREATE TEMP TABLE copies(i INTEGER PRIMARY KEY, shape INTEGER NOT NULL, child INTEGER);
+                """)
+            // Copy i: shape i mod count; for a configurable shape, its child (i / count) mod children.
+            try db.execute("""
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1),
+                     size(count) AS (SELECT count(*) FROM temp.shapes)
+                INSERT INTO temp.copies(i, shape, child)
+                SELECT n.i, s.product_id,
+                       (SELECT kid.child_id FROM temp.kids AS kid WHERE kid.parent_id = s.product_id AND kid.n = (n.i / size.count) % kid.total)
+                FROM n CROSS JOIN size CROSS JOIN temp.shapes AS s ON s.k = n.i % size.count
+                """, [products])
+            try db.execute(script: """
+                INSERT INTO products(product_id, sku, name, type, attribute_set, enabled, visibility, price, qty, in_stock)
+                SELECT 1000000 + c.i, 'R-' || printf('%06d', c.i), s.name || ' ' || c.i, 'simple', s.attribute_set, 1, 4,
+                       round(s.price * (0.7 + 0.15 * (c.i % 5)), 2), 100, (c.i % 20) <> 0
+                FROM temp.copies AS c CROSS JOIN products AS s ON s.product_id = c.shape;
+                INSERT INTO product_websites(product_id, website_id) SELECT 1000000 + i, 1 FROM temp.copies;
+                INSERT INTO product_categories(category_id, product_id, position)
+                SELECT pc.category_id, 1000000 + c.i, c.i
+                FROM temp.copies AS c CROSS JOIN product_categories AS pc ON pc.product_id = c.shape;
+                INSERT INTO product_attributes(product_id, attribute_id, ordinal, value, number)
+                SELECT 1000000 + c.i, pa.attribute_id, pa.ordinal, pa.value, pa.number
+                FROM temp.copies AS c CROSS JOIN product_attributes AS pa ON pa.product_id = c.shape;
                 INSERT OR IGNORE INTO product_attributes(product_id, attribute_id, ordinal, value, number)
-                SELECT 1000000 + seq.i, pa.attribute_id, pa.ordinal, pa.value, pa.number
-                FROM temp.seq JOIN temp.shapes AS s ON s.k = seq.i % (SELECT count(*) FROM temp.shapes)
-                JOIN temp.kids AS kid ON kid.parent_id = s.product_id AND kid.n = (seq.i / (SELECT count(*) FROM temp.shapes)) % kid.total
-                JOIN product_attributes AS pa ON pa.product_id = kid.child_id
-                JOIN attributes AS a ON a.attribute_id = pa.attribute_id AND a.code IN ('color', 'size');
+                SELECT 1000000 + c.i, pa.attribute_id, pa.ordinal, pa.value, pa.number
+                FROM temp.copies AS c CROSS JOIN product_attributes AS pa ON pa.product_id = c.child
+                WHERE pa.attribute_id IN (SELECT attribute_id FROM attributes WHERE code IN ('color', 'size'));
                 DELETE FROM products WHERE product_id < 1000000;
                 DROP TABLE temp.shapes;
-                DROP TABLE temp.seq;
                 DROP TABLE temp.kids;
+                DROP TABLE temp.copies;
                 """)
         }
     }

@@ -351,6 +351,7 @@ struct TortureHammer: ParsableCommand {
         }
         summary.seconds = Date().timeIntervalSince(started)
         print(try Output.json(summary))
+        if !summary.errors.isEmpty { throw ExitCode(1) }
     }
 }
 

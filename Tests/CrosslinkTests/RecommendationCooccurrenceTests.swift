@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import Crosslink
 
-/// Viewed-viewed, viewed-bought and bought-bought on hand-built logs, with lifts computed by
-/// hand: lift = together × total / (base × other_base).
+/// Viewed-viewed, viewed-bought and bought-bought on hand-built logs, with scores computed by
+/// hand: expected = base × other_base / total, lift = together / expected, and the ranking
+/// score (together + 5) / (expected + 5) (lift shrunk towards 1, prior k = 5).
 @Suite struct RecommendationCooccurrenceTests {
     typealias F = RecommendationFixtures
 
@@ -25,20 +26,23 @@ import Testing
         let store = try F.store(dir)
         try F.ingest(orderLog(), into: store)
         // Window days −181…1: N = 28 orders; A in 7, B in 4, X in 24, C in 10, D in 1.
-        // A→B: 3·28/(7·4) = 3.0; A→X: 4·28/(7·24) = 0.667 — X is bought with A more often, but
-        // it is in almost every order. D: only in the old orders, outside the window.
+        // A→B: expected 7·4/28 = 1, lift 3, score (3+5)/(1+5) = 1.333; A→X: expected 7·24/28 = 6,
+        // lift 0.667, score 9/11 — X is bought with A more often, but it is in almost every
+        // order. D: only in the old orders, outside the window.
         let a = try F.recommend(store, .boughtBought, .product("A"))
         #expect(a.map(\.sku) == ["B", "X"])
-        #expect(abs(a[0].score - 3.0) < 1e-12 && abs(a[1].score - 112.0 / 168) < 1e-12)
+        #expect(abs(a[0].score - 8.0 / 6) < 1e-12 && abs(a[1].score - 9.0 / 11) < 1e-12)
         #expect(a[0].reason.description == "bought together with A in 3 orders, lift 3.0")
-        // X→C: 10·28/(24·10) = 1.167 beats X→A: 0.667. B→D has 1 order, below the minimum support 2.
+        // X→C: expected 24·10/28 = 8.571, score 15/13.571 = 1.105 beats X→A: 9/11. B→D has 1
+        // order, below the minimum support 2.
         #expect(try F.skus(store, .boughtBought, .product("X")) == ["C", "A"])
         #expect(try F.skus(store, .boughtBought, .product("B")) == ["A"])
-        // A cart sums the lifts of its items: B = 3.0 (from A); X = 0.667 (A) + 1.167 (C).
+        // A cart sums the scores of its items: X = 9/11 (with A) + 105/95 (with C) = 1.923
+        // goes with both; B = 1.333 only with A.
         let cart = try F.recommend(store, .boughtBought, .cart(["A", "C"]))
-        #expect(cart.map(\.sku) == ["B", "X"])
-        #expect(abs(cart[1].score - (112.0 / 168 + 280.0 / 240)) < 1e-12)
-        #expect(cart[1].reason.description == "bought together with C in 10 orders, lift 1.2")
+        #expect(cart.map(\.sku) == ["X", "B"])
+        #expect(abs(cart[0].score - (9.0 / 11 + 105.0 / 95)) < 1e-12)
+        #expect(cart[0].reason.description == "bought together with C in 10 orders, lift 1.2")
     }
 
     @Test func boughtTogetherAsOfAndTheWindowEdge() throws {
@@ -47,11 +51,11 @@ import Testing
         try F.ingest(orderLog(), into: store)
         // As of day 1 00:00 the window is days −182…0: the old {A,D} orders are back in, the
         // {A,B} orders not yet there. N = 27; A in 6, D in 3 (with {B,D}), X in 24:
-        // A→D 2·27/(6·3) = 3.0, A→X 4·27/(6·24) = 0.75.
+        // A→D expected 2/3, score 7/(17/3) = 21/17; A→X expected 16/3, score 9/(31/3) = 27/31.
         let a = try F.recommend(store, .boughtBought, .product("A"), asOf: HandLog.time(24))
         #expect(a.map(\.sku) == ["D", "X"])
-        #expect(abs(a[0].score - 3.0) < 1e-12 && abs(a[1].score - 0.75) < 1e-12)
-        // As of day −181 00:00 the window (days −364…−182) holds the two {A,D} orders: lift 2·2/(2·2).
+        #expect(abs(a[0].score - 21.0 / 17) < 1e-12 && abs(a[1].score - 27.0 / 31) < 1e-12)
+        // As of day −181 00:00 the window (days −364…−182) holds the two {A,D} orders: expected 2, score 7/7.
         let old = try F.recommend(store, .boughtBought, .product("A"), asOf: HandLog.time(-181 * 24))
         #expect(old.map(\.sku) == ["D"])
         #expect(old[0].score == 1)
@@ -65,12 +69,12 @@ import Testing
         var log = orderLog()
         log.cancel([("A", 1), ("B", 1)], session: "cancel1", at: 30)
         try F.ingest(log, into: store)
-        // One {A,B} order cancelled: together 2, A in 6, B in 3, N = 27 → A→B 2·27/(6·3) = 3.0,
-        // A→X 4·27/(6·24) = 0.75.
+        // One {A,B} order cancelled: together 2, A in 6, B in 3, N = 27 → A→B lift 2·27/(6·3) = 3.0
+        // (score 21/17), A→X expected 16/3, score 27/31.
         let a = try F.recommend(store, .boughtBought, .product("A"))
         #expect(a.map(\.sku) == ["B", "X"])
         #expect(a[0].reason.description == "bought together with A in 2 orders, lift 3.0")
-        #expect(abs(a[1].score - 0.75) < 1e-12)
+        #expect(abs(a[1].score - 27.0 / 31) < 1e-12)
         // A second cancellation leaves 1 order: below the minimum support.
         var more = HandLog()
         more.cancel([("B", 1), ("A", 1)], session: "cancel2", at: 31)
@@ -90,7 +94,7 @@ import Testing
         for i in 0..<2 { log.order(["A", "B", "C"], session: "three\(i)", at: Double(i)) }
         for i in 0..<5 { log.order(["A", "D", "E", "X"], session: "four\(i)", at: 10 + Double(i)) }
         try F.ingest(log, into: store)
-        // Only the 3-product orders count: N = 2, A, B, C in 2 each → lift 1.
+        // Only the 3-product orders count: N = 2, A, B, C in 2 each → lift 1, score 1.
         #expect(try F.skus(store, .boughtBought, .product("A")) == ["B", "C"])
         // The big orders still count as purchases.
         #expect(try F.skus(store, .mostPurchased).prefix(1) == ["A"])
@@ -112,10 +116,11 @@ import Testing
         }
         try F.ingest(log, into: store)
         // N = 11 viewing sessions; A viewed in 6, B in 3, C in 4, D in 3.
-        // A→B: 2·11/(6·3) = 1.222; A→C: 2·11/(6·4) = 0.917; A→D: no session has both.
+        // A→B: expected 6·3/11, lift 1.222, score 7/(18/11 + 5) = 77/73; A→C: expected 24/11,
+        // score 77/79; A→D: no session has both.
         let a = try F.recommend(store, .viewedViewed, .product("A"))
         #expect(a.map(\.sku) == ["B", "C"])
-        #expect(abs(a[0].score - 22.0 / 18) < 1e-12 && abs(a[1].score - 22.0 / 24) < 1e-12)
+        #expect(abs(a[0].score - 77.0 / 73) < 1e-12 && abs(a[1].score - 77.0 / 79) < 1e-12)
         #expect(a[0].reason.description == "viewed together with A in 2 sessions, lift 1.2")
     }
 
@@ -134,10 +139,11 @@ import Testing
         log.view("E", session: "t8", at: 7)
         try F.ingest(log, into: store)
         // N = 8 viewing sessions; A viewed in 6; B bought in 3 viewing sessions, C in 4.
-        // A→C: 3·8/(6·4) = 1.0; A→B: 2·8/(6·3) = 0.889 (t2 bought before it viewed).
+        // A→C: expected 6·4/8 = 3, lift 1.0, score 8/8; A→B: expected 2.25, lift 0.889, score
+        // 7/7.25 (t2 bought before it viewed; counting it would make B first).
         let a = try F.recommend(store, .viewedBought, .product("A"))
         #expect(a.map(\.sku) == ["C", "B"])
-        #expect(abs(a[0].score - 1.0) < 1e-12 && abs(a[1].score - 16.0 / 18) < 1e-12)
+        #expect(abs(a[0].score - 1.0) < 1e-12 && abs(a[1].score - 7.0 / 7.25) < 1e-12)
         #expect(a[0].reason.description == "bought after viewing A in 3 sessions, lift 1.0")
     }
 

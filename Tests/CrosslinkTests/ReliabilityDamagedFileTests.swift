@@ -273,4 +273,35 @@ import Testing
         #expect(report.productsCreated == 2_046)
         #expect(try store.read { db in try ProductRepository(db).count() } == 2_048)
     }
+
+    /// A full disk during event ingest: the batch fails as a whole with SQLite's error, none of
+    /// it is stored (not in the log, not in the aggregates), and once there is room the same batch
+    /// goes in — an event is acknowledged only by a call that returned.
+    @Test func fullDiskFailsAnEventBatchWholeAndTheRetryStoresIt() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("events.sqlite")
+        let store = try CrosslinkStore(path: path)
+        _ = try MagentoSampleImporter(store: store).importSample()
+        let time = Date(timeIntervalSince1970: 1_700_000_000)
+        let events = (0..<3_000).map { i in
+            Event(id: "full-\(i)", type: .productView, time: time.addingTimeInterval(Double(i)), visitorID: "v\(i % 50)",
+                  sessionID: "s\(i / 10)", sku: ["24-MB01", "MH01", "24-WB04"][i % 3])
+        }
+        try EventStore(store: store).append(Array(events.prefix(10)))
+        let aggregatesBefore = try store.read { db in try db.rows("SELECT * FROM product_windows ORDER BY 1, 2") }
+        let pages = try store.read { db in try db.scalarInt("PRAGMA page_count") ?? 0 }
+        try store.pool.writeWithoutTransaction { db in try db.execute(script: "PRAGMA max_page_count = \(pages + 5)") }
+
+        let error = #expect(throws: DatabaseError.self) { try EventStore(store: store).append(Array(events.dropFirst(10))) }
+        #expect(error?.resultCode == 13)  // SQLITE_FULL
+        #expect(error?.description.contains("database or disk is full") == true)
+        #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM events") } == 10)
+        #expect(try store.read { db in try db.rows("SELECT * FROM product_windows ORDER BY 1, 2") } == aggregatesBefore)
+        #expect(try store.read { db in try db.prepare("PRAGMA integrity_check").map { $0.text(at: 0) } } == ["ok"])
+
+        try store.pool.writeWithoutTransaction { db in try db.execute(script: "PRAGMA max_page_count = 1073741823") }
+        let report = try EventStore(store: store).append(Array(events.dropFirst(10)))
+        #expect(report.stored == 2_990)
+        #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM events") } == 3_000)
+    }
 }

@@ -197,4 +197,119 @@ import Testing
         _ = try MagentoCSVImporter(store: copy).importData(Data(exported.utf8), file: "exported.csv")
         #expect(try MagentoCSVExporter(store: copy).export() == exported)
     }
+
+    // MARK: Rules
+
+    /// Rule names and condition values are data: stored and exported byte for byte, and a value
+    /// matches only itself (`%`, `_`, quotes and `OR '1'='1` select nothing they do not equal).
+    /// A hostile attribute name is refused as unknown; nothing else changes.
+    @Test(arguments: [31, 32] as [UInt64])
+    func ruleTextsAreLiteral(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        _ = try MagentoSampleImporter(store: store).importSample()
+        let schemaBefore = try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") }
+        var names = Set<String>()
+        var rules: [Rule] = []
+        while rules.count < 12 {
+            let name = Self.hostile(&random) { $0 != "\0" }
+            guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, names.insert(name).inserted else { continue }
+            // "⟨" is in no sample name or SKU: these values can only match literally, so nothing.
+            let values: [RuleConstant] = (0..<3).map { _ in .string("⟨" + Self.hostile(&random)) }
+            rules.append(Rule(name: name, appliesTo: .upsell, priority: rules.count + 1, limit: 5,
+                              match: .all([.condition("category", .equal, "Gear/Bags")]),
+                              display: .any([.condition("name", .equal, .constant(values[0])),
+                                             .condition("sku", .isOneOf, .constant(.list(Array(values[1...])))),
+                                             .condition("name", .contains, .constant(values[2]))])))
+        }
+        // One rule whose list holds one real SKU among wildcard and injection texts; no sample
+        // name contains "%" or "_", which would match everything as LIKE patterns.
+        rules.append(Rule(name: "literal SKUs", appliesTo: .upsell, priority: 99, limit: 5,
+                          match: .all([.condition("category", .equal, "Gear/Bags")]),
+                          display: .any([.condition("sku", .isOneOf, .constant(.list(["%", "_", "24-MB02' OR '1'='1", "*", "24-MB02"]))),
+                                         .condition("name", .contains, "%"), .condition("name", .contains, "_"),
+                                         .condition("name", .equal, "' OR '1'='1")])))
+        try store.write { db in
+            for rule in rules { try RuleRepository(db).add(rule) }
+            try BlockSettingsRepository(db).set(BlockSettings(block: .upsell, displayMode: .rulesOnly, maxProducts: 20), store: "default")
+            _ = try RuleCache(db).rebuild()
+        }
+        try store.read { db in
+            for rule in rules {
+                let stored = try #require(try RuleRepository(db).rule(named: rule.name), "rule \(String(reflecting: rule.name))")
+                #expect(Self.bytes(stored.name) == Self.bytes(rule.name))
+                #expect(stored.display == rule.display)
+            }
+            // Only the rule results that equal a value: 24-MB02 (and products named exactly one of the random texts: none).
+            let upsells = try Placements(db).upsells(for: "24-MB01", seed: 1)
+            #expect(upsells.map(\.sku) == ["24-MB02"], "\(upsells.map { ($0.sku, $0.reason.description) })")
+            #expect(upsells.first?.reason.description == "rule \"literal SKUs\"")
+        }
+        let error = #expect(throws: RuleError.self) {
+            try store.write { db in
+                try RuleRepository(db).add(Rule(name: "hostile attribute", appliesTo: .related,
+                                                display: .all([.condition("price; DROP TABLE products; --", .greater, 1)])))
+            }
+        }
+        #expect(error?.description.contains("unknown attribute") == true, "\(String(describing: error))")
+        // Export → import into another store: the same rules.
+        let exported = try store.read { db in try RuleRepository(db).exportFile() }
+        let copy = try makeStore(dir, name: "copy.sqlite")
+        _ = try MagentoSampleImporter(store: copy).importSample()
+        try copy.write { db in _ = try RuleRepository(db).importFile(text: exported, file: "exported.json") }
+        #expect(try copy.read { db in try RuleRepository(db).exportFile() } == exported)
+        #expect(try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") } == schemaBefore)
+        #expect(try store.read { db in try ProductRepository(db).count() } == 2_046)
+    }
+
+    // MARK: Events
+
+    /// Event ids, visitor, customer and session ids, SKUs, categories, order and unit ids are
+    /// stored as sent and come back byte for byte; an id differing only in case or by a NUL is
+    /// another event, a repeated one is a duplicate.
+    @Test(arguments: [41, 42] as [UInt64])
+    func eventTextsRoundTripVerbatim(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        _ = try MagentoSampleImporter(store: store).importSample()
+        func text() -> String {
+            while true {
+                let candidate = Self.hostile(&random)
+                if !candidate.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return candidate }
+            }
+        }
+        var ids = Set<String>()
+        var events: [Event] = []
+        let time = Date(timeIntervalSince1970: 1_700_000_000)
+        while events.count < 80 {
+            let id = text()
+            guard ids.insert(id).inserted else { continue }
+            let at = time.addingTimeInterval(Double(events.count))
+            switch events.count % 4 {
+            case 0:
+                events.append(Event(id: id, type: .productView, time: at, visitorID: text(), customerID: text(), sessionID: text(),
+                                    sku: events.count % 8 == 0 ? "24-MB01" : text()))
+            case 1:
+                events.append(Event(id: id, type: .categoryView, time: at, visitorID: text(), sessionID: text(), category: text()))
+            case 2:
+                events.append(Event(id: id, type: .placeOrder, time: at, visitorID: text(), sessionID: text(), orderID: text(),
+                                    lines: [OrderLine(sku: text(), parentSKU: text(), quantity: 1, price: 2),
+                                            OrderLine(sku: "MH01", quantity: 2, price: 3)]))
+            default:
+                events.append(Event(id: id, type: .recsItemClick, time: at, visitorID: text(), sessionID: text(), sku: text(), unitID: text()))
+            }
+        }
+        let report = try EventStore(store: store).append(events)
+        #expect(report.stored == events.count)
+        #expect(try EventStore(store: store).append(Array(events.prefix(5))).duplicates == 5)
+        let stored = try EventStore(store: store).events()
+        #expect(stored.count == events.count)
+        for (sent, back) in zip(events, stored) where sent != back {
+            Issue.record("sent \(sent)\nstored \(back)")
+            break
+        }
+        #expect(try sqlite3Rows(store.path, "PRAGMA integrity_check") == [["ok"]])
+    }
 }

@@ -64,7 +64,8 @@ public struct OnlineRetailImporter: Sendable {
         /// Invalid-invoice policy and aggregation (progress is reported per 10 000 rows read).
         public var ingest = EventIngestOptions()
         /// Commit every this many events (each commit also folds them into the aggregates);
-        /// nil: the whole file in one transaction.
+        /// nil: the whole file in one transaction. Unreadable rows are found before the first
+        /// commit; should a later transaction fail, the earlier ones stay (importing again skips them).
         public var eventsPerTransaction: Int? = nil
         /// The zone of InvoiceDate.
         public var timeZone = TimeZone(identifier: "Europe/London")!

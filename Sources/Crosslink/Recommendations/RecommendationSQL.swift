@@ -6,8 +6,33 @@
 /// source_sku, detail (their meaning depends on the type; see ``Recommender``). Parameters are
 /// named (`:store`, `:excluded`, …) and always bound; no text of a request enters the SQL.
 enum RecommendationSQL {
-    /// One statement per (type, live or point in time); the text is fixed, so it is cached.
-    static func query(_ type: RecommendationType, pointInTime: Bool) -> String {
+    /// A query's text and the named parameters it uses.
+    struct Query: Sendable {
+        let sql: String
+        let parameters: Set<String>
+
+        init(_ sql: String) {
+            self.sql = sql
+            var names = Set<String>()
+            var scanner = sql[...]
+            while let colon = scanner.firstIndex(of: ":") {
+                let name = scanner[colon...].prefix { $0 == ":" || $0 == "_" || $0.isLetter }
+                if name.count > 1 { names.insert(String(name)) }
+                scanner = scanner[scanner.index(after: colon)...]
+            }
+            parameters = names
+        }
+    }
+
+    /// One statement per (type, live or point in time), built once.
+    static func query(_ type: RecommendationType, pointInTime: Bool) -> Query {
+        (pointInTime ? pointInTimeQueries : liveQueries)[type]!
+    }
+
+    static let liveQueries = Dictionary(uniqueKeysWithValues: RecommendationType.allCases.map { ($0, Query(text($0, pointInTime: false))) })
+    static let pointInTimeQueries = Dictionary(uniqueKeysWithValues: RecommendationType.allCases.map { ($0, Query(text($0, pointInTime: true))) })
+
+    static func text(_ type: RecommendationType, pointInTime: Bool) -> String {
         switch type {
         case .mostViewed:
             popularity(pointInTime) + popularityBody(score: "viewers", second: "NULL", order: "viewers DESC, sku")
@@ -115,17 +140,18 @@ enum RecommendationSQL {
             """
     }
 
+    /// Ordered by recent / (background + 1): the order of growth, and the index's expression.
     static let trendingBody = """
 
         SELECT product_id, sku, name, final_price, growth AS score, recent, background, NULL, NULL
         FROM trending WHERE product_id \(notExcluded)
-        ORDER BY growth DESC, sku LIMIT :limit
+        ORDER BY recent * 1.0 / (background + 1) DESC, sku LIMIT :limit
         """
 
     // MARK: Co-occurrence
 
-    /// `cooccurrence`: pairs from `products` of `kinds` with their support, bases, total and
-    /// lift — as `recs_cooccurrence`; the point-in-time form sums the days of the window.
+    /// `cooccurrence`: pairs from `products` of `kinds` with their support, bases, total, lift
+    /// and score — as `recs_cooccurrence`; the point-in-time form sums the days of the window.
     static func cooccurrence(_ pointInTime: Bool, kinds: String, products: String) -> String {
         pointInTime ? """
             days(day) AS (SELECT :cooccurrence_first UNION ALL SELECT day + 1 FROM days WHERE day < :cooccurrence_last),
@@ -145,7 +171,8 @@ enum RecommendationSQL {
                 SELECT sum(co_sessions) AS co_sessions, sum(orders) - sum(cancelled_orders) AS orders FROM store_days
                 WHERE store_id = :store AND day BETWEEN :cooccurrence_first AND :cooccurrence_last),
             cooccurrence AS (
-                SELECT x.*, x.together * 1.0 * x.total / (x.base * x.other_base) AS lift
+                SELECT x.*, x.together * 1.0 * x.total / (x.base * x.other_base) AS lift,
+                       (x.together + k.lift_prior) / (x.base * 1.0 * x.other_base / x.total + k.lift_prior) AS score
                 FROM (SELECT p.kind_id, p.product_id, p.other_id, a.sku, d.sku AS recommended_sku, d.name, d.final_price, p.together,
                              CASE p.kind_id WHEN 3 THEN ba.orders ELSE ba.co_viewers END AS base,
                              CASE p.kind_id WHEN 1 THEN bb.co_viewers WHEN 2 THEN bb.co_buyers ELSE bb.orders END AS other_base,
@@ -156,21 +183,23 @@ enum RecommendationSQL {
                       CROSS JOIN pair_totals AS t
                       JOIN products AS a ON a.product_id = p.product_id
                       CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = p.other_id) AS x
+                CROSS JOIN recommendation_settings AS k
                 WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0)
             """ : """
             cooccurrence AS (
-                SELECT kind_id, product_id, other_id, sku, recommended_sku, name, final_price, together, base, other_base, total, lift
+                SELECT kind_id, product_id, other_id, sku, recommended_sku, name, final_price, together, base, other_base, total, lift, score
                 FROM recs_cooccurrence WHERE store_id = :store AND kind_id \(kinds) AND product_id IN \(products))
             """
     }
 
-    /// A cart sums the lifts of its products; the reason names the strongest pair (SQLite
-    /// takes the bare columns from the row of max(lift)).
+    /// Ranked by the smoothed lift (`score`, see `recs_cooccurrence`); a cart sums the scores of
+    /// its products. The reason names the strongest pair: SQLite takes the bare columns from
+    /// the row of max(score).
     static let cooccurrenceBody = """
 
-        SELECT other_id, recommended_sku, name, final_price, sum(lift) AS score, together, max(lift), sku, NULL
+        SELECT other_id, recommended_sku, name, final_price, sum(score) AS total_score, together, lift, sku, max(score)
         FROM cooccurrence WHERE other_id \(notExcluded)
-        GROUP BY other_id ORDER BY score DESC, recommended_sku LIMIT :limit
+        GROUP BY other_id ORDER BY total_score DESC, recommended_sku LIMIT :limit
         """
 
     // MARK: The visitor
@@ -264,30 +293,35 @@ enum RecommendationSQL {
     static let moreLikeThis = """
         WITH context(product_id) AS (SELECT value FROM json_each(:context)),
         size(n) AS (SELECT coalesce(max(product_id), 1) * 1.0 FROM products),
-        shared_categories AS (
-            SELECT DISTINCT pc.category_id FROM product_categories AS pc
-            JOIN categories AS c ON c.category_id = pc.category_id AND c.level > 0
-            WHERE pc.product_id IN (SELECT product_id FROM context)),
-        shared_attributes AS (
-            SELECT DISTINCT attribute_id, value FROM product_attributes WHERE product_id IN (SELECT product_id FROM context)),
-        shared_words AS (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)),
-        matches(product_id, label, weight) AS (
-            SELECT pc.product_id, 'c:' || substr(c.name_path, instr(c.name_path, '/') + 1),
-                   ln(1 + s.n / (SELECT count(*) FROM product_categories AS x WHERE x.category_id = sc.category_id))
-            FROM shared_categories AS sc JOIN categories AS c ON c.category_id = sc.category_id
-            JOIN product_categories AS pc ON pc.category_id = sc.category_id CROSS JOIN size AS s
+        features(kind, id, value, label, weight) AS MATERIALIZED (
+            SELECT 'c', c.category_id, NULL, 'c:' || substr(c.name_path, instr(c.name_path, '/') + 1),
+                   ln(1 + s.n / (SELECT count(*) FROM product_categories AS x WHERE x.category_id = c.category_id))
+            FROM categories AS c CROSS JOIN size AS s
+            WHERE c.level > 0
+              AND c.category_id IN (SELECT category_id FROM product_categories WHERE product_id IN (SELECT product_id FROM context))
             UNION ALL
-            SELECT pa.product_id, 'a:' || a.code || ' ' || sa.value,
+            SELECT 'a', sa.attribute_id, sa.value, 'a:' || a.code || ' ' || sa.value,
                    ln(1 + s.n / (SELECT count(*) FROM product_attributes AS x WHERE x.attribute_id = sa.attribute_id AND x.value = sa.value))
-            FROM shared_attributes AS sa JOIN attributes AS a ON a.attribute_id = sa.attribute_id
-            JOIN product_attributes AS pa ON pa.attribute_id = sa.attribute_id AND pa.value = sa.value CROSS JOIN size AS s
+            FROM (SELECT DISTINCT attribute_id, value FROM product_attributes WHERE product_id IN (SELECT product_id FROM context)) AS sa
+            JOIN attributes AS a ON a.attribute_id = sa.attribute_id CROSS JOIN size AS s
             UNION ALL
-            SELECT pw.product_id, 'w:' || sw.word, ln(1 + s.n / (SELECT count(*) FROM product_words AS x WHERE x.word = sw.word))
-            FROM shared_words AS sw JOIN product_words AS pw ON pw.word = sw.word CROSS JOIN size AS s)
-        SELECT d.product_id, d.sku, d.name, d.final_price, sum(m.weight) AS score, count(*), NULL, NULL, group_concat(m.label, char(31))
-        FROM (SELECT DISTINCT product_id, label, weight FROM matches) AS m
+            SELECT 'w', NULL, sw.word, 'w:' || sw.word, ln(1 + s.n / (SELECT count(*) FROM product_words AS x WHERE x.word = sw.word))
+            FROM (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)) AS sw CROSS JOIN size AS s),
+        matches(product_id, label, weight) AS (
+            SELECT pc.product_id, f.label, f.weight FROM features AS f JOIN product_categories AS pc ON pc.category_id = f.id WHERE f.kind = 'c'
+            UNION ALL
+            SELECT pa.product_id, f.label, f.weight FROM features AS f
+            JOIN product_attributes AS pa ON pa.attribute_id = f.id AND pa.value = f.value WHERE f.kind = 'a'
+            UNION ALL
+            SELECT pw.product_id, f.label, f.weight FROM features AS f JOIN product_words AS pw ON pw.word = f.value WHERE f.kind = 'w'),
+        scored AS (
+            SELECT product_id, sum(weight) AS score, count(*) AS shared, group_concat(label, char(31)) AS labels
+            FROM (SELECT DISTINCT product_id, label, weight FROM matches)
+            WHERE product_id NOT IN (SELECT product_id FROM context) AND product_id \(notExcluded)
+            GROUP BY product_id)
+        SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared, NULL, NULL, m.labels
+        FROM scored AS m
         CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = m.product_id
-        WHERE m.product_id NOT IN (SELECT product_id FROM context) AND m.product_id \(notExcluded)
-        GROUP BY m.product_id ORDER BY score DESC, d.sku LIMIT :limit
+        ORDER BY m.score DESC, d.sku LIMIT :limit
         """
 }

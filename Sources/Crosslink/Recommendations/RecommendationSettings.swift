@@ -24,6 +24,9 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
     public var maxBasketProducts = 50
     /// Co-occurrence pairs seen in fewer sessions/orders are not recommended.
     public var minimumSupport = 2
+    /// Co-occurrence types rank by (together + k) / (expected + k), k = this: the lift shrunk
+    /// towards 1, so that rare pairs need evidence to outrank frequent ones.
+    public var liftPrior = 5.0
     /// Conversion is smoothed as (converted + k × store rate) / (viewers + k), k = this.
     public var conversionPriorViews = 20.0
     /// Trending needs at least this many viewing sessions in the foreground window.
@@ -44,7 +47,7 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
 
     static let columns = """
         popularity_days, trending_foreground_hours, trending_background_hours, cooccurrence_days, max_basket_products, \
-        minimum_support, conversion_prior_views, trending_minimum_viewers, history_half_life_days, history_products
+        minimum_support, conversion_prior_views, trending_minimum_viewers, history_half_life_days, history_products, lift_prior
         """
 
     /// The stored settings.
@@ -64,6 +67,7 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
         settings.trendingMinimumViewers = statement.int(at: 7)
         settings.historyHalfLifeDays = statement.double(at: 8)
         settings.historyProducts = statement.int(at: 9)
+        settings.liftPrior = statement.double(at: 10)
         return settings
     }
 
@@ -73,10 +77,10 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
         try db.execute("""
             UPDATE recommendation_settings SET popularity_days = ?, trending_foreground_hours = ?, trending_background_hours = ?,
                 cooccurrence_days = ?, max_basket_products = ?, minimum_support = ?, conversion_prior_views = ?,
-                trending_minimum_viewers = ?, history_half_life_days = ?, history_products = ?
+                trending_minimum_viewers = ?, history_half_life_days = ?, history_products = ?, lift_prior = ?
             WHERE settings_id = 1
             """, [popularityDays, trendingForegroundHours, trendingBackgroundHours, cooccurrenceDays, maxBasketProducts,
-                  minimumSupport, conversionPriorViews, trendingMinimumViewers, historyHalfLifeDays, historyProducts])
+                  minimumSupport, conversionPriorViews, trendingMinimumViewers, historyHalfLifeDays, historyProducts, liftPrior])
     }
 
     /// Names the first impossible value (the same rules as the table's CHECK constraints).
@@ -92,6 +96,9 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
         }
         if maxBasketProducts < 2 {
             throw CatalogError.invalidValue(field: "maxBasketProducts", value: String(maxBasketProducts), reason: "must be at least 2")
+        }
+        if !(liftPrior.isFinite && liftPrior >= 0) {
+            throw CatalogError.invalidValue(field: "liftPrior", value: String(liftPrior), reason: "must be a finite number ≥ 0")
         }
         if !(conversionPriorViews.isFinite && conversionPriorViews >= 0) {
             throw CatalogError.invalidValue(field: "conversionPriorViews", value: String(conversionPriorViews), reason: "must be a finite number ≥ 0")

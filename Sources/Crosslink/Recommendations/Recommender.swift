@@ -110,8 +110,8 @@ public struct Recommender {
             parameters.append((":since", .integer(Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds)))
         }
         if let now { parameters.append((":now", .integer(now))) }
-        let sql = RecommendationSQL.query(type, pointInTime: asOf != nil)
-        return Query(type: type, sql: sql, parameters: parameters.filter { sql.contains($0.0) }, settings: settings)
+        let query = RecommendationSQL.query(type, pointInTime: asOf != nil)
+        return Query(type: type, sql: query.sql, parameters: parameters.filter { query.parameters.contains($0.0) }, settings: settings)
     }
 
     struct Resolved {

@@ -400,7 +400,8 @@ struct RuleCompiler {
                     return "EXISTS (SELECT 1 FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND ka.attribute_id = \(attribute) AND (ka.number = 1 OR lower(ka.value) IN ('yes', 'true')))"
                 }
                 let column = kind == .number ? "ka.number" : kind == .date ? "substr(ka.value, 1, 10)" : "ka.value"
-                return "(SELECT json_group_array(v) FROM (SELECT \(column) AS v FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND ka.attribute_id = \(attribute) ORDER BY 1))"
+                // `+`: look the product up by primary key, not by the (attribute_id, value) index.
+                return "(SELECT json_group_array(v) FROM (SELECT \(column) AS v FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND +ka.attribute_id = \(attribute) ORDER BY 1))"
             }
         }
         return "json_array(" + parts.joined(separator: ", ") + ")"

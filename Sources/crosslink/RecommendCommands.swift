@@ -1,0 +1,211 @@
+import ArgumentParser
+import Crosslink
+import Foundation
+
+extension RecommendationType: ExpressibleByArgument {}
+
+struct Recommend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recommend products from the aggregated visitor events (or, for more-like-this, the catalog).",
+        discussion: """
+            Types: \(RecommendationType.allCases.map(\.rawValue).joined(separator: ", ")).
+            Co-occurrence types and more-like-this need --sku or --cart; recommended-for-you and \
+            recently-viewed need --visitor. Each product comes with its score and the reason.
+            Without --as-of the live windows are used (they end with the latest event); --as-of \
+            answers from the whole days (hours for trending) before that instant.
+            Examples:
+              crosslink recommend --type bought-bought --sku 85123A
+              crosslink recommend --type most-purchased --as-of 2011-09-01 --limit 10
+              crosslink recommend --type viewed-viewed --cart 24-MB01,24-WB04 --json
+              crosslink recommend --type recommended-for-you --visitor 17850
+              crosslink recommend --type trending --sql    # the SQL and parameters, for sqlite3
+            """)
+
+    @ParentCommand var root: CrosslinkCommand
+    var global: GlobalOptions { root.global }
+    @OptionGroup var output: OutputOptions
+    @Option(help: "The recommendation type.") var type: RecommendationType
+    @Option(help: "The viewed product.") var sku: String?
+    @Option(help: ArgumentHelp("The cart's SKUs, comma-separated.", valueName: "skus")) var cart: String?
+    @Option(help: "The visitor id of the events.") var visitor: String?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp(
+        "Answer as of this instant: ISO 8601 with a zone, a date (midnight UTC) or Unix milliseconds.", valueName: "time"))
+    var asOf: String?
+    @Option(help: "Maximum products (1–100).") var limit: Int = 5
+    @Option(help: "Store view code.") var store: String = "default"
+    @Flag(help: "Print the SQL and its parameters (as sqlite3 .parameter commands) instead of running it.") var sql = false
+
+    func validate() throws {
+        if sku != nil && cart != nil { throw ValidationError("give --sku or --cart, not both") }
+        if let asOf, Self.time(asOf) == nil {
+            throw ValidationError("--as-of \(asOf): not a time (2011-09-01, 2011-09-01T12:00:00Z or Unix milliseconds)")
+        }
+    }
+
+    /// ISO 8601 with a zone or milliseconds (as events), or a plain date at midnight UTC.
+    static func time(_ text: String) -> Date? {
+        if let milliseconds = EventTime.parse(text) { return EventTime.date(milliseconds) }
+        if text.count == 10, let milliseconds = EventTime.parse(text + "T00:00:00Z") { return EventTime.date(milliseconds) }
+        return nil
+    }
+
+    func run() throws {
+        let crosslink = try global.openStore()
+        let skus = sku.map { [$0] } ?? (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let context = RecommendationContext(skus: skus, visitorID: visitor)
+        let (type, store, limit, asOf) = (self.type, self.store, self.limit, self.asOf.flatMap(Self.time))
+        if sql {
+            let query = try crosslink.read { db in try Recommender(db).plan(type, context: context, store: store, limit: limit, asOf: asOf) }
+            print(".parameter init")
+            for (name, value) in query.parameters { print(".parameter set \(name) \(Self.literal(value))") }
+            print(query.sql + ";")
+            return
+        }
+        let list = try crosslink.read { db in
+            try Recommender(db).recommend(type, context: context, store: store, limit: limit, asOf: asOf)
+        }
+        if output.json {
+            print(try Output.json(list.map { JSONRecommendation(recommendation: $0) }))
+            return
+        }
+        guard !list.isEmpty else {
+            print("(none: no \(type.rawValue) evidence\(asOf.map { " before \(ISO8601DateFormatter().string(from: $0))" } ?? ""))")
+            return
+        }
+        print(Output.table(["#", "sku", "name", "score", "why"], list.enumerated().map { index, r in
+            [String(index + 1), r.sku, r.name, Self.score(r.score, type), r.reason.description]
+        }))
+    }
+
+    /// A recommendation with its reason as text too.
+    struct JSONRecommendation: Encodable {
+        var recommendation: Recommendation
+        func encode(to encoder: any Encoder) throws {
+            try recommendation.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(recommendation.reason.description, forKey: .why)
+        }
+        enum Key: CodingKey { case why }
+    }
+
+    /// A value as the sqlite3 CLI's `.parameter set` reads it (text in double-quoted SQL quotes).
+    static func literal(_ value: DatabaseValue) -> String {
+        switch value {
+        case .text(let text): "\"'" + text.replacingOccurrences(of: "'", with: "''") + "'\""
+        default: value.description
+        }
+    }
+
+    static func score(_ value: Double, _ type: RecommendationType) -> String {
+        switch type {
+        case .recentlyViewed: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: value / 1000))
+        case .mostViewed, .mostPurchased, .mostAddedToCart: String(Int(value))
+        default: String(format: "%.3f", value)
+        }
+    }
+}
+
+struct AggregatesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aggregates",
+        abstract: "Inspect, configure or rebuild the behavioural aggregates.",
+        subcommands: [Rebuild.self, Status.self, Configure.self])
+
+    @ParentCommand var root: CrosslinkCommand
+
+    struct Rebuild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute every aggregate from the event log (repair, or after an import without aggregation).",
+            discussion: """
+                Ingest keeps the aggregates current; a rebuild gives the same tables from scratch.
+                Example:
+                  crosslink aggregates rebuild
+                """)
+        @ParentCommand var root: AggregatesCommand
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let crosslink = try root.root.global.openStore()
+            let start = ContinuousClock.now
+            try crosslink.write { db in try Aggregates(db).rebuild() }
+            let seconds = (ContinuousClock.now - start) / .seconds(1)
+            let status = try crosslink.read { db in try Aggregates(db).status() }
+            if output.json {
+                print(try Output.json(status))
+                return
+            }
+            print("Rebuilt in \(String(format: "%.2f", seconds)) s.")
+            print(Status.describe(status))
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The span of the aggregated log, the rows of each aggregate table and the settings.",
+            discussion: "Example:\n  crosslink aggregates status --json")
+        @ParentCommand var root: AggregatesCommand
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let status = try root.root.global.openStore().read { db in try Aggregates(db).status() }
+            print(output.json ? try Output.json(status) : Self.describe(status))
+        }
+
+        static func describe(_ status: AggregateStatus) -> String {
+            let span = status.firstEventAt.flatMap { first in status.lastEventAt.map { (first, $0) } }
+                .map { "events from \(EventTime.format($0.0)) to \(EventTime.format($0.1))" } ?? "no events"
+            let settings = status.settings
+            return """
+                Aggregated log: \(span)
+                \(Output.table(["table", "rows"], status.rows.keys.sorted().map { [$0, String(status.rows[$0]!)] }))
+                Windows: popularity \(settings.popularityDays) days, trending \(settings.trendingForegroundHours) h vs \
+                \(settings.trendingBackgroundHours) h, co-occurrence \(settings.cooccurrenceDays) days; baskets of at most \
+                \(settings.maxBasketProducts) products; minimum support \(settings.minimumSupport); conversion prior \
+                \(settings.conversionPriorViews) views; history half-life \(settings.historyHalfLifeDays) days, \
+                \(settings.historyProducts) products
+                """
+        }
+    }
+
+    struct Configure: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change windows, thresholds and priors (a changed window or basket cap rebuilds the aggregates).",
+            discussion: """
+                Examples:
+                  crosslink aggregates configure --popularity-days 14
+                  crosslink aggregates configure --minimum-support 3 --conversion-prior-views 50
+                """)
+        @ParentCommand var root: AggregatesCommand
+        @Option var popularityDays: Int?
+        @Option var trendingForegroundHours: Int?
+        @Option var trendingBackgroundHours: Int?
+        @Option var cooccurrenceDays: Int?
+        @Option var maxBasketProducts: Int?
+        @Option var minimumSupport: Int?
+        @Option var conversionPriorViews: Double?
+        @Option var trendingMinimumViewers: Int?
+        @Option var historyHalfLifeDays: Double?
+        @Option var historyProducts: Int?
+
+        func run() throws {
+            let crosslink = try root.root.global.openStore()
+            let changes = self
+            let status = try crosslink.write { db in
+                var settings = try Aggregates(db).settings()
+                if let value = changes.popularityDays { settings.popularityDays = value }
+                if let value = changes.trendingForegroundHours { settings.trendingForegroundHours = value }
+                if let value = changes.trendingBackgroundHours { settings.trendingBackgroundHours = value }
+                if let value = changes.cooccurrenceDays { settings.cooccurrenceDays = value }
+                if let value = changes.maxBasketProducts { settings.maxBasketProducts = value }
+                if let value = changes.minimumSupport { settings.minimumSupport = value }
+                if let value = changes.conversionPriorViews { settings.conversionPriorViews = value }
+                if let value = changes.trendingMinimumViewers { settings.trendingMinimumViewers = value }
+                if let value = changes.historyHalfLifeDays { settings.historyHalfLifeDays = value }
+                if let value = changes.historyProducts { settings.historyProducts = value }
+                try Aggregates(db).configure(settings)
+                return try Aggregates(db).status()
+            }
+            print(Status.describe(status))
+        }
+    }
+}
