@@ -100,12 +100,12 @@ import Testing
         #expect(related.prefix(3).map(\.sku) == ["L-1", "L-2", "L-3"])
     }
 
-    /// Links *to* one product have no limit (every product may cross-sell the gift card): 200 000
+    /// Links *to* one product have no limit (every product may cross-sell the gift card): 100 000
     /// of them leave every placement bounded and the product deletable in one statement.
     @Test func manyIncomingLinksOnOneProduct() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let sources = 200_000
+        let sources = 100_000
         try store.write { db in
             _ = try ProductRepository(db).upsert(Product(sku: "GIFT", name: "Gift card", price: 10))
             // Generated inside SQLite: the point is the shape of the data, not the insert path.
@@ -184,6 +184,34 @@ import Testing
                 try db.execute("DELETE FROM rules")
             }
         }
+    }
+
+    // MARK: Event files
+
+    /// The CSV event format shares CSVReader's limits: a field over 1 MiB is refused with its
+    /// line and column, and nothing of the file is stored.
+    @Test func eventCSVFieldOverTheLimitIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        let csv = "id,type,time,visitor_id,session_id,sku\ne-1,product-view,1714557660000,v,s,24-MB01\n"
+            + "e-2,product-view,1714557660000,v,s,\(String(repeating: "x", count: Self.megabyte + 1))\n"
+        let error = #expect(throws: (any Error).self) { try EventStore(store: store).importData(Data(csv.utf8), file: "big.csv") }
+        let description = String(describing: error)
+        #expect(description.contains("big.csv:3"), "\(description)")
+        #expect(description.contains("longer than the 1048576-byte limit"), "\(description)")
+        #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM events") } == 0)
+    }
+
+    /// The same limit for JSON Lines, where the events engineer's parser has none yet: a 5 MB
+    /// SKU is stored as sent (see the report of issue 8).
+    @Test(.disabled("gap, events engineer: JSON Lines event files have no line or field limit; a 1 MiB + 1 byte SKU is stored"))
+    func eventJSONLinesFieldOverTheLimitIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        let line = #"{"id":"e-1","type":"product-view","time":1714557660000,"visitor_id":"v","session_id":"s","sku":""#
+            + String(repeating: "x", count: Self.megabyte + 1) + "\"}\n"
+        #expect(throws: (any Error).self) { try EventStore(store: store).importData(Data(line.utf8), file: "big.jsonl") }
+        #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM events") } == 0)
     }
 
     // MARK: Values through the library API

@@ -307,21 +307,28 @@ enum RecommendationSQL {
             UNION ALL
             SELECT 'w', NULL, sw.word, 'w:' || sw.word, ln(1 + s.n / (SELECT count(*) FROM product_words AS x WHERE x.word = sw.word))
             FROM (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)) AS sw CROSS JOIN size AS s),
-        matches(product_id, label, weight) AS (
-            SELECT pc.product_id, f.label, f.weight FROM features AS f JOIN product_categories AS pc ON pc.category_id = f.id WHERE f.kind = 'c'
+        matches(product_id, weight) AS (
+            SELECT pc.product_id, f.weight FROM features AS f JOIN product_categories AS pc ON pc.category_id = f.id WHERE f.kind = 'c'
             UNION ALL
-            SELECT pa.product_id, f.label, f.weight FROM features AS f
+            SELECT pa.product_id, f.weight FROM features AS f
             JOIN product_attributes AS pa ON pa.attribute_id = f.id AND pa.value = f.value WHERE f.kind = 'a'
             UNION ALL
-            SELECT pw.product_id, f.label, f.weight FROM features AS f JOIN product_words AS pw ON pw.word = f.value WHERE f.kind = 'w'),
+            SELECT pw.product_id, f.weight FROM features AS f JOIN product_words AS pw ON pw.word = f.value WHERE f.kind = 'w'),
         scored AS (
-            SELECT product_id, sum(weight) AS score, count(*) AS shared, group_concat(label, char(31)) AS labels
-            FROM (SELECT DISTINCT product_id, label, weight FROM matches)
+            SELECT product_id, sum(weight) AS score, count(*) AS shared FROM matches
             WHERE product_id NOT IN (SELECT product_id FROM context) AND product_id \(notExcluded)
-            GROUP BY product_id)
-        SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared, NULL, NULL, m.labels
-        FROM scored AS m
-        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = m.product_id
-        ORDER BY m.score DESC, d.sku LIMIT :limit
+            GROUP BY product_id),
+        top AS (
+            SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared
+            FROM scored AS m CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = m.product_id
+            ORDER BY m.score DESC, d.sku LIMIT :limit)
+        -- The shared features' labels, for the winners only.
+        SELECT t.product_id, t.sku, t.name, t.final_price, t.score, t.shared, NULL, NULL,
+               (SELECT group_concat(f.label, char(31)) FROM features AS f
+                WHERE (f.kind = 'c' AND EXISTS (SELECT 1 FROM product_categories AS x WHERE x.category_id = f.id AND x.product_id = t.product_id))
+                   OR (f.kind = 'a' AND EXISTS (SELECT 1 FROM product_attributes AS x
+                                                WHERE x.product_id = t.product_id AND x.attribute_id = f.id AND x.value = f.value))
+                   OR (f.kind = 'w' AND EXISTS (SELECT 1 FROM product_words AS x WHERE x.word = f.value AND x.product_id = t.product_id)))
+        FROM top AS t ORDER BY t.score DESC, t.sku
         """
 }
