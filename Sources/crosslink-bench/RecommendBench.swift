@@ -111,7 +111,7 @@ func onlineRetailAggregation(_ options: RecommendBenchOptions, directory: String
 
 /// A deterministic shop: products in 50 taste clusters, each in a department and a category,
 /// with a color and a material; sessions view 2–9 products of one cluster (popular ones more
-/// often), add one to the cart in a quarter of them and order 1–4 of the viewed ones in 30 %.
+/// often), add one to the cart in a quarter of them and order up to 5 of the viewed ones in 30 %.
 struct GeneratedShop {
     var products: [Product] = []
     var categories: [[String]] = []
@@ -162,7 +162,7 @@ struct GeneratedShop {
             }
             if pick(10) < 3 {
                 eventCount += 1
-                let lines = Set((0...pick(3)).map { _ in viewed[min(pick(viewed.count), pick(viewed.count))] }).sorted().map {
+                let lines = Set((0...(1 + pick(4))).map { _ in viewed[pick(viewed.count)] }).sorted().map {
                     OrderLine(sku: Self.sku($0), quantity: Double(1 + pick(2)), price: Double(5 + pick(95)))
                 }
                 events.append(Event(id: "rg-\(eventCount)", type: .placeOrder, time: EventTime.date(time), visitorID: visitor,

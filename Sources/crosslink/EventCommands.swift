@@ -27,10 +27,12 @@ struct Events: ParsableCommand {
                 --format overrides it. An invalid event stops the import with every bad line listed and \
                 nothing stored, unless --skip-invalid (then the valid events are stored and the bad lines listed).
                 SKUs not in the catalog are kept and counted (see `crosslink events stats`).
+                The new events are folded into the recommendation aggregates as they are stored; for a large \
+                file into a small log, --rebuild-aggregates is faster: import without, then rebuild them all.
                 Examples:
                   crosslink events import events.jsonl
                   crosslink events import --skip-invalid --json events.csv.gz
-                  crosslink events import --format online-retail --create-catalog online_retail.csv.gz
+                  crosslink events import --format online-retail --create-catalog --rebuild-aggregates online_retail.csv.gz
                 """)
 
         @ParentCommand var root: CrosslinkCommand
@@ -43,6 +45,8 @@ struct Events: ParsableCommand {
         @Flag(help: "Store the valid events and list the invalid ones, instead of importing nothing.")
         var skipInvalid = false
         @Option(help: "Online Retail: the store view the orders happen in.") var store: String = "default"
+        @Flag(help: "Skip incremental aggregation, then rebuild every aggregate in a second transaction (bulk loads).")
+        var rebuildAggregates = false
         @Flag(help: "No progress on stderr.") var quiet = false
 
         func run() throws {
@@ -58,6 +62,7 @@ struct Events: ParsableCommand {
             let crosslink = try global.openStore()
             var ingest = EventIngestOptions()
             ingest.invalidEvents = skipInvalid ? .skipInvalid : .rejectBatch
+            ingest.aggregate = !rebuildAggregates
             if !quiet {
                 ingest.progress = { progress in
                     Output.error("\(progress.file): \(progress.rows) rows" + (progress.rowsPerSecond > 0 ? ", \(Int(progress.rowsPerSecond)) rows/s" : ""))
@@ -71,6 +76,8 @@ struct Events: ParsableCommand {
                 options.createCatalog = createCatalog
                 options.store = store
                 let retail = try OnlineRetailImporter(store: crosslink, options: options).importData(data, file: url.lastPathComponent)
+                // Until the rebuild commits, readers see the new events without their aggregates.
+                if rebuildAggregates { try rebuild(crosslink) }
                 if output.json { return print(try Output.json(retail)) }
                 report = retail.ingest
                 print("\(retail.file): \(retail.lines) rows, \(retail.invoices) invoices → \(retail.orders) orders, \(retail.cancellations) cancellations "
@@ -79,6 +86,7 @@ struct Events: ParsableCommand {
                       + "\(retail.guestInvoices) guest invoices, \(retail.customers) customers; \(retail.productsCreated) products created")
             } else {
                 report = try EventStore(store: crosslink, options: ingest).importData(data, file: url.lastPathComponent, format: format)
+                if rebuildAggregates { try rebuild(crosslink) }
                 if output.json { return print(try Output.json(report)) }
             }
             for warning in report.warnings { Output.error("warning: \(warning)") }
@@ -87,6 +95,17 @@ struct Events: ParsableCommand {
             print("\(report.file): \(report.received) events read, \(report.stored) stored, \(report.duplicates) duplicates ignored, "
                   + "\(report.rejected.count) rejected; \(report.unknownSKUs) with SKUs not in the catalog, "
                   + "\(report.unknownCategories) with unknown categories (\(String(format: "%.2f", seconds)) s)")
+        }
+
+        /// Rebuilds the aggregates after a `--rebuild-aggregates` import.
+        func rebuild(_ crosslink: CrosslinkStore) throws {
+            if !quiet { Output.error("rebuilding the aggregates…") }
+            do {
+                try crosslink.write { db in try Aggregates(db).rebuild() }
+            } catch {
+                Output.error("the events are stored but the aggregates could not be rebuilt: run `crosslink aggregates rebuild`")
+                throw error
+            }
         }
     }
 

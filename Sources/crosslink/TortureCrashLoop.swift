@@ -324,39 +324,10 @@ struct CrashLoop {
                 _ = try RuleCache(db).rebuild()
             }
         }
-        // An uninterrupted generation measures the work.
-        let first = try ChildProcess(executable: executable, arguments: ["--database", database, "torture", "rules", "--generation", "1"])
-        _ = first.wait(timeout: 60, for: { $0 == "ready" })
-        let clock = Date()
-        guard first.finish().lines.contains("rebuilt 1") else {
-            summary.failures.append("the first rule rebuild did not finish")
-            return summary
-        }
-        let duration = Date().timeIntervalSince(clock)
-        summary.importMilliseconds = Int(duration * 1_000)
-        var generation = 1
-        while summary.kills < kills {
-            generation += 1
-            let child = try ChildProcess(executable: executable, arguments: ["--database", database, "torture", "rules",
-                                                                              "--generation", String(generation)])
-            summary.childRuns += 1
-            guard child.wait(timeout: 60, for: { $0 == "ready" }) else {
-                summary.failures.append("rules child did not start")
-                break
-            }
-            Thread.sleep(forTimeInterval: delay(maximum: Int(duration * 1_150)))
-            let (lines, _) = child.kill()
-            summary.kills += 1
-            summary.killsMidWrite += 1
+        try killGenerations(kills, into: &summary, arguments: { ["torture", "rules", "--generation", String($0)] },
+                            finished: { "rebuilt \($0)" }) { generation, lines, store, summary in
             if lines.contains("rebuilt \(generation)") { summary.importsCommitted += 1 } else { summary.importsRolledBack += 1 }
             if lines.contains("changed \(generation)") && !lines.contains("rebuilt \(generation)") { summary.staleCacheKills += 1 }
-
-            let store = try CrosslinkStore(path: database)
-            let integrity = try TortureCheck.integrity(store)
-            if integrity != "ok" {
-                summary.integrityFailures += 1
-                summary.failures.append("integrity_check after kill \(summary.kills): \(integrity)")
-            }
             if try TortureCheck.ruleCacheInUse(store) { summary.checksWithCacheInUse += 1 }
             if let mismatch = try TortureCheck.ruleCacheMismatch(store) {
                 summary.staleResultsServed += 1
@@ -371,43 +342,10 @@ struct CrashLoop {
         let started = Date()
         var summary = Summary(mode: "import")
         _ = try CrosslinkStore(path: database)
-        // An uninterrupted first generation measures how long an import takes.
-        var generation = 1
-        let first = try ChildProcess(executable: executable, arguments: [
-            "--database", database, "torture", "import", "--generation", "1", "--products", String(products)])
-        _ = first.wait(timeout: 60, for: { $0 == "ready" })
-        let clock = Date()
-        let firstResult = first.finish()
-        let duration = Date().timeIntervalSince(clock)
-        guard firstResult.lines.contains("committed 1") else {
-            summary.failures.append("the first import did not commit (status \(firstResult.status))")
-            return summary
-        }
-        summary.importsCommitted += 1
-        summary.importMilliseconds = Int(duration * 1_000)
         var committed = 1
-        while summary.kills < kills {
-            generation += 1
-            let child = try ChildProcess(executable: executable, arguments: [
-                "--database", database, "torture", "import", "--generation", String(generation), "--products", String(products)])
-            summary.childRuns += 1
-            guard child.wait(timeout: 60, for: { $0 == "ready" }) else {
-                summary.failures.append("import child did not start")
-                break
-            }
-            // Most kills land inside the transaction; some after the commit.
-            Thread.sleep(forTimeInterval: delay(maximum: Int(duration * 1_150)))
-            let (lines, _) = child.kill()
-            summary.kills += 1
-            summary.killsMidWrite += 1
+        try killGenerations(kills, into: &summary, arguments: { ["torture", "import", "--generation", String($0), "--products", String(products)] },
+                            finished: { "committed \($0)" }) { generation, lines, store, summary in
             let acknowledged = lines.contains("committed \(generation)")
-
-            let store = try CrosslinkStore(path: database)
-            let integrity = try TortureCheck.integrity(store)
-            if integrity != "ok" {
-                summary.integrityFailures += 1
-                summary.failures.append("integrity_check after kill \(summary.kills): \(integrity)")
-            }
             let state = try TortureCheck.importState(store, products: products)
             switch state {
             case .generation(let g) where g == generation:
@@ -420,7 +358,49 @@ struct CrashLoop {
                 summary.failures.append("after kill \(summary.kills) (generation \(generation), last committed \(committed), acknowledged \(acknowledged)): \(state)")
             }
         }
+        if summary.failures.isEmpty { summary.importsCommitted += 1 }  // generation 1
         summary.seconds = Date().timeIntervalSince(started)
         return summary
+    }
+
+    /// Runs generation 1 of a child (`arguments(1)`) to its end (`finished(1)`) to measure the
+    /// work, then generations 2, 3, …, each killed at a random moment within 1.15× that time (so
+    /// most kills land inside the work, some after it); after each kill the file is reopened,
+    /// integrity-checked, and handed to `check` with the lines the child wrote.
+    private mutating func killGenerations(
+        _ kills: Int, into summary: inout Summary, arguments: (Int) -> [String], finished: (Int) -> String,
+        check: (_ generation: Int, _ lines: [String], _ store: CrosslinkStore, _ summary: inout Summary) throws -> Void
+    ) throws {
+        let first = try ChildProcess(executable: executable, arguments: ["--database", database] + arguments(1))
+        _ = first.wait(timeout: 60, for: { $0 == "ready" })
+        let clock = Date()
+        let result = first.finish()
+        let duration = Date().timeIntervalSince(clock)
+        guard result.lines.contains(finished(1)) else {
+            summary.failures.append("the uninterrupted first run did not finish (status \(result.status))")
+            return
+        }
+        summary.importMilliseconds = Int(duration * 1_000)
+        var generation = 1
+        while summary.kills < kills {
+            generation += 1
+            let child = try ChildProcess(executable: executable, arguments: ["--database", database] + arguments(generation))
+            summary.childRuns += 1
+            guard child.wait(timeout: 60, for: { $0 == "ready" }) else {
+                summary.failures.append("child \(arguments(generation)) did not start")
+                break
+            }
+            Thread.sleep(forTimeInterval: delay(maximum: Int(duration * 1_150)))
+            let (lines, _) = child.kill()
+            summary.kills += 1
+            summary.killsMidWrite += 1
+            let store = try CrosslinkStore(path: database)
+            let integrity = try TortureCheck.integrity(store)
+            if integrity != "ok" {
+                summary.integrityFailures += 1
+                summary.failures.append("integrity_check after kill \(summary.kills): \(integrity)")
+            }
+            try check(generation, lines, store, &summary)
+        }
     }
 }

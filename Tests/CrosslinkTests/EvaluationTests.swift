@@ -232,8 +232,11 @@ enum EvaluationFixture {
         var options = EvaluationFixture.options(types: [.boughtBought])
         options.catalog = .soldBeforeSplit
         let row = try #require(try Evaluator(source: store, options: options).run().rows.first)
-        #expect(row.metrics.cases == 7)  // the five above, G{A} and A{G}
+        // The five above, G{A} and A{G}: G → [] (one more cold start), A → [B,E] misses G.
+        #expect(row.metrics.cases == 7 && row.metrics.hitRate == 3.0 / 7 && row.metrics.coldStart == 4)
         #expect(row.metrics.coverage == 3.0 / 5)
+        // The popularity baseline needs no context: G gets the plain list [A,C], a hit; A{G} misses.
+        #expect(row.baseline.hitRate == 6.0 / 7 && row.baseline.coldStart == 0)
     }
 
     /// Samples are drawn with SplitMix64 and a partial Fisher–Yates shuffle written out in the
@@ -269,6 +272,30 @@ enum EvaluationFixture {
         options.seed = 3
         EvaluationFixture.expect(try run(options)[0].metrics, cases: 3, hit: 2.0 / 3, precision: 1.0 / 3, recall: 1.0 / 3,
                                  ndcg: 2 * 0.61315 / 3, mrr: 2.0 / 3, coverage: 3.0 / 6, novelty: (1 + 2 + 2) / 3.0, cold: 2)
+    }
+
+    /// Bought-bought with minimum support 1 (score = (together + 5) / (expected + 5), expected =
+    /// base × other base / 7 orders): A → [B,E] (7/6.43 both) | B → [A] | C → [D (6/5.57), A (6/6.43)] | D → [C]:
+    ///   A{C,E} hit at 2 | C{A,E} → [D,A] hit at 2 | B{A,D} → [A] at 1 | A{B,D} at 1 | D{A,B} → [C] miss.
+    @Test func theGridScoresEachSettingAndNamesTheBestPerMetric() throws {
+        let dir = try TemporaryDirectory()
+        let store = try EvaluationFixture.store(dir)
+        try EventStore(store: store).append(EvaluationFixture.log.events)
+        let session = try Evaluator(source: store, options: EvaluationFixture.options(types: [.boughtBought, .moreLikeThis])).prepare()
+        let report = try session.grid(EvaluationGrid(axes: [.boughtBought: [(.minimumSupport, [1, 2])]]))
+        #expect(report.rows.map(\.label) == ["minimumSupport=1", "minimumSupport=2", "(no settings)"])
+        #expect(report.rows.map(\.isLibraryDefault) == [false, true, true])
+        EvaluationFixture.expect(report.rows[0].metrics, cases: 5, hit: 4.0 / 5, precision: 2.0 / 5, recall: 2.0 / 5,
+                                 ndcg: (2 * 0.38685 + 2 * 0.61315) / 5, mrr: 3.0 / 5, coverage: 5.0 / 6,
+                                 novelty: (4 + 3 + 1 + 4 + 2) / 8.0, cold: 2)
+        #expect(abs(report.rows[1].metrics.ndcg - 1.61315 / 5) < 1e-4)  // as in everyMetricMatchesItsHandComputedValue
+        let best = Dictionary(uniqueKeysWithValues: report.best.filter { $0.type == .boughtBought }.map { ($0.metric, $0) })
+        #expect(best["ndcg"]?.label == "minimumSupport=1" && best["ndcg"]?.defaultIsBest == false)
+        #expect(abs((best["ndcg"]?.defaultValue ?? 0) - 1.61315 / 5) < 1e-4)
+        #expect(best["novelty"]?.label == "minimumSupport=2" && best["novelty"]?.defaultIsBest == true)
+        #expect(best["precision"]?.label == "minimumSupport=1")
+        // The model's settings are back as they were.
+        #expect(try session.snapshot.store.read { db in try RecommendationSettings.load(db) } == RecommendationSettings())
     }
 
     @Test func invalidOptionsAreRefused() throws {

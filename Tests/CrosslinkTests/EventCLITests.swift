@@ -53,6 +53,10 @@ import Testing
         try result.expectSuccess()
         #expect(result.stdout.contains("retail.csv: 13 rows, 8 invoices → 3 orders, 1 cancellations (6 lines); skipped: 1 adjustment invoices, 2 non-product rows, 2 zero-price rows, 2 wrong-sign rows, 3 invoices left empty; 1 guest invoices, 2 customers; 3 products created"))
         #expect(result.stdout.contains("retail.csv: 4 events read, 4 stored, 0 duplicates ignored, 0 rejected; 0 with SKUs not in the catalog"))
+        // A bulk load: no incremental aggregation, one rebuild at the end.
+        let bulk = try crosslink(["--database", dir.path("bulk.sqlite"), "events", "import", "--create-catalog", "--rebuild-aggregates", file.path])
+        try bulk.expectSuccess()
+        #expect(bulk.stdout.contains("4 events read, 4 stored") && bulk.stderr.contains("rebuilding the aggregates…"))
         let misuse = try crosslink(["--database", database, "events", "import", "--create-catalog", "--format", "jsonl", file.path])
         #expect(misuse.status != 0 && misuse.stderr.contains("--create-catalog and --store apply to --format online-retail only"))
     }

@@ -26,10 +26,15 @@ enum RuleSample {
         return path
     }
 
-    /// One store on the template, shared by tests that only read.
+    /// One store on a copy of the template, shared by tests that only read, and the path of
+    /// another copy for the sqlite3 CLI — in rollback-journal mode, so that CLI processes
+    /// reading it at once never meet a WAL recovery lock.
     static let shared: Result<(store: CrosslinkStore, path: String), any Error> = Result {
-        let path = try template.get()
-        return (try CrosslinkStore(path: path), path)
+        let (dir, store, _) = try copy()
+        let path = dir.path("expectations.sqlite")
+        try FileManager.default.copyItem(atPath: try template.get(), toPath: path)
+        _ = try sqlite3Rows(path, "PRAGMA journal_mode = DELETE")
+        return (store, path)
     }
 
     /// A private copy of the sample database.
@@ -91,9 +96,6 @@ enum RuleSample {
         var description: String { name }
     }
 
-    static let attribute = RuleSample.attribute
-    static let inCategory = RuleSample.inCategory
-
     static let constantCases: [Case] = [
         // Text columns: sku compares case-insensitively (Magento SKUs); contains is a substring, any case.
         Case(name: "sku ==", display: .all([.condition("sku", .equal, "24-mb02")]), expected: "p.sku = '24-MB02'"),
@@ -133,36 +135,36 @@ enum RuleSample {
         Case(name: "created_at >=", display: .all([.condition("created_at", .greaterOrEqual, "2024-01-01")]), expected: "p.sku NOT LIKE '24-MB%'"),
         Case(name: "created_at !=", display: .all([.condition("created_at", .notEqual, "2023-03-15")]), expected: "p.sku NOT LIKE '24-MB%'"),
         // Categories: a category includes the categories below it.
-        Case(name: "category == path", display: .all([.condition("category", .equal, "Gear")]), expected: inCategory("Gear")),
-        Case(name: "category == id", display: .all([.condition("category", .equal, 3)]), expected: inCategory("Gear/Bags")),
-        Case(name: "category == full path", display: .all([.condition("category", .equal, "Default Category/Gear/Watches")]), expected: inCategory("Gear/Watches")),
-        Case(name: "category == parent without own products", display: .all([.condition("category", .equal, "Men/Tops")]), expected: inCategory("Men/Tops")),
+        Case(name: "category == path", display: .all([.condition("category", .equal, "Gear")]), expected: RuleSample.inCategory("Gear")),
+        Case(name: "category == id", display: .all([.condition("category", .equal, 3)]), expected: RuleSample.inCategory("Gear/Bags")),
+        Case(name: "category == full path", display: .all([.condition("category", .equal, "Default Category/Gear/Watches")]), expected: RuleSample.inCategory("Gear/Watches")),
+        Case(name: "category == parent without own products", display: .all([.condition("category", .equal, "Men/Tops")]), expected: RuleSample.inCategory("Men/Tops")),
         Case(name: "category is one of", display: .all([.condition("category", .isOneOf, ["Gear/Watches", "Gear/Fitness Equipment"])]),
-             expected: "\(inCategory("Gear/Watches")) OR \(inCategory("Gear/Fitness Equipment"))"),
-        Case(name: "category !=", display: .all([.condition("category", .notEqual, "Gear")]), expected: "NOT \(inCategory("Gear"))"),
+             expected: "\(RuleSample.inCategory("Gear/Watches")) OR \(RuleSample.inCategory("Gear/Fitness Equipment"))"),
+        Case(name: "category !=", display: .all([.condition("category", .notEqual, "Gear")]), expected: "NOT \(RuleSample.inCategory("Gear"))"),
         Case(name: "category is not one of", display: .all([.condition("category", .isNotOneOf, ["Gear", "Men"])]),
-             expected: "NOT \(inCategory("Gear")) AND NOT \(inCategory("Men"))"),
+             expected: "NOT \(RuleSample.inCategory("Gear")) AND NOT \(RuleSample.inCategory("Men"))"),
         // Multiselect attributes: contains = has the option.
-        Case(name: "multiselect contains", display: .all([.condition("material", .contains, "Leather")]), expected: attribute("material", "x.value = 'Leather'")),
+        Case(name: "multiselect contains", display: .all([.condition("material", .contains, "Leather")]), expected: RuleSample.attribute("material", "x.value = 'Leather'")),
         Case(name: "multiselect does not contain", display: .all([.condition("material", .doesNotContain, "Nylon")]),
-             expected: "NOT " + attribute("material", "x.value = 'Nylon'")),
+             expected: "NOT " + RuleSample.attribute("material", "x.value = 'Nylon'")),
         Case(name: "multiselect is one of", display: .all([.condition("material", .isOneOf, ["Leather", "Canvas"])]),
-             expected: attribute("material", "x.value IN ('Leather', 'Canvas')")),
+             expected: RuleSample.attribute("material", "x.value IN ('Leather', 'Canvas')")),
         Case(name: "multiselect is not one of", display: .all([.condition("material", .isNotOneOf, ["Nylon", "Polyester"])]),
-             expected: "NOT " + attribute("material", "x.value IN ('Nylon', 'Polyester')")),
-        Case(name: "multiselect contains (activity)", display: .all([.condition("activity", .contains, "Yoga")]), expected: attribute("activity", "x.value = 'Yoga'")),
+             expected: "NOT " + RuleSample.attribute("material", "x.value IN ('Nylon', 'Polyester')")),
+        Case(name: "multiselect contains (activity)", display: .all([.condition("activity", .contains, "Yoga")]), expected: RuleSample.attribute("activity", "x.value = 'Yoga'")),
         // Select and text attributes.
-        Case(name: "select ==", display: .all([.condition("format", .equal, "Download")]), expected: attribute("format", "x.value = 'Download'")),
-        Case(name: "select !=", display: .all([.condition("format", .notEqual, "Download")]), expected: "NOT " + attribute("format", "x.value = 'Download'")),
-        Case(name: "select is one of", display: .all([.condition("format", .isOneOf, ["Download", "DVD"])]), expected: attribute("format", "x.value = 'Download'")),
-        Case(name: "text ==", display: .all([.condition("has_options", .equal, "1")]), expected: attribute("has_options", "x.value = '1'")),
-        Case(name: "text contains", display: .all([.condition("has_options", .contains, "1")]), expected: attribute("has_options", "x.value LIKE '%1%'")),
+        Case(name: "select ==", display: .all([.condition("format", .equal, "Download")]), expected: RuleSample.attribute("format", "x.value = 'Download'")),
+        Case(name: "select !=", display: .all([.condition("format", .notEqual, "Download")]), expected: "NOT " + RuleSample.attribute("format", "x.value = 'Download'")),
+        Case(name: "select is one of", display: .all([.condition("format", .isOneOf, ["Download", "DVD"])]), expected: RuleSample.attribute("format", "x.value = 'Download'")),
+        Case(name: "text ==", display: .all([.condition("has_options", .equal, "1")]), expected: RuleSample.attribute("has_options", "x.value = '1'")),
+        Case(name: "text contains", display: .all([.condition("has_options", .contains, "1")]), expected: RuleSample.attribute("has_options", "x.value LIKE '%1%'")),
         Case(name: "text does not contain", display: .all([.condition("has_options", .doesNotContain, "1")]),
-             expected: "NOT " + attribute("has_options", "x.value LIKE '%1%'")),
+             expected: "NOT " + RuleSample.attribute("has_options", "x.value LIKE '%1%'")),
         // Yes/no attributes: "Yes", "true" and 1 are yes; a product without the attribute is no.
-        Case(name: "boolean == true", display: .all([.condition("new", .equal, true)]), expected: attribute("new", "x.value IN ('Yes', '1')")),
-        Case(name: "boolean == false", display: .all([.condition("eco_collection", .equal, false)]), expected: "NOT " + attribute("eco_collection", "x.value = 'Yes'")),
-        Case(name: "boolean != true", display: .all([.condition("sale", .notEqual, true)]), expected: "NOT " + attribute("sale", "x.value IN ('Yes', '1')")),
+        Case(name: "boolean == true", display: .all([.condition("new", .equal, true)]), expected: RuleSample.attribute("new", "x.value IN ('Yes', '1')")),
+        Case(name: "boolean == false", display: .all([.condition("eco_collection", .equal, false)]), expected: "NOT " + RuleSample.attribute("eco_collection", "x.value = 'Yes'")),
+        Case(name: "boolean != true", display: .all([.condition("sale", .notEqual, true)]), expected: "NOT " + RuleSample.attribute("sale", "x.value IN ('Yes', '1')")),
         // Number attributes compare numerically.
         Case(name: "number >=", display: .all([.condition("weight", .greaterOrEqual, 1)]), expected: "p.sku IN ('24-MB01', '24-MB02')"),
         Case(name: "number <", display: .all([.condition("weight", .less, 1)]), expected: "p.sku = '24-WB04'"),
@@ -170,13 +172,13 @@ enum RuleSample {
         Case(name: "number !=", display: .all([.condition("weight", .notEqual, 2)]), expected: "p.sku <> '24-MB02'"),
         // Combinations.
         Case(name: "any", display: .any([.condition("category", .equal, "Gear/Watches"), .condition("price", .greater, 70)]),
-             expected: "\(inCategory("Gear/Watches")) OR p.price > 70"),
+             expected: "\(RuleSample.inCategory("Gear/Watches")) OR p.price > 70"),
         Case(name: "all false (none holds)", display: .combine(.all, expected: false, [.condition("category", .equal, "Gear"), .condition("price", .less, 20)]),
-             expected: "NOT \(inCategory("Gear")) AND NOT coalesce(p.price < 20, 0)"),
+             expected: "NOT \(RuleSample.inCategory("Gear")) AND NOT coalesce(p.price < 20, 0)"),
         Case(name: "any false (one fails)", display: .combine(.any, expected: false, [.condition("category", .equal, "Gear"), .condition("price", .greater, 40)]),
-             expected: "NOT (\(inCategory("Gear")) AND coalesce(p.price > 40, 0))"),
+             expected: "NOT (\(RuleSample.inCategory("Gear")) AND coalesce(p.price > 40, 0))"),
         Case(name: "nested", display: .all([.condition("category", .equal, "Gear"), .any([.condition("name", .contains, "watch"), .condition("price", .less, 10)])]),
-             expected: "\(inCategory("Gear")) AND (lower(p.name) LIKE '%watch%' OR p.price < 10)"),
+             expected: "\(RuleSample.inCategory("Gear")) AND (lower(p.name) LIKE '%watch%' OR p.price < 10)"),
         Case(name: "empty all holds", display: .all([]), expected: "1"),
         Case(name: "empty any holds", display: .any([]), expected: "1"),
     ]

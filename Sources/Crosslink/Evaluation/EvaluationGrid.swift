@@ -3,7 +3,7 @@ import Foundation
 /// A setting of ``RecommendationSettings`` the grid can vary.
 public enum GridParameter: String, Sendable, Codable, CaseIterable {
     case popularityDays, trendingForegroundHours, trendingBackgroundHours, trendingMinimumViewers
-    case cooccurrenceDays, maxBasketProducts, minimumSupport, conversionPriorViews, historyHalfLifeDays, historyProducts
+    case cooccurrenceDays, maxBasketProducts, minimumSupport, liftPrior, conversionPriorViews, historyHalfLifeDays, historyProducts
 
     public func value(in settings: RecommendationSettings) -> Double {
         switch self {
@@ -14,6 +14,7 @@ public enum GridParameter: String, Sendable, Codable, CaseIterable {
         case .cooccurrenceDays: Double(settings.cooccurrenceDays)
         case .maxBasketProducts: Double(settings.maxBasketProducts)
         case .minimumSupport: Double(settings.minimumSupport)
+        case .liftPrior: settings.liftPrior
         case .conversionPriorViews: settings.conversionPriorViews
         case .historyHalfLifeDays: settings.historyHalfLifeDays
         case .historyProducts: Double(settings.historyProducts)
@@ -29,6 +30,7 @@ public enum GridParameter: String, Sendable, Codable, CaseIterable {
         case .cooccurrenceDays: settings.cooccurrenceDays = Int(value)
         case .maxBasketProducts: settings.maxBasketProducts = Int(value)
         case .minimumSupport: settings.minimumSupport = Int(value)
+        case .liftPrior: settings.liftPrior = value
         case .conversionPriorViews: settings.conversionPriorViews = value
         case .historyHalfLifeDays: settings.historyHalfLifeDays = value
         case .historyProducts: settings.historyProducts = Int(value)
@@ -50,20 +52,21 @@ public struct EvaluationGrid: Sendable {
 
     public init(axes: [RecommendationType: [(parameter: GridParameter, values: [Double])]]) { self.axes = axes }
 
-    /// Windows, decay half-life and shrinkage / support — what ``RecommendationSettings`` exposes.
-    /// More like this and recently viewed have no setting.
+    /// Windows, the basket cap, decay half-life, support and shrinkage (lift prior, conversion
+    /// prior) — what ``RecommendationSettings`` exposes. More like this and recently viewed have no
+    /// setting; no type lets the similarity measure be chosen.
     public static let standard: EvaluationGrid = {
         let popularity: [(GridParameter, [Double])] = [(.popularityDays, [1, 3, 7, 14, 30, 60, 120])]
         let conversion: [(GridParameter, [Double])] = [(.popularityDays, [7, 30]), (.conversionPriorViews, [0, 5, 20, 100])]
         let cooccurrence: [(GridParameter, [Double])] = [
-            (.maxBasketProducts, [20, 50, 100]), (.cooccurrenceDays, [30, 91, 183, 365]), (.minimumSupport, [1, 2, 3, 5]),
+            (.maxBasketProducts, [50, 100]), (.cooccurrenceDays, [91, 183, 365]), (.minimumSupport, [1, 2, 3]), (.liftPrior, [0, 5, 20]),
         ]
         return EvaluationGrid(axes: [
             .mostViewed: popularity, .mostAddedToCart: popularity, .mostPurchased: popularity,
             .viewToCart: conversion, .viewToPurchase: conversion,
             .trending: [(.trendingForegroundHours, [12, 24, 48]), (.trendingBackgroundHours, [72, 168]), (.trendingMinimumViewers, [1, 3])],
             .viewedViewed: cooccurrence, .viewedBought: cooccurrence, .boughtBought: cooccurrence,
-            .recommendedForYou: [(.historyHalfLifeDays, [7, 30, 90, 365]), (.historyProducts, [5, 20, 50]), (.minimumSupport, [1, 2, 3])],
+            .recommendedForYou: [(.historyHalfLifeDays, [7, 30, 90, 365]), (.historyProducts, [5, 20, 50])],
         ])
     }()
 

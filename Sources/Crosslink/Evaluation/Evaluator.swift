@@ -164,7 +164,8 @@ public final class EvaluationSession {
 
     /// The product ids `type` recommends as of T for each question, on ``EvaluationOptions/workers``
     /// threads (each reads the snapshot on its own connection). A context product the model's
-    /// catalog lacks gets an empty answer (a cold start).
+    /// catalog lacks gets an empty answer from a context type (a cold start), and the plain list
+    /// from a popularity type.
     func ask(_ type: RecommendationType, _ questions: [EvaluationCase.Question]) throws -> [[Int]] {
         guard !questions.isEmpty else { return [] }
         let workers = min(options.workers, questions.count)
@@ -175,14 +176,18 @@ public final class EvaluationSession {
                 try store.read { db in
                     let recommender = Recommender(db)
                     var answers: [(Int, [Int])] = []
+                    func recommend(_ q: EvaluationCase.Question, skus: [String]) throws -> [Int] {
+                        try recommender.recommend(type, context: RecommendationContext(skus: skus, visitorID: q.visitorID),
+                                                  store: q.store, limit: k, asOf: asOf).map(\.productID)
+                    }
                     for i in stride(from: worker, to: questions.count, by: workers) {
                         let q = questions[i]
                         do {
-                            let list = try recommender.recommend(type, context: RecommendationContext(skus: q.contextSKUs, visitorID: q.visitorID),
-                                                                 store: q.store, limit: k, asOf: asOf)
-                            answers.append((i, list.map(\.productID)))
+                            answers.append((i, try recommend(q, skus: q.contextSKUs)))
                         } catch CatalogError.unknownSKU, CatalogError.unknownSKUs {
-                            answers.append((i, []))
+                            // A product first sold after T: the context types know nothing of it;
+                            // popularity needs no context (and cannot recommend it either).
+                            answers.append((i, type.requirement == .nothing ? try recommend(q, skus: []) : []))
                         }
                     }
                     return answers

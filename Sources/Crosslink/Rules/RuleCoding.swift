@@ -23,10 +23,10 @@ public struct RuleFile: Sendable {
     public struct Entry: Sendable {
         public var rule: Rule
         public var index: Int
-        var locations: [String: SourceLocation]
+        var locations: [String: RuleSourceLocation]
 
         /// Where the part at `path` (or the nearest enclosing part) starts in the file.
-        public func location(of path: String) -> SourceLocation? {
+        public func location(of path: String) -> RuleSourceLocation? {
             var path = path
             while true {
                 if let location = locations[path] { return location }
@@ -49,13 +49,13 @@ public struct RuleFile: Sendable {
             guard members.count == 1, case .array(let list)? = document["rules"]?.kind else {
                 throw RuleError.invalid(subject: "rule file", path: "rules",
                                         message: "expected {\"rules\": [ … ]} and nothing else",
-                                        location: SourceLocation(file: file, line: document.line, column: document.column))
+                                        location: RuleSourceLocation(file: file, line: document.line, column: document.column))
             }
             items = list
         case .object: items = [document]
         default:
             throw RuleError.invalid(subject: "rule file", path: "", message: "expected a rule object, a list of rules or {\"rules\": [ … ]}, found \(document.typeName)",
-                                    location: SourceLocation(file: file, line: document.line, column: document.column))
+                                    location: RuleSourceLocation(file: file, line: document.line, column: document.column))
         }
         rules = try items.enumerated().map { index, item in
             var decoder = RuleDecoder(file: file, index: index)
@@ -145,7 +145,7 @@ struct RuleDecoder {
     let file: String?
     let index: Int?
     var subject: String
-    var locations: [String: SourceLocation] = [:]
+    var locations: [String: RuleSourceLocation] = [:]
 
     init(file: String?, index: Int?) {
         self.file = file
@@ -153,8 +153,8 @@ struct RuleDecoder {
         self.subject = RuleError.subject(name: nil, index: index)
     }
 
-    func location(_ value: RuleJSON) -> SourceLocation? {
-        value.line == 0 ? nil : SourceLocation(file: file, line: value.line, column: value.column)
+    func location(_ value: RuleJSON) -> RuleSourceLocation? {
+        value.line == 0 ? nil : RuleSourceLocation(file: file, line: value.line, column: value.column)
     }
 
     func fail(_ path: String, _ message: String, at value: RuleJSON) -> RuleError {
@@ -269,7 +269,8 @@ struct RuleDecoder {
         guard case .object = value.kind else {
             throw fail(path, "expected a combination {aggregator, value, conditions} or a condition {attribute, operator, value}, found \(value.typeName)", at: value)
         }
-        if value["conditions"] != nil || value["aggregator"] != nil {
+        // A condition names an attribute, an operator or a value type; anything else is a combination ({} = ALL of nothing).
+        if value["attribute"] == nil && value["operator"] == nil && value["value_type"] == nil {
             _ = try members(value, path: path, allowed: Self.combinationKeys, what: "a combination")
             var aggregator = RuleAggregator.all
             if let aggregatorValue = value["aggregator"] {
@@ -298,10 +299,8 @@ struct RuleDecoder {
             }
             return .combine(aggregator, expected: expected, children)
         }
-        guard let attributeValue = value["attribute"] else {
-            throw fail(path, "expected a combination {aggregator, value, conditions} or a condition {attribute, operator, value}", at: value)
-        }
         _ = try members(value, path: path, allowed: Self.comparisonKeys, what: "a condition")
+        guard let attributeValue = value["attribute"] else { throw fail(path, "missing attribute", at: value) }
         guard case .string(let attribute) = attributeValue.kind, !attribute.isEmpty else {
             throw fail(path + ".attribute", "expected an attribute name, found \(describe(attributeValue))", at: attributeValue)
         }

@@ -214,7 +214,7 @@ public enum RotationMode: Int, Sendable, Codable, CaseIterable {
 }
 
 /// Where in a file a problem is.
-public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+public struct RuleSourceLocation: Sendable, Equatable, CustomStringConvertible {
     public var file: String?
     public var line: Int
     public var column: Int
@@ -231,14 +231,14 @@ public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformedJSON(file: String?, line: Int, column: Int, message: String)
     /// `subject` is `rule "name"` (or `rule #n` when the name is missing); `path` is
     /// `match.conditions[0]`, `display`, `limit`, … (empty for the whole rule).
-    case invalid(subject: String, path: String, message: String, location: SourceLocation?)
+    case invalid(subject: String, path: String, message: String, location: RuleSourceLocation?)
     case unknownRule(String)
     case duplicateName(String)
 
     public var description: String {
         switch self {
         case .malformedJSON(let file, let line, let column, let message):
-            "\(SourceLocation(file: file, line: line, column: column)): malformed JSON: \(message)"
+            "\(RuleSourceLocation(file: file, line: line, column: column)): malformed JSON: \(message)"
         case .invalid(let subject, let path, let message, let location):
             (location.map { "\($0): " } ?? "") + subject + ": " + (path.isEmpty ? "" : path + ": ") + message
         case .unknownRule(let name): "no rule named \(RuleText.quoted(name))"
