@@ -45,6 +45,9 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Only this store's events (default: every store).", valueName: "code")) var store: String?
     @Flag(help: "Keep the products a visitor had interacted with before T in their relevant set.") var includeSeen = false
     @Option(help: "Threads asking the recommender.") var workers = 2
+    @Option(help: ArgumentHelp("Keep the model — the database as it was before T, aggregates rebuilt — in this new file.",
+                               valueName: "file"))
+    var keepModel: String?
     @Flag(help: "Also try the settings grid per type and print the best setting per metric.") var grid = false
     @Option(help: ArgumentHelp("Write a self-contained HTML report (bar charts) to this file.", valueName: "file")) var html: String?
     @Flag(help: "Print the results as Markdown tables.") var markdown = false
@@ -82,6 +85,7 @@ struct Eval: ParsableCommand {
         options.store = store
         options.excludeSeen = !includeSeen
         options.workers = workers
+        options.modelPath = keepModel
         let progress: ((String) -> Void)? = quiet ? nil : { Output.error($0) }
 
         let temporary = try TemporaryStore(onlineRetail: onlineRetail, log: log, createCatalog: createCatalog, progress: progress)

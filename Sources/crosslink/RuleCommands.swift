@@ -259,7 +259,8 @@ struct Rules: ParsableCommand {
                 guard rule.matched else { continue }
                 print("Products to display: \(rule.display)")
                 if let values = rule.matchedValues { print("Compared with \(sku)'s values: \(values)") }
-                print(rule.selected.isEmpty ? "Selects nothing displayable in \(store)." : "Selects:")
+                print(rule.selected.isEmpty ? "Selects nothing displayable in \(store) (beyond the block's manual links)."
+                      : "Selects (by product id; the block shows manual links first and rotates rule results):")
                 if !rule.selected.isEmpty {
                     print(Output.table(["#", "sku", "name", "price", "because"], rule.selected.enumerated().map { index, product in
                         [String(index + 1), product.sku, product.name, Output.price(product.finalPrice), product.because.joined(separator: "; ")]

@@ -14,8 +14,9 @@ import Testing
     @Test func printsEachTypeBesideItsBaselineAndWritesTheHTMLReport() throws {
         let path = try Self.database()
         let html = path + ".html"
+        let model = path + ".model.sqlite"
         let result = try run(CLITests.executable, ["--database", path, "eval", "--split", "2024-03-11", "--k", "2",
-                                                   "--types", "bought-bought,recently-viewed", "--html", html, "--quiet"])
+                                                   "--types", "bought-bought,recently-viewed", "--html", html, "--keep-model", model, "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("split 2024-03-11T00:00:00.000Z: 20 events before, 9 after; K = 2; 6 displayable products") == true)
@@ -27,6 +28,9 @@ import Testing
         #expect(baseline.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).map(String.init)
                 == ["1.0000", "0.5000", "0.5000", "0.5679", "0.9000", "0.5000", "2", "0"])
         #expect(lines.contains { $0.hasPrefix("recently-viewed") && $0.contains("no test cases (no view interactions after the split)") })
+
+        // The kept model holds the 7 training orders only (2024-03-11 = 1710115200000 ms).
+        #expect(try sqlite3Rows(model, "SELECT count(*), max(occurred_at) < 1710115200000 FROM events") == [["7", "1"]])
 
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.hasPrefix("<!DOCTYPE html>"))

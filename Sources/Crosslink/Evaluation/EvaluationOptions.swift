@@ -65,6 +65,9 @@ public struct EvaluationOptions: Sendable, Equatable, Codable {
     public var catalog: EvaluationCatalog = .asIs
     /// Threads asking the recommender (each has its own read connection).
     public var workers = 2
+    /// Keep the model (the copy of the database before T) in this new file, to inspect it with
+    /// the sqlite3 CLI; nil: a temporary file, deleted afterwards.
+    public var modelPath: String? = nil
 
     public init() {}
 

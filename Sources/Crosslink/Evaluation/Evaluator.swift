@@ -65,7 +65,7 @@ public final class EvaluationSession {
         guard let first, let last else { throw EvaluationError.emptySide("the database has no events to evaluate on") }
         let split = options.split.milliseconds(first: Int64(first), last: Int64(last))
         progress?("split at \(EventTime.format(split)); copying the database and rebuilding the aggregates before it")
-        snapshot = try EvaluationSnapshot(source: source, split: split, catalog: options.catalog)
+        snapshot = try EvaluationSnapshot(source: source, split: split, catalog: options.catalog, path: options.modelPath)
         log = try source.read { db in try EvaluationCaseBuilder(db, split: split, store: options.store).read() }
         guard log.trainingEvents > 0, log.testEvents > 0 else {
             throw EvaluationError.emptySide("the split \(EventTime.format(split)) leaves \(log.trainingEvents) events before it and "

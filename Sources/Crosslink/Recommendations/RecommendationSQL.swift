@@ -35,11 +35,11 @@ enum RecommendationSQL {
     static func text(_ type: RecommendationType, pointInTime: Bool) -> String {
         switch type {
         case .mostViewed:
-            popularity(pointInTime) + popularityBody(score: "viewers", second: "NULL", order: "viewers DESC, sku")
+            popularity(pointInTime) + popularityBody(score: "viewers", second: "NULL", order: "c.viewers DESC, d.sku")
         case .mostAddedToCart:
-            popularity(pointInTime) + popularityBody(score: "carters", second: "NULL", order: "carters DESC, sku")
+            popularity(pointInTime) + popularityBody(score: "carters", second: "NULL", order: "c.carters DESC, d.sku")
         case .mostPurchased:
-            popularity(pointInTime) + popularityBody(score: "net_buyers", second: "units", order: "net_buyers DESC, units DESC, sku")
+            popularity(pointInTime) + popularityBody(score: "net_buyers", second: "c.units", order: "c.net_buyers DESC, c.units DESC, d.sku")
         case .viewToCart:
             popularity(pointInTime) + ",\n" + totals(pointInTime) + conversionBody(converted: "viewed_then_carted")
         case .viewToPurchase:
@@ -63,29 +63,31 @@ enum RecommendationSQL {
 
     // MARK: Popularity and conversion
 
-    /// `popular`: per displayable product, the popularity-window counts.
+    /// `counts`: per product, the popularity-window counts (displayability is joined by the bodies).
     static func popularity(_ pointInTime: Bool) -> String {
         pointInTime ? """
-            WITH popular AS (
-                SELECT d.product_id, d.sku, d.name, d.final_price, c.viewers, c.carters, c.net_buyers, c.units,
-                       c.viewed_then_carted, c.viewed_then_bought
-                FROM (SELECT product_id, sum(viewers) AS viewers, sum(carters) AS carters, sum(buyers) - sum(cancellers) AS net_buyers,
-                             sum(units) - sum(cancelled_units) AS units, sum(viewed_then_carted) AS viewed_then_carted, sum(viewed_then_bought) AS viewed_then_bought
-                      FROM product_days WHERE store_id = :store AND day BETWEEN :popularity_first AND :popularity_last
-                      GROUP BY product_id) AS c
-                CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id)
+            WITH counts AS (
+                SELECT product_id, sum(viewers) AS viewers, sum(carters) AS carters, sum(buyers) - sum(cancellers) AS net_buyers,
+                       sum(units) - sum(cancelled_units) AS units, sum(viewed_then_carted) AS viewed_then_carted,
+                       sum(viewed_then_bought) AS viewed_then_bought
+                FROM product_days WHERE store_id = :store AND day BETWEEN :popularity_first AND :popularity_last
+                GROUP BY product_id)
             """ : """
-            WITH popular AS (
-                SELECT product_id, sku, name, final_price, viewers, carters, net_buyers, units, viewed_then_carted, viewed_then_bought
-                FROM recs_popular WHERE store_id = :store)
+            WITH counts AS (
+                SELECT product_id, viewers, carters, buyers - cancellers AS net_buyers, units - cancelled_units AS units,
+                       viewed_then_carted, viewed_then_bought
+                FROM product_windows WHERE store_id = :store AND window_id = 1)
             """
     }
 
+    /// Live, the counts are scanned in the order of the ranking column's index, joined to
+    /// displayability as they come — as `recs_popular`.
     static func popularityBody(score: String, second: String, order: String) -> String {
         """
 
-        SELECT product_id, sku, name, final_price, \(score) AS score, \(score), \(second), NULL, NULL
-        FROM popular WHERE \(score) > 0 AND product_id \(notExcluded)
+        SELECT d.product_id, d.sku, d.name, d.final_price, c.\(score) AS score, c.\(score), \(second), NULL, NULL
+        FROM counts AS c CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id
+        WHERE c.\(score) > 0 AND c.product_id \(notExcluded)
         ORDER BY \(order) LIMIT :limit
         """
     }
@@ -102,18 +104,25 @@ enum RecommendationSQL {
             """
     }
 
-    /// Smoothed towards the store's rate: (converted + k × rate) / (viewers + k) — as `recs_conversion`.
+    /// Smoothed towards the store's rate: (converted + k × rate) / (viewers + k) — as
+    /// `recs_conversion`. Every converting product of the window is scored (no index can order
+    /// by a rate relative to the store's); only the best `:limit` + 100 are then checked for
+    /// displayability, so a list can come out short only if more than 100 of the best are
+    /// hidden or excluded.
     static func conversionBody(converted: String) -> String {
         """
-
-        SELECT p.product_id, p.sku, p.name, p.final_price,
-               (p.\(converted) + k.prior * coalesce(t.\(converted) * 1.0 / nullif(t.viewers, 0), 0)) / (p.viewers + k.prior) AS score,
-               p.\(converted), p.viewers, NULL, NULL
-        FROM popular AS p
-        CROSS JOIN totals AS t
-        CROSS JOIN (SELECT conversion_prior_views AS prior FROM recommendation_settings) AS k
-        WHERE p.\(converted) > 0 AND p.viewers > 0 AND p.product_id \(notExcluded)
-        ORDER BY score DESC, p.sku LIMIT :limit
+        ,
+        ranked AS (
+            SELECT c.product_id, c.\(converted) AS converted, c.viewers,
+                   (c.\(converted) + k.prior * coalesce(t.\(converted) * 1.0 / nullif(t.viewers, 0), 0)) / (c.viewers + k.prior) AS score
+            FROM counts AS c
+            CROSS JOIN totals AS t
+            CROSS JOIN (SELECT conversion_prior_views AS prior FROM recommendation_settings) AS k
+            WHERE c.\(converted) > 0 AND c.viewers > 0 AND c.product_id \(notExcluded)
+            ORDER BY score DESC, c.product_id LIMIT :limit + 100)
+        SELECT d.product_id, d.sku, d.name, d.final_price, r.score, r.converted, r.viewers, NULL, NULL
+        FROM ranked AS r CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = r.product_id
+        ORDER BY r.score DESC, d.sku LIMIT :limit
         """
     }
 
@@ -289,7 +298,8 @@ enum RecommendationSQL {
     /// Catalog only. A candidate scores Σ idf of the features it shares with the context:
     /// categories below the root, attribute values, and name words (`product_words`);
     /// idf = ln(1 + N / products with the feature), N = the highest product id (≈ catalog size).
-    /// `detail` lists the shared features as c:…, a:…, w:….
+    /// The best `:limit` + 100 are checked for displayability (as conversion). `detail` lists
+    /// the shared features as c:…, a:…, w:….
     static let moreLikeThis = """
         WITH context(product_id) AS (SELECT value FROM json_each(:context)),
         size(n) AS (SELECT coalesce(max(product_id), 1) * 1.0 FROM products),
@@ -317,7 +327,7 @@ enum RecommendationSQL {
         scored AS (
             SELECT product_id, sum(weight) AS score, count(*) AS shared FROM matches
             WHERE product_id NOT IN (SELECT product_id FROM context) AND product_id \(notExcluded)
-            GROUP BY product_id),
+            GROUP BY product_id ORDER BY score DESC, product_id LIMIT :limit + 100),
         top AS (
             SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared
             FROM scored AS m CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = m.product_id

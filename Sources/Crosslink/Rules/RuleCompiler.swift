@@ -364,7 +364,15 @@ struct RuleCompiler {
     enum KeySource: Hashable {
         case column(String, date: Bool)
         case category
-        case custom(id: Int, kind: RuleAttribute.Kind)
+        case custom(id: Int, code: String, kind: RuleAttribute.Kind)
+
+        var attributeName: String {
+            switch self {
+            case .column(let name, _): name
+            case .category: "category"
+            case .custom(_, let code, _): code
+            }
+        }
     }
 
     func keySources(_ node: RuleCondition) -> [KeySource] {
@@ -377,7 +385,7 @@ struct RuleCompiler {
                 let source: KeySource = switch attribute.source {
                 case .column(let column): .column(column, date: attribute.kind == .date)
                 case .category: .category
-                case .custom(let id): .custom(id: id, kind: attribute.kind)
+                case .custom(let id): .custom(id: id, code: attribute.name, kind: attribute.kind)
                 }
                 if !result.contains(source) { result.append(source) }
             }
@@ -394,7 +402,7 @@ struct RuleCompiler {
             case .column(let column, let date): return date ? "substr(p.\(column), 1, 10)" : "p.\(column)"
             case .category:
                 return "(SELECT json_group_array(category_id) FROM (SELECT kc.category_id FROM product_categories AS kc WHERE kc.product_id = p.product_id ORDER BY 1))"
-            case .custom(let id, let kind):
+            case .custom(let id, _, let kind):
                 let attribute = builder.bind(.integer(Int64(id)))
                 if kind == .boolean {
                     return "EXISTS (SELECT 1 FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND ka.attribute_id = \(attribute) AND (ka.number = 1 OR lower(ka.value) IN ('yes', 'true')))"

@@ -11,6 +11,8 @@ public struct RuleExplanation: Sendable, Equatable, Codable {
         public var holds: Bool
     }
 
+    /// A product the rule selects for this product in this block — its manual links and the
+    /// product itself left out, as the block does.
     public struct Selected: Sendable, Equatable, Codable {
         public var sku: String
         public var name: String
@@ -30,7 +32,7 @@ public struct RuleExplanation: Sendable, Equatable, Codable {
     public var matchConditions: [Condition]
     /// The display tree, written out as the `rule_list` view shows it.
     public var display: String
-    /// The matched product's values that relative conditions compare with (the list key).
+    /// The matched product's values that relative conditions compare with, e.g. `category [2,3]; price 34`.
     public var matchedValues: String?
     public var selected: [Selected]
     /// Whether placements read this rule from the result cache right now, and why not.
@@ -70,7 +72,10 @@ public struct RuleExplainer {
             } else if !rule.segments.isEmpty, Set(rule.segments).isDisjoint(with: segments) {
                 status = "not for these segments (rule: \(rule.segments.joined(separator: ", ")); visitor: \(segments.isEmpty ? "none" : segments.joined(separator: ", ")))"
             }
-            let texts = try conditionTexts(ruleID: ruleID)
+            var texts = try conditionTexts(ruleID: ruleID)
+            for (path, label) in Self.combinationLabels(rule.match, path: "match") + Self.combinationLabels(rule.display, path: "display") {
+                texts[path] = label
+            }
             let compiled = try engine.compiled(ruleID: ruleID, generation: context.generation)
             let matchColumns = try compiler.conditionColumns(rule.match, path: "match")
             let held = try evaluate(matchColumns.query, product: productID, matched: productID)
@@ -82,16 +87,26 @@ public struct RuleExplainer {
             var matchedValues: String?
             if matched {
                 let displayColumns = try compiler.conditionColumns(rule.display, path: "display")
-                for candidate in try engine.candidates(compiled, matched: productID, storeID: storeRow.id, excluded: [productID], limit: rule.effectiveLimit) {
+                let combinations = Set(Self.combinationLabels(rule.display, path: "display").map(\.path))
+                let excluded = try blockExclusions(productID: productID, sku: sku, store: store, block: rule.appliesTo, context: context)
+                for candidate in try engine.candidates(compiled, matched: productID, storeID: storeRow.id, excluded: excluded, limit: rule.effectiveLimit) {
                     let holds = try evaluate(displayColumns.query, product: candidate.productID, matched: productID)
                     let because = zip(displayColumns.paths, holds).compactMap { path, holds in
-                        holds && !texts[path, default: ""].hasSuffix("(") ? texts[path] : nil
+                        holds && !combinations.contains(path) ? texts[path] : nil
                     }
                     selected.append(.init(sku: candidate.sku, name: candidate.name, finalPrice: candidate.finalPrice, because: because))
                 }
                 let keys = try compiled.keysOf.statement(db)
                 keys.bind("[\(productID)]", at: 1)
-                if try keys.step(), compiled.isRelative { matchedValues = keys.text(at: 1) }
+                if try keys.step(), compiled.isRelative {
+                    // The key is a JSON array, one value per attribute the display tree compares with.
+                    let names = compiler.keySources(rule.display).map(\.attributeName)
+                    if case .array(let values) = try RuleJSON.parse(keys.text(at: 1)).kind, values.count == names.count {
+                        matchedValues = zip(names, values).map { "\($0) \($1.compactText)" }.joined(separator: "; ")
+                    } else {
+                        matchedValues = keys.text(at: 1)
+                    }
+                }
                 keys.reset()
             }
             result.append(RuleExplanation(
@@ -101,6 +116,26 @@ public struct RuleExplainer {
                 sql: compiled.candidates.sql))
         }
         return result
+    }
+
+    /// What the block leaves out of rule results for this product: itself (as viewed product or
+    /// cart item, with its children and configurable parents) and, when the block shows manual
+    /// links first, its manual links of the block's type.
+    private func blockExclusions(productID: Int, sku: String, store: String, block: LinkType,
+                                 context: RuleEngine.BlockContext) throws -> [Int] {
+        let placements = Placements(db)
+        let resolved = try placements.resolve(store: store, viewed: block == .crosssell ? nil : sku, cart: block == .crosssell ? [sku] : [])
+        guard context.settings.displayMode != .rulesOnly else { return resolved.excluded }
+        let sources = block == .crosssell ? try placements.sources(for: [productID]) : [productID]
+        let manual = try placements.linked(type: block, sources: sources, excluded: resolved.excluded, storeID: resolved.store.id, limit: Int(Int32.max))
+        return resolved.excluded + manual.map(\.productID)
+    }
+
+    /// "ALL of these are TRUE" and the like, for each combination of a tree, by path.
+    static func combinationLabels(_ node: RuleCondition, path: String) -> [(path: String, label: String)] {
+        guard case .combine(let aggregator, let expected, let children) = node else { return [] }
+        let label = (aggregator == .all ? "ALL of these are " : "ANY of these is ") + (expected ? "TRUE" : "FALSE")
+        return [(path, label)] + children.enumerated().flatMap { combinationLabels($1, path: "\(path).conditions[\($0)]") }
     }
 
     /// Each node's text from the `rule_conditions` view (the SQL is the one place trees are written out).
