@@ -116,23 +116,4 @@ import Testing
         #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("crashed"), "\(result.stderr)")
         #expect(result.status == 0 || (result.status == 1 && result.stderr.hasPrefix("Error: ")), "status \(result.status): \(result.stderr)")
     }
-
-    // MARK: magento-import
-
-    /// Each kept input is a dry run against the sample catalog: it imports or throws an
-    /// ImportIssue (never another error), and the catalog is unchanged.
-    @Test(arguments: inputs("magento-import"))
-    func magentoImportInputIsAnIssueOrADryRun(_ name: String) throws {
-        let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        _ = try MagentoSampleImporter(store: store).importSample()
-        let before = try store.read { db in try db.rows("SELECT count(*), total(price), total(qty) FROM products") }
-        var options = ImportOptions()
-        options.dryRun = true
-        do {
-            _ = try MagentoCSVImporter(store: store, options: options).importData(try Self.input("magento-import", name), file: name)
-        } catch is ImportIssue {
-        }
-        #expect(try store.read { db in try db.rows("SELECT count(*), total(price), total(qty) FROM products") } == before)
-    }
 }

@@ -1,0 +1,169 @@
+/// Reads a batch of events into ``AggregateDeltas``: loads the state of every session the batch
+/// touches, updates it, and adds the difference of the sessions' contributions; orders add
+/// their own contribution; visitor history is merged by first/last times.
+struct AggregateCollector {
+    let db: Database
+    var deltas: AggregateDeltas
+    private var rollup: ProductRollup
+    private var before: [SessionKey: [Int: SessionProduct]] = [:]
+    private var after: [SessionKey: [Int: SessionProduct]] = [:]
+    private var visitors: [VisitorKey: VisitorTimes] = [:]
+
+    struct SessionKey: Hashable { var store: Int; var session: String }
+    struct VisitorKey: Hashable { var store: Int; var visitor: String; var product: Int }
+    struct VisitorTimes {
+        var firstViewed: Int64?, lastViewed: Int64?, firstCarted: Int64?, lastCarted: Int64?, firstBought: Int64?, lastBought: Int64?
+    }
+
+    init(db: Database, maxBasketProducts: Int) throws {
+        self.db = db
+        deltas = AggregateDeltas(maxBasketProducts: maxBasketProducts)
+        rollup = try ProductRollup(db)
+    }
+
+    mutating func collect(_ events: [StoredEvent]) throws {
+        for event in events {
+            let key = SessionKey(store: event.storeID, session: event.sessionID)
+            switch event.type {
+            case .productView, .addToCart:
+                guard let raw = event.productID else { continue }
+                let product = try rollup.id(raw)
+                let time = event.occurredAt
+                try loadSession(key)
+                if event.type == .productView {
+                    after[key]![product, default: SessionProduct()].viewedAt = SessionProduct.earliest(after[key]![product]?.viewedAt, time)
+                    visitors[VisitorKey(store: event.storeID, visitor: event.visitorID, product: product), default: VisitorTimes()]
+                        .record(time, first: \.firstViewed, last: \.lastViewed)
+                } else {
+                    after[key]![product, default: SessionProduct()].cartedAt = SessionProduct.earliest(after[key]![product]?.cartedAt, time)
+                    visitors[VisitorKey(store: event.storeID, visitor: event.visitorID, product: product), default: VisitorTimes()]
+                        .record(time, first: \.firstCarted, last: \.lastCarted)
+                }
+            case .placeOrder, .cancelOrder:
+                var lines: [(product: Int, quantity: Double, price: Double)] = []
+                for line in event.lines {
+                    guard let raw = line.productID else { continue }
+                    lines.append((try rollup.id(raw), line.quantity, line.price))
+                }
+                guard !lines.isEmpty else { continue }
+                let placed = event.type == .placeOrder
+                deltas.addOrder(store: event.storeID, at: event.occurredAt, cancelled: !placed, lines: lines)
+                try loadSession(key)
+                for line in lines {
+                    var state = after[key]![line.product] ?? SessionProduct()
+                    if placed {
+                        state.boughtAt = SessionProduct.earliest(state.boughtAt, event.occurredAt)
+                        visitors[VisitorKey(store: event.storeID, visitor: event.visitorID, product: line.product), default: VisitorTimes()]
+                            .record(event.occurredAt, first: \.firstBought, last: \.lastBought)
+                    } else {
+                        state.cancelledAt = SessionProduct.earliest(state.cancelledAt, event.occurredAt)
+                    }
+                    after[key]![line.product] = state
+                }
+            default:
+                continue
+            }
+        }
+        for (key, state) in after {
+            let old = before[key] ?? [:]
+            guard old != state else { continue }
+            deltas.addSession(store: key.store, old, sign: -1)
+            deltas.addSession(store: key.store, state, sign: 1)
+        }
+    }
+
+    private mutating func loadSession(_ key: SessionKey) throws {
+        guard after[key] == nil else { return }
+        var state: [Int: SessionProduct] = [:]
+        try db.cachedStatement("""
+            SELECT product_id, first_viewed_at, first_carted_at, first_bought_at, first_cancelled_at
+            FROM session_products WHERE store_id = ? AND session_id = ?
+            """).forEachRow([key.store, key.session]) { row in
+            state[row.int(at: 0)] = SessionProduct(viewedAt: row.optionalInt(at: 1).map(Int64.init), cartedAt: row.optionalInt(at: 2).map(Int64.init),
+                                                   boughtAt: row.optionalInt(at: 3).map(Int64.init), cancelledAt: row.optionalInt(at: 4).map(Int64.init))
+        }
+        before[key] = state
+        after[key] = state
+    }
+
+    /// Writes the changed session rows and merges the visitor history.
+    func save() throws {
+        let session = try db.cachedStatement("""
+            INSERT INTO session_products(store_id, session_id, product_id, first_viewed_at, first_carted_at, first_bought_at, first_cancelled_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT (store_id, session_id, product_id) DO UPDATE SET first_viewed_at = excluded.first_viewed_at,
+                first_carted_at = excluded.first_carted_at, first_bought_at = excluded.first_bought_at,
+                first_cancelled_at = excluded.first_cancelled_at
+            """)
+        for (key, state) in after {
+            let old = before[key] ?? [:]
+            for (product, times) in state where old[product] != times {
+                session.reset()
+                session.bind(key.store, at: 1)
+                session.bind(key.session, at: 2)
+                session.bind(product, at: 3)
+                session.bind(times.viewedAt.map(Int.init), at: 4)
+                session.bind(times.cartedAt.map(Int.init), at: 5)
+                session.bind(times.boughtAt.map(Int.init), at: 6)
+                session.bind(times.cancelledAt.map(Int.init), at: 7)
+                while try session.step() {}
+                session.reset()
+            }
+        }
+        // min/max that ignore NULL: coalesce(min(a, b), a, b).
+        let visitor = try db.cachedStatement("""
+            INSERT INTO visitor_products(store_id, visitor_id, product_id, first_viewed_at, last_viewed_at, first_carted_at,
+                                         last_carted_at, first_bought_at, last_bought_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            ON CONFLICT (store_id, visitor_id, product_id) DO UPDATE SET
+                first_viewed_at = coalesce(min(first_viewed_at, excluded.first_viewed_at), first_viewed_at, excluded.first_viewed_at),
+                last_viewed_at = coalesce(max(last_viewed_at, excluded.last_viewed_at), last_viewed_at, excluded.last_viewed_at),
+                first_carted_at = coalesce(min(first_carted_at, excluded.first_carted_at), first_carted_at, excluded.first_carted_at),
+                last_carted_at = coalesce(max(last_carted_at, excluded.last_carted_at), last_carted_at, excluded.last_carted_at),
+                first_bought_at = coalesce(min(first_bought_at, excluded.first_bought_at), first_bought_at, excluded.first_bought_at),
+                last_bought_at = coalesce(max(last_bought_at, excluded.last_bought_at), last_bought_at, excluded.last_bought_at)
+            """)
+        for (key, times) in visitors {
+            visitor.reset()
+            visitor.bind(key.store, at: 1)
+            visitor.bind(key.visitor, at: 2)
+            visitor.bind(key.product, at: 3)
+            for (offset, time) in [times.firstViewed, times.lastViewed, times.firstCarted, times.lastCarted,
+                                   times.firstBought, times.lastBought].enumerated() {
+                visitor.bind(time.map(Int.init), at: Int32(4 + offset))
+            }
+            while try visitor.step() {}
+            visitor.reset()
+        }
+    }
+}
+
+extension AggregateCollector.VisitorTimes {
+    mutating func record(_ time: Int64, first: WritableKeyPath<Self, Int64?>, last: WritableKeyPath<Self, Int64?>) {
+        self[keyPath: first] = self[keyPath: first].map { min($0, time) } ?? time
+        self[keyPath: last] = self[keyPath: last].map { max($0, time) } ?? time
+    }
+}
+
+/// A product's rolled-up id: the configurable parent of a child (the lowest id when several),
+/// else itself — the rule of the `product_rollup` view, cached for one batch.
+struct ProductRollup {
+    let db: Database
+    private let hasConfigurableChildren: Bool
+    private var cache: [Int: Int] = [:]
+
+    init(_ db: Database) throws {
+        self.db = db
+        hasConfigurableChildren = try db.scalarInt("""
+            SELECT EXISTS (SELECT 1 FROM product_children AS c JOIN products AS p ON p.product_id = c.parent_id AND p.type = 'configurable')
+            """) == 1
+    }
+
+    mutating func id(_ product: Int) throws -> Int {
+        guard hasConfigurableChildren else { return product }
+        if let cached = cache[product] { return cached }
+        let id = try db.scalarInt("SELECT rollup_id FROM product_rollup WHERE product_id = ?", [product]) ?? product
+        cache[product] = id
+        return id
+    }
+}
