@@ -51,7 +51,7 @@ func runRulesBenchmark(products: Int, lookups: Int, directory: String, rawLinkLo
     // Uncached: every applicable rule's compiled SQL runs for each placement.
     try store.write { db in try RuleCache(db).clear() }
     let uncachedSample = Array(skus.prefix(max(1, min(lookups, 2_000))))
-    _ = try pages(Array(uncachedSample.prefix(100)))   // compile and prepare once
+    _ = try pages(uncachedSample)   // warm: compile, prepare, read the pages once (both sides are measured warm)
     let uncached = try pages(uncachedSample)
     let uncachedRelated = try relatedBlocks(uncachedSample).sorted()
 
@@ -63,7 +63,7 @@ func runRulesBenchmark(products: Int, lookups: Int, directory: String, rawLinkLo
     }
 
     // Cached: the same placements must come out identical.
-    _ = try pages(Array(skus.prefix(200)))
+    _ = try pages(skus)
     let cached = try pages(uncachedSample)
     guard cached.pages == uncached.pages else {
         let first = zip(cached.pages, uncached.pages).enumerated().first { $0.element.0 != $0.element.1 }!
@@ -85,18 +85,22 @@ func runRulesBenchmark(products: Int, lookups: Int, directory: String, rawLinkLo
     let day = StoreCalendarForBench.today(date)
     let storeSQL = "SELECT store_id, code, website_id, name, show_out_of_stock, related_limit, upsell_limit, crosssell_limit FROM stores WHERE code = ?"
     let productSQL = "SELECT product_id FROM products WHERE sku = ?"
-    let found = storeSQL.withCString { storeText in productSQL.withCString { productText in
-        RuleEngine.blockContextSQL.withCString { blockText in RuleEngine.applicableRulesSQL.withCString { rulesText in
-            Placements.linkedSQL.withCString { linkedText in RuleEngine.cachedListSQL.withCString { cachedText in
-                day.withCString { dayText in
-                    baseline_rule_lookups(path, indexes.map { Int32($0) }, Int32(indexes.count), dayText,
-                                          rules_baseline_sql(store_sql: storeText, product_sql: productText, block_sql: blockText,
-                                                             rules_sql: rulesText, linked_sql: linkedText, cached_sql: cachedText),
-                                          &cTimes, &errorBuffer, 512)
-                }
+    func cLookups() -> Int64 {
+        storeSQL.withCString { storeText in productSQL.withCString { productText in
+            RuleEngine.blockContextSQL.withCString { blockText in RuleEngine.applicableRulesSQL.withCString { rulesText in
+                Placements.linkedSQL.withCString { linkedText in RuleEngine.cachedListSQL.withCString { cachedText in
+                    day.withCString { dayText in
+                        baseline_rule_lookups(path, indexes.map { Int32($0) }, Int32(indexes.count), dayText,
+                                              rules_baseline_sql(store_sql: storeText, product_sql: productText, block_sql: blockText,
+                                                                 rules_sql: rulesText, linked_sql: linkedText, cached_sql: cachedText),
+                                              &cTimes, &errorBuffer, 512)
+                    }
+                } }
             } }
         } }
-    } }
+    }
+    _ = cLookups()   // warm, as the Swift side was
+    let found = cLookups()
     guard found >= 0 else {
         fatalError("C rule baseline failed: \(String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
     }

@@ -17,7 +17,7 @@ struct Recommend: ParsableCommand {
               crosslink recommend --type bought-bought --sku 85123A
               crosslink recommend --type most-purchased --as-of 2011-09-01 --limit 10
               crosslink recommend --type viewed-viewed --cart 24-MB01,24-WB04 --json
-              crosslink recommend --type recommended-for-you --visitor 17850
+              crosslink recommend --type recommended-for-you --visitor 12748
               crosslink recommend --type trending --sql    # the SQL and parameters, for sqlite3
             """)
 

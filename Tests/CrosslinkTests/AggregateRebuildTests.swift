@@ -21,8 +21,9 @@ import Testing
     }
 
     /// A seeded random log: sessions of views, adds to cart, orders and cancellations over 20
-    /// days in two stores, with configurable children, unknown SKUs, page views, events sent
-    /// late (out of time order, into sessions already aggregated) and duplicate deliveries.
+    /// days in two stores, with configurable children, unknown SKUs, page views, sessions that
+    /// happened earlier than their neighbours, events delivered late (into sessions already
+    /// aggregated) and duplicate deliveries.
     static func randomLog(seed: UInt64, events count: Int) -> [Event] {
         var random = SplitMix64(seed: seed)
         let skus = ["A", "B", "C", "D", "E", "X", "P", "Q", "CFG", "CFG-S", "HIDDEN", "UNKNOWN"]
@@ -60,6 +61,10 @@ import Testing
                 }
             }
         }
+        // Late deliveries: every 7th event arrives at the end of the stream, after later events of
+        // its session were aggregated (its session's first view, cart or purchase moves earlier).
+        let late = stride(from: 5, to: events.count, by: 7).map { events[$0] }
+        events = events.enumerated().filter { $0.offset < 5 || ($0.offset - 5) % 7 != 0 }.map(\.element) + late
         // Duplicate deliveries of earlier events, later in the stream (ignored by ingest).
         for index in stride(from: 3, to: events.count, by: 50) { events.append(events[index]) }
         return events

@@ -142,6 +142,29 @@ enum EvaluationFixture {
                                  ndcg: (1 + 0.61315) / 2, mrr: 1, coverage: 2.0 / 6, novelty: 1.5, cold: 0)
     }
 
+    /// `store` keeps one store's events: in "fr" one training order [A,B] (day 3) and one test order
+    /// [A,B] (day 11). Bought-bought: A{B} and B{A}, but a pair seen once is below the minimum
+    /// support: [] twice. Most purchased in fr: A 1, B 1 → without the context, A → [B] and B → [A]: two hits.
+    @Test func aStoreRestrictionKeepsThatStoresEventsOnly() throws {
+        let dir = try TemporaryDirectory()
+        let store = try EvaluationFixture.store(dir)
+        try store.write { db in _ = try StoreRepository(db).upsertStore(code: "fr", website: "base") }
+        var log = EvaluationFixture.log
+        log.order(["A", "B"], session: "f0", visitor: "w0", at: 3 * 24 + 11)
+        log.order(["A", "B"], session: "f1", visitor: "w1", at: 11 * 24 + 11)
+        var events = log.events
+        for index in events.indices.suffix(2) { events[index].store = "fr" }
+        try EventStore(store: store).append(events)
+        var options = EvaluationFixture.options(types: [.boughtBought])
+        options.store = "fr"
+        let report = try Evaluator(source: store, options: options).run()
+        #expect(report.trainingEvents == 3 && report.testEvents == 3 && report.catalogSize == 6)
+        let row = try #require(report.rows.first)
+        EvaluationFixture.expect(row.metrics, cases: 2, hit: 0, precision: 0, recall: 0, ndcg: 0, mrr: 0, coverage: 0, novelty: nil, cold: 2)
+        EvaluationFixture.expect(row.baseline, cases: 2, hit: 1, precision: 0.5, recall: 1, ndcg: 1, mrr: 1, coverage: 2.0 / 6,
+                                 novelty: 1, cold: 2)
+    }
+
     /// A split by fraction: the log spans day 2 10:00 … day 11 10:00 (9 days); 80 % is day 9 13:12,
     /// rounded up to midnight: day 10.
     @Test func aFractionSplitsAtTheNextUTCMidnight() throws {

@@ -67,8 +67,7 @@ struct AggregateCollector {
         for (key, state) in after {
             let old = before[key] ?? [:]
             guard old != state else { continue }
-            deltas.addSession(store: key.store, old, sign: -1)
-            deltas.addSession(store: key.store, state, sign: 1)
+            deltas.changeSession(store: key.store, from: old, to: state)
         }
     }
 

@@ -119,8 +119,8 @@ struct SessionProduct: Equatable {
 /// write per distinct key and batch.
 ///
 /// A session's contribution is a function of its final state (``SessionProduct`` per product),
-/// so a batch that changes a session subtracts the old contribution and adds the new one; the
-/// result does not depend on the order events arrive in, and equals what a rebuild computes.
+/// so a batch that changes a session replaces the old contribution by the new one; the result
+/// does not depend on the order events arrive in, and equals what a rebuild computes.
 struct AggregateDeltas {
     let maxBasketProducts: Int
     var products: [ProductBucket: ProductCounters] = [:]
@@ -130,58 +130,107 @@ struct AggregateDeltas {
 
     init(maxBasketProducts: Int) { self.maxBasketProducts = maxBasketProducts }
 
-    /// Adds (`sign` 1) or subtracts (-1) everything a session contributes. Distinct sessions:
-    /// each product counts once per interaction, on the day of its first one. Co-occurrence and
-    /// the co-occurrence base rates only from sessions of at most `maxBasketProducts` products.
-    mutating func addSession(store: Int, _ session: [Int: SessionProduct], sign: Int) {
-        guard !session.isEmpty else { return }
-        let eligible = session.count <= maxBasketProducts
-        let firstView = session.values.compactMap(\.viewedAt).min()
-        for (product, state) in session {
-            if let viewed = state.viewedAt {
-                let day = AggregateTime.day(viewed)
-                products[ProductBucket(store: store, bucket: day, product: product), default: ProductCounters()].viewers += sign
-                if eligible { products[ProductBucket(store: store, bucket: day, product: product), default: ProductCounters()].coViewers += sign }
-                hours[ProductBucket(store: store, bucket: AggregateTime.hour(viewed), product: product), default: 0] += sign
-                stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].viewers += sign
-            }
-            if let carted = state.cartedAt {
-                let key = ProductBucket(store: store, bucket: AggregateTime.day(carted), product: product)
-                products[key, default: ProductCounters()].carters += sign
-                if let viewed = state.viewedAt, viewed < carted {
-                    products[key, default: ProductCounters()].viewedThenCarted += sign
-                    stores[StoreBucket(store: store, bucket: key.bucket), default: StoreCounters()].viewedThenCarted += sign
+    /// Replaces a session's contribution `old` by `new` (an empty `old`: a new session).
+    /// Distinct sessions: each product counts once per interaction, on the day of its first one.
+    /// Co-occurrence and its base rates come only from sessions of at most `maxBasketProducts`
+    /// products. Only what the change touches is recomputed: the changed products, and the
+    /// pairs with one of them — unless the session's eligibility or its having a view changed.
+    mutating func changeSession(store: Int, from old: [Int: SessionProduct], to new: [Int: SessionProduct]) {
+        let before = SessionShape(old, maxBasketProducts: maxBasketProducts)
+        let after = SessionShape(new, maxBasketProducts: maxBasketProducts)
+        guard before.eligible == after.eligible, (before.firstView == nil) == (after.firstView == nil) else {
+            addSession(store: store, old, shape: before, sign: -1)
+            addSession(store: store, new, shape: after, sign: 1)
+            return
+        }
+        if after.eligible && before.firstView != after.firstView {
+            if let day = before.firstView.map(AggregateTime.day) { stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].coSessions -= 1 }
+            if let day = after.firstView.map(AggregateTime.day) { stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].coSessions += 1 }
+        }
+        let changed = new.keys.filter { old[$0] != new[$0] }
+        for product in changed {
+            if let state = old[product] { addProduct(store: store, product, state, shape: before, sign: -1) }
+            addProduct(store: store, product, new[product]!, shape: after, sign: 1)
+        }
+        guard after.eligible else { return }
+        let changedSet = Set(changed)
+        for product in changed {
+            for other in new.keys where other != product && !(changedSet.contains(other) && other < product) {
+                for (a, b) in [(product, other), (other, product)] {
+                    if let oldA = old[a], let oldB = old[b] { addPair(store: store, a, oldA, b, oldB, sign: -1) }
+                    addPair(store: store, a, new[a]!, b, new[b]!, sign: 1)
                 }
-            }
-            if let bought = state.boughtAt {
-                let key = ProductBucket(store: store, bucket: AggregateTime.day(bought), product: product)
-                products[key, default: ProductCounters()].buyers += sign
-                if let viewed = state.viewedAt, viewed < bought {
-                    products[key, default: ProductCounters()].viewedThenBought += sign
-                    stores[StoreBucket(store: store, bucket: key.bucket), default: StoreCounters()].viewedThenBought += sign
-                }
-                if eligible && firstView != nil { products[key, default: ProductCounters()].coBuyers += sign }
-            }
-            if let cancelled = state.cancelledAt {
-                products[ProductBucket(store: store, bucket: AggregateTime.day(cancelled), product: product), default: ProductCounters()].cancellers += sign
             }
         }
-        guard eligible else { return }
-        if let firstView {
+    }
+
+    /// What decides a session's session-wide contributions.
+    struct SessionShape {
+        var eligible: Bool
+        var firstView: Int64?
+        init(_ session: [Int: SessionProduct], maxBasketProducts: Int) {
+            eligible = session.count <= maxBasketProducts
+            firstView = session.values.compactMap(\.viewedAt).min()
+        }
+    }
+
+    /// Adds (`sign` 1) or subtracts (-1) everything a session contributes.
+    mutating func addSession(store: Int, _ session: [Int: SessionProduct], shape: SessionShape, sign: Int) {
+        guard !session.isEmpty else { return }
+        for (product, state) in session { addProduct(store: store, product, state, shape: shape, sign: sign) }
+        guard shape.eligible else { return }
+        if let firstView = shape.firstView {
             stores[StoreBucket(store: store, bucket: AggregateTime.day(firstView)), default: StoreCounters()].coSessions += sign
         }
-        for (product, state) in session {
-            guard let viewed = state.viewedAt else { continue }
+        for (product, state) in session where state.viewedAt != nil {
             for (other, otherState) in session where other != product {
-                if let otherViewed = otherState.viewedAt {
-                    pairs.append(PairDelta(store: store, kind: .viewedViewed, day: AggregateTime.day(max(viewed, otherViewed)),
-                                           product: product, other: other, counts: PairCounts(n: sign)))
-                }
-                if let otherBought = otherState.boughtAt, viewed < otherBought {
-                    pairs.append(PairDelta(store: store, kind: .viewedBought, day: AggregateTime.day(otherBought),
-                                           product: product, other: other, counts: PairCounts(n: sign)))
-                }
+                addPair(store: store, product, state, other, otherState, sign: sign)
             }
+        }
+    }
+
+    /// One product's counts in a session.
+    mutating func addProduct(store: Int, _ product: Int, _ state: SessionProduct, shape: SessionShape, sign: Int) {
+        if let viewed = state.viewedAt {
+            let key = ProductBucket(store: store, bucket: AggregateTime.day(viewed), product: product)
+            products[key, default: ProductCounters()].viewers += sign
+            if shape.eligible { products[key, default: ProductCounters()].coViewers += sign }
+            hours[ProductBucket(store: store, bucket: AggregateTime.hour(viewed), product: product), default: 0] += sign
+            stores[StoreBucket(store: store, bucket: key.bucket), default: StoreCounters()].viewers += sign
+        }
+        if let carted = state.cartedAt {
+            let key = ProductBucket(store: store, bucket: AggregateTime.day(carted), product: product)
+            products[key, default: ProductCounters()].carters += sign
+            if let viewed = state.viewedAt, viewed < carted {
+                products[key, default: ProductCounters()].viewedThenCarted += sign
+                stores[StoreBucket(store: store, bucket: key.bucket), default: StoreCounters()].viewedThenCarted += sign
+            }
+        }
+        if let bought = state.boughtAt {
+            let key = ProductBucket(store: store, bucket: AggregateTime.day(bought), product: product)
+            products[key, default: ProductCounters()].buyers += sign
+            if let viewed = state.viewedAt, viewed < bought {
+                products[key, default: ProductCounters()].viewedThenBought += sign
+                stores[StoreBucket(store: store, bucket: key.bucket), default: StoreCounters()].viewedThenBought += sign
+            }
+            if shape.eligible && shape.firstView != nil { products[key, default: ProductCounters()].coBuyers += sign }
+        }
+        if let cancelled = state.cancelledAt {
+            products[ProductBucket(store: store, bucket: AggregateTime.day(cancelled), product: product), default: ProductCounters()].cancellers += sign
+        }
+    }
+
+    /// The directed pair `product` → `other` of an eligible session: viewed both (dated at the
+    /// later first view); the first view of `product` precedes the first purchase of `other`.
+    mutating func addPair(store: Int, _ product: Int, _ state: SessionProduct, _ other: Int, _ otherState: SessionProduct, sign: Int) {
+        guard let viewed = state.viewedAt else { return }
+        if let otherViewed = otherState.viewedAt {
+            pairs.append(PairDelta(store: store, kind: .viewedViewed, day: AggregateTime.day(max(viewed, otherViewed)),
+                                   product: product, other: other, counts: PairCounts(n: sign)))
+        }
+        if let otherBought = otherState.boughtAt, viewed < otherBought {
+            pairs.append(PairDelta(store: store, kind: .viewedBought, day: AggregateTime.day(otherBought),
+                                   product: product, other: other, counts: PairCounts(n: sign)))
         }
     }
 

@@ -273,14 +273,15 @@ private struct LogReader {
         }
         let line = record.line
         let fields = record.fields
-        let number = MagentoFields.trimmed(fields[columns[0]])
+        // A header wider than its rows (e.g. repeated names) must not index past a row's end.
+        let number = columns[0] < fields.count ? MagentoFields.trimmed(fields[columns[0]]) : ""
         func fail(_ column: String?, _ message: String) {
             issues.append(ImportIssue(file: file, line: line, column: column,
                                       message: message + (number.isEmpty ? "" : " (invoice \(number) skipped)")))
             if let index = invoiceIndex[number] { invoices[index].invalid = true }
             else if !number.isEmpty { open(number, line: line, time: .max, customer: nil, invalid: true) }
         }
-        guard fields.count == OnlineRetailImporter.header.count else {
+        guard fields.count == OnlineRetailImporter.header.count, columns.allSatisfy({ $0 < fields.count }) else {
             return fail(nil, "expected \(OnlineRetailImporter.header.count) fields, got \(fields.count)")
         }
         let prefix = number.utf8.first ?? 0

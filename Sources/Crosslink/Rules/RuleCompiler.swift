@@ -230,23 +230,33 @@ struct RuleCompiler {
         return "(" + ids.map { builder.bind(.integer(Int64($0))) }.joined(separator: ", ") + ")"
     }
 
-    /// The condition to drive the candidate query, if one pays: among the positive conditions
-    /// directly under an ALL-TRUE root that an index can list — a constant category, a custom
-    /// attribute `==` / `is one of` / multiselect `contains` a constant or the matched product's
-    /// value — the one listing the fewest products (n, estimated now), when reading those costs
-    /// less than scanning the catalog (N) in id order until `limit` matches: n² < 15 · limit · N
-    /// (a scanned row costs about 15 listed ones). Else every condition is tested while scanning.
+    /// The condition to drive the candidate query, if one pays. Candidates: the positive
+    /// conditions directly under an ALL-TRUE root that an index can list — a constant category,
+    /// a custom attribute `==` / `is one of` / multiselect `contains` a constant or the matched
+    /// product's value — with n, the products listed (estimated now). With N products, s = n / N
+    /// for each and S their product (independence assumed), finding `limit` matches costs about
+    /// - scanning in id order: 15 · min(N, limit / S) (a tested row costs ~15 listed ones);
+    /// - driving by condition j: n_j + 15 · min(n_j, limit · s_j / S).
+    /// The cheapest wins; nil means scanning.
     func driver(_ display: RuleCondition, limit: Int) throws -> String? {
         guard case .combine(.all, true, let children) = display else { return nil }
-        var best: (path: String, products: Double)?
+        var listed: [(path: String, products: Double)] = []
         for (offset, child) in children.enumerated() {
             guard case .condition(let comparison) = child, let attribute = catalog.attribute(comparison.attribute),
                   let products = try listedProducts(comparison, attribute) else { continue }
-            if best == nil || products < best!.products { best = ("display.conditions[\(offset)]", products) }
+            listed.append(("display.conditions[\(offset)]", products))
         }
-        guard let best else { return nil }
-        let catalogSize = Double(try db.scalarInt("SELECT count(*) FROM products") ?? 0)
-        return best.products * best.products < 15 * Double(limit) * catalogSize ? best.path : nil
+        guard !listed.isEmpty else { return nil }
+        let catalogSize = max(1, Double(try db.scalarInt("SELECT count(*) FROM products") ?? 0))
+        let wanted = Double(limit)
+        let selectivity = listed.reduce(1.0) { $0 * min(1, max($1.products, 0.5) / catalogSize) }
+        var best: (path: String?, cost: Double) = (nil, 15 * min(catalogSize, wanted / selectivity))
+        for candidate in listed {
+            let own = min(1, max(candidate.products, 0.5) / catalogSize)
+            let cost = candidate.products + 15 * min(candidate.products, wanted * own / selectivity)
+            if cost < best.cost { best = (candidate.path, cost) }
+        }
+        return best.path
     }
 
     /// How many products an index would list for the condition, or nil when it cannot drive.
