@@ -23,7 +23,7 @@ struct TortureCrashLoop: ParsableCommand {
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func validate() throws {
-        guard kills > 0, killsPerFile > 0, maxDelay > 0, products > 0 else { throw ValidationError("counts must be positive") }
+        guard kills >= 0, killsPerFile > 0, maxDelay > 0, products > 0 else { throw ValidationError("counts must be positive (kills may be 0)") }
         if ackLog != nil && kills > killsPerFile { throw ValidationError("--ack-log needs --kills ≤ --kills-per-file") }
     }
 

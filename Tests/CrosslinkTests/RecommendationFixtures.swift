@@ -58,15 +58,13 @@ enum RecommendationFixtures {
                 let id = try products.upsert(Product(sku: sku, name: "Product \(sku)", price: 10))
                 try stores.assign(productID: id, websiteIDs: [1])
             }
-            for (sku, product) in [
-                ("HIDDEN", Product(sku: "HIDDEN", name: "Hidden product", visibility: .search, price: 10)),
-                ("OFF", Product(sku: "OFF", name: "Disabled product", enabled: false, price: 10)),
-                ("CFG", Product(sku: "CFG", name: "Configurable product", type: .configurable)),
-                ("CFG-S", Product(sku: "CFG-S", name: "Configurable product S", visibility: .notVisibleIndividually, price: 10)),
+            for product in [
+                Product(sku: "HIDDEN", name: "Hidden product", visibility: .search, price: 10),
+                Product(sku: "OFF", name: "Disabled product", enabled: false, price: 10),
+                Product(sku: "CFG", name: "Configurable product", type: .configurable),
+                Product(sku: "CFG-S", name: "Configurable product S", visibility: .notVisibleIndividually, price: 10),
             ] {
-                let id = try products.upsert(product)
-                try stores.assign(productID: id, websiteIDs: [1])
-                _ = sku
+                try stores.assign(productID: try products.upsert(product), websiteIDs: [1])
             }
             try ChildRepository(db).setChildren(parentID: try products.requireID(sku: "CFG"),
                                                 children: [(try products.requireID(sku: "CFG-S"), nil)])

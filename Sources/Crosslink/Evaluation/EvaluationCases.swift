@@ -43,6 +43,12 @@ public struct EvaluationCase: Sendable, Equatable, Hashable, Codable {
 ///
 /// A case without relevant products is no case. Interactions: product views, adds to cart and
 /// order lines of products in the catalog (cancellations are not interactions).
+///
+/// ```swift
+/// let log = try store.read { db in try EvaluationCaseBuilder(db, split: t).read() }
+/// print(log.trainingEvents, log.testEvents)
+/// let cases = try Evaluator(source: store).prepare().cases(for: .boughtBought).cases
+/// ```
 public struct EvaluationCaseBuilder {
     let db: Database
     let split: Int64

@@ -38,7 +38,14 @@ public struct Evaluator: Sendable {
 }
 
 /// A prepared evaluation: the model (snapshot) and the test log. Evaluate types one by one;
-/// answers of the popularity baseline are shared between types.
+/// answers of the popularity baseline are shared between types. Not for concurrent use.
+///
+/// ```swift
+/// let session = try Evaluator(source: store, options: options).prepare()
+/// let row = try session.evaluate(.boughtBought)     // one type
+/// let report = try session.run()                    // every type of the options
+/// let grid = try session.grid()                     // the settings grid on the same cases
+/// ```
 public final class EvaluationSession {
     public let options: EvaluationOptions
     public let snapshot: EvaluationSnapshot

@@ -115,9 +115,16 @@ public struct JSONLinesEventParser: Sendable {
                 try body(.invalid(Self.issue(error, file: file, line: lineNumber)))
             } catch let issue as ImportIssue {
                 try body(.invalid(issue))
+            } catch let long as FieldTooLong {
+                // A limit bounds memory: like CSVReader's, it refuses the file, not the line.
+                throw ImportIssue(file: file, line: lineNumber, column: long.field,
+                                  message: "field of \(long.bytes) bytes is longer than the \(Self.maximumFieldBytes)-byte limit")
             }
         }
     }
+
+    /// Largest string field, in UTF-8 bytes: the same 1 MiB as ``CSVLimits/maximumFieldBytes``.
+    public static let maximumFieldBytes = CSVLimits().maximumFieldBytes
 
     static func issue(_ error: DecodingError, file: String, line: Int) -> ImportIssue {
         func path(_ codingPath: [any CodingKey]) -> String? {
@@ -147,12 +154,19 @@ public struct JSONLinesEventParser: Sendable {
     }
 }
 
+/// A string field over ``JSONLinesEventParser/maximumFieldBytes``.
+private struct FieldTooLong: Error { var field: String; var bytes: Int }
+
 /// A JSON string, or an integer read as its digits (ids are often numbers).
 private struct LenientString: Decodable {
     var value: String
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
+            if text.utf8.count > JSONLinesEventParser.maximumFieldBytes {
+                throw FieldTooLong(field: decoder.codingPath.map { $0.intValue.map { "[\($0 + 1)]" } ?? $0.stringValue }.joined(separator: "."),
+                                   bytes: text.utf8.count)
+            }
             value = text
         } else if let number = try? container.decode(Int64.self) {
             value = String(number)

@@ -13,7 +13,7 @@ import Foundation
 /// ```swift
 /// try store.write { db in try ProductRepository(db).upsert(product) }
 /// let report = try store.write { db in try RuleCache(db).refresh() }
-/// print(report)   // 1 product changed: 3 lists recomputed, 0 rules built, 0.004 s
+/// print(report)   // 1 product changed: 0 rules built, 3 lists computed, 0.004 s
 /// ```
 public struct RuleCache {
     let db: Database

@@ -245,8 +245,7 @@ struct RuleDecoder {
         switch value.kind {
         case .null: return defaultValue
         case .string(let text) where text.isEmpty: return defaultValue   // Magento's "empty"
-        case .number(let n, let text) where n == n.rounded() && abs(n) < 1e9:
-            _ = text
+        case .number(let n, _) where n == n.rounded() && abs(n) < 1e9:
             return Int(n)
         default: throw fail(path, "expected a whole number, found \(describe(value))", at: value)
         }

@@ -72,15 +72,20 @@ struct RuleCompiler {
         let matchSQL = "SELECT 1 FROM products AS p WHERE p.product_id = ?1 AND \(try predicate(rule.match, path: "match", matched: nil, &match))"
 
         var candidates = SQLBuilder(reserved: 4)
-        let displaySQL = try predicate(rule.display, path: "display", driver: try driver(rule.display, limit: rule.effectiveLimit),
-                                        matched: "?1", &candidates)
+        let plan = try driver(rule.display, limit: rule.effectiveLimit)
+        let displaySQL = try predicate(rule.display, path: "display", driver: plan.listed, matched: "?1", &candidates)
+        // Streaming one category's products in id order (its primary key) stops at the limit
+        // without listing them all first; otherwise products are read in id order.
+        let source = plan.category.map { id in
+            "product_categories AS drv CROSS JOIN products AS p ON p.product_id = drv.product_id AND drv.category_id = \(candidates.bind(.integer(Int64(id))))"
+        } ?? "products AS p"
         let candidatesSQL = """
             SELECT p.product_id, p.sku, p.name, p.final_price
-            FROM products AS p
+            FROM \(source)
             WHERE \(displaySQL)
               AND EXISTS (SELECT 1 FROM displayable_products AS d WHERE d.product_id = p.product_id AND d.store_id = ?2)
               AND p.product_id NOT IN (SELECT value FROM json_each(?3))
-            ORDER BY p.product_id
+            ORDER BY \(plan.category == nil ? "p" : "drv").product_id
             LIMIT ?4
             """
 
@@ -230,33 +235,47 @@ struct RuleCompiler {
         return "(" + ids.map { builder.bind(.integer(Int64($0))) }.joined(separator: ", ") + ")"
     }
 
-    /// The condition to drive the candidate query, if one pays. Candidates: the positive
-    /// conditions directly under an ALL-TRUE root that an index can list — a constant category,
+    /// How the candidate query finds its rows: by scanning products in id order (both nil), by
+    /// streaming one category's products in id order (`category`), or by first listing the
+    /// products of one condition through an index (`listed`: that condition's path).
+    struct Plan { var category: Int?; var listed: String? }
+
+    /// Picks the cheapest way to find `limit` candidates. The conditions that can drive are the
+    /// positive ones directly under an ALL-TRUE root that an index lists — a constant category,
     /// a custom attribute `==` / `is one of` / multiselect `contains` a constant or the matched
-    /// product's value — with n, the products listed (estimated now). With N products, s = n / N
-    /// for each and S their product (independence assumed), finding `limit` matches costs about
-    /// - scanning in id order: 15 · min(N, limit / S) (a tested row costs ~15 listed ones);
-    /// - driving by condition j: n_j + 15 · min(n_j, limit · s_j / S).
-    /// The cheapest wins; nil means scanning.
-    func driver(_ display: RuleCondition, limit: Int) throws -> String? {
-        guard case .combine(.all, true, let children) = display else { return nil }
-        var listed: [(path: String, products: Double)] = []
+    /// product's value — each listing n products (estimated now). With N products, s = n / N
+    /// for each and S their product (independence assumed), the rows to test are about
+    /// - scanning in id order: min(N, limit / S);
+    /// - streaming a single category j (no listing first): min(n_j, limit · s_j / S);
+    /// - listing condition j first: n_j / 3 (listing a row costs about a third of testing one)
+    ///   + min(n_j, limit · s_j / S).
+    func driver(_ display: RuleCondition, limit: Int) throws -> Plan {
+        guard case .combine(.all, true, let children) = display else { return Plan() }
+        var listed: [(path: String, products: Double, category: Int?)] = []
         for (offset, child) in children.enumerated() {
             guard case .condition(let comparison) = child, let attribute = catalog.attribute(comparison.attribute),
                   let products = try listedProducts(comparison, attribute) else { continue }
-            listed.append(("display.conditions[\(offset)]", products))
+            var single: Int?
+            if attribute.source == .category, case .constant(let value) = comparison.value {
+                let ids = try categoryIDs(value)
+                if ids.count == 1 { single = ids[0] }
+            }
+            listed.append(("display.conditions[\(offset)]", products, single))
         }
-        guard !listed.isEmpty else { return nil }
+        guard !listed.isEmpty else { return Plan() }
         let catalogSize = max(1, Double(try db.scalarInt("SELECT count(*) FROM products") ?? 0))
         let wanted = Double(limit)
         let selectivity = listed.reduce(1.0) { $0 * min(1, max($1.products, 0.5) / catalogSize) }
-        var best: (path: String?, cost: Double) = (nil, 15 * min(catalogSize, wanted / selectivity))
+        var best = (plan: Plan(), cost: min(catalogSize, wanted / selectivity))
         for candidate in listed {
             let own = min(1, max(candidate.products, 0.5) / catalogSize)
-            let cost = candidate.products + 15 * min(candidate.products, wanted * own / selectivity)
-            if cost < best.cost { best = (candidate.path, cost) }
+            let tested = min(candidate.products, wanted * own / selectivity)
+            let cost = candidate.category == nil ? candidate.products / 3 + tested : tested
+            if cost < best.cost {
+                best = (candidate.category.map { Plan(category: $0, listed: nil) } ?? Plan(category: nil, listed: candidate.path), cost)
+            }
         }
-        return best.path
+        return best.plan
     }
 
     /// How many products an index would list for the condition, or nil when it cannot drive.

@@ -168,7 +168,9 @@ public struct RuleValidator {
         case .category:
             switch value {
             case .number(let n) where n == n.rounded():
-                if try db.scalarInt("SELECT count(*) FROM categories WHERE category_id = ?", [Int(n)]) == 0 {
+                // An id past Int64 is no category (and `Int(n)` would trap).
+                let known = abs(n) < 9.0e15 ? try db.scalarInt("SELECT count(*) FROM categories WHERE category_id = ?", [Int(n)]) ?? 0 : 0
+                if known == 0 {
                     return "unknown category \(RuleJSON.numberText(n))"
                 }
             case .string(let path):
