@@ -148,9 +148,21 @@ CREATE TABLE rule_cache_state (
     id             INTEGER PRIMARY KEY CHECK (id = 1),
     generation     INTEGER NOT NULL,
     full_rebuild   INTEGER NOT NULL DEFAULT 0 CHECK (full_rebuild IN (0, 1)),  -- 1: every cached result is invalid
+    enabled        INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),       -- 0 after `rules refresh --clear`: no automatic refresh
     refreshed_at   TEXT
 ) STRICT;
 INSERT INTO rule_cache_state(id, generation) VALUES (1, abs(random() % 1000000000000));
+
+-- Bulk writes (a catalog import): while `bulk` is 1 — only ever inside the importer's
+-- transaction, set at its start and cleared before it commits — the per-row change triggers
+-- below and 0004's product_words triggers stand aside, and the importer does their work once,
+-- for every product it wrote, in a few set-based statements (ImportRun.finishBulkWrite). A
+-- failed import rolls the flag back with everything else.
+CREATE TABLE catalog_write_mode (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    bulk  INTEGER NOT NULL DEFAULT 0 CHECK (bulk IN (0, 1))
+) STRICT;
+INSERT INTO catalog_write_mode(id) VALUES (1);
 
 -- Products changed since the last refresh (inserted, updated, deleted; their attributes,
 -- categories, websites). While any is listed, placements compute rules without the cache.
@@ -206,20 +218,21 @@ JOIN rule_results AS rr ON rr.list_id = x.list_id
 JOIN stores AS s ON s.store_id = rr.store_id
 JOIN products AS c ON c.product_id = rr.candidate_id;
 
--- Change tracking. Only while something is cached (a row in rule_cache_rules): a catalog
--- import into a database without cached rule results pays one cheap check per row.
+-- Change tracking. Only while something is cached (a row in rule_cache_rules) and outside
+-- bulk writes: then a row costs one cheap check.
 CREATE TRIGGER products_rule_cache_insert AFTER INSERT ON products
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (new.product_id); END;
 
 CREATE TRIGGER products_rule_cache_update AFTER UPDATE ON products
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN
     INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (old.product_id);
     INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (new.product_id);
 END;
 
 -- BEFORE: the lists that hold the product are still findable before the cascade removes it.
+-- (Not skipped in bulk: imports never delete products.)
 CREATE TRIGGER products_rule_cache_delete BEFORE DELETE ON products
 WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN
@@ -228,41 +241,41 @@ BEGIN
 END;
 
 CREATE TRIGGER product_attributes_rule_cache_insert AFTER INSERT ON product_attributes
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (new.product_id); END;
 
 CREATE TRIGGER product_attributes_rule_cache_update AFTER UPDATE ON product_attributes
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN
     INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (old.product_id);
     INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (new.product_id);
 END;
 
 CREATE TRIGGER product_attributes_rule_cache_delete AFTER DELETE ON product_attributes
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (old.product_id); END;
 
 CREATE TRIGGER product_categories_rule_cache_insert AFTER INSERT ON product_categories
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (new.product_id); END;
 
 CREATE TRIGGER product_categories_rule_cache_update AFTER UPDATE ON product_categories
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN
     INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (old.product_id);
     INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (new.product_id);
 END;
 
 CREATE TRIGGER product_categories_rule_cache_delete AFTER DELETE ON product_categories
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (old.product_id); END;
 
 CREATE TRIGGER product_websites_rule_cache_insert AFTER INSERT ON product_websites
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (new.product_id); END;
 
 CREATE TRIGGER product_websites_rule_cache_delete AFTER DELETE ON product_websites
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
+WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
 BEGIN INSERT OR IGNORE INTO rule_cache_dirty(product_id) VALUES (old.product_id); END;
 
 -- Rules name categories by id or path and include the categories below: the compiled SQL

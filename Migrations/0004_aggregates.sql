@@ -240,10 +240,13 @@ CREATE TABLE product_words (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX product_words_product_id ON product_words(product_id);
 INSERT OR IGNORE INTO product_words(word, product_id) SELECT word, product_id FROM product_name_words;
-CREATE TRIGGER products_words_insert AFTER INSERT ON products BEGIN
+-- Bulk writes (0003's catalog_write_mode) skip these; the importer indexes its products' names
+-- in one statement before it commits, with the same result.
+CREATE TRIGGER products_words_insert AFTER INSERT ON products WHEN (SELECT bulk FROM catalog_write_mode) = 0 BEGIN
     INSERT OR IGNORE INTO product_words(word, product_id) SELECT word, product_id FROM product_name_words WHERE product_id = new.product_id;
 END;
-CREATE TRIGGER products_words_update AFTER UPDATE OF name ON products WHEN old.name IS NOT new.name BEGIN
+CREATE TRIGGER products_words_update AFTER UPDATE OF name ON products
+WHEN old.name IS NOT new.name AND (SELECT bulk FROM catalog_write_mode) = 0 BEGIN
     DELETE FROM product_words WHERE product_id = new.product_id;
     INSERT OR IGNORE INTO product_words(word, product_id) SELECT word, product_id FROM product_name_words WHERE product_id = new.product_id;
 END;

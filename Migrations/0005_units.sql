@@ -38,6 +38,8 @@ CREATE TABLE unit_variants (
     product_count  INTEGER NOT NULL DEFAULT 5 CHECK (product_count BETWEEN 1 AND 20),
     backups        TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(backups) AND json_type(backups) = 'array'),
     filters        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(filters) AND json_type(filters) = 'object'),
+    max_per_category INTEGER CHECK (max_per_category BETWEEN 1 AND 20),           -- diversity; NULL: off
+    shuffle        INTEGER NOT NULL DEFAULT 0 CHECK (shuffle IN (0, 1)),            -- seeded shuffle of the final list
     PRIMARY KEY (unit_id, variant)
 ) STRICT, WITHOUT ROWID;
 
@@ -45,7 +47,7 @@ CREATE TABLE unit_variants (
 --   SELECT * FROM unit_list WHERE store = 'default' ORDER BY page_type, placement, position;
 CREATE VIEW unit_list AS
 SELECT s.code AS store, u.unit_id, u.name, u.page_type, u.placement, u.position, u.status,
-       v.variant, v.traffic, v.type, v.product_count, v.backups, v.filters, u.label
+       v.variant, v.traffic, v.type, v.product_count, v.backups, v.filters, v.max_per_category, v.shuffle, u.label
 FROM units AS u
 JOIN stores AS s ON s.store_id = u.store_id
 JOIN unit_variants AS v ON v.unit_id = u.unit_id;

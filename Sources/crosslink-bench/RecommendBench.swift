@@ -240,6 +240,9 @@ func recommendationLatency(_ options: RecommendBenchOptions, directory: String) 
         _ = try EventStore(store: twin, options: plainOptions).append(batch)
         plainNanoseconds += DispatchTime.now().uptimeNanoseconds - clock
     }
+    let similarStart = ContinuousClock.now
+    let similar = try store.write { db in try SimilarProducts(db).refresh() }
+    print(row(["more-like-this lists rebuild (s)", String(format: "%.2f", seconds(ContinuousClock.now - similarStart)), "", "", ""]))
     let rebuildStart = ContinuousClock.now
     try twin.write { db in try Aggregates(db).rebuild() }
     let rebuildSeconds = seconds(ContinuousClock.now - rebuildStart)
@@ -312,6 +315,7 @@ func recommendationLatency(_ options: RecommendBenchOptions, directory: String) 
                    String(format: "%.2f×", p99.0 / p99.1), ""]))
         summary.append("\(label) \(String(format: "%.1f", Double(swiftFound) / Double(contexts.count)))\(lookups < options.lookups ? " (\(lookups) lookups)" : "")")
     }
+    print("  more-like-this lists: \(similar)")
     print("  generated: \(options.products) products, \(options.sessions) sessions, \(shop.events.count) events, \(options.lookups) lookups per type; "
           + "products per answer: " + summary.joined(separator: ", "))
 }

@@ -11,6 +11,8 @@ struct Options {
     var linksPerType = 4
     var lookups = 20_000
     var directory = FileManager.default.temporaryDirectory.appending(path: "crosslink-bench-\(getpid())").path
+    /// Stop after the import and placement table (profiling the import).
+    var importOnly = false
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -24,10 +26,13 @@ struct Options {
             case "--links-per-type": linksPerType = Int(value()) ?? linksPerType
             case "--lookups": lookups = Int(value()) ?? lookups
             case "--directory": directory = value()
+            case "--import-only": importOnly = true
             case "--events", "--event-batch", "--single-appends": _ = value(); case "--event-aggregates": break  // EventIngestBench.swift
             case "--rec-sessions", "--rec-products", "--rec-lookups", "--rec-log-months": _ = value()  // read by RecommendBench.swift
+            case "--units-products", "--units-sessions", "--units-lookups": _ = value()  // read by UnitsBench.swift
+            case "--metrics-events": _ = value()  // read by MetricsBench.swift
             case "-h", "--help":
-                print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR]")
+                print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR] [--import-only]")
                 exit(0)
             default: fatalError("unknown argument \(argument)")
             }
@@ -91,6 +96,13 @@ let baselineRows = try CrosslinkStore(path: baselinePath).read { db in
         + (try db.scalarInt("SELECT count(*) FROM product_links") ?? 0)
 }
 guard baselineRows == rowsWritten else { fatalError("the two sides wrote different rows: Crosslink \(rowsWritten), C \(baselineRows)") }
+// Both import in bulk mode (per-row triggers skipped): the name index must come out complete on both sides.
+for path in [crosslinkPath, baselinePath] {
+    let missing = try CrosslinkStore(path: path).read { db in
+        try db.scalarInt("SELECT count(*) FROM (SELECT word, product_id FROM product_name_words EXCEPT SELECT word, product_id FROM product_words)") ?? 0
+    }
+    guard missing == 0 else { fatalError("\(path): \(missing) name words missing from product_words after the import") }
+}
 let crosslinkRate = Double(rowsWritten) / importSeconds
 let baselineRate = Double(baselineRows) / (Double(baselineNanoseconds) / 1e9)
 
@@ -138,7 +150,10 @@ print(row(["related placement p50 (µs)", String(format: "%.1f", p50.0), String(
 print(row(["related placement p99 (µs)", String(format: "%.1f", p99.0), String(format: "%.1f", p99.1),
            String(format: "%.2f×", p99.0 / p99.1), ""]))
 print("\nimport: \(rowsWritten) rows (\(report.rows) CSV rows) in \(String(format: "%.3f", importSeconds)) s; C: \(String(format: "%.3f", Double(baselineNanoseconds) / 1e9)) s")
+if options.importOnly { exit(0) }
 
 try runRulesBenchmark(products: options.products, lookups: options.lookups, directory: options.directory, rawLinkLookup: (p50.1, p99.1))
 try runEventIngestBenchmark(arguments: CommandLine.arguments)
 try runRecommendBenchmark(arguments: CommandLine.arguments, directory: options.directory)
+try runMetricsBenchmark(arguments: CommandLine.arguments, directory: options.directory)
+try runUnitsBenchmark(arguments: CommandLine.arguments, directory: options.directory)

@@ -37,5 +37,6 @@ struct Demo: ParsableCommand {
         let crossSells = try store.read { db in try Placements(db).crossSells(cart: cart) }
         print("\n== Cart: \(cart.joined(separator: ", ")) (last added \(cart.last!))\nCross-sell:\n\(Output.placement(crossSells))")
         print("\nSame answers from the sqlite3 CLI:\n  sqlite3 \(store.path) \"SELECT linked_sku, name, position FROM displayable_links WHERE store = 'default' AND sku = 'MH01' AND link_type = 'related' ORDER BY position, link_id\"")
+        try DemoUnits.run(store)
     }
 }

@@ -119,9 +119,12 @@ struct Rules: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
         guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(path) is not UTF-8 text") }
         let store = try root.global.openStore()
-        let ids = try store.write { db in try RuleRepository(db).importFile(text: text, file: path, replaceExisting: replacing) }
+        let (ids, report) = try store.write { db in
+            let ids = try RuleRepository(db, refreshesCache: false).importFile(text: text, file: path, replaceExisting: replacing)
+            return (ids, noRefresh ? nil : try RuleCache(db).refresh())
+        }
+        if let report { Output.error("rule cache: \(report)") }
         print("\(path): \(ids.count) rule\(ids.count == 1 ? "" : "s") \(replacing ? "imported" : "added")")
-        if !noRefresh { try refreshCache(store) }
     }
 
     struct Add: ParsableCommand {
@@ -183,7 +186,7 @@ struct Rules: ParsableCommand {
         func run() throws {
             let store = try global.openStore()
             let name = self.name
-            try store.write { db in try RuleRepository(db).setActive(true, name: name) }
+            try store.write { db in try RuleRepository(db, refreshesCache: false).setActive(true, name: name) }
             print("\(name): active")
             try Rules.refreshCache(store)
         }
@@ -232,17 +235,11 @@ struct Rules: ParsableCommand {
         @Option(help: "The product's SKU.") var sku: String
         @Option(help: "Store view code.") var store: String = "default"
         @Option(help: "Only rules of this block.") var type: LinkType?
-        @Option(help: ArgumentHelp("The visitor's customer segments, comma-separated.", valueName: "codes")) var segments: String = ""
-        @Option(help: ArgumentHelp("The day to evaluate rule dates for (default today).", valueName: "YYYY-MM-DD")) var date: String?
+        @OptionGroup var visitor: VisitorOptions
 
         func run() throws {
             let crosslink = try global.openStore()
-            let segmentList = segments.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            var day = Date()
-            if let date {
-                guard let parsed = try? Date("\(date)T12:00:00Z", strategy: .iso8601) else { throw ValidationError("--date takes YYYY-MM-DD") }
-                day = parsed
-            }
+            let (segmentList, day) = (visitor.segmentList, try visitor.moment(store: store, in: crosslink))
             let (sku, store, type) = (self.sku, self.store, self.type)
             let explanations = try crosslink.read { db in
                 try RuleExplainer(db).explain(sku: sku, store: store, appliesTo: type, segments: segmentList, date: day)

@@ -22,7 +22,8 @@ import Testing
 
     static func seeded() throws -> (TemporaryDirectory, CrosslinkStore, String) {
         let (dir, store, path) = try RuleSample.copy()
-        try store.write { db in for rule in rules { _ = try RuleRepository(db).add(rule) } }
+        // Nothing built yet: each test decides when the cache is built.
+        try store.write { db in for rule in rules { _ = try RuleRepository(db, refreshesCache: false).add(rule) } }
         for block in LinkType.allCases { try RuleBlockTests.set(store, block, .rulesOnly, max: 20, rotation: .byPriorityThenID) }
         return (dir, store, path)
     }
@@ -45,6 +46,12 @@ import Testing
         }
     }
 
+    /// A write transaction that leaves the rule cache as the write left it (the pool's own
+    /// `write`: no automatic refresh), to observe what placements do before a refresh.
+    static func writeWithoutRefresh(_ store: CrosslinkStore, _ body: (Database) throws -> Void) throws {
+        try store.pool.write(body)
+    }
+
     static func cacheUsable(_ store: CrosslinkStore) throws -> Bool {
         try store.read { db in try RuleEngine(db).blockContext(storeID: 1, block: .upsell).cacheUsable }
     }
@@ -64,7 +71,7 @@ import Testing
         #expect(try store.read { db in try Placements(db).upsells(for: "24-MB01") }.map(\.sku) == before)
 
         // 24-MB03 drops to 20: the very next placement leaves it out, without a refresh.
-        try store.write { db in try db.execute("UPDATE products SET price = 20 WHERE sku = '24-MB03'") }
+        try Self.writeWithoutRefresh(store) { db in try db.execute("UPDATE products SET price = 20 WHERE sku = '24-MB03'") }
         #expect(try Self.cacheUsable(store) == false)
         let after = try sqlite3Rows(path, pricier).map { $0[0] }
         #expect(after == ["24-MB05", "24-MB06", "24-MB02", "24-UB02"])
@@ -87,7 +94,7 @@ import Testing
         let (_, store, path) = try Self.seeded()
         try store.write { db in _ = try RuleCache(db).refresh() }
         // Every kind of change a product can have.
-        try store.write { db in
+        try Self.writeWithoutRefresh(store) { db in
             let products = ProductRepository(db)
             try db.execute("UPDATE products SET price = price + 30 WHERE sku IN ('24-MB04', 'MJ01', '24-MG04')")
             try db.execute("UPDATE products SET special_price = 10 WHERE sku = '24-WB07'")
@@ -126,7 +133,7 @@ import Testing
         // A new display tree: the rule's cached results go at once (trigger), placements run its SQL.
         var rule = Self.rules[0]
         rule.display = .all([.condition("sku", .equal, "24-WB04")])
-        try store.write { db in _ = try RuleRepository(db).save(rule) }
+        try store.write { db in _ = try RuleRepository(db, refreshesCache: false).save(rule) }
         #expect(try sqlite3Rows(path, "SELECT count(*) FROM rule_cache_rules") == [["4"]])
         #expect(try sqlite3Rows(path, "SELECT count(*) FROM rule_result_list WHERE rule = 'Bags: pricier bags'") == [["0"]])
         #expect(try store.read { db in try Placements(db).upsells(for: "24-MB01") }.map(\.sku) == ["24-WB04"])
@@ -137,7 +144,7 @@ import Testing
         let upsell = try store.read { db in try Placements(db).upsells(for: "24-MB01") }
         #expect(upsell.map(\.reason) == [.rule(ruleID: 1, name: "Bags: WB04")])
         // Deactivated rules leave the cache at the next refresh; deleted ones at once.
-        try store.write { db in try RuleRepository(db).setActive(false, name: "Bags: WB04") }
+        try store.write { db in try RuleRepository(db, refreshesCache: false).setActive(false, name: "Bags: WB04") }
         let report = try store.write { db in try RuleCache(db).refresh() }
         #expect(report.rulesDropped == 1)
         try store.write { db in try RuleRepository(db).delete(name: "Cart: bags for tops") }
@@ -149,7 +156,9 @@ import Testing
         let (_, store, _) = try Self.seeded()
         try store.write { db in _ = try RuleCache(db).refresh() }
         let uncached = try Self.blocks(store)
-        try store.write { db in try db.execute("UPDATE categories SET name_path = 'Default Category/Gear/Backpacks', name = 'Backpacks' WHERE category_id = 3") }
+        try Self.writeWithoutRefresh(store) { db in
+            try db.execute("UPDATE categories SET name_path = 'Default Category/Gear/Backpacks', name = 'Backpacks' WHERE category_id = 3")
+        }
         #expect(try Self.cacheUsable(store) == false)
         // "Gear/Bags" no longer exists: the rules naming it select nothing.
         #expect(try store.read { db in try Placements(db).crossSells(cart: ["MH01"]) }.isEmpty)
@@ -157,8 +166,10 @@ import Testing
         #expect(report.fullRebuild)
         #expect(try Self.cacheUsable(store))
         #expect(try store.read { db in try Placements(db).crossSells(cart: ["MH01"]) }.isEmpty)
-        try store.write { db in try db.execute("UPDATE categories SET name_path = 'Default Category/Gear/Bags', name = 'Bags' WHERE category_id = 3") }
-        _ = try store.write { db in try StoreRepository(db).upsertStore(code: "second", website: "base") }
+        try Self.writeWithoutRefresh(store) { db in
+            try db.execute("UPDATE categories SET name_path = 'Default Category/Gear/Bags', name = 'Bags' WHERE category_id = 3")
+            _ = try StoreRepository(db).upsertStore(code: "second", website: "base")
+        }
         #expect(try Self.cacheUsable(store) == false)
         #expect(try store.write { db in try RuleCache(db).refresh() }.fullRebuild)
         #expect(try Self.blocks(store) == uncached)

@@ -53,13 +53,15 @@ public struct EvaluationGrid: Sendable {
     public init(axes: [RecommendationType: [(parameter: GridParameter, values: [Double])]]) { self.axes = axes }
 
     /// Windows, the basket cap, decay half-life, support and shrinkage (lift prior, conversion
-    /// prior) — what ``RecommendationSettings`` exposes. More like this and recently viewed have no
-    /// setting; no type lets the similarity measure be chosen.
+    /// prior) — what ``RecommendationSettings`` exposes. The lift prior k also spans the
+    /// co-occurrence similarity measure: the score (together + k) / (expected + k) is the plain
+    /// lift at k = 0 and ranks by the excess count together − expected as k grows (10⁶).
+    /// More like this and recently viewed have no setting.
     public static let standard: EvaluationGrid = {
         let popularity: [(GridParameter, [Double])] = [(.popularityDays, [1, 3, 7, 14, 30, 60, 120])]
         let conversion: [(GridParameter, [Double])] = [(.popularityDays, [7, 30]), (.conversionPriorViews, [0, 5, 20, 100])]
         let cooccurrence: [(GridParameter, [Double])] = [
-            (.maxBasketProducts, [50, 100]), (.cooccurrenceDays, [91, 183, 365]), (.minimumSupport, [1, 2, 3]), (.liftPrior, [0, 5, 20]),
+            (.maxBasketProducts, [50, 100]), (.cooccurrenceDays, [91, 183, 365]), (.minimumSupport, [1, 2, 3]), (.liftPrior, [0, 5, 20, 1_000_000]),
         ]
         return EvaluationGrid(axes: [
             .mostViewed: popularity, .mostAddedToCart: popularity, .mostPurchased: popularity,
@@ -166,17 +168,19 @@ public struct EvaluationGridReport: Sendable, Equatable, Codable {
 
 extension EvaluationSession {
     /// Scores every point of `grid` for each type of the options on the same (sampled) cases.
-    /// Each point is stored in the model's settings (``Aggregates/configure(_:)``: a window
-    /// change rebuilds the model's aggregates); the original settings are restored at the end.
+    /// Each point is stored in the model's settings; the original settings (and the aggregates
+    /// built with them) are restored at the end.
     public func grid(_ grid: EvaluationGrid = .standard, progress: ((String) -> Void)? = nil) throws -> EvaluationGridReport {
         let original = try snapshot.store.read { db in try RecommendationSettings.load(db) }
         var rows: [EvaluationGridReport.Row] = []
+        var rebuild = false
         do {
             for type in options.types {
                 let (cases, _) = cases(for: type)
                 guard !cases.isEmpty else { continue }
                 for point in grid.points(for: type, base: original) {
-                    try snapshot.store.write { db in try Aggregates(db).configure(point.settings) }
+                    try snapshot.store.write { db in try apply(point.settings, db) }
+                    rebuild = rebuild || point.settings.aggregatesDiffer(from: original)
                     let started = ContinuousClock.now
                     let metrics = try score(type, cases).metrics
                     let seconds = (ContinuousClock.now - started) / .seconds(1)
@@ -186,11 +190,31 @@ extension EvaluationSession {
                 }
             }
         } catch {
-            try? snapshot.store.write { db in try Aggregates(db).configure(original) }
+            try? restore(original, rebuild: rebuild)
             throw error
         }
-        try snapshot.store.write { db in try Aggregates(db).configure(original) }
+        try restore(original, rebuild: rebuild)
         return EvaluationGridReport(split: EventTime.format(snapshot.split), k: options.k, sample: options.sample, seed: options.seed,
                                     rows: rows, best: EvaluationGridReport.best(rows))
+    }
+
+    /// Stores a grid point's settings. The model is asked as of T only, and the point-in-time
+    /// queries sum the daily tables over the windows of the settings: of all the settings, only
+    /// the basket cap is built into those tables (a session's co-occurrence eligibility), so only
+    /// a change of it rebuilds them. (The live windows go stale meanwhile; nothing reads them.)
+    private func apply(_ settings: RecommendationSettings, _ db: Database) throws {
+        if try RecommendationSettings.load(db).maxBasketProducts != settings.maxBasketProducts {
+            try Aggregates(db).configure(settings)
+        } else {
+            try settings.save(db)
+        }
+    }
+
+    /// The original settings, and the aggregates rebuilt with them if a point changed what they hold.
+    private func restore(_ original: RecommendationSettings, rebuild: Bool) throws {
+        try snapshot.store.write { db in
+            try original.save(db)
+            if rebuild { try Aggregates(db).rebuild() }
+        }
     }
 }

@@ -45,6 +45,7 @@ public struct Aggregates {
             try tables.write(collector.deltas, live: .live(lastAt: new.lastAt!, settings: settings))
             try collector.save()
             try new.save(db)
+            try ConversionRanks(db: db).refresh()
         }
     }
 
@@ -58,6 +59,7 @@ public struct Aggregates {
                 try AggregateTables(db: db).fill(.live(lastAt: lastAt, settings: try RecommendationSettings.load(db)))
             }
             try db.execute(script: Self.dropRebuildTables)
+            try ConversionRanks(db: db).refresh()
         }
     }
 
@@ -85,7 +87,7 @@ public struct Aggregates {
         try db.inTransaction {
             let old = try RecommendationSettings.load(db)
             try settings.save(db)
-            if settings.aggregatesDiffer(from: old) { try rebuild() }
+            if settings.aggregatesDiffer(from: old) { try rebuild() } else { try ConversionRanks(db: db).refresh() }
         }
     }
 

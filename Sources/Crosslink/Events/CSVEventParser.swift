@@ -4,16 +4,17 @@ import Foundation
 /// take one row per order line.
 ///
 /// ```csv
-/// id,type,time,store,visitor_id,customer_id,session_id,sku,parent_sku,category,order_id,unit_id,quantity,price
-/// e-1,product-view,2024-05-01T10:00:00.250Z,default,v-42,,s-7,24-MB01,,,,,,
-/// e-2,category-view,2024-05-01T10:00:05Z,default,v-42,,s-7,,,Gear/Bags,,,,
-/// e-3,place-order,2024-05-01T10:02:00Z,default,v-42,c-9,s-7,MH01-XS-Black,MH01,,100001,,1,52
-/// e-3,place-order,2024-05-01T10:02:00Z,default,v-42,c-9,s-7,24-MB01,,,100001,,2,34
+/// id,type,time,store,visitor_id,customer_id,session_id,sku,parent_sku,category,order_id,unit_id,quantity,price,variant
+/// e-1,product-view,2024-05-01T10:00:00.250Z,default,v-42,,s-7,24-MB01,,,,,,,
+/// e-2,category-view,2024-05-01T10:00:05Z,default,v-42,,s-7,,,Gear/Bags,,,,,
+/// e-3,place-order,2024-05-01T10:02:00Z,default,v-42,c-9,s-7,MH01-XS-Black,MH01,,100001,,1,52,
+/// e-3,place-order,2024-05-01T10:02:00Z,default,v-42,c-9,s-7,24-MB01,,,100001,,2,34,
+/// e-4,recs-item-click,2024-05-01T10:03:00Z,default,v-42,,s-7,MH01,,,,7,,,B
 /// ```
 ///
 /// - The header names the columns, in any order: `id`, `type`, `time`, `visitor_id` and
 ///   `session_id` are required; `store` (default `default`), `customer_id`, `sku`,
-///   `parent_sku`, `category`, `order_id`, `unit_id`, `quantity`, `price` are optional. Other
+///   `parent_sku`, `category`, `order_id`, `unit_id`, `quantity`, `price`, `variant` are optional. Other
 ///   columns are not read (one warning per file). An empty cell is an absent value.
 /// - Values mean what they mean in JSON Lines (``JSONLinesEventParser``); `time` is ISO 8601
 ///   with a zone or Unix milliseconds; numbers are plain decimals (`2`, `34.5`).
@@ -30,7 +31,7 @@ public struct CSVEventParser: Sendable {
 
     /// Every column, in the order ``rows(_:)`` writes them.
     public static let columns = ["id", "type", "time", "store", "visitor_id", "customer_id", "session_id", "sku",
-                                 "parent_sku", "category", "order_id", "unit_id", "quantity", "price"]
+                                 "parent_sku", "category", "order_id", "unit_id", "quantity", "price", "variant"]
     static let required = ["id", "type", "time", "visitor_id", "session_id"]
 
     public init(data: Data, file: String) {
@@ -44,7 +45,7 @@ public struct CSVEventParser: Sendable {
         func row(sku: String?, parent: String?, quantity: Double?, price: Double?) -> [String] {
             [event.id, event.type.rawValue, time, event.store, event.visitorID, event.customerID ?? "", event.sessionID,
              sku ?? "", parent ?? "", event.category ?? "", event.orderID ?? "", event.unitID ?? "",
-             quantity.map(MagentoFields.formatDecimal) ?? "", price.map(MagentoFields.formatDecimal) ?? ""]
+             quantity.map(MagentoFields.formatDecimal) ?? "", price.map(MagentoFields.formatDecimal) ?? "", event.variant ?? ""]
         }
         guard !event.lines.isEmpty else {
             return [row(sku: event.sku, parent: nil, quantity: event.quantity, price: event.price)]
@@ -190,7 +191,8 @@ private struct Row {
         let milliseconds = try time()
         var event = Event(id: self["id"] ?? "", type: type, time: EventTime.date(milliseconds), store: self["store"] ?? "default",
                           visitorID: self["visitor_id"] ?? "", customerID: self["customer_id"], sessionID: self["session_id"] ?? "",
-                          category: self["category"], orderID: self["order_id"], unitID: self["unit_id"])
+                          category: self["category"], orderID: self["order_id"], unitID: self["unit_id"],
+                          variant: self["variant"])
         if EventValidator.isOrder(type) {
             event.lines = [try orderLine()]
         } else {

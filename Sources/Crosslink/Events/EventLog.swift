@@ -19,14 +19,15 @@ public struct EventLog {
         }
         return try db.prepare("""
             SELECT e.event_seq, e.event_key, e.type, e.occurred_at, s.code, e.visitor_id, e.customer_id, e.session_id,
-                   e.sku, e.category, e.order_id, e.unit_id, e.quantity, e.price
+                   e.sku, e.category, e.order_id, e.unit_id, e.quantity, e.price, e.variant
             FROM events AS e JOIN stores AS s ON s.store_id = e.store_id
             ORDER BY e.event_seq
             """).map { row in
             Event(id: row.text(at: 1), type: EventType(rawValue: row.text(at: 2))!, time: EventTime.date(Int64(row.int(at: 3))),
                   store: row.text(at: 4), visitorID: row.text(at: 5), customerID: row.optionalText(at: 6), sessionID: row.text(at: 7),
                   sku: row.optionalText(at: 8), category: row.optionalText(at: 9), orderID: row.optionalText(at: 10),
-                  lines: lines[row.int(at: 0)] ?? [], unitID: row.optionalText(at: 11), quantity: row.optionalDouble(at: 12),
+                  lines: lines[row.int(at: 0)] ?? [], unitID: row.optionalText(at: 11), variant: row.optionalText(at: 14),
+                  quantity: row.optionalDouble(at: 12),
                   price: row.optionalDouble(at: 13))
         }
     }

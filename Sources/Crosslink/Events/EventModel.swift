@@ -54,17 +54,20 @@ public struct Event: Sendable, Equatable, Codable {
     public var lines: [OrderLine]
     /// recs-* events: the recommendation unit.
     public var unitID: String?
+    /// recs-* events: the unit's variant the visitor was assigned (an experiment); absent = `A`.
+    public var variant: String?
     /// add-to-cart / remove-from-cart.
     public var quantity: Double?
     public var price: Double?
 
     public init(id: String, type: EventType, time: Date, store: String = "default", visitorID: String,
                 customerID: String? = nil, sessionID: String, sku: String? = nil, category: String? = nil,
-                orderID: String? = nil, lines: [OrderLine] = [], unitID: String? = nil,
+                orderID: String? = nil, lines: [OrderLine] = [], unitID: String? = nil, variant: String? = nil,
                 quantity: Double? = nil, price: Double? = nil) {
         self.id = id; self.type = type; self.time = time; self.store = store; self.visitorID = visitorID
         self.customerID = customerID; self.sessionID = sessionID; self.sku = sku; self.category = category
-        self.orderID = orderID; self.lines = lines; self.unitID = unitID; self.quantity = quantity; self.price = price
+        self.orderID = orderID; self.lines = lines; self.unitID = unitID; self.variant = variant
+        self.quantity = quantity; self.price = price
     }
 }
 

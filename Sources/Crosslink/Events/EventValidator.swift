@@ -25,6 +25,9 @@ enum EventValidator {
         }
     }
 
+    /// As `unit_variants.variant` allows (0005_units).
+    static let maximumVariantLength = 32
+
     /// The first rule `event` breaks, or nil.
     static func problem(_ event: Event) -> Problem? {
         func missing(_ value: String?) -> Bool { value.map(isBlank) ?? true }
@@ -42,6 +45,13 @@ enum EventValidator {
         }
         if needsUnit(type), missing(event.unitID) {
             return Problem(field: "unit_id", reason: "a \(type.rawValue) event needs a unit id")
+        }
+        if let variant = event.variant {
+            if !needsUnit(type) { return Problem(field: "variant", reason: "only recs-* events have a variant") }
+            if isBlank(variant) { return Problem(field: "variant", reason: "empty: leave it out for variant A") }
+            if variant.count > maximumVariantLength {
+                return Problem(field: "variant", reason: "longer than \(maximumVariantLength) characters")
+            }
         }
         if let quantity = event.quantity, let reason = positive(quantity) { return Problem(field: "quantity", reason: reason) }
         if let price = event.price, let reason = nonNegative(price) { return Problem(field: "price", reason: reason) }

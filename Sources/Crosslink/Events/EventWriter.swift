@@ -72,8 +72,8 @@ final class EventIngestSession {
     /// RETURNING: SQLite runs it through a temporary table, which halved the insert rate.)
     static let insertEventSQL = """
         INSERT INTO events(event_key, type, occurred_at, store_id, visitor_id, customer_id, session_id,
-                           product_id, sku, category_id, category, order_id, unit_id, quantity, price)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                           product_id, sku, category_id, category, order_id, unit_id, quantity, price, variant)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
         ON CONFLICT(event_key) DO NOTHING
         """
     static let insertLineSQL = """
@@ -152,6 +152,7 @@ final class EventIngestSession {
         statement.bind(event.unitID, at: 13)
         statement.bind(event.quantity, at: 14)
         statement.bind(event.price, at: 15)
+        statement.bind(event.variant, at: 16)
         try statement.step()
         statement.reset()
         guard db.changes == 1 else {

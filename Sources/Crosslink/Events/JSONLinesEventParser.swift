@@ -21,6 +21,7 @@ import Foundation
 /// | `category` | `category-view`: a category id or name path (`Gear/Bags` or `Default Category/Gear/Bags`) |
 /// | `order_id`, `lines` | `place-order`/`cancel-order`: `lines` is an array of `{sku, parent_sku?, quantity, price}` |
 /// | `unit_id` | `recs-*` events |
+/// | `variant` | `recs-*` events: the unit's variant the visitor was assigned (absent = `A`) |
 /// | `quantity`, `price` | numbers; optional on cart events |
 ///
 /// Ids may be JSON strings or integers (`"customer_id": 17850` reads as `"17850"`); `null` is
@@ -71,6 +72,7 @@ public struct JSONLinesEventParser: Sendable {
             }.joined(separator: ",") + "]"
         }
         string("unit_id", event.unitID)
+        string("variant", event.variant)
         number("quantity", event.quantity)
         number("price", event.price)
         return out + "}"
@@ -216,12 +218,13 @@ private struct WireEvent: Decodable {
     var orderID: LenientString?
     var lines: [WireLine]?
     var unitID: LenientString?
+    var variant: LenientString?
     var quantity: Double?
     var price: Double?
 
     enum CodingKeys: String, CodingKey {
         case id, type, time, store, visitorID = "visitor_id", customerID = "customer_id", sessionID = "session_id"
-        case sku, category, orderID = "order_id", lines, unitID = "unit_id", quantity, price
+        case sku, category, orderID = "order_id", lines, unitID = "unit_id", variant, quantity, price
     }
 
     func event(file: String, line: Int) throws -> EventFileReader.Item {
@@ -250,7 +253,7 @@ private struct WireEvent: Decodable {
         let event = Event(id: eventID, type: type, time: EventTime.date(milliseconds), store: store?.value ?? "default",
                           visitorID: visitorID?.value ?? "", customerID: customerID?.value, sessionID: sessionID?.value ?? "",
                           sku: sku?.value, category: category?.value, orderID: orderID?.value, lines: orderLines,
-                          unitID: unitID?.value, quantity: quantity, price: price)
+                          unitID: unitID?.value, variant: variant?.value, quantity: quantity, price: price)
         return .event(event, line: line, rowLines: nil)
     }
 }

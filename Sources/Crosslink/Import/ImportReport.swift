@@ -136,13 +136,15 @@ public struct ImportReport: Sendable, Equatable, Codable {
 
 extension ImportOptions {
     /// Runs an import in one write transaction; with ``dryRun`` the work is done, reported and
-    /// rolled back (by throwing out of the transaction with the report).
+    /// rolled back (by throwing out of the transaction with the report). Before it commits, the
+    /// rule result cache is brought up to date with what the import changed.
     func transaction(_ store: CrosslinkStore, _ body: (Database) throws -> ImportReport) throws -> ImportReport {
         struct DryRunRollback: Error { let report: ImportReport }
         do {
             return try store.write { db in
                 let report = try body(db)
                 if dryRun { throw DryRunRollback(report: report) }
+                try RuleCache(db).refreshIfStale()
                 return report
             }
         } catch let rollback as DryRunRollback {

@@ -298,6 +298,10 @@ private final class ImportRun {
     /// (product id, link type) pairs whose links this import has set, as id * 8 + type id.
     var linksSet = Set<Int>()
     var visibilities: [String: Int] = [:]
+    /// Products whose row, categories, websites or attributes this import wrote (bulk change marks).
+    var written = Set<Int>()
+    /// Products inserted or given a name by this import (their name words are indexed at the end).
+    var named = Set<Int>()
 
     // Hot statements, prepared once per run.
     let insertProduct: Statement
@@ -376,6 +380,41 @@ private final class ImportRun {
     }
 
     func execute() throws -> ImportReport {
+        // Bulk mode: the per-row change triggers stand aside; finishBulkWrite does their work at once.
+        try db.execute("UPDATE catalog_write_mode SET bulk = 1 WHERE id = 1")
+        do {
+            let report = try importRows()
+            try finishBulkWrite()
+            return report
+        } catch {
+            // The caller's transaction rolls back; a caller that went on would otherwise keep bulk mode.
+            try? db.execute("UPDATE catalog_write_mode SET bulk = 0 WHERE id = 1")
+            throw error
+        }
+    }
+
+    /// What the skipped triggers would have done, once for every product written: index the names
+    /// (0004's product_words: the same rows the triggers give) and, while rule results are cached,
+    /// list the products for the rule-cache refresh (0003's rule_cache_dirty).
+    func finishBulkWrite() throws {
+        let named = Placements.jsonArray(self.named.sorted())
+        try db.execute("""
+            DELETE FROM product_words WHERE product_id IN (SELECT value FROM json_each(?1))
+              AND (word, product_id) NOT IN (SELECT word, product_id FROM product_name_words
+                                             WHERE product_id IN (SELECT value FROM json_each(?1)))
+            """, [named])
+        try db.execute("""
+            INSERT OR IGNORE INTO product_words(word, product_id)
+            SELECT word, product_id FROM product_name_words WHERE product_id IN (SELECT value FROM json_each(?1))
+            """, [named])
+        try db.execute("""
+            INSERT OR IGNORE INTO rule_cache_dirty(product_id)
+            SELECT value FROM json_each(?1) WHERE EXISTS (SELECT 1 FROM rule_cache_rules)
+            """, [Placements.jsonArray(written.sorted())])
+        try db.execute("UPDATE catalog_write_mode SET bulk = 0 WHERE id = 1")
+    }
+
+    func importRows() throws -> ImportReport {
         let categoriesBefore = try db.scalarInt("SELECT count(*) FROM categories") ?? 0
         if !layout.unknown.isEmpty {
             warn(ImportIssue(file: file, line: 1, message: "columns not imported (neither read by Crosslink nor Magento columns it knowingly ignores): "
@@ -541,6 +580,7 @@ private final class ImportRun {
             // Update: only the given fields change.
             id = state.id
             fresh = false
+            if name != nil { named.insert(id) }
             if let type { state.type = type; products[key] = state }
             if inStock == nil, let qty, Self.tracksQuantity(state.type) { inStock = qty > 0 }
             let s = updateProduct
@@ -591,10 +631,12 @@ private final class ImportRun {
             while try s.step() {}
             id = db.lastInsertRowID
             fresh = true
+            named.insert(id)
             products[key] = ProductState(id: id, type: type, existedBefore: false)
             createdCount += 1
         }
 
+        written.insert(id)
         try importCategories(record, productID: id, fresh: fresh)
         if !(try importWebsites(record, productID: id, fresh: fresh)), fresh, let website = defaultWebsiteID {
             try addWebsite(productID: id, websiteID: website)
@@ -798,6 +840,7 @@ private final class ImportRun {
         }
         let isStoreViewRow = cell(record, .storeViewCode) != nil
         if isStoreViewRow {
+            written.insert(state.id)
             try importCategories(record, productID: state.id, fresh: false)
             try importWebsites(record, productID: state.id, fresh: false)
             if state.existedBefore { touchedExisting.insert(state.id) }

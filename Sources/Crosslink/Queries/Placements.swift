@@ -48,6 +48,11 @@ public struct PlacedProduct: Sendable, Equatable, Codable {
 /// ```
 public struct Placements {
     let db: Database
+
+    /// The most SKUs a cart may hold (placements refuse a longer one with
+    /// ``CatalogError/invalidValue(field:value:reason:)``): every item is matched against each
+    /// cross-sell rule, so an unbounded cart would be an unbounded placement.
+    public static let maximumCartItems = 100
     public init(_ db: Database) { self.db = db }
 
     /// The related-products block of `sku`: manual links by position (capped by `limit`, else
@@ -81,41 +86,60 @@ public struct Placements {
             throw CatalogError.invalidValue(field: "lastAdded", value: lastAdded, reason: "is not one of the cart's SKUs")
         }
         let context = try resolve(store: store, viewed: nil, cart: cart)
+        return try cartBlock(context: context, lastID: try ProductRepository(db).requireID(sku: lastAdded ?? cart.last!), limit: limit,
+                             segments: segments, date: date, seed: seed)
+    }
+
+    /// The cross-sell block of a resolved cart (`filter`: a unit's filters, applied in the links' SQL
+    /// and to the rule results).
+    func cartBlock(context: Context, lastID: Int, limit: Int?, segments: [String], date: Date, seed: UInt64?,
+                   filter: CandidateFilter? = nil) throws -> [PlacedProduct] {
         let rules = try RuleEngine(db).blockContext(storeID: context.store.id, block: .crosssell)
         let limit = limit ?? (rules.rulesOn ? rules.settings.effectiveMaximum : context.store.crosssellLimit)
-        let lastID = try ProductRepository(db).requireID(sku: lastAdded ?? cart.last!)
         let lastSources = try sources(for: [lastID])
         let otherSources = try sources(for: context.cartIDs.filter { $0 != lastID }).filter { !lastSources.contains($0) }
         var result: [PlacedProduct] = []
         if !(rules.rulesOn && rules.settings.displayMode == .rulesOnly) {
             result = try linked(type: .crosssell, sources: lastSources, excluded: context.excluded,
-                                storeID: context.store.id, limit: limit)
+                                storeID: context.store.id, limit: limit, filter: filter)
             if result.count < limit, !otherSources.isEmpty {
                 result += try linked(type: .crosssell, sources: otherSources, excluded: context.excluded + result.map(\.productID),
-                                     storeID: context.store.id, limit: limit - result.count)
+                                     storeID: context.store.id, limit: limit - result.count, filter: filter)
             }
         }
         guard rules.rulesOn, result.count < limit else { return result }
-        return result + (try RuleEngine(db).products(
+        return result + (try ruleProducts(
             block: .crosssell, context: rules, matched: lastSources + otherSources, excluded: context.excluded + result.map(\.productID),
-            storeID: context.store.id, count: limit - result.count, segments: segments, date: date, seed: seed))
+            storeID: context.store.id, count: limit - result.count, segments: segments, date: date, seed: seed, filter: filter))
+    }
+
+    /// The rule part of a block. With a unit's filter the rules' results are filtered after their
+    /// query (the rule cache holds unfiltered lists): more are asked for, then cut.
+    func ruleProducts(block: LinkType, context: RuleEngine.BlockContext, matched: [Int], excluded: [Int], storeID: Int, count: Int,
+                      segments: [String], date: Date, seed: UInt64?, filter: CandidateFilter?) throws -> [PlacedProduct] {
+        let products = try RuleEngine(db).products(block: block, context: context, matched: matched, excluded: excluded, storeID: storeID,
+                                                   count: filter == nil ? count : count + 20, segments: segments, date: date, seed: seed)
+        guard let filter, !products.isEmpty else { return products }
+        let passing = try filter.passing(products.map(\.productID), db: db)
+        return Array(products.filter { passing.contains($0.productID) }.prefix(count))
     }
 
     /// A product-page block: manual links, then (rules on) rule results, within the block maximum.
     func productPageBlock(_ type: LinkType, context: Context, limit: Int?, manualLimit: Int,
-                          segments: [String], date: Date, seed: UInt64?) throws -> [PlacedProduct] {
+                          segments: [String], date: Date, seed: UInt64?, filter: CandidateFilter? = nil) throws -> [PlacedProduct] {
         let viewedID = context.viewedID!
         let rules = try RuleEngine(db).blockContext(storeID: context.store.id, block: type)
         guard rules.rulesOn else {
-            return try linked(type: type, sources: [viewedID], excluded: context.excluded, storeID: context.store.id, limit: limit ?? manualLimit)
+            return try linked(type: type, sources: [viewedID], excluded: context.excluded, storeID: context.store.id, limit: limit ?? manualLimit,
+                              filter: filter)
         }
         let total = limit ?? rules.settings.effectiveMaximum
         let manual = rules.settings.displayMode == .rulesOnly ? []
-            : try linked(type: type, sources: [viewedID], excluded: context.excluded, storeID: context.store.id, limit: total)
+            : try linked(type: type, sources: [viewedID], excluded: context.excluded, storeID: context.store.id, limit: total, filter: filter)
         guard manual.count < total else { return manual }
-        return manual + (try RuleEngine(db).products(
+        return manual + (try ruleProducts(
             block: type, context: rules, matched: [viewedID], excluded: context.excluded + manual.map(\.productID),
-            storeID: context.store.id, count: total - manual.count, segments: segments, date: date, seed: seed))
+            storeID: context.store.id, count: total - manual.count, segments: segments, date: date, seed: seed, filter: filter))
     }
 
     // MARK: -
@@ -129,6 +153,10 @@ public struct Placements {
     }
 
     func resolve(store code: String, viewed: String?, cart: [String]) throws -> Context {
+        if cart.count > Self.maximumCartItems {
+            throw CatalogError.invalidValue(field: "cart", value: "\(cart.count) SKUs",
+                                            reason: "a cart holds at most \(Self.maximumCartItems) SKUs")
+        }
         let store = try StoreRepository(db).store(code: code)
         let products = ProductRepository(db)
         let viewedID = try viewed.map { try products.requireID(sku: $0) }
@@ -162,15 +190,19 @@ public struct Placements {
 
     /// Links of `type` from any of `sources` to displayable products, excluding `excluded`,
     /// one row per target (its best position), ordered by position then link order.
-    func linked(type: LinkType, sources: [Int], excluded: [Int], storeID: Int, limit: Int) throws -> [PlacedProduct] {
+    /// `filter` (a unit's filters) is applied in the query, to the linked product.
+    func linked(type: LinkType, sources: [Int], excluded: [Int], storeID: Int, limit: Int,
+                filter: CandidateFilter? = nil) throws -> [PlacedProduct] {
         guard limit > 0 else { return [] }
-        let statement = try db.cachedStatement(Self.linkedSQL)
+        let positional = filter?.positional(from: 6)
+        let statement = try db.cachedStatement(positional.map { $0.apply(to: Self.linkedSQL) } ?? Self.linkedSQL)
         statement.reset()
         statement.bind(Self.jsonArray(sources), at: 1)
         statement.bind(type.magentoID, at: 2)
         statement.bind(storeID, at: 3)
         statement.bind(Self.jsonArray(excluded), at: 4)
         statement.bind(limit, at: 5)
+        try positional?.bind(to: statement)
         defer { statement.reset() }
         var result: [PlacedProduct] = []
         while try statement.step() {
@@ -194,7 +226,7 @@ public struct Placements {
             JOIN products AS src ON src.product_id = l.product_id
             WHERE l.product_id IN (SELECT value FROM json_each(?1))
               AND l.link_type_id = ?2
-              AND l.linked_product_id NOT IN (SELECT value FROM json_each(?4))
+              AND l.linked_product_id NOT IN (SELECT value FROM json_each(?4)) /*candidate-filter:l.linked_product_id*/
         )
         WHERE best = 1
         ORDER BY position, link_id

@@ -5,6 +5,11 @@
 /// Every query returns the same columns: product_id, sku, name, final_price, score, n1, n2,
 /// source_sku, detail (their meaning depends on the type; see ``Recommender``). Parameters are
 /// named (`:store`, `:excluded`, …) and always bound; no text of a request enters the SQL.
+///
+/// Every body carries `/*candidate-filter:EXPR*/` where its candidates are chosen, before any
+/// LIMIT: EXPR is the candidate's product id column there (qualified). A unit's filter
+/// (``CandidateFilter``) replaces the marker with `AND EXISTS (…)` over that id; without a
+/// filter the comment stays and costs nothing.
 enum RecommendationSQL {
     /// A query's text and the named parameters it uses.
     struct Query: Sendable {
@@ -41,9 +46,9 @@ enum RecommendationSQL {
         case .mostPurchased:
             popularity(pointInTime) + popularityBody(score: "net_buyers", second: "c.units", order: "c.net_buyers DESC, c.units DESC, d.sku")
         case .viewToCart:
-            popularity(pointInTime) + ",\n" + totals(pointInTime) + conversionBody(converted: "viewed_then_carted")
+            popularity(pointInTime) + ",\n" + totals(pointInTime) + conversionBody(metric: 1, converted: "viewed_then_carted", pointInTime)
         case .viewToPurchase:
-            popularity(pointInTime) + ",\n" + totals(pointInTime) + conversionBody(converted: "viewed_then_bought")
+            popularity(pointInTime) + ",\n" + totals(pointInTime) + conversionBody(metric: 2, converted: "viewed_then_bought", pointInTime)
         case .trending:
             trending(pointInTime) + trendingBody
         case .viewedViewed, .viewedBought, .boughtBought:
@@ -87,7 +92,7 @@ enum RecommendationSQL {
 
         SELECT d.product_id, d.sku, d.name, d.final_price, c.\(score) AS score, c.\(score), \(second), NULL, NULL
         FROM counts AS c CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id
-        WHERE c.\(score) > 0 AND c.product_id \(notExcluded)
+        WHERE c.\(score) > 0 AND c.product_id \(notExcluded) /*candidate-filter:c.product_id*/
         ORDER BY \(order) LIMIT :limit
         """
     }
@@ -109,21 +114,47 @@ enum RecommendationSQL {
     /// by a rate relative to the store's); only the best `:limit` + 100 are then checked for
     /// displayability, so a list can come out short only if more than 100 of the best are
     /// hidden or excluded.
-    static func conversionBody(converted: String) -> String {
-        """
-        ,
-        ranked AS (
+    ///
+    /// Live, the scoring comes from the materialised top list of `metric` (``ConversionRanks``:
+    /// the same scores in the same order, recomputed by every aggregation) when it was computed
+    /// from the current totals and prior and yields `:limit` + 100 candidates or all of them;
+    /// otherwise the window is scanned.
+    static func conversionBody(metric: Int, converted: String, _ pointInTime: Bool) -> String {
+        let scan = """
             SELECT c.product_id, c.\(converted) AS converted, c.viewers,
                    (c.\(converted) + k.prior * coalesce(t.\(converted) * 1.0 / nullif(t.viewers, 0), 0)) / (c.viewers + k.prior) AS score
-            FROM counts AS c
+            FROM \(pointInTime ? "" : "served AS v CROSS JOIN ")counts AS c
             CROSS JOIN totals AS t
             CROSS JOIN (SELECT conversion_prior_views AS prior FROM recommendation_settings) AS k
-            WHERE c.\(converted) > 0 AND c.viewers > 0 AND c.product_id \(notExcluded)
-            ORDER BY score DESC, c.product_id LIMIT :limit + 100)
-        SELECT d.product_id, d.sku, d.name, d.final_price, r.score, r.converted, r.viewers, NULL, NULL
-        FROM ranked AS r CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = r.product_id
-        ORDER BY r.score DESC, d.sku LIMIT :limit
-        """
+            WHERE \(pointInTime ? "" : "NOT v.yes AND ")c.\(converted) > 0 AND +c.viewers > 0 AND c.product_id \(notExcluded) /*candidate-filter:c.product_id*/
+            ORDER BY score DESC, c.product_id LIMIT :limit + 100
+            """
+        let ranked = pointInTime ? "ranked AS (\n\(scan))" : """
+            fresh(yes) AS (
+                SELECT EXISTS (SELECT 1 FROM conversion_rank_state AS s CROSS JOIN totals AS t CROSS JOIN recommendation_settings AS k
+                               WHERE s.store_id = :store AND s.metric = \(metric) AND s.viewers = t.viewers
+                                 AND s.converted = t.\(converted) AND s.prior = k.conversion_prior_views)),
+            listed AS (
+                SELECT r.product_id, r.converted, r.viewers, r.score FROM conversion_ranks AS r
+                WHERE r.store_id = :store AND r.metric = \(metric) AND (SELECT yes FROM fresh)
+                  AND r.product_id \(notExcluded) /*candidate-filter:r.product_id*/
+                ORDER BY r.rank LIMIT :limit + 100),
+            served(yes) AS (
+                SELECT (SELECT yes FROM fresh) AND ((SELECT count(*) FROM listed) = :limit + 100
+                    OR (SELECT complete FROM conversion_rank_state WHERE store_id = :store AND metric = \(metric)))),
+            ranked AS (
+                SELECT * FROM listed WHERE (SELECT yes FROM served)
+                UNION ALL
+                SELECT * FROM (
+            \(scan)))
+            """
+        return """
+            ,
+            \(ranked)
+            SELECT d.product_id, d.sku, d.name, d.final_price, r.score, r.converted, r.viewers, NULL, NULL
+            FROM ranked AS r CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = r.product_id
+            ORDER BY r.score DESC, d.sku LIMIT :limit
+            """
     }
 
     // MARK: Trending
@@ -153,7 +184,7 @@ enum RecommendationSQL {
     static let trendingBody = """
 
         SELECT product_id, sku, name, final_price, growth AS score, recent, background, NULL, NULL
-        FROM trending WHERE product_id \(notExcluded)
+        FROM trending WHERE product_id \(notExcluded) /*candidate-filter:trending.product_id*/
         ORDER BY recent * 1.0 / (background + 1) DESC, sku LIMIT :limit
         """
 
@@ -207,7 +238,7 @@ enum RecommendationSQL {
     static let cooccurrenceBody = """
 
         SELECT other_id, recommended_sku, name, final_price, sum(score) AS total_score, together, lift, sku, max(score)
-        FROM cooccurrence WHERE other_id \(notExcluded)
+        FROM cooccurrence WHERE other_id \(notExcluded) /*candidate-filter:cooccurrence.other_id*/
         GROUP BY other_id ORDER BY total_score DESC, recommended_sku LIMIT :limit
         """
 
@@ -264,7 +295,7 @@ enum RecommendationSQL {
             SELECT c.other_id, c.recommended_sku, c.name, c.final_price, h.weight * c.together / sqrt(c.base * c.other_base) AS s,
                    c.together, h.interaction, c.sku, c.kind_id
             FROM history AS h JOIN cooccurrence AS c ON c.product_id = h.product_id
-            WHERE h.weight > 0 AND c.other_id NOT IN (SELECT product_id FROM visitor_bought) AND c.other_id \(notExcluded))
+            WHERE h.weight > 0 AND c.other_id NOT IN (SELECT product_id FROM visitor_bought) AND c.other_id \(notExcluded) /*candidate-filter:c.other_id*/)
         SELECT other_id, recommended_sku, name, final_price, sum(s) AS score, together, interaction, sku, kind_id, max(s)
         FROM similar GROUP BY other_id ORDER BY score DESC, recommended_sku LIMIT :limit
         """
@@ -289,7 +320,7 @@ enum RecommendationSQL {
     static let recentlyViewedBody = """
 
         SELECT product_id, sku, name, final_price, last_viewed_at AS score, last_viewed_at, NULL, NULL, NULL
-        FROM recently WHERE product_id \(notExcluded)
+        FROM recently WHERE product_id \(notExcluded) /*candidate-filter:recently.product_id*/
         ORDER BY last_viewed_at DESC, sku LIMIT :limit
         """
 
@@ -298,25 +329,48 @@ enum RecommendationSQL {
     /// Catalog only. A candidate scores Σ idf of the features it shares with the context:
     /// categories below the root, attribute values, and name words (`product_words`);
     /// idf = ln(1 + N / products with the feature), N = the highest product id (≈ catalog size).
-    /// The best `:limit` + 100 are checked for displayability (as conversion). `detail` lists
-    /// the shared features as c:…, a:…, w:….
+    ///
+    /// One product, lists fresh (`similar_state.dirty` = 0, see ``SimilarProducts``): its
+    /// materialised list in rank order, joined to displayability until `:limit` are found —
+    /// taken when it fills the request or holds every candidate. Otherwise (a cart, stale lists,
+    /// a list too short for the exclusions and filter) the live query: every product sharing a
+    /// feature is scored and the best `:limit` + 100 are checked for displayability (as
+    /// conversion). `detail` lists the shared features as c:…, a:…, w:….
     static let moreLikeThis = """
         WITH context(product_id) AS (SELECT value FROM json_each(:context)),
-        size(n) AS (SELECT coalesce(max(product_id), 1) * 1.0 FROM products),
-        features(kind, id, value, label, weight) AS MATERIALIZED (
-            SELECT 'c', c.category_id, NULL, 'c:' || substr(c.name_path, instr(c.name_path, '/') + 1),
-                   ln(1 + s.n / (SELECT count(*) FROM product_categories AS x WHERE x.category_id = c.category_id))
-            FROM categories AS c CROSS JOIN size AS s
+        fresh(yes) AS (SELECT (SELECT dirty FROM similar_state) = 0 AND (SELECT count(*) FROM context) = 1),
+        listed AS (
+            SELECT d.product_id, d.sku, d.name, d.final_price, s.score, s.shared
+            FROM similar_products AS s
+            CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = s.other_id
+            WHERE s.product_id = (SELECT min(product_id) FROM context) AND (SELECT yes FROM fresh)
+              AND s.other_id \(notExcluded) /*candidate-filter:s.other_id*/
+            ORDER BY s.rank LIMIT :limit),
+        served(yes) AS (
+            SELECT (SELECT yes FROM fresh) AND ((SELECT count(*) FROM listed) = :limit
+                OR coalesce((SELECT truncated = 0 FROM similar_lists WHERE product_id = (SELECT min(product_id) FROM context)), 0))),
+        context_features(kind, id, value, label) AS MATERIALIZED (
+            SELECT 'c', c.category_id, NULL, 'c:' || substr(c.name_path, instr(c.name_path, '/') + 1)
+            FROM categories AS c
             WHERE c.level > 0
               AND c.category_id IN (SELECT category_id FROM product_categories WHERE product_id IN (SELECT product_id FROM context))
             UNION ALL
-            SELECT 'a', sa.attribute_id, sa.value, 'a:' || a.code || ' ' || sa.value,
-                   ln(1 + s.n / (SELECT count(*) FROM product_attributes AS x WHERE x.attribute_id = sa.attribute_id AND x.value = sa.value))
+            SELECT 'a', sa.attribute_id, sa.value, 'a:' || a.code || ' ' || sa.value
             FROM (SELECT DISTINCT attribute_id, value FROM product_attributes WHERE product_id IN (SELECT product_id FROM context)) AS sa
-            JOIN attributes AS a ON a.attribute_id = sa.attribute_id CROSS JOIN size AS s
+            JOIN attributes AS a ON a.attribute_id = sa.attribute_id
             UNION ALL
-            SELECT 'w', NULL, sw.word, 'w:' || sw.word, ln(1 + s.n / (SELECT count(*) FROM product_words AS x WHERE x.word = sw.word))
-            FROM (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)) AS sw CROSS JOIN size AS s),
+            SELECT 'w', NULL, sw.word, 'w:' || sw.word
+            FROM (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)) AS sw),
+        -- The live query, computed only when the lists do not serve.
+        size(n) AS (SELECT coalesce(max(product_id), 1) * 1.0 FROM products),
+        features(kind, id, value, weight) AS MATERIALIZED (
+            SELECT f.kind, f.id, f.value,
+                   ln(1 + s.n / CASE f.kind
+                       WHEN 'c' THEN (SELECT count(*) FROM product_categories AS x WHERE x.category_id = f.id)
+                       WHEN 'a' THEN (SELECT count(*) FROM product_attributes AS x WHERE x.attribute_id = f.id AND x.value = f.value)
+                       ELSE (SELECT count(*) FROM product_words AS x WHERE x.word = f.value) END)
+            FROM context_features AS f CROSS JOIN size AS s
+            WHERE NOT (SELECT yes FROM served)),
         matches(product_id, weight) AS (
             SELECT pc.product_id, f.weight FROM features AS f JOIN product_categories AS pc ON pc.category_id = f.id WHERE f.kind = 'c'
             UNION ALL
@@ -325,16 +379,21 @@ enum RecommendationSQL {
             UNION ALL
             SELECT pw.product_id, f.weight FROM features AS f JOIN product_words AS pw ON pw.word = f.value WHERE f.kind = 'w'),
         scored AS (
-            SELECT product_id, sum(weight) AS score, count(*) AS shared FROM matches
-            WHERE product_id NOT IN (SELECT product_id FROM context) AND product_id \(notExcluded)
+            SELECT product_id, sum(weight) AS score, count(*) AS shared FROM served AS v CROSS JOIN matches
+            WHERE NOT v.yes AND product_id NOT IN (SELECT product_id FROM context) AND product_id \(notExcluded) /*candidate-filter:matches.product_id*/
             GROUP BY product_id ORDER BY score DESC, product_id LIMIT :limit + 100),
         top AS (
-            SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared
-            FROM scored AS m CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = m.product_id
-            ORDER BY m.score DESC, d.sku LIMIT :limit)
+            SELECT * FROM listed WHERE (SELECT yes FROM served)
+            UNION ALL
+            -- Driven by `served`, so that SQLite never starts the live query when the list serves.
+            SELECT * FROM (
+                SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared
+                FROM served AS v CROSS JOIN scored AS m CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = m.product_id
+                WHERE NOT v.yes
+                ORDER BY m.score DESC, d.sku LIMIT :limit))
         -- The shared features' labels, for the winners only.
         SELECT t.product_id, t.sku, t.name, t.final_price, t.score, t.shared, NULL, NULL,
-               (SELECT group_concat(f.label, char(31)) FROM features AS f
+               (SELECT group_concat(f.label, char(31)) FROM context_features AS f
                 WHERE (f.kind = 'c' AND EXISTS (SELECT 1 FROM product_categories AS x WHERE x.category_id = f.id AND x.product_id = t.product_id))
                    OR (f.kind = 'a' AND EXISTS (SELECT 1 FROM product_attributes AS x
                                                 WHERE x.product_id = t.product_id AND x.attribute_id = f.id AND x.value = f.value))

@@ -41,9 +41,19 @@ public struct Recommender {
     /// Recommends up to `limit` products of `type` for `context` in `store`, as of now or as of
     /// `asOf`. Throws `CatalogError` for an unknown store or SKU, ``RecommendationError`` for a
     /// context that lacks what the type needs.
+    ///
+    /// `filter` (a unit's merchant filters, ``CandidateFilter``) is applied in the type's SQL
+    /// where candidates are chosen; `excluding` adds product ids never to return (a page's
+    /// products already shown, what the visitor bought).
     public func recommend(_ type: RecommendationType, context: RecommendationContext = .none, store: String = "default",
-                          limit: Int = 5, asOf: Date? = nil) throws -> [Recommendation] {
-        let query = try plan(type, context: context, store: store, limit: limit, asOf: asOf)
+                          limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = []) throws -> [Recommendation] {
+        let query = try plan(type, context: context, store: store, limit: limit, asOf: asOf, filter: filter, excluding: excluding)
+        return try run(query)
+    }
+
+    /// Runs a planned query.
+    func run(_ query: Query) throws -> [Recommendation] {
+        let type = query.type
         let statement = try db.cachedStatement(query.sql)
         statement.reset()
         for (name, value) in query.parameters { try statement.bind(value, named: name) }
@@ -59,7 +69,13 @@ public struct Recommender {
 
     /// The query ``recommend(_:context:store:limit:asOf:)`` runs, with its parameter values.
     public func plan(_ type: RecommendationType, context: RecommendationContext = .none, store: String = "default",
-                     limit: Int = 5, asOf: Date? = nil) throws -> Query {
+                     limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = []) throws -> Query {
+        try checkRequest(type, context: context, limit: limit)
+        return try plan(type, resolved: try resolve(context.skus, store: store), visitorID: context.visitorID,
+                        settings: try RecommendationSettings.load(db), limit: limit, asOf: asOf, filter: filter, excluding: excluding)
+    }
+
+    func checkRequest(_ type: RecommendationType, context: RecommendationContext, limit: Int) throws {
         guard (1...100).contains(limit) else { throw RecommendationError.invalidLimit(limit) }
         switch type.requirement {
         case .products where context.skus.isEmpty:
@@ -68,15 +84,18 @@ public struct Recommender {
             throw RecommendationError.missingContext(type: type, needs: "a visitor")
         default: break
         }
-        let resolved = try resolve(context.skus, store: store)
-        let settings = try RecommendationSettings.load(db)
+    }
+
+    /// The query for context products already resolved (a page resolves them once for all its units).
+    func plan(_ type: RecommendationType, resolved: Resolved, visitorID: String?, settings: RecommendationSettings, limit: Int,
+              asOf: Date?, filter: CandidateFilter?, excluding: [Int]) throws -> Query {
         var parameters: [(String, DatabaseValue)] = [
             (":store", .integer(Int64(resolved.storeID))),
-            (":excluded", .text(Placements.jsonArray(resolved.excluded))),
+            (":excluded", .text(Placements.jsonArray(resolved.excluded + excluding))),
             (":limit", .integer(Int64(limit))),
         ]
         if type.requirement == .products { parameters.append((":context", .text(Placements.jsonArray(resolved.context)))) }
-        if let visitor = context.visitorID { parameters.append((":visitor", .text(visitor))) }
+        if let visitor = visitorID { parameters.append((":visitor", .text(visitor))) }
         switch type {
         case .viewedViewed: parameters.append((":kind", .integer(Int64(CooccurrenceKind.viewedViewed.id))))
         case .viewedBought: parameters.append((":kind", .integer(Int64(CooccurrenceKind.viewedBought.id))))
@@ -110,7 +129,11 @@ public struct Recommender {
             parameters.append((":since", .integer(Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds)))
         }
         if let now { parameters.append((":now", .integer(now))) }
-        let query = RecommendationSQL.query(type, pointInTime: asOf != nil)
+        var query = RecommendationSQL.query(type, pointInTime: asOf != nil)
+        if let filter {
+            query = RecommendationSQL.Query(filter.apply(to: query.sql))
+            parameters += filter.parameters
+        }
         return Query(type: type, sql: query.sql, parameters: parameters.filter { query.parameters.contains($0.0) }, settings: settings)
     }
 

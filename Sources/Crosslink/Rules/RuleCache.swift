@@ -35,10 +35,40 @@ public struct RuleCache {
         }
     }
 
-    /// Brings the cache up to date (run it in a write transaction: `store.write { db in … }`).
+    /// Brings the cache up to date (run it in a write transaction: `store.write { db in … }`),
+    /// and turns automatic refreshes back on after ``clear()``.
     @discardableResult
     public func refresh(maximumIncremental: Int = 2_000) throws -> Report {
         try db.inTransaction { try refreshInTransaction(force: false, maximumIncremental: maximumIncremental) }
+    }
+
+    /// What makes the cache out of date, in one cheap statement: the cache is on (not cleared)
+    /// and a product changed, a full rebuild is due, or an active rule is not built.
+    static let staleSQL = """
+        SELECT st.enabled = 1 AND (st.full_rebuild = 1 OR EXISTS (SELECT 1 FROM rule_cache_dirty)
+               OR EXISTS (SELECT 1 FROM rules AS r WHERE r.active = 1
+                          AND NOT EXISTS (SELECT 1 FROM rule_cache_rules AS c WHERE c.rule_id = r.rule_id)))
+        FROM rule_cache_state AS st WHERE st.id = 1
+        """
+
+    /// Refreshes the cache when a catalog or rule write left it out of date, unless it was
+    /// cleared; otherwise costs one small query. The importers and ``RuleRepository`` call it
+    /// before their transaction commits, so the next placement reads fresh cached results.
+    ///
+    /// ```swift
+    /// try store.write { db in
+    ///     try ProductRepository(db).upsert(product)
+    ///     try RuleCache(db).refreshIfStale()
+    /// }
+    /// ```
+    @discardableResult
+    public func refreshIfStale() throws -> Report? {
+        let stale = try db.cachedStatement(Self.staleSQL)
+        stale.reset()
+        defer { stale.reset() }
+        guard try stale.step(), stale.int(at: 0) == 1 else { return nil }
+        stale.reset()
+        return try refresh()
     }
 
     /// Drops every cached result and builds all active rules again.
@@ -47,12 +77,13 @@ public struct RuleCache {
         try db.inTransaction { try refreshInTransaction(force: true, maximumIncremental: 0) }
     }
 
-    /// Drops every cached result: placements run every rule's SQL until the next refresh.
+    /// Drops every cached result and turns automatic refreshes off: placements run every
+    /// rule's SQL until the next ``refresh(maximumIncremental:)`` or ``rebuild()``.
     public func clear() throws {
         try db.inTransaction {
             try dropAll()
             try db.execute("DELETE FROM rule_cache_dirty")
-            try db.execute("UPDATE rule_cache_state SET full_rebuild = 0 WHERE id = 1")
+            try db.execute("UPDATE rule_cache_state SET full_rebuild = 0, enabled = 0 WHERE id = 1")
         }
     }
 
@@ -102,7 +133,7 @@ public struct RuleCache {
         }
         try db.execute("DELETE FROM rule_cache_dirty")
         try db.execute("""
-            UPDATE rule_cache_state SET full_rebuild = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = 1
+            UPDATE rule_cache_state SET full_rebuild = 0, enabled = 1, refreshed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = 1
             """)
         report.seconds = (ContinuousClock.now - start) / .seconds(1)
         return report

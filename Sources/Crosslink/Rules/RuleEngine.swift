@@ -44,7 +44,8 @@ public struct RuleEngine {
         SELECT coalesce(bs.display_mode, 0), bs.max_products, coalesce(bs.rotation_mode, 1),
                coalesce((SELECT time_zone FROM store_rule_settings WHERE store_id = ?1), 'UTC'),
                EXISTS (SELECT 1 FROM rules WHERE applies_to = ?2 AND active = 1),
-               st.full_rebuild = 0 AND NOT EXISTS (SELECT 1 FROM rule_cache_dirty),
+               st.full_rebuild = 0 AND NOT EXISTS (SELECT 1 FROM rule_cache_dirty)
+                   AND (SELECT bulk FROM catalog_write_mode WHERE id = 1) = 0,
                st.generation
         FROM rule_cache_state AS st
         LEFT JOIN block_settings AS bs ON bs.store_id = ?1 AND bs.block = ?2

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Rules as data: validated on the way in, stored in the `rules` table (trees as JSON),
-/// imported from and exported to rule files.
+/// imported from and exported to rule files. Every change brings the rule result cache up to
+/// date before it returns (``RuleCache/refreshIfStale()``), unless `refreshesCache` is false.
 ///
 /// ```swift
 /// try store.write { db in
@@ -13,7 +14,19 @@ import Foundation
 /// ```
 public struct RuleRepository {
     let db: Database
-    public init(_ db: Database) { self.db = db }
+    let refreshesCache: Bool
+
+    /// `refreshesCache: false` leaves the result cache to the caller (who then runs
+    /// ``RuleCache/refresh(maximumIncremental:)``, e.g. to report what it built).
+    public init(_ db: Database, refreshesCache: Bool = true) {
+        self.db = db
+        self.refreshesCache = refreshesCache
+    }
+
+    /// After a change: the rule's cached results (if the cache is on) are built before the caller commits.
+    private func changed() throws {
+        if refreshesCache { try RuleCache(db).refreshIfStale() }
+    }
 
     static let columns = """
         rule_id, name, active, applies_to, priority, result_limit, from_date, to_date, segments, match_conditions, display_conditions
@@ -23,14 +36,22 @@ public struct RuleRepository {
     @discardableResult
     public func add(_ rule: Rule) throws -> Int {
         try RuleValidator(db).validate(rule)
-        return try insertOrUpdate(rule, replacing: false)
+        return try db.inTransaction {
+            let id = try insertOrUpdate(rule, replacing: false)
+            try changed()
+            return id
+        }
     }
 
     /// Validates and stores the rule, replacing the rule of the same name (which keeps its id).
     @discardableResult
     public func save(_ rule: Rule) throws -> Int {
         try RuleValidator(db).validate(rule)
-        return try insertOrUpdate(rule, replacing: true)
+        return try db.inTransaction {
+            let id = try insertOrUpdate(rule, replacing: true)
+            try changed()
+            return id
+        }
     }
 
     private func insertOrUpdate(_ rule: Rule, replacing: Bool) throws -> Int {
@@ -73,7 +94,9 @@ public struct RuleRepository {
             try validator.validate(entry.rule, index: entry.index, locate: entry.location(of:))
         }
         return try db.inTransaction {
-            try parsed.rules.map { try insertOrUpdate($0.rule, replacing: replaceExisting) }
+            let ids = try parsed.rules.map { try insertOrUpdate($0.rule, replacing: replaceExisting) }
+            try changed()
+            return ids
         }
     }
 
@@ -99,14 +122,20 @@ public struct RuleRepository {
 
     /// Turns a rule on or off (its cached results stay valid).
     public func setActive(_ active: Bool, name: String) throws {
-        try db.execute("UPDATE rules SET active = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE name = ?", [active, name])
-        if db.changes == 0 { throw RuleError.unknownRule(name) }
+        try db.inTransaction {
+            try db.execute("UPDATE rules SET active = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE name = ?", [active, name])
+            if db.changes == 0 { throw RuleError.unknownRule(name) }
+            try changed()
+        }
     }
 
     /// Deletes the rule and its cached results.
     public func delete(name: String) throws {
-        try db.execute("DELETE FROM rules WHERE name = ?", [name])
-        if db.changes == 0 { throw RuleError.unknownRule(name) }
+        try db.inTransaction {
+            try db.execute("DELETE FROM rules WHERE name = ?", [name])
+            if db.changes == 0 { throw RuleError.unknownRule(name) }
+            try changed()
+        }
     }
 
     func decode(_ row: Statement) throws -> Rule {

@@ -29,3 +29,5 @@ int64_t baseline_related_lookups(const char *path, const int *indexes, int count
 const char *sqlite3_libversion_for_bench(void);
 #include "rules_baseline.h"
 #include "recommend_baseline.h"
+#include "metrics_baseline.h"
+#include "units_baseline.h"

@@ -1,0 +1,24 @@
+/// Why a unit was refused or could not be found. Messages name the unit, the JSON path of the
+/// offending part (`variants[1].filters.include[0].attribute`) and, for files, line and column.
+public enum UnitError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The text is not JSON.
+    case malformedJSON(file: String?, line: Int, column: Int, message: String)
+    /// `subject` is `unit "name"` (or `unit #n`); `path` is empty for the whole unit.
+    case invalid(subject: String, path: String, message: String, location: RuleSourceLocation?)
+    case unknownUnit(String)
+
+    public var description: String {
+        switch self {
+        case .malformedJSON(let file, let line, let column, let message):
+            "\(RuleSourceLocation(file: file, line: line, column: column)): malformed JSON: \(message)"
+        case .invalid(let subject, let path, let message, let location):
+            (location.map { "\($0): " } ?? "") + subject + ": " + (path.isEmpty ? "" : path + ": ") + message
+        case .unknownUnit(let name): "no unit named \(RuleText.quoted(name))"
+        }
+    }
+
+    static func subject(name: String?, index: Int?) -> String {
+        if let name, !name.isEmpty { return "unit \(RuleText.quoted(name))" }
+        return index.map { "unit #\($0 + 1)" } ?? "unit"
+    }
+}

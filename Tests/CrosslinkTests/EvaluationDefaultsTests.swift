@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import Crosslink
+
+/// The library's defaults are the settings `crosslink eval --grid` found best (by NDCG) on the
+/// shipped Online Retail log. The grid takes minutes, so its reports are recorded in
+/// Fixtures/evaluation/online-retail-grid.json (the commands that made them are in the file and
+/// in README "Offline evaluation"); this pins the defaults — in Swift and in
+/// 0004_aggregates.sql — to the winners recorded there.
+@Suite struct EvaluationDefaultsTests {
+    struct Recorded: Decodable {
+        struct Run: Decodable {
+            var command: String
+            var grid: EvaluationGridReport
+        }
+        var runs: [Run]
+    }
+
+    static func recorded() throws -> Recorded {
+        let url = Fixtures.packageRoot.appending(path: "Tests/CrosslinkTests/Fixtures/evaluation/online-retail-grid.json")
+        return try JSONDecoder().decode(Recorded.self, from: Data(contentsOf: url))
+    }
+
+    @Test func theDefaultsAreTheGridWinnersOnTheShippedLog() throws {
+        let defaults = RecommendationSettings()
+        var tuned: [GridParameter: RecommendationType] = [:]
+        for run in try Self.recorded().runs {
+            #expect(run.command.contains("--online-retail") && run.command.contains("--grid"))
+            for best in run.grid.best where best.metric == "ndcg" {
+                let row = try #require(run.grid.rows.first { $0.type == best.type && $0.label == best.label })
+                for value in row.point.values {
+                    #expect(value.parameter.value(in: defaults) == value.value,
+                            "\(best.type.rawValue): the grid's best \(value.parameter.rawValue) is \(value.value)")
+                    // One setting, one type it is tuned on (README says which).
+                    #expect(tuned.updateValue(best.type, forKey: value.parameter) == nil, "\(value.parameter.rawValue) tuned twice")
+                }
+            }
+        }
+        #expect(tuned == [
+            .popularityDays: .mostPurchased,
+            .maxBasketProducts: .boughtBought, .cooccurrenceDays: .boughtBought, .minimumSupport: .boughtBought, .liftPrior: .boughtBought,
+            .historyHalfLifeDays: .recommendedForYou, .historyProducts: .recommendedForYou,
+        ])
+    }
+
+    /// A new database stores the same defaults as the Swift type (0004_aggregates.sql's column defaults).
+    @Test func aNewDatabaseStoresTheLibraryDefaults() throws {
+        let store = try makeStore(try TemporaryDirectory())
+        #expect(try store.read { db in try RecommendationSettings.load(db) } == RecommendationSettings())
+    }
+}
