@@ -241,14 +241,15 @@ CREATE TABLE product_words (
 CREATE INDEX product_words_product_id ON product_words(product_id);
 INSERT OR IGNORE INTO product_words(word, product_id) SELECT word, product_id FROM product_name_words;
 -- Bulk writes (0003's catalog_write_mode) skip these; the importer indexes its products' names
--- in one statement before it commits, with the same result.
+-- in one statement before it commits, with the same result. DISTINCT, not OR IGNORE, for a word
+-- that occurs twice in a name: an upsert's conflict policy would override the trigger's.
 CREATE TRIGGER products_words_insert AFTER INSERT ON products WHEN (SELECT bulk FROM catalog_write_mode) = 0 BEGIN
-    INSERT OR IGNORE INTO product_words(word, product_id) SELECT word, product_id FROM product_name_words WHERE product_id = new.product_id;
+    INSERT INTO product_words(word, product_id) SELECT DISTINCT word, product_id FROM product_name_words WHERE product_id = new.product_id;
 END;
 CREATE TRIGGER products_words_update AFTER UPDATE OF name ON products
 WHEN old.name IS NOT new.name AND (SELECT bulk FROM catalog_write_mode) = 0 BEGIN
     DELETE FROM product_words WHERE product_id = new.product_id;
-    INSERT OR IGNORE INTO product_words(word, product_id) SELECT word, product_id FROM product_name_words WHERE product_id = new.product_id;
+    INSERT INTO product_words(word, product_id) SELECT DISTINCT word, product_id FROM product_name_words WHERE product_id = new.product_id;
 END;
 
 -- Each product and the product its events count for: the configurable parent of a child

@@ -352,9 +352,12 @@ enum EvaluationFixture {
             .boughtBought: [(.maxBasketProducts, [2, 50]), (.cooccurrenceDays, [4, 183]), (.minimumSupport, [1])],
             .recommendedForYou: [(.cooccurrenceDays, [6]), (.historyProducts, [1])],
         ])
+        // One training order of three products: a basket cap of 2 leaves it out of co-occurrence.
+        var log = EvaluationFixture.log
+        log.order(["A", "C", "D"], session: "s11", visitor: "u10", at: 9 * 24 + 12)
         let dir = try TemporaryDirectory()
         let source = try EvaluationFixture.store(dir)
-        try EventStore(store: source).append(EvaluationFixture.log.events)
+        try EventStore(store: source).append(log.events)
         let session = try Evaluator(source: source, options: EvaluationFixture.options(types: types)).prepare()
         func aggregates() throws -> [[DatabaseValue]] {
             try session.snapshot.store.read { db in
@@ -370,9 +373,12 @@ enum EvaluationFixture {
         for type in [RecommendationType.mostPurchased, .boughtBought] {  // the points are not all alike
             #expect(Set(report.rows.filter { $0.type == type }.map { $0.metrics.printedValues }).count > 1, "\(type.rawValue)")
         }
+        // The basket cap changes bought-bought: C's list with and without the three-product order.
+        let bought = report.rows.filter { $0.type == .boughtBought }
+        #expect(bought[0].metrics != bought[2].metrics)  // cap 2 vs 50, window 4 days
         for row in report.rows {
             let other = try EvaluationFixture.store(try TemporaryDirectory(), settings: row.point.settings)
-            try EventStore(store: other).append(EvaluationFixture.log.events)
+            try EventStore(store: other).append(log.events)
             let expected = try Evaluator(source: other, options: EvaluationFixture.options(types: [row.type])).prepare().evaluate(row.type)
             #expect(row.metrics == expected.metrics, "\(row.type.rawValue) \(row.label)")
         }

@@ -166,7 +166,7 @@ import Testing
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT event_key, line, sku, quantity, price FROM event_line_list ORDER BY event_seq, line")
                 == [["ok11", "1", "P1", "1.0", "10.0"], ["ok11", "2", "P2", "2.0", "5.5"]])
         #expect(throws: ImportIssue(file: "nohead.csv", line: 1,
-                                    message: "missing columns visitor_id, session_id (header: id,type,time,store,visitor_id,customer_id,session_id,sku,parent_sku,category,order_id,unit_id,quantity,price)")) {
+                                    message: "missing columns visitor_id, session_id (header: id,type,time,store,visitor_id,customer_id,session_id,sku,parent_sku,category,order_id,unit_id,quantity,price,variant)")) {
             try EventStore(store: store).importData(Data("id,type,time\n".utf8), file: "nohead.csv")
         }
     }

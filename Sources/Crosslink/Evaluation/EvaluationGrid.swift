@@ -52,16 +52,18 @@ public struct EvaluationGrid: Sendable {
 
     public init(axes: [RecommendationType: [(parameter: GridParameter, values: [Double])]]) { self.axes = axes }
 
-    /// Windows, the basket cap, decay half-life, support and shrinkage (lift prior, conversion
-    /// prior) — what ``RecommendationSettings`` exposes. The lift prior k also spans the
+    /// Windows, decay half-life, support and shrinkage (lift prior, conversion prior) — what
+    /// ``RecommendationSettings`` exposes. The lift prior k also spans the
     /// co-occurrence similarity measure: the score (together + k) / (expected + k) is the plain
     /// lift at k = 0 and ranks by the excess count together − expected as k grows (10⁶).
     /// More like this and recently viewed have no setting.
     public static let standard: EvaluationGrid = {
         let popularity: [(GridParameter, [Double])] = [(.popularityDays, [1, 3, 7, 14, 30, 60, 120])]
         let conversion: [(GridParameter, [Double])] = [(.popularityDays, [7, 30]), (.conversionPriorViews, [0, 5, 20, 100])]
+        // The basket cap is data cleaning (wholesale baskets, crawlers) more than a model setting,
+        // and each of its values rebuilds the model: set it with `grid.axes` to try it.
         let cooccurrence: [(GridParameter, [Double])] = [
-            (.maxBasketProducts, [50, 100]), (.cooccurrenceDays, [91, 183, 365]), (.minimumSupport, [1, 2, 3]), (.liftPrior, [0, 5, 20, 1_000_000]),
+            (.cooccurrenceDays, [91, 183, 365]), (.minimumSupport, [1, 2, 3]), (.liftPrior, [0, 5, 20, 1_000_000]),
         ]
         return EvaluationGrid(axes: [
             .mostViewed: popularity, .mostAddedToCart: popularity, .mostPurchased: popularity,

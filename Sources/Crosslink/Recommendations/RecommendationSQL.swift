@@ -129,7 +129,15 @@ enum RecommendationSQL {
             WHERE \(pointInTime ? "" : "NOT v.yes AND ")c.\(converted) > 0 AND +c.viewers > 0 AND c.product_id \(notExcluded) /*candidate-filter:c.product_id*/
             ORDER BY score DESC, c.product_id LIMIT :limit + 100
             """
-        let ranked = pointInTime ? "ranked AS (\n\(scan))" : """
+        let select = """
+            SELECT d.product_id, d.sku, d.name, d.final_price, r.score, r.converted, r.viewers, NULL, NULL
+            FROM ranked AS r CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = r.product_id
+            """
+        if pointInTime { return ",\nranked AS (\n\(scan))\n\(select)\nORDER BY r.score DESC, d.sku LIMIT :limit" }
+        // From the list only the products scoring at least the `:limit`-th displayable one (in
+        // list order) are looked up; ties with it are kept, so the SKU order is the scan's.
+        return """
+            ,
             fresh(yes) AS (
                 SELECT EXISTS (SELECT 1 FROM conversion_rank_state AS s CROSS JOIN totals AS t CROSS JOIN recommendation_settings AS k
                                WHERE s.store_id = :store AND s.metric = \(metric) AND s.viewers = t.viewers
@@ -142,17 +150,18 @@ enum RecommendationSQL {
             served(yes) AS (
                 SELECT (SELECT yes FROM fresh) AND ((SELECT count(*) FROM listed) = :limit + 100
                     OR (SELECT complete FROM conversion_rank_state WHERE store_id = :store AND metric = \(metric)))),
+            cut(score) AS (
+                SELECT coalesce((SELECT x.score FROM conversion_ranks AS x
+                                 CROSS JOIN displayable_products AS e ON e.store_id = :store AND e.product_id = x.product_id
+                                 WHERE x.store_id = :store AND x.metric = \(metric)
+                                   AND x.product_id \(notExcluded) /*candidate-filter:x.product_id*/
+                                 ORDER BY x.rank LIMIT 1 OFFSET :limit - 1), -1e308)),
             ranked AS (
-                SELECT * FROM listed WHERE (SELECT yes FROM served)
+                SELECT * FROM listed WHERE (SELECT yes FROM served) AND score >= (SELECT score FROM cut)
                 UNION ALL
                 SELECT * FROM (
             \(scan)))
-            """
-        return """
-            ,
-            \(ranked)
-            SELECT d.product_id, d.sku, d.name, d.final_price, r.score, r.converted, r.viewers, NULL, NULL
-            FROM ranked AS r CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = r.product_id
+            \(select)
             ORDER BY r.score DESC, d.sku LIMIT :limit
             """
     }

@@ -24,6 +24,7 @@ public enum Page: Sendable, Equatable {
 }
 
 /// Why a product is in a unit: a manual link or rule, or a behavioural recommendation.
+/// As JSON: `{"placement": {"manualLink": {…}}}` or `{"recommendation": {"together": {…}}}`.
 public enum PageProductReason: Sendable, Equatable, Codable, CustomStringConvertible {
     case placement(PlacementReason)
     case recommendation(RecommendationReason)
@@ -32,6 +33,23 @@ public enum PageProductReason: Sendable, Equatable, Codable, CustomStringConvert
         switch self {
         case .placement(let reason): reason.description
         case .recommendation(let reason): reason.description
+        }
+    }
+
+    private enum Kind: String, CodingKey { case placement, recommendation }
+
+    // Written by hand: the synthesized form nests the reason under "_0".
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Kind.self)
+        if let reason = try container.decodeIfPresent(PlacementReason.self, forKey: .placement) { self = .placement(reason); return }
+        self = .recommendation(try container.decode(RecommendationReason.self, forKey: .recommendation))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Kind.self)
+        switch self {
+        case .placement(let reason): try container.encode(reason, forKey: .placement)
+        case .recommendation(let reason): try container.encode(reason, forKey: .recommendation)
         }
     }
 }
@@ -47,6 +65,21 @@ public struct PageProduct: Sendable, Equatable, Codable {
     /// Filled by a backup type, not by the unit's own type.
     public var isBackup: Bool
     public var reason: PageProductReason
+
+    private enum Keys: String, CodingKey { case productID, sku, name, finalPrice, source, isBackup, reason, why }
+
+    /// Also writes `why`, the reason as text (what the table shows), like `crosslink recommend --json`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(productID, forKey: .productID)
+        try container.encode(sku, forKey: .sku)
+        try container.encode(name, forKey: .name)
+        try container.encodeIfPresent(finalPrice, forKey: .finalPrice)
+        try container.encode(source, forKey: .source)
+        try container.encode(isBackup, forKey: .isBackup)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(reason.description, forKey: .why)
+    }
 }
 
 /// One unit of a resolved page: what the storefront renders, and the ids to send back in the
