@@ -218,67 +218,50 @@ JOIN rule_results AS rr ON rr.list_id = x.list_id
 JOIN stores AS s ON s.store_id = rr.store_id
 JOIN products AS c ON c.product_id = rr.candidate_id;
 
--- Change tracking. Only while something is cached (a row in rule_cache_rules) and outside
--- bulk writes: then a row costs one cheap check. (NOT EXISTS rather than INSERT OR IGNORE: the
--- conflict policy of the statement that fires a trigger overrides the trigger's own, so an
--- upsert's ON CONFLICT … DO UPDATE would turn a second mark of a product into an error.)
-CREATE TRIGGER products_rule_cache_insert AFTER INSERT ON products
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN INSERT INTO rule_cache_dirty(product_id) SELECT new.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = new.product_id); END;
+-- Change tracking: the triggers below list every product whose row, attributes, categories or
+-- websites change, while something is cached and outside bulk writes (`rule_cache_tracking`;
+-- otherwise a row costs that one check). They insert into the view `rule_cache_mark`, which
+-- lists a product once: NOT EXISTS rather than INSERT OR IGNORE, because the conflict policy of
+-- the statement that fires a trigger overrides the trigger's own (an upsert's ON CONFLICT … DO
+-- UPDATE would turn a second mark of a product into an error).
+CREATE VIEW rule_cache_tracking AS
+SELECT (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules) AS tracking;
 
-CREATE TRIGGER products_rule_cache_update AFTER UPDATE ON products
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN
-    INSERT INTO rule_cache_dirty(product_id) SELECT old.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = old.product_id);
-    INSERT INTO rule_cache_dirty(product_id) SELECT new.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = new.product_id);
+CREATE VIEW rule_cache_mark AS SELECT product_id FROM rule_cache_dirty;
+CREATE TRIGGER rule_cache_mark_insert INSTEAD OF INSERT ON rule_cache_mark BEGIN
+    INSERT INTO rule_cache_dirty(product_id) SELECT new.product_id
+    WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = new.product_id);
 END;
 
--- BEFORE: the lists that hold the product are still findable before the cascade removes it.
--- (Not skipped in bulk: imports never delete products.)
-CREATE TRIGGER products_rule_cache_delete BEFORE DELETE ON products
-WHEN EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN
-    INSERT INTO rule_cache_dirty(product_id) SELECT old.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = old.product_id);
+CREATE TRIGGER products_rule_cache_insert AFTER INSERT ON products WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (new.product_id); END;
+CREATE TRIGGER products_rule_cache_update AFTER UPDATE ON products WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (old.product_id), (new.product_id); END;
+-- BEFORE, and in bulk writes too (imports never delete products): the lists that hold the
+-- product are still findable before the cascade removes it.
+CREATE TRIGGER products_rule_cache_delete BEFORE DELETE ON products WHEN EXISTS (SELECT 1 FROM rule_cache_rules) BEGIN
+    INSERT INTO rule_cache_mark VALUES (old.product_id);
     UPDATE rule_lists SET stale = 1 WHERE list_id IN (SELECT list_id FROM rule_results WHERE candidate_id = old.product_id);
 END;
 
-CREATE TRIGGER product_attributes_rule_cache_insert AFTER INSERT ON product_attributes
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN INSERT INTO rule_cache_dirty(product_id) SELECT new.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = new.product_id); END;
+CREATE TRIGGER product_attributes_rule_cache_insert AFTER INSERT ON product_attributes WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (new.product_id); END;
+CREATE TRIGGER product_attributes_rule_cache_update AFTER UPDATE ON product_attributes WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (old.product_id), (new.product_id); END;
+CREATE TRIGGER product_attributes_rule_cache_delete AFTER DELETE ON product_attributes WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (old.product_id); END;
 
-CREATE TRIGGER product_attributes_rule_cache_update AFTER UPDATE ON product_attributes
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN
-    INSERT INTO rule_cache_dirty(product_id) SELECT old.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = old.product_id);
-    INSERT INTO rule_cache_dirty(product_id) SELECT new.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = new.product_id);
-END;
+CREATE TRIGGER product_categories_rule_cache_insert AFTER INSERT ON product_categories WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (new.product_id); END;
+CREATE TRIGGER product_categories_rule_cache_update AFTER UPDATE ON product_categories WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (old.product_id), (new.product_id); END;
+CREATE TRIGGER product_categories_rule_cache_delete AFTER DELETE ON product_categories WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (old.product_id); END;
 
-CREATE TRIGGER product_attributes_rule_cache_delete AFTER DELETE ON product_attributes
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN INSERT INTO rule_cache_dirty(product_id) SELECT old.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = old.product_id); END;
-
-CREATE TRIGGER product_categories_rule_cache_insert AFTER INSERT ON product_categories
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN INSERT INTO rule_cache_dirty(product_id) SELECT new.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = new.product_id); END;
-
-CREATE TRIGGER product_categories_rule_cache_update AFTER UPDATE ON product_categories
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN
-    INSERT INTO rule_cache_dirty(product_id) SELECT old.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = old.product_id);
-    INSERT INTO rule_cache_dirty(product_id) SELECT new.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = new.product_id);
-END;
-
-CREATE TRIGGER product_categories_rule_cache_delete AFTER DELETE ON product_categories
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN INSERT INTO rule_cache_dirty(product_id) SELECT old.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = old.product_id); END;
-
-CREATE TRIGGER product_websites_rule_cache_insert AFTER INSERT ON product_websites
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN INSERT INTO rule_cache_dirty(product_id) SELECT new.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = new.product_id); END;
-
-CREATE TRIGGER product_websites_rule_cache_delete AFTER DELETE ON product_websites
-WHEN (SELECT bulk FROM catalog_write_mode) = 0 AND EXISTS (SELECT 1 FROM rule_cache_rules)
-BEGIN INSERT INTO rule_cache_dirty(product_id) SELECT old.product_id WHERE NOT EXISTS (SELECT 1 FROM rule_cache_dirty WHERE product_id = old.product_id); END;
+CREATE TRIGGER product_websites_rule_cache_insert AFTER INSERT ON product_websites WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (new.product_id); END;
+CREATE TRIGGER product_websites_rule_cache_delete AFTER DELETE ON product_websites WHEN (SELECT tracking FROM rule_cache_tracking)
+BEGIN INSERT INTO rule_cache_mark VALUES (old.product_id); END;
 
 -- Rules name categories by id or path and include the categories below: the compiled SQL
 -- lists category ids, so any category change recompiles (generation). A moved or renamed

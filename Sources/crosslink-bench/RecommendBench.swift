@@ -265,7 +265,7 @@ func recommendationLatency(_ options: RecommendBenchOptions, directory: String) 
     for (label, type, asOf) in cases {
         // At most ~0.5 s per side for the slow types (a probe of 20 requests sets the count).
         let probeStart = ContinuousClock.now
-        for i in 0..<20 {
+        for i in 0..<min(20, options.lookups) {
             _ = try store.read { db in
                 try Recommender(db).recommend(type, context: type.requirement == .visitor ? .visitor(visitors[i]) : .product(productSKUs[i]),
                                               limit: 5, asOf: asOf)

@@ -114,17 +114,26 @@ struct Rules: ParsableCommand {
         }
     }
 
-    /// Shared by add and import: reads the file, stores all its rules in one transaction.
-    static func store(file path: String, replacing: Bool, root: CrosslinkCommand, noRefresh: Bool) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(path) is not UTF-8 text") }
-        let store = try root.global.openStore()
-        let (ids, report) = try store.write { db in
-            let ids = try RuleRepository(db, refreshesCache: false).importFile(text: text, file: path, replaceExisting: replacing)
-            return (ids, noRefresh ? nil : try RuleCache(db).refresh())
+    /// The arguments of add and import.
+    struct RuleFileArguments: ParsableArguments {
+        @Argument(help: "A rule file (JSON).") var file: String
+        @Flag(help: "Do not build the rules' cached results in the same transaction (placements run their SQL until a refresh).")
+        var noRefresh = false
+
+        /// Reads the file and stores all its rules in one transaction (add: new names only).
+        func store(replacing: Bool, root: CrosslinkCommand) throws {
+            let path = file
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(path) is not UTF-8 text") }
+            let store = try root.global.openStore()
+            let noRefresh = self.noRefresh
+            let (ids, report) = try store.write { db in
+                let ids = try RuleRepository(db, refreshesCache: false).importFile(text: text, file: path, replaceExisting: replacing)
+                return (ids, noRefresh ? nil : try RuleCache(db).refresh())
+            }
+            if let report { Output.error("rule cache: \(report)") }
+            print("\(path): \(ids.count) rule\(ids.count == 1 ? "" : "s") \(replacing ? "imported" : "added")")
         }
-        if let report { Output.error("rule cache: \(report)") }
-        print("\(path): \(ids.count) rule\(ids.count == 1 ? "" : "s") \(replacing ? "imported" : "added")")
     }
 
     struct Add: ParsableCommand {
@@ -138,11 +147,9 @@ struct Rules: ParsableCommand {
                 """)
 
         @ParentCommand var root: CrosslinkCommand
-        var global: GlobalOptions { root.global }
-        @Argument(help: "A rule file (JSON).") var file: String
-        @Flag(help: "Do not build the new rules' cached results now.") var noRefresh = false
+        @OptionGroup var arguments: RuleFileArguments
 
-        func run() throws { try Rules.store(file: file, replacing: false, root: root, noRefresh: noRefresh) }
+        func run() throws { try arguments.store(replacing: false, root: root) }
     }
 
     struct ImportRules: ParsableCommand {
@@ -152,11 +159,9 @@ struct Rules: ParsableCommand {
             discussion: "Example: crosslink rules export > rules.json; edit; crosslink rules import rules.json")
 
         @ParentCommand var root: CrosslinkCommand
-        var global: GlobalOptions { root.global }
-        @Argument(help: "A rule file (JSON).") var file: String
-        @Flag(help: "Do not rebuild cached results now.") var noRefresh = false
+        @OptionGroup var arguments: RuleFileArguments
 
-        func run() throws { try Rules.store(file: file, replacing: true, root: root, noRefresh: noRefresh) }
+        func run() throws { try arguments.store(replacing: true, root: root) }
     }
 
     struct ExportRules: ParsableCommand {

@@ -35,6 +35,16 @@ import Testing
         return (dir, store)
     }
 
+    @Test func aCartHoldsAtMostAHundredSKUs() throws {
+        let (_, store) = try seeded()
+        let full = Array(repeating: "A", count: 99) + ["B"]
+        #expect(try store.read { db in try Placements(db).crossSells(cart: full) }.map(\.sku) == ["H", "G", "X"])
+        #expect(throws: CatalogError.invalidValue(field: "cart", value: "101 SKUs", reason: "a cart holds at most 100 SKUs")) {
+            try store.read { db in try Placements(db).crossSells(cart: full + ["X"]) }
+        }
+        #expect(throws: CatalogError.self) { try store.read { db in try Placements(db).related(for: "A", cart: full + ["X"]) } }
+    }
+
     @Test func relatedShowsDisplayableProductsByPositionWithStableTies() throws {
         let (_, store) = try seeded()
         let related = try store.read { db in try Placements(db).related(for: "A") }

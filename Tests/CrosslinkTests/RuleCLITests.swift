@@ -111,6 +111,36 @@ import Testing
         #expect(try sqlite3Rows(path, "SELECT count(*) FROM rules") == [["0"]])
     }
 
+    /// `placement product` with the visitor's segments, the day (rule dates) and the rotation seed.
+    @Test func placementTakesSegmentsDateAndSeed() throws {
+        let (dir, _, path) = try RuleSample.copy()
+        let file = dir.path("vip.json")
+        try Data("""
+            {"name": "VIP bags at Christmas", "applies_to": "related", "limit": 3, "segments": ["vip"],
+             "from": "2025-12-20", "to": "2025-12-26",
+             "match": {"conditions": [{"attribute": "category", "operator": "==", "value": "Gear/Bags"}]},
+             "display": {"conditions": [{"attribute": "category", "operator": "==", "value": "Gear/Bags"}]}}
+            """.utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try crosslink(path, ["rules", "add", file]).status == 0)
+        struct Page: Decodable { var related: [PlacedProduct] }
+        func related(_ options: [String]) throws -> [String] {
+            let result = try crosslink(path, ["placement", "product", "24-MB05", "--json"] + options)
+            #expect(result.status == 0, "\(result.stderr)")
+            return try JSONDecoder().decode(Page.self, from: Data(result.stdout.utf8)).related.map(\.sku)
+        }
+        // 24-MB05 has no related links; the rule takes the first 3 other bags by product id
+        // (24-MB01, 24-MB04, 24-MB03: the sample's order) for "vip" visitors from 20 to 26 December.
+        let christmas = try related(["--segments", "vip,gold", "--date", "2025-12-24", "--seed", "7"])
+        #expect(Set(christmas) == ["24-MB01", "24-MB04", "24-MB03"])
+        #expect(try related(["--segments", "vip", "--date", "2025-12-24", "--seed", "7"]) == christmas)   // same seed, same order
+        #expect(try related(["--segments", "vip", "--date", "2025-12-26"]).count == 3)                   // the last day is in
+        #expect(try related(["--segments", "vip", "--date", "2025-12-27"]).isEmpty)
+        #expect(try related(["--segments", "gold", "--date", "2025-12-24"]).isEmpty)
+        #expect(try related(["--date", "2025-12-24"]).isEmpty)
+        let bad = try crosslink(path, ["placement", "product", "24-MB05", "--date", "24/12/2025"])
+        #expect(bad.status != 0 && bad.stderr.contains("--date takes a day as YYYY-MM-DD"))
+    }
+
     @Test func settingsAndRefresh() throws {
         let (_, _, path) = try RuleSample.copy()
         let set = try crosslink(path, ["rules", "settings", "--block", "upsell", "--display-mode", "rules", "--max", "4", "--rotation", "id",

@@ -55,8 +55,9 @@ enum RecommendationSQL {
             "WITH RECURSIVE " + cooccurrence(pointInTime, kinds: "= :kind", products: "(SELECT value FROM json_each(:context))")
                 + cooccurrenceBody
         case .recommendedForYou:
-            "WITH RECURSIVE " + visitorHistory(pointInTime) + ",\n" + history + ",\n"
+            pointInTime ? "WITH RECURSIVE " + visitorHistory(pointInTime) + ",\n" + history + ",\n"
                 + cooccurrence(pointInTime, kinds: "IN (1, 2, 3)", products: "(SELECT product_id FROM history)") + forYouBody
+                : "WITH " + visitorHistory(pointInTime) + ",\n" + history + forYouLiveBody
         case .recentlyViewed:
             recentlyViewed(pointInTime) + recentlyViewedBody
         case .moreLikeThis:
@@ -307,6 +308,37 @@ enum RecommendationSQL {
             WHERE h.weight > 0 AND c.other_id NOT IN (SELECT product_id FROM visitor_bought) AND c.other_id \(notExcluded) /*candidate-filter:c.other_id*/)
         SELECT other_id, recommended_sku, name, final_price, sum(s) AS score, together, interaction, sku, kind_id, max(s)
         FROM similar GROUP BY other_id ORDER BY score DESC, recommended_sku LIMIT :limit
+        """
+
+    /// Live, the same sums straight from the window tables: per pair only its row and the
+    /// other product's bases are read (`recs_cooccurrence` also joins names, stores and
+    /// displayability per pair); displayability is checked once per candidate, after summing
+    /// (it depends on the candidate only), and the SKU of the reason's product at the end.
+    static let forYouLiveBody = """
+        ,
+        similar AS (
+            SELECT x.other_id, x.weight * x.together / sqrt(x.base * x.other_base) AS s, x.together, x.interaction, x.source_id, x.kind_id
+            FROM (SELECT pw.other_id, h.weight, h.interaction, h.product_id AS source_id, pw.kind_id, pw.n - pw.cancelled AS together,
+                         CASE pw.kind_id WHEN 3 THEN wa.orders - wa.cancelled_orders ELSE wa.co_viewers END AS base,
+                         CASE pw.kind_id WHEN 1 THEN wb.co_viewers WHEN 2 THEN wb.co_buyers ELSE wb.orders - wb.cancelled_orders END AS other_base,
+                         CASE pw.kind_id WHEN 3 THEN sw.orders - sw.cancelled_orders ELSE sw.co_sessions END AS total
+                  FROM history AS h
+                  CROSS JOIN products AS a ON a.product_id = h.product_id
+                  CROSS JOIN product_windows AS wa ON wa.store_id = :store AND wa.window_id = 2 AND wa.product_id = h.product_id
+                  CROSS JOIN store_windows AS sw ON sw.store_id = :store AND sw.window_id = 2
+                  CROSS JOIN pair_windows AS pw ON pw.store_id = :store AND pw.kind_id IN (1, 2, 3) AND pw.product_id = h.product_id
+                  CROSS JOIN product_windows AS wb ON wb.store_id = :store AND wb.window_id = 2 AND wb.product_id = pw.other_id
+                  WHERE h.weight > 0 AND pw.n - pw.cancelled >= (SELECT minimum_support FROM recommendation_settings)
+                    AND pw.other_id NOT IN (SELECT product_id FROM visitor_bought)
+                    AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/) AS x
+            WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0),
+        candidates AS (
+            SELECT other_id, sum(s) AS score, together, interaction, source_id, kind_id, max(s) AS best FROM similar GROUP BY other_id)
+        SELECT c.other_id, d.sku, d.name, d.final_price, c.score, c.together, c.interaction, a.sku, c.kind_id, c.best
+        FROM candidates AS c
+        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.other_id
+        JOIN products AS a ON a.product_id = c.source_id
+        ORDER BY c.score DESC, d.sku LIMIT :limit
         """
 
     /// `recently`: the visitor's viewed products with the last view.

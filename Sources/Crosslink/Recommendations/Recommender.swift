@@ -131,7 +131,7 @@ public struct Recommender {
         if let now { parameters.append((":now", .integer(now))) }
         var query = RecommendationSQL.query(type, pointInTime: asOf != nil)
         if let filter {
-            query = RecommendationSQL.Query(filter.apply(to: query.sql))
+            query = filter.apply(to: query)  // cached per (type, filter shape)
             parameters += filter.parameters
         }
         return Query(type: type, sql: query.sql, parameters: parameters.filter { query.parameters.contains($0.0) }, settings: settings)

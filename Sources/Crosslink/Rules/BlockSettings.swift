@@ -96,17 +96,9 @@ enum StoreCalendar {
         return civilDate(daysSinceEpoch: days)
     }
 
-    /// Days since 1970-01-01 → "YYYY-MM-DD" (proleptic Gregorian; H. Hinnant's algorithm).
+    /// Days since 1970-01-01 → "YYYY-MM-DD" (proleptic Gregorian; EventTime's arithmetic).
     static func civilDate(daysSinceEpoch: Int64) -> String {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = EventTime.civilFromDays(daysSinceEpoch)
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text

@@ -42,18 +42,16 @@ public struct RuleCache {
         try db.inTransaction { try refreshInTransaction(force: false, maximumIncremental: maximumIncremental) }
     }
 
-    /// What makes the cache out of date, in one cheap statement: the cache is on (not cleared)
-    /// and a product changed, a full rebuild is due, or an active rule is not built.
+    /// What a catalog write can leave out of date, in one cheap statement (two primary-key
+    /// lookups): the cache is on (not cleared) and a product changed or a full rebuild is due.
     static let staleSQL = """
-        SELECT st.enabled = 1 AND (st.full_rebuild = 1 OR EXISTS (SELECT 1 FROM rule_cache_dirty)
-               OR EXISTS (SELECT 1 FROM rules AS r WHERE r.active = 1
-                          AND NOT EXISTS (SELECT 1 FROM rule_cache_rules AS c WHERE c.rule_id = r.rule_id)))
-        FROM rule_cache_state AS st WHERE st.id = 1
+        SELECT enabled = 1 AND (full_rebuild = 1 OR EXISTS (SELECT 1 FROM rule_cache_dirty)) FROM rule_cache_state WHERE id = 1
         """
 
-    /// Refreshes the cache when a catalog or rule write left it out of date, unless it was
-    /// cleared; otherwise costs one small query. The importers and ``RuleRepository`` call it
-    /// before their transaction commits, so the next placement reads fresh cached results.
+    /// Refreshes the cache when a catalog write left it out of date, unless it was cleared;
+    /// otherwise costs one small query. The importers call it before their transaction
+    /// commits, so the next placement reads fresh cached results (``RuleRepository`` refreshes
+    /// after rule changes itself).
     ///
     /// ```swift
     /// try store.write { db in
@@ -75,6 +73,13 @@ public struct RuleCache {
     @discardableResult
     public func rebuild() throws -> Report {
         try db.inTransaction { try refreshInTransaction(force: true, maximumIncremental: 0) }
+    }
+
+    /// After a rule change: refreshes (building new or changed rules) unless the cache was cleared.
+    @discardableResult
+    func refreshIfEnabled() throws -> Report? {
+        guard try db.scalarInt("SELECT enabled FROM rule_cache_state WHERE id = 1") == 1 else { return nil }
+        return try refresh()
     }
 
     /// Drops every cached result and turns automatic refreshes off: placements run every

@@ -2,7 +2,7 @@ import Foundation
 
 /// Rules as data: validated on the way in, stored in the `rules` table (trees as JSON),
 /// imported from and exported to rule files. Every change brings the rule result cache up to
-/// date before it returns (``RuleCache/refreshIfStale()``), unless `refreshesCache` is false.
+/// date before it returns (unless the cache was cleared or `refreshesCache` is false).
 ///
 /// ```swift
 /// try store.write { db in
@@ -25,7 +25,7 @@ public struct RuleRepository {
 
     /// After a change: the rule's cached results (if the cache is on) are built before the caller commits.
     private func changed() throws {
-        if refreshesCache { try RuleCache(db).refreshIfStale() }
+        if refreshesCache { try RuleCache(db).refreshIfEnabled() }
     }
 
     static let columns = """

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A unit's merchant filters compiled to one SQL predicate with bound parameters, ready to be
 /// applied where a query chooses its candidates (spec §5: applied in SQL, not by fetching and
@@ -35,7 +36,35 @@ public struct CandidateFilter: Sendable {
     static let markerPrefix = "/*candidate-filter:"
 
     /// `sql` with every `/*candidate-filter:EXPR*/` marker replaced by `AND <condition on EXPR>`.
+    /// Built once per (statement, filter shape) for the process: a page asks for the same few
+    /// texts on every call, and the statement cache finds the prepared statement by its text.
     func apply(to sql: String) -> String {
+        let key = sql + "\u{0}" + predicate
+        if let hit = Self.appliedTexts.withLock({ $0[key] }) { return hit }
+        let applied = replacingMarkers(in: sql)
+        Self.appliedTexts.withLock { cache in
+            if cache.count >= 1_000 { cache.removeAll() }  // bounded: filter shapes are few
+            cache[key] = applied
+        }
+        return applied
+    }
+
+    /// A recommendation query with the filter applied, its parameter scan done once (see `apply(to:)`).
+    func apply(to query: RecommendationSQL.Query) -> RecommendationSQL.Query {
+        let key = query.sql + "\u{0}" + predicate
+        if let hit = Self.appliedQueries.withLock({ $0[key] }) { return hit }
+        let applied = RecommendationSQL.Query(replacingMarkers(in: query.sql))
+        Self.appliedQueries.withLock { cache in
+            if cache.count >= 1_000 { cache.removeAll() }
+            cache[key] = applied
+        }
+        return applied
+    }
+
+    private static let appliedTexts = Mutex<[String: String]>([:])
+    private static let appliedQueries = Mutex<[String: RecommendationSQL.Query]>([:])
+
+    private func replacingMarkers(in sql: String) -> String {
         var result = ""
         var rest = sql[...]
         while let start = rest.range(of: Self.markerPrefix), let end = rest[start.upperBound...].range(of: "*/") {

@@ -113,37 +113,41 @@ public struct PageResolver {
     }
 
     /// Configurable children shown as their parent (displayable, passing the filter, not excluded,
-    /// not already in the list); a child whose parent cannot be shown is dropped.
+    /// not already in the list); a child whose parent cannot be shown is dropped. One statement:
+    /// each candidate's configurable parent (the lowest id) with the parent's display columns,
+    /// NULL when the parent is not displayable or fails the filter.
     func rollUp(_ products: [PageProduct], excluded: Set<Int>, filter: CandidateFilter?, context: PageContext) throws -> [PageProduct] {
         guard !products.isEmpty else { return products }
-        var parents: [Int: Int] = [:]
-        try db.cachedStatement("""
-            SELECT c.child_id, min(c.parent_id) FROM product_children AS c
-            JOIN products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
-            WHERE c.child_id IN (SELECT value FROM json_each(?)) GROUP BY c.child_id
-            """).forEachRow([Placements.jsonArray(products.map(\.productID))]) { parents[$0.int(at: 0)] = $0.int(at: 1) }
-        guard !parents.isEmpty else { return products }
         let positional = filter?.positional(from: 3)
         let sql = """
-            SELECT d.product_id, d.sku, d.name, d.final_price FROM displayable_products AS d
-            WHERE d.store_id = ?1 AND d.product_id IN (SELECT value FROM json_each(?2)) /*candidate-filter:d.product_id*/
+            SELECT c.child_id, c.parent_id, d.sku, d.name, d.final_price
+            FROM product_children AS c
+            JOIN products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
+            LEFT JOIN displayable_products AS d ON d.store_id = ?1 AND d.product_id = c.parent_id /*candidate-filter:c.parent_id*/
+            WHERE c.child_id IN (SELECT value FROM json_each(?2))
+            ORDER BY c.child_id, c.parent_id
             """
         let statement = try db.cachedStatement(positional.map { $0.apply(to: sql) } ?? sql)
         statement.reset()
         defer { statement.reset() }
         statement.bind(context.recommended.storeID, at: 1)
-        statement.bind(Placements.jsonArray(Array(Set(parents.values)).sorted()), at: 2)
+        statement.bind(Placements.jsonArray(products.map(\.productID)), at: 2)
         try positional?.bind(to: statement)
-        var shown: [Int: (sku: String, name: String, price: Double?)] = [:]
+        // child → its parent as shown, or nil when the parent cannot be shown.
+        var parents: [Int: (id: Int, sku: String, name: String, price: Double?)?] = [:]
         while try statement.step() {
-            shown[statement.int(at: 0)] = (statement.text(at: 1), statement.text(at: 2), statement.optionalDouble(at: 3))
+            let child = statement.int(at: 0)
+            guard parents.index(forKey: child) == nil else { continue }  // the lowest parent id decides
+            parents[child] = statement.isNull(at: 2) ? .some(nil)
+                : (statement.int(at: 1), statement.text(at: 2), statement.text(at: 3), statement.optionalDouble(at: 4))
         }
+        guard !parents.isEmpty else { return products }
         var seen = Set<Int>()
         return products.compactMap { product in
             var product = product
-            if let parentID = parents[product.productID] {
-                guard let parent = shown[parentID], !excluded.contains(parentID) else { return nil }
-                (product.productID, product.sku, product.name, product.finalPrice) = (parentID, parent.sku, parent.name, parent.price)
+            if let entry = parents[product.productID] {
+                guard let parent = entry, !excluded.contains(parent.id) else { return nil }
+                (product.productID, product.sku, product.name, product.finalPrice) = (parent.id, parent.sku, parent.name, parent.price)
             }
             return seen.insert(product.productID).inserted ? product : nil
         }

@@ -19,7 +19,7 @@ extension FuzzTarget {
 enum FuzzTargets {
     static var all: [any FuzzTarget] { [
         CSVTarget(), MagentoFieldsTarget(), MagentoImportTarget(),
-    ] + eventTargets + ruleTargets }
+    ] + eventTargets + ruleTargets + unitTargets }
 
     // The fuzzed input runs on libFuzzer's single thread; set before the driver starts.
     nonisolated(unsafe) static var selected: (any FuzzTarget)?
