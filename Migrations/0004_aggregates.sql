@@ -19,17 +19,17 @@
 -- max_basket_products needs a rebuild (Aggregates.configure does it); the rest only ranks.
 CREATE TABLE recommendation_settings (
     settings_id                INTEGER PRIMARY KEY CHECK (settings_id = 1),
-    popularity_days            INTEGER NOT NULL DEFAULT 7 CHECK (popularity_days > 0),
+    popularity_days            INTEGER NOT NULL DEFAULT 14 CHECK (popularity_days > 0),
     trending_foreground_hours  INTEGER NOT NULL DEFAULT 24 CHECK (trending_foreground_hours > 0),
     trending_background_hours  INTEGER NOT NULL DEFAULT 72 CHECK (trending_background_hours > 0),
-    cooccurrence_days          INTEGER NOT NULL DEFAULT 183 CHECK (cooccurrence_days > 0),
+    cooccurrence_days          INTEGER NOT NULL DEFAULT 365 CHECK (cooccurrence_days > 0),
     -- Sessions and orders with more products than this (wholesale baskets, crawlers) give no
     -- co-occurrence evidence; they still count for popularity.
     max_basket_products        INTEGER NOT NULL DEFAULT 50 CHECK (max_basket_products > 1),
     -- Co-occurrence pairs seen in fewer sessions/orders than this are not recommended.
-    minimum_support            INTEGER NOT NULL DEFAULT 2 CHECK (minimum_support > 0),
+    minimum_support            INTEGER NOT NULL DEFAULT 1 CHECK (minimum_support > 0),
     -- Co-occurrence ranking: (together + k) / (expected + k), k = lift_prior (see recs_cooccurrence).
-    lift_prior                 REAL NOT NULL DEFAULT 5 CHECK (lift_prior >= 0),
+    lift_prior                 REAL NOT NULL DEFAULT 1000000 CHECK (lift_prior >= 0),
     -- Conversion smoothing: (converted + prior_views * store_rate) / (viewers + prior_views).
     conversion_prior_views     REAL NOT NULL DEFAULT 20 CHECK (conversion_prior_views >= 0),
     -- Trending: at least this many viewing sessions in the foreground window.

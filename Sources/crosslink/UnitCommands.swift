@@ -102,41 +102,49 @@ struct Units: ParsableCommand {
         }
     }
 
-    struct Activate: ParsableCommand {
+    struct Activate: UnitStatusChange {
         static let configuration = CommandConfiguration(abstract: "Activate a unit (a sixth active unit of a page type is refused).",
                                                         discussion: "Example: crosslink units activate \"Also viewed\"")
         @ParentCommand var units: Units
         @Argument(help: "The unit's name.") var name: String
         @Option(help: "Store view code.") var store = "default"
-        func run() throws {
-            let (name, store) = (self.name, self.store)
-            try units.root.global.openStore().write { db in try UnitRepository(db).setStatus(.active, name: name, store: store) }
-            print("Activated \(name).")
-        }
+        static let done = "Activated"
+        static func change(_ repository: UnitRepository, name: String, store: String) throws { try repository.setStatus(.active, name: name, store: store) }
     }
 
-    struct Deactivate: ParsableCommand {
+    struct Deactivate: UnitStatusChange {
         static let configuration = CommandConfiguration(abstract: "Deactivate a unit.", discussion: "Example: crosslink units deactivate \"Also viewed\"")
         @ParentCommand var units: Units
         @Argument(help: "The unit's name.") var name: String
         @Option(help: "Store view code.") var store = "default"
-        func run() throws {
-            let (name, store) = (self.name, self.store)
-            try units.root.global.openStore().write { db in try UnitRepository(db).setStatus(.inactive, name: name, store: store) }
-            print("Deactivated \(name).")
-        }
+        static let done = "Deactivated"
+        static func change(_ repository: UnitRepository, name: String, store: String) throws { try repository.setStatus(.inactive, name: name, store: store) }
     }
 
-    struct Delete: ParsableCommand {
+    struct Delete: UnitStatusChange {
         static let configuration = CommandConfiguration(abstract: "Delete a unit and its variants.", discussion: "Example: crosslink units delete \"Also viewed\"")
         @ParentCommand var units: Units
         @Argument(help: "The unit's name.") var name: String
         @Option(help: "Store view code.") var store = "default"
-        func run() throws {
-            let (name, store) = (self.name, self.store)
-            try units.root.global.openStore().write { db in try UnitRepository(db).delete(name: name, store: store) }
-            print("Deleted \(name).")
-        }
+        static let done = "Deleted"
+        static func change(_ repository: UnitRepository, name: String, store: String) throws { try repository.delete(name: name, store: store) }
+    }
+}
+
+/// `units activate | deactivate | delete NAME`: one write on one unit, then one line.
+protocol UnitStatusChange: ParsableCommand {
+    var units: Units { get }
+    var name: String { get }
+    var store: String { get }
+    static var done: String { get }
+    static func change(_ repository: UnitRepository, name: String, store: String) throws
+}
+
+extension UnitStatusChange {
+    func run() throws {
+        let (name, store) = (self.name, self.store)
+        try units.root.global.openStore().write { db in try Self.change(UnitRepository(db), name: name, store: store) }
+        print("\(Self.done) \(name).")
     }
 }
 

@@ -10,19 +10,10 @@ import Testing
 enum EvaluationFixture {
     static let split = HandLog.time(240)
 
-    /// The settings the hand computations assume, spelled out: the library's defaults are the
-    /// grid's winners on the shipped log and may move (EvaluationDefaultsTests).
-    static let settings: RecommendationSettings = {
-        var settings = RecommendationSettings()
-        settings.popularityDays = 7
-        settings.cooccurrenceDays = 183
-        settings.maxBasketProducts = 50
-        settings.minimumSupport = 2
-        settings.liftPrior = 5
-        settings.historyHalfLifeDays = 30
-        settings.historyProducts = 20
-        return settings
-    }()
+    /// The settings the hand computations assume — popularity 7 days, co-occurrence 183 days,
+    /// minimum support 2, lift prior 5, history half-life 30 days of 20 products — not the
+    /// library's defaults, which are the grid's winners on the shipped log (EvaluationDefaultsTests).
+    static let settings = RecommendationSettings.specification
 
     /// Products A…F ("Product A" …: the one shared name word makes more like this rank by SKU),
     /// with ``settings``.

@@ -154,6 +154,23 @@ import Testing
         #expect(live.joined().count > 500)
     }
 
+    /// `crosslink similar status|refresh`, and the `similar_product_list` view in the sqlite3 CLI.
+    @Test func similarCommandsAndView() throws {
+        let dir = try TemporaryDirectory()
+        let store = try Self.bagStore(dir)
+        let stale = try run(CLITests.executable, ["--database", store.path, "similar", "status"])
+        #expect(stale.status == 0 && stale.stdout.hasPrefix("stale"))
+        let refresh = try run(CLITests.executable, ["--database", store.path, "similar", "refresh", "--json"])
+        #expect(refresh.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(refresh.stdout.utf8)) as? [String: Any]
+        #expect(report?["rebuilt"] as? Bool == true && report?["products"] as? Int == 6)
+        #expect(try run(CLITests.executable, ["--database", store.path, "similar", "refresh"]).stdout == "similar products: lists up to date\n")
+        let bad = try run(CLITests.executable, ["--database", store.path, "similar", "refresh", "--list-length", "0"])
+        #expect(bad.status != 0 && bad.stderr.contains("invalid list length 0: must be 1 to 1000"))
+        #expect(try sqlite3Rows(store.path, "SELECT rank, similar_sku, shared, stale FROM similar_product_list WHERE sku = 'M1' ORDER BY rank")
+            == [["1", "M4", "3", "0"], ["2", "M2", "3", "0"], ["3", "M3", "2", "0"], ["4", "M5", "1", "0"]])
+    }
+
     // MARK: Conversion top lists
 
     /// 250 products, 3,000 seeded sessions viewing 1–3 of them, some adding to cart or buying

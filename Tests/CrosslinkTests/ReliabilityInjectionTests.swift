@@ -312,4 +312,111 @@ import Testing
         }
         #expect(try sqlite3Rows(store.path, "PRAGMA integrity_check") == [["ok"]])
     }
+
+    // MARK: Units
+
+    /// Unit names, labels, variant names and filter values are data: stored, read, exported and
+    /// resolved byte for byte, and a filter value matches only itself — the page means the same
+    /// as with plain texts. Expectations from the sample's upsell.csv (24-MB01 → 24-MB02, 24-MB03,
+    /// 24-MB05, 24-MB06, 24-UB02, 24-WB03, 24-WB04, 24-WB07) and its `activity` column: Travel is
+    /// an activity of 24-MB03, 24-MB05, 24-MB06, 24-UB02 and 24-WB07 only.
+    @Test(arguments: [51, 52] as [UInt64])
+    func unitTextsAreLiteral(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        _ = try MagentoSampleImporter(store: store).importSample()
+        let schemaBefore = try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") }
+        var names = Set<String>()
+        func name() -> String {
+            while true {
+                let candidate = Self.hostile(&random) { $0 != "\0" }
+                if names.insert(candidate).inserted { return candidate }
+            }
+        }
+        func variantName(_ taken: String?) -> String {
+            while true {
+                let candidate = Self.hostile(&random, maximum: 3) { $0 != "\0" && $0.unicodeScalars.count <= 10 }
+                if candidate != taken { return candidate }
+            }
+        }
+        // "⟨" is in no sample value: these values can only match literally, so nothing.
+        func values() -> [String] { (0..<3).map { _ in "⟨" + Self.hostile(&random) } }
+        let travel = RecommendationUnit(name: name(), label: Self.hostile(&random, maximum: 12), pageType: .product, placement: .top,
+                                        status: .active, variants: [UnitVariant(type: .block(.upsell), productCount: 8, filters:
+                                            UnitFilters(include: [.attribute(code: "activity", values: values() + ["Travel"])]))])
+        let rest = RecommendationUnit(name: name(), label: Self.hostile(&random, maximum: 12), pageType: .product, status: .active,
+                                      variants: [UnitVariant(type: .block(.upsell), productCount: 8, filters:
+                                          UnitFilters(exclude: [.attribute(code: "pattern", values: values())]))])
+        let a = variantName(nil)
+        let experiment = RecommendationUnit(name: name(), label: Self.hostile(&random), pageType: .home, status: .draft, variants: [
+            UnitVariant(variant: a, traffic: 50, type: .recommendation(.mostViewed)),
+            UnitVariant(variant: variantName(a), traffic: 50, type: .recommendation(.trending),
+                        filters: UnitFilters(exclude: [.attribute(code: "color", values: values())]))])
+        let units = [travel, rest, experiment]
+        let ids = try store.write { db in try units.map { try UnitRepository(db).save($0) } }
+
+        try store.read { db in
+            for (id, unit) in zip(ids, units) {
+                var expected = unit
+                expected.id = id
+                expected.variants.sort { $0.variant < $1.variant }
+                let stored = try #require(try UnitRepository(db).unit(name: unit.name), "unit \(String(reflecting: unit.name))")
+                #expect(stored == expected)
+                #expect(Self.bytes(stored.name) == Self.bytes(unit.name))
+                #expect(Self.bytes(stored.label) == Self.bytes(unit.label))
+            }
+        }
+        let page = try store.resolvePage(.product("24-MB01"))
+        #expect(page.units.map { Self.bytes($0.name) } == [travel, rest].map { Self.bytes($0.name) })
+        #expect(page.units.map { Self.bytes($0.label) } == [travel, rest].map { Self.bytes($0.label) })
+        #expect(page.units.map { $0.products.map(\.sku) } == [["24-MB03", "24-MB05", "24-MB06", "24-UB02", "24-WB07"],
+                                                              ["24-MB02", "24-WB03", "24-WB04"]])
+
+        // A hostile SKU in a filter is an unknown SKU, quoted in the message; nothing is stored.
+        let hostileSKU = "24-MB02' OR '1'='1"
+        let error = #expect(throws: UnitError.self) {
+            try store.write { db in
+                try UnitRepository(db).save(RecommendationUnit(name: name(), pageType: .product, variants: [
+                    UnitVariant(type: .block(.related), filters: UnitFilters(include: [.products(["24-MB02", hostileSKU])]))]))
+            }
+        }
+        #expect(error?.description.contains("unknown SKU \"24-MB02' OR '1'='1\"") == true, "\(String(describing: error))")
+        #expect(try store.read { db in try UnitRepository(db).units().count } == 3)
+
+        // Export → import into another store: the same units, the same text.
+        let exported = UnitFile.export(try store.read { db in try UnitRepository(db).units() })
+        let copy = try makeStore(dir, name: "copy.sqlite")
+        _ = try MagentoSampleImporter(store: copy).importSample()
+        try copy.write { db in _ = try UnitRepository(db).importFile(try UnitFile.parse(exported, file: "exported.json")) }
+        #expect(UnitFile.export(try copy.read { db in try UnitRepository(db).units() }) == exported)
+        #expect(try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") } == schemaBefore)
+        #expect(try store.read { db in try ProductRepository(db).count() } == 2_046)
+    }
+
+    /// A NUL in a unit or variant name is refused clearly (a name is typed on command lines, which
+    /// cannot carry one); lengths count characters as SQLite does (Unicode scalars), so a name of
+    /// 255 combining sequences is refused by the validator, not by the table's CHECK.
+    @Test func unitNamesWithNULOrTooManyScalarsAreRefusedClearly() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        let nul = #expect(throws: UnitError.self) {
+            try store.write { db in try UnitRepository(db).save(RecommendationUnit(name: "a\0b", pageType: .home,
+                                                                                    variants: [UnitVariant(type: .recommendation(.mostViewed))])) }
+        }
+        #expect(nul?.description == "unit \"a\\u0000b\": name: must not contain NUL", "\(String(describing: nul))")
+        let long = String(repeating: "e\u{301}", count: 200)  // 200 characters, 400 Unicode scalars
+        let tooLong = #expect(throws: UnitError.self) {
+            try store.write { db in try UnitRepository(db).save(RecommendationUnit(name: long, pageType: .home,
+                                                                                    variants: [UnitVariant(type: .recommendation(.mostViewed))])) }
+        }
+        #expect(tooLong?.description.hasSuffix("name: must be 1 to 255 characters (Unicode scalars), found 400") == true)
+        let variant = #expect(throws: UnitError.self) {
+            try store.write { db in try UnitRepository(db).save(RecommendationUnit(name: "v", pageType: .home, variants: [
+                UnitVariant(variant: "\0", traffic: 50, type: .recommendation(.mostViewed)),
+                UnitVariant(variant: "B", traffic: 50, type: .recommendation(.trending))])) }
+        }
+        #expect(variant?.description == "unit \"v\": variants[0].variant: must not contain NUL", "\(String(describing: variant))")
+        #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM units") } == 0)
+    }
 }

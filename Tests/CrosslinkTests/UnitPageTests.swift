@@ -68,7 +68,7 @@ import Testing
         #expect(products.map(\.sku) == ["CFG", "B", "C", "D"])
         #expect(products.map(\.isBackup) == [false, false, true, true])
         #expect(products.map(\.source) == [.block(.related), .block(.related), .recommendation(.mostViewed), .recommendation(.mostViewed)])
-        if case .recommendation(.popular(.views, let sessions, nil, 7)) = products[2].reason { #expect(sessions == 4) }
+        if case .recommendation(.popular(.views, let sessions, nil, _)) = products[2].reason { #expect(sessions == 4) }  // any window length
         else { Issue.record("expected a most-viewed reason, got \(products[2].reason)") }
 
         // Viewed this, viewed that has no co-views here (cold start): the default backup, most viewed, fills it.

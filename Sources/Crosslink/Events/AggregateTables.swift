@@ -136,16 +136,16 @@ struct AggregateTables {
         }
 
         /// Adds the counters `bindCounters` binds (from parameter keys.count + 1) to the row `keys`.
+        /// One reset per row, before it: a finished statement holds nothing (the pair tables take
+        /// millions of these per log, and each reset also clears the bindings).
         func add(_ keys: [Int], mayEmpty: Bool, bindCounters: (Statement) -> Void) throws {
             upsert.reset()
             for (index, key) in keys.enumerated() { upsert.bind(key, at: Int32(index + 1)) }
             bindCounters(upsert)
-            defer { upsert.reset() }
             while try upsert.step() {}
             guard mayEmpty else { return }
             deleteIfEmpty.reset()
             for (index, key) in keys.enumerated() { deleteIfEmpty.bind(key, at: Int32(index + 1)) }
-            defer { deleteIfEmpty.reset() }
             while try deleteIfEmpty.step() {}
         }
     }

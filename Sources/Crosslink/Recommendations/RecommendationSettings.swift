@@ -1,6 +1,11 @@
-/// Windows, thresholds and priors of the behavioural recommendations (spec §5 defaults), stored
-/// in the database (`recommendation_settings`) so the library, the CLI and the `sqlite3` views
-/// all use the same values.
+/// Windows, thresholds and priors of the behavioural recommendations, stored in the database
+/// (`recommendation_settings`) so the library, the CLI and the `sqlite3` views all use the same
+/// values.
+///
+/// The defaults are the settings `crosslink eval --grid` scores best (NDCG@10) on the shipped
+/// Online Retail log (README "Offline evaluation", pinned by EvaluationDefaultsTests); those
+/// the purchases-only log cannot score — trending and the view-based ones — keep spec §5's
+/// values. ``specification`` holds spec §5's values for every setting.
 ///
 /// ```swift
 /// try store.write { db in
@@ -11,22 +16,26 @@
 /// }
 /// ```
 public struct RecommendationSettings: Sendable, Equatable, Codable {
-    /// Most viewed / purchased / added to cart and conversion count the sessions of the last N days.
-    public var popularityDays = 7
+    /// Most viewed / purchased / added to cart and conversion count the sessions of the last N days
+    /// (spec §5: 7; the grid: 14).
+    public var popularityDays = 14
     /// Trending compares the last N hours …
     public var trendingForegroundHours = 24
     /// … with the product's own N hours before them.
     public var trendingBackgroundHours = 72
-    /// Co-occurrence types and recommended-for-you use the last N days (6 months).
-    public var cooccurrenceDays = 183
+    /// Co-occurrence types and recommended-for-you use the last N days (spec §5: 6 months; the
+    /// grid: a year, i.e. the whole log it learns from).
+    public var cooccurrenceDays = 365
     /// Sessions and orders with more distinct products (wholesale baskets, crawlers) give no
     /// co-occurrence evidence; they still count for popularity.
     public var maxBasketProducts = 50
-    /// Co-occurrence pairs seen in fewer sessions/orders are not recommended.
-    public var minimumSupport = 2
+    /// Co-occurrence pairs seen in fewer sessions/orders are not recommended (the grid: 1).
+    public var minimumSupport = 1
     /// Co-occurrence types rank by (together + k) / (expected + k), k = this: the lift shrunk
-    /// towards 1, so that rare pairs need evidence to outrank frequent ones.
-    public var liftPrior = 5.0
+    /// towards 1, so that rare pairs need evidence to outrank frequent ones. k = 0 is the plain
+    /// lift; a large k ranks by the excess count together − expected, which the grid scores best
+    /// (10⁶; 5 before it).
+    public var liftPrior = 1_000_000.0
     /// Conversion is smoothed as (converted + k × store rate) / (viewers + k), k = this.
     public var conversionPriorViews = 20.0
     /// Trending needs at least this many viewing sessions in the foreground window.
@@ -37,6 +46,24 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
     public var historyProducts = 20
 
     public init() {}
+
+    /// Spec §5's values (and the first priors), before the grid tuned the defaults: for tests
+    /// whose hand computations assume them, and for comparison.
+    public static let specification: RecommendationSettings = {
+        var settings = RecommendationSettings()
+        settings.popularityDays = 7
+        settings.trendingForegroundHours = 24
+        settings.trendingBackgroundHours = 72
+        settings.cooccurrenceDays = 183
+        settings.maxBasketProducts = 50
+        settings.minimumSupport = 2
+        settings.liftPrior = 5
+        settings.conversionPriorViews = 20
+        settings.trendingMinimumViewers = 3
+        settings.historyHalfLifeDays = 30
+        settings.historyProducts = 20
+        return settings
+    }()
 
     /// Whether going from `self` to `other` changes what the aggregate tables hold (a rebuild).
     func aggregatesDiffer(from other: RecommendationSettings) -> Bool {

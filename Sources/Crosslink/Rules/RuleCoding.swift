@@ -23,17 +23,10 @@ public struct RuleFile: Sendable {
     public struct Entry: Sendable {
         public var rule: Rule
         public var index: Int
-        var locations: [String: RuleSourceLocation]
+        var locations: JSONSourceLocations
 
         /// Where the part at `path` (or the nearest enclosing part) starts in the file.
-        public func location(of path: String) -> RuleSourceLocation? {
-            var path = path
-            while true {
-                if let location = locations[path] { return location }
-                guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { return locations[""] }
-                path = String(path[..<cut])
-            }
-        }
+        public func location(of path: String) -> RuleSourceLocation? { locations.location(of: path) }
     }
 
     public var rules: [Entry]
@@ -41,21 +34,8 @@ public struct RuleFile: Sendable {
     /// Reads a file holding one rule object, a list of rules, or `{"rules": [...]}`.
     /// Errors name the file, line, column, rule and path.
     public init(text: String, file: String? = nil) throws {
-        let document = try RuleJSON.parse(text, file: file)
-        let items: [RuleJSON]
-        switch document.kind {
-        case .array(let list): items = list
-        case .object(let members) where members.contains(where: { $0.key == "rules" }):
-            guard members.count == 1, case .array(let list)? = document["rules"]?.kind else {
-                throw RuleError.invalid(subject: "rule file", path: "rules",
-                                        message: "expected {\"rules\": [ … ]} and nothing else",
-                                        location: RuleSourceLocation(file: file, line: document.line, column: document.column))
-            }
-            items = list
-        case .object: items = [document]
-        default:
-            throw RuleError.invalid(subject: "rule file", path: "", message: "expected a rule object, a list of rules or {\"rules\": [ … ]}, found \(document.typeName)",
-                                    location: RuleSourceLocation(file: file, line: document.line, column: document.column))
+        let items = try JSONEntryFile.items(of: try RuleJSON.parse(text, file: file), key: "rules", entry: "rule", file: file) {
+            RuleError.invalid(subject: "rule file", path: $0, message: $1, location: $2)
         }
         rules = try items.enumerated().map { index, item in
             var decoder = RuleDecoder(file: file, index: index)
@@ -145,7 +125,7 @@ struct RuleDecoder {
     let file: String?
     let index: Int?
     var subject: String
-    var locations: [String: RuleSourceLocation] = [:]
+    var locations = JSONSourceLocations()
 
     init(file: String?, index: Int?) {
         self.file = file

@@ -238,9 +238,9 @@ public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .malformedJSON(let file, let line, let column, let message):
-            "\(RuleSourceLocation(file: file, line: line, column: column)): malformed JSON: \(message)"
+            JSONEntryFile.malformedMessage(file: file, line: line, column: column, message: message)
         case .invalid(let subject, let path, let message, let location):
-            (location.map { "\($0): " } ?? "") + subject + ": " + (path.isEmpty ? "" : path + ": ") + message
+            JSONEntryFile.invalidMessage(subject: subject, path: path, message: message, location: location)
         case .unknownRule(let name): "no rule named \(RuleText.quoted(name))"
         case .duplicateName(let name): "a rule named \(RuleText.quoted(name)) exists already"
         }

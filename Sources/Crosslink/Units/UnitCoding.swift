@@ -13,17 +13,10 @@ public struct UnitFile: Sendable {
     public struct Entry: Sendable {
         public var unit: RecommendationUnit
         public var index: Int
-        var locations: [String: RuleSourceLocation]
+        var locations: JSONSourceLocations
 
         /// Line and column of the part at `path` (or of the nearest enclosing part).
-        public func location(of path: String) -> RuleSourceLocation? {
-            var path = path
-            while true {
-                if let location = locations[path] { return location }
-                guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { return locations[""] }
-                path = String(path[..<cut])
-            }
-        }
+        public func location(of path: String) -> RuleSourceLocation? { locations.location(of: path) }
     }
 
     public var entries: [Entry]
@@ -37,19 +30,8 @@ public struct UnitFile: Sendable {
         } catch RuleError.malformedJSON(let file, let line, let column, let message) {
             throw UnitError.malformedJSON(file: file, line: line, column: column, message: message)
         }
-        let items: [RuleJSON]
-        switch document.kind {
-        case .array(let list): items = list
-        case .object(let members) where members.contains(where: { $0.key == "units" }):
-            guard members.count == 1, case .array(let list)? = document["units"]?.kind else {
-                throw UnitError.invalid(subject: "units file", path: "units", message: "expected {\"units\": [ … ]} with nothing else",
-                                        location: RuleSourceLocation(file: file, line: document.line, column: document.column))
-            }
-            items = list
-        case .object: items = [document]
-        default:
-            throw UnitError.invalid(subject: "units file", path: "", message: "expected a list of units, found \(document.typeName)",
-                                    location: RuleSourceLocation(file: file, line: document.line, column: document.column))
+        let items = try JSONEntryFile.items(of: document, key: "units", entry: "unit", file: file) {
+            UnitError.invalid(subject: "units file", path: $0, message: $1, location: $2)
         }
         return UnitFile(entries: try items.enumerated().map { index, item in
             var decoder = UnitDecoder(file: file, index: index)
@@ -142,7 +124,7 @@ struct UnitDecoder {
     let file: String?
     let index: Int?
     var subject: String
-    var locations: [String: RuleSourceLocation] = [:]
+    var locations = JSONSourceLocations()
 
     init(file: String?, index: Int?) {
         self.file = file

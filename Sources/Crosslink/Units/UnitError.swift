@@ -10,9 +10,9 @@ public enum UnitError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .malformedJSON(let file, let line, let column, let message):
-            "\(RuleSourceLocation(file: file, line: line, column: column)): malformed JSON: \(message)"
+            JSONEntryFile.malformedMessage(file: file, line: line, column: column, message: message)
         case .invalid(let subject, let path, let message, let location):
-            (location.map { "\($0): " } ?? "") + subject + ": " + (path.isEmpty ? "" : path + ": ") + message
+            JSONEntryFile.invalidMessage(subject: subject, path: path, message: message, location: location)
         case .unknownUnit(let name): "no unit named \(RuleText.quoted(name))"
         }
     }

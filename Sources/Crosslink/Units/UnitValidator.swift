@@ -18,7 +18,12 @@ public struct UnitValidator {
         func fail(_ path: String, _ message: String) -> UnitError {
             .invalid(subject: unit.subject, path: path, message: message, location: source?.location(of: path))
         }
-        guard (1...255).contains(unit.name.count) else { throw fail("name", "must be 1 to 255 characters") }
+        // Lengths as SQLite counts them (Unicode scalars), so the table's CHECK never fires first.
+        // No NUL: a name is typed on command lines, which cannot carry one.
+        guard (1...255).contains(unit.name.unicodeScalars.count) else {
+            throw fail("name", "must be 1 to 255 characters (Unicode scalars), found \(unit.name.unicodeScalars.count)")
+        }
+        guard !unit.name.utf8.contains(0) else { throw fail("name", "must not contain NUL") }
         let storeID: Int
         do { storeID = try StoreRepository(db).store(code: unit.store).id } catch CatalogError.unknownStore {
             throw fail("store", "unknown store \(RuleText.quoted(unit.store))")
@@ -30,7 +35,10 @@ public struct UnitValidator {
         for (i, variant) in unit.variants.enumerated() {
             let path = multiple ? "variants[\(i)]" : ""
             func at(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
-            guard (1...32).contains(variant.variant.count) else { throw fail(at("variant"), "a variant name has 1 to 32 characters") }
+            guard (1...32).contains(variant.variant.unicodeScalars.count) else {
+                throw fail(at("variant"), "a variant name has 1 to 32 characters (Unicode scalars)")
+            }
+            guard !variant.variant.utf8.contains(0) else { throw fail(at("variant"), "must not contain NUL") }
             guard names.insert(variant.variant).inserted else { throw fail(at("variant"), "variant \(RuleText.quoted(variant.variant)) appears twice") }
             guard (0...100).contains(variant.traffic) else { throw fail(at("traffic"), "must be 0 to 100 (percent), found \(variant.traffic)") }
             guard (1...20).contains(variant.productCount) else {

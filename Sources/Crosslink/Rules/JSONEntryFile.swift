@@ -1,0 +1,64 @@
+/// The JSON files people edit by hand — rule files and unit files — share one shape: one object,
+/// a list of objects, or `{"rules": [ … ]}` / `{"units": [ … ]}`, each entry remembered with where
+/// its parts start, and errors that name file, line, column, entry and path. These are the parts
+/// both readers use.
+///
+/// ```swift
+/// let items = try JSONEntryFile.items(of: try RuleJSON.parse(text, file: "units.json"), key: "units", entry: "unit",
+///                                     file: "units.json") { path, message, location in
+///     UnitError.invalid(subject: "units file", path: path, message: message, location: location)
+/// }
+/// ```
+enum JSONEntryFile {
+    /// The entries of `document`: the list, the list under `key`, or the one object. A document
+    /// of any other shape is reported through `invalid(path, message, location)`.
+    static func items(of document: RuleJSON, key: String, entry: String, file: String?,
+                      invalid: (_ path: String, _ message: String, _ location: RuleSourceLocation) -> any Error) throws -> [RuleJSON] {
+        let location = RuleSourceLocation(file: file, line: document.line, column: document.column)
+        switch document.kind {
+        case .array(let list):
+            return list
+        case .object(let members) where members.contains(where: { $0.key == key }):
+            guard members.count == 1, case .array(let list)? = document[key]?.kind else {
+                throw invalid(key, "expected {\"\(key)\": [ … ]} and nothing else", location)
+            }
+            return list
+        case .object:
+            return [document]
+        default:
+            throw invalid("", "expected a \(entry) object, a list of \(key) or {\"\(key)\": [ … ]}, found \(document.typeName)",
+                          location)
+        }
+    }
+
+    /// `file:line:column: malformed JSON: message` (`line L, column C` without a file).
+    static func malformedMessage(file: String?, line: Int, column: Int, message: String) -> String {
+        "\(RuleSourceLocation(file: file, line: line, column: column)): malformed JSON: \(message)"
+    }
+
+    /// `[location: ]subject: [path: ]message` — how rule and unit errors read.
+    static func invalidMessage(subject: String, path: String, message: String, location: RuleSourceLocation?) -> String {
+        (location.map { "\($0): " } ?? "") + subject + ": " + (path.isEmpty ? "" : path + ": ") + message
+    }
+}
+
+/// Where each part of one entry of a JSON file starts, keyed by its path (`display.conditions[0]`,
+/// `variants[1].filters.include[0]`; `""` is the entry itself).
+struct JSONSourceLocations: Sendable {
+    private var byPath: [String: RuleSourceLocation] = [:]
+
+    subscript(path: String) -> RuleSourceLocation? {
+        get { byPath[path] }
+        set { byPath[path] = newValue }
+    }
+
+    /// Where the part at `path` (or the nearest enclosing part) starts.
+    func location(of path: String) -> RuleSourceLocation? {
+        var path = path
+        while true {
+            if let location = byPath[path] { return location }
+            guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { return byPath[""] }
+            path = String(path[..<cut])
+        }
+    }
+}
