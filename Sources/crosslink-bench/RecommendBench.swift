@@ -271,8 +271,8 @@ func recommendationLatency(_ options: RecommendBenchOptions, directory: String) 
                                               limit: 5, asOf: asOf)
             }
         }
-        let perRequest = seconds(ContinuousClock.now - probeStart) / 20
-        let lookups = max(50, min(options.lookups, Int(0.5 / max(perRequest, 1e-9))))
+        let perRequest = seconds(ContinuousClock.now - probeStart) / Double(min(20, options.lookups))
+        let lookups = min(options.lookups, max(50, Int(0.5 / max(perRequest, 1e-9))))
         let contexts: [RecommendationContext] = (0..<lookups).map { i in
             type.requirement == .visitor ? .visitor(visitors[i]) : .product(productSKUs[i])
         }

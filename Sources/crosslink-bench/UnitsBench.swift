@@ -31,7 +31,7 @@ func runUnitsBenchmark(arguments: [String], directory: String) throws {
     print(row(["----", "---------", "-----", "-----", "------"]))
     let (store, setup) = try UnitsBenchShop.build(products: products, sessions: sessions)
     print(row(["setup (s): \(setup.events) events", String(format: "%.1f", setup.seconds), "", "", ""]))
-    print(row(["  of which: similar lists, rule cache", String(format: "%.1f, %.1f", setup.similarSeconds, setup.ruleSeconds), "", "", ""]))
+    print(row(["  similar lists, rule cache (s)", String(format: "%.1f, %.1f", setup.similarSeconds, setup.ruleSeconds), "", "", ""]))
 
     var random = SplitMix64(seed: 99)
     let skus = (0..<lookups).map { _ in GeneratedShop.sku(Int(random.next() % UInt64(products))) }
@@ -41,11 +41,12 @@ func runUnitsBenchmark(arguments: [String], directory: String) throws {
         let a = percentile(wall, p), b = percentile(cTimes, p)
         print(row([label, String(format: "%.1f", a), String(format: "%.1f", b), String(format: "%.1f×", a / b), target]))
     }
-    print(row(["page p50 / p99, CPU time (µs)", String(format: "%.0f / %.0f", percentile(cpu, 0.5), percentile(cpu, 0.99)), "", "", ""]))
+    print(row(["page CPU time p50/p99 (µs)", String(format: "%.0f / %.0f", percentile(cpu, 0.5), percentile(cpu, 0.99)), "", "", ""]))
     // Each unit alone (the others inactive): where the page's time goes.
-    for name in UnitsBenchShop.unitNames {
-        let (alone, _, _) = try UnitsBenchShop.measure(store, skus: Array(skus.prefix(max(10, lookups / 2))), only: name)
-        print(row(["  unit alone p50 / p99: \(name)", String(format: "%.0f / %.0f", percentile(alone, 0.5), percentile(alone, 0.99)), "", "", ""]))
+    for (name, short) in zip(UnitsBenchShop.unitNames, ["related", "viewed-viewed", "more-like-this"]) {
+        let (alone, aloneCPU, _) = try UnitsBenchShop.measure(store, skus: Array(skus.prefix(max(10, lookups / 2))), only: name)
+        print(row(["  alone: \(short) p50/p99 (µs)", String(format: "%.0f / %.0f", percentile(alone, 0.5), percentile(alone, 0.99)), "", "", ""]))
+        print(row(["    CPU time p50/p99 (µs)", String(format: "%.0f / %.0f", percentile(aloneCPU, 0.5), percentile(aloneCPU, 0.99)), "", "", ""]))
     }
     let units = pages.flatMap(\.units)
     func perPage(_ count: Int) -> String { String(format: "%.1f", Double(count) / Double(pages.count)) }

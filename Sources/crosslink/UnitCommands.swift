@@ -52,12 +52,11 @@ struct Units: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one unit as JSON.", discussion: "Example: crosslink units show \"Also viewed\"")
         @ParentCommand var units: Units
-        @Argument(help: "The unit's name.") var name: String
-        @Option(help: "Store view code.") var store = "default"
+        @OptionGroup var unit: UnitName
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let (name, store) = (self.name, self.store)
+            let (name, store) = (unit.name, unit.store)
             guard let unit = try units.root.global.openStore().read({ db in try UnitRepository(db).unit(name: name, store: store) }) else {
                 throw UnitError.unknownUnit(name)
             }
@@ -106,45 +105,47 @@ struct Units: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Activate a unit (a sixth active unit of a page type is refused).",
                                                         discussion: "Example: crosslink units activate \"Also viewed\"")
         @ParentCommand var units: Units
-        @Argument(help: "The unit's name.") var name: String
-        @Option(help: "Store view code.") var store = "default"
+        @OptionGroup var unit: UnitName
         static let done = "Activated"
-        static func change(_ repository: UnitRepository, name: String, store: String) throws { try repository.setStatus(.active, name: name, store: store) }
+        static func change(_ repository: UnitRepository, _ unit: UnitName) throws { try repository.setStatus(.active, name: unit.name, store: unit.store) }
     }
 
     struct Deactivate: UnitStatusChange {
         static let configuration = CommandConfiguration(abstract: "Deactivate a unit.", discussion: "Example: crosslink units deactivate \"Also viewed\"")
         @ParentCommand var units: Units
-        @Argument(help: "The unit's name.") var name: String
-        @Option(help: "Store view code.") var store = "default"
+        @OptionGroup var unit: UnitName
         static let done = "Deactivated"
-        static func change(_ repository: UnitRepository, name: String, store: String) throws { try repository.setStatus(.inactive, name: name, store: store) }
+        static func change(_ repository: UnitRepository, _ unit: UnitName) throws { try repository.setStatus(.inactive, name: unit.name, store: unit.store) }
     }
 
     struct Delete: UnitStatusChange {
         static let configuration = CommandConfiguration(abstract: "Delete a unit and its variants.", discussion: "Example: crosslink units delete \"Also viewed\"")
         @ParentCommand var units: Units
-        @Argument(help: "The unit's name.") var name: String
-        @Option(help: "Store view code.") var store = "default"
+        @OptionGroup var unit: UnitName
         static let done = "Deleted"
-        static func change(_ repository: UnitRepository, name: String, store: String) throws { try repository.delete(name: name, store: store) }
+        static func change(_ repository: UnitRepository, _ unit: UnitName) throws { try repository.delete(name: unit.name, store: unit.store) }
     }
+}
+
+/// The unit a command acts on.
+struct UnitName: ParsableArguments, Sendable {
+    @Argument(help: "The unit's name.") var name: String
+    @Option(help: "Store view code.") var store = "default"
 }
 
 /// `units activate | deactivate | delete NAME`: one write on one unit, then one line.
 protocol UnitStatusChange: ParsableCommand {
     var units: Units { get }
-    var name: String { get }
-    var store: String { get }
+    var unit: UnitName { get }
     static var done: String { get }
-    static func change(_ repository: UnitRepository, name: String, store: String) throws
+    static func change(_ repository: UnitRepository, _ unit: UnitName) throws
 }
 
 extension UnitStatusChange {
     func run() throws {
-        let (name, store) = (self.name, self.store)
-        try units.root.global.openStore().write { db in try Self.change(UnitRepository(db), name: name, store: store) }
-        print("\(Self.done) \(name).")
+        let unit = self.unit
+        try units.root.global.openStore().write { db in try Self.change(UnitRepository(db), unit) }
+        print("\(Self.done) \(unit.name).")
     }
 }
 

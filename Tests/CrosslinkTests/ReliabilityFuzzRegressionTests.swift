@@ -138,4 +138,32 @@ import Testing
                                                    "--format", "online-retail", "--quiet"])
         Self.expectErrorNotTrap(result)
     }
+
+    // MARK: unit-file
+
+    /// Found by `unit-file`: a unit of an unknown store made `UnitRepository.save` look the store up
+    /// before validating, so the import failed with a bare `CatalogError` ("unknown store") instead
+    /// of a `UnitError` naming the file's line, the unit and `store`. Replayed as the fuzzer ran it:
+    /// on the Luma sample, every input either imports (and its pages resolve) or is a `UnitError`.
+    @Test(arguments: inputs("unit-file"))
+    func unitFileInputIsAUnitErrorOrWorks(_ name: String) throws {
+        struct Rollback: Error {}
+        let text = String(decoding: try Self.input("unit-file", name), as: UTF8.self)
+        let (_, store, _) = try RuleSample.copy()
+        do {
+            let file = try UnitFile.parse(text, file: name)
+            try store.write { db in
+                _ = try UnitRepository(db).importFile(file)
+                for page in [Page.product("24-MB01"), .cart(["24-MB01", "MH01-XS-Black"]), .home] {
+                    _ = try PageResolver(db).resolve(page, options: PageOptions(seed: 3))
+                }
+                throw Rollback()
+            }
+        } catch is Rollback {
+        } catch let error as UnitError {
+            if name.hasPrefix("crash-8633f319") {
+                #expect(error.description.hasPrefix(#"\#(name):2:68: unit "Every filter": store: unknown store ""#), "\(error)")
+            }
+        }
+    }
 }

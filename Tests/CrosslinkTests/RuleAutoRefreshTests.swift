@@ -133,7 +133,7 @@ import Testing
                 == ["24-MB05", "24-MB06", "24-MB02", "24-UB02"])
     }
 
-    @Test(.disabled("needs RuleCache.refreshIfStale() before CrosslinkStore.write commits (lead's Store file)"))
+    @Test
     func repositoryWritesRefreshTheCache() throws {
         let (_, store, path) = try Self.built()
         try store.write { db in

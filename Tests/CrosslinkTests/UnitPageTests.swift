@@ -42,6 +42,17 @@ import Testing
         #expect(try UnitFixtures.skus(store, .cart(["B", "A"]), units: [cartUnit], visitor: "buyer") == [["D", "E", "F"]])
     }
 
+    /// As of an instant, "already bought" means bought before it: "later" buys B on the second
+    /// day (hour 30); the page as of hour 26 (the first day's views count) still shows B.
+    @Test func purchasesAfterTheAsOfInstantDoNotCount() throws {
+        let directory = try TemporaryDirectory()
+        let store = try UnitFixtures.shop(directory) { log in log.order(["B"], session: "later-order", visitor: "later", at: 30) }
+        let unit = UnitFixtures.unit(page: .home, type: .recommendation(.mostViewed), count: 3)
+        #expect(try UnitFixtures.skus(store, .home, units: [unit], visitor: "later") == [["A", "C", "D"]])
+        #expect(try UnitFixtures.skus(store, .home, units: [unit], visitor: "later", options: PageOptions(asOf: HandLog.time(26))) == [["A", "B", "C"]])
+        #expect(try UnitFixtures.skus(store, .home, units: [unit], visitor: "later", options: PageOptions(asOf: HandLog.time(31))) == [["A", "C", "D"]])
+    }
+
     @Test func configurableChildIsShownAsItsParent() throws {
         let directory = try TemporaryDirectory()
         let store = try UnitFixtures.shop(directory)
@@ -51,6 +62,14 @@ import Testing
         #expect(products.map(\.sku) == ["CFG", "B"])
         #expect(products.map(\.isBackup) == [false, false])
         #expect(products[0].reason == .placement(.manualLink(type: .related, sourceSKU: "A", position: 1)))
+        // The unit's filter holds for what is shown: CFG-V is simple, its parent CFG is not, so a
+        // simple-only unit drops it; a unit that also takes configurables shows CFG.
+        let simpleOnly = try UnitFixtures.skus(store, .product("A"), units: [
+            UnitFixtures.unit(page: .product, type: .block(.related), include: [.productType([.simple])])])
+        #expect(simpleOnly == [["B"]])
+        let both = try UnitFixtures.skus(store, .product("A"), units: [
+            UnitFixtures.unit(page: .product, type: .block(.related), include: [.productType([.simple, .configurable])])])
+        #expect(both == [["CFG", "B"]])
         // Viewing the parent itself: its child is not shown in its place (never the viewed product).
         try store.write { db in try LinkRepository(db).replace(sku: "B", type: .related, with: [ProductLink(sku: "CFG-V", position: 1)]) }
         let viewingParent = try UnitFixtures.resolve(store, .product("B"), units: [UnitFixtures.unit(page: .product, type: .block(.related))],

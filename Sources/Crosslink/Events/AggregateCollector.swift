@@ -22,6 +22,10 @@ struct AggregateCollector {
     }
 
     mutating func collect(_ events: [StoredEvent]) throws {
+        // Growing these dictionaries one rehash at a time cost more than filling them.
+        deltas.products.reserveCapacity(deltas.products.count + events.count * 2)
+        deltas.hours.reserveCapacity(deltas.hours.count + events.count)
+        visitors.reserveCapacity(visitors.count + events.count)
         for event in events {
             let key = SessionKey(store: event.storeID, session: event.sessionID)
             switch event.type {

@@ -18,10 +18,14 @@ struct AggregateTables {
     // MARK: Deltas
 
     /// Writes a batch's deltas: history rows, then the live rows of the buckets inside `live`.
-    func write(_ deltas: AggregateDeltas, live: AggregateWindows) throws {
+    /// Returns whether a popularity-window viewer or conversion count changed: what the
+    /// conversion lists (``ConversionRanks``) are computed from.
+    @discardableResult
+    func write(_ deltas: AggregateDeltas, live: AggregateWindows) throws -> Bool {
         let productDays = try Upsert(db, table: "product_days", keys: ["day", "store_id", "product_id"], counters: Self.productCounters)
         let productWindows = try Upsert(db, table: "product_windows", keys: ["store_id", "window_id", "product_id"], counters: Self.productCounters)
         var windowProducts: [ProductBucket: ProductCounters] = [:]
+        windowProducts.reserveCapacity(deltas.products.count * 2)
         for key in deltas.products.keys.sorted() {
             let counters = deltas.products[key]!
             guard !counters.isZero else { continue }
@@ -55,6 +59,7 @@ struct AggregateTables {
         let productHours = try Upsert(db, table: "product_hours", keys: ["hour", "store_id", "product_id"], counters: ["viewers"])
         let trendWindows = try Upsert(db, table: "trend_windows", keys: ["store_id", "product_id"], counters: ["foreground", "background"])
         var trends: [ProductBucket: (foreground: Int, background: Int)] = [:]
+        trends.reserveCapacity(deltas.hours.count)
         for key in deltas.hours.keys.sorted() {
             let viewers = deltas.hours[key]!
             guard viewers != 0 else { continue }
@@ -71,6 +76,9 @@ struct AggregateTables {
                 $0.bind(background, at: 4)
             }
         }
+
+        let conversionInputsChanged = (windowProducts.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
+            || (windowStores.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
 
         let pairDays = try Upsert(db, table: "pair_days", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
         let pairWindows = try Upsert(db, table: "pair_windows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
@@ -89,6 +97,7 @@ struct AggregateTables {
                 $0.bind(delta.counts.cancelled, at: 6)
             }
         }
+        return conversionInputsChanged
     }
 
     static func bind(_ c: ProductCounters, _ statement: Statement, from index: Int32) {
@@ -254,6 +263,8 @@ struct AggregateTables {
 }
 
 extension ProductCounters {
+    var changesConversion: Bool { viewers != 0 || viewedThenCarted != 0 || viewedThenBought != 0 }
+
     mutating func add(_ other: ProductCounters) {
         viewers += other.viewers; carters += other.carters; buyers += other.buyers; cancellers += other.cancellers
         viewedThenCarted += other.viewedThenCarted; viewedThenBought += other.viewedThenBought; units += other.units
@@ -264,6 +275,8 @@ extension ProductCounters {
 }
 
 extension StoreCounters {
+    var changesConversion: Bool { viewers != 0 || viewedThenCarted != 0 || viewedThenBought != 0 }
+
     mutating func add(_ other: StoreCounters) {
         viewers += other.viewers; viewedThenCarted += other.viewedThenCarted; viewedThenBought += other.viewedThenBought
         coSessions += other.coSessions; orders += other.orders; cancelledOrders += other.cancelledOrders

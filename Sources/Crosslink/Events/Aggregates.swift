@@ -37,15 +37,19 @@ public struct Aggregates {
             var new = old
             for event in events { new.include(event.occurredAt) }
             let tables = AggregateTables(db: db)
+            var moved = false
             if let oldLast = old.lastAt, let newLast = new.lastAt, newLast > oldLast {
-                try tables.move(from: .live(lastAt: oldLast, settings: settings), to: .live(lastAt: newLast, settings: settings))
+                let (from, to) = (AggregateWindows.live(lastAt: oldLast, settings: settings), AggregateWindows.live(lastAt: newLast, settings: settings))
+                moved = from.popularity != to.popularity
+                try tables.move(from: from, to: to)
             }
             var collector = try AggregateCollector(db: db, maxBasketProducts: settings.maxBasketProducts)
             try collector.collect(events)
-            try tables.write(collector.deltas, live: .live(lastAt: new.lastAt!, settings: settings))
+            let changed = try tables.write(collector.deltas, live: .live(lastAt: new.lastAt!, settings: settings))
             try collector.save()
             try new.save(db)
-            try ConversionRanks(db: db).refresh()
+            // The lists depend only on the popularity window's viewer and conversion counts.
+            if moved || changed { try ConversionRanks(db: db).refresh() }
         }
     }
 

@@ -40,7 +40,7 @@ public struct ImportIssue: Error, Sendable, Equatable, Codable, CustomStringConv
     }
 
     public var description: String {
-        var text = "\(file):\(line): "
+        var text = line > 0 ? "\(file):\(line): " : "\(file): "   // line 0: about the whole file
         if let column { text += "column \(column): " }
         return text + message
     }

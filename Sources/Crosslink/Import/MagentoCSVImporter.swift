@@ -381,7 +381,12 @@ private final class ImportRun {
 
     func execute() throws -> ImportReport {
         // Bulk mode: the per-row change triggers stand aside; finishBulkWrite does their work at once.
-        try db.execute("UPDATE catalog_write_mode SET bulk = 1 WHERE id = 1")
+        do {
+            try db.execute("UPDATE catalog_write_mode SET bulk = 1 WHERE id = 1")
+        } catch let error as DatabaseError {
+            // The import's first write: a read-only or full database fails here, named for the file.
+            throw ImportIssue(file: file, line: 0, message: error.description)
+        }
         do {
             let report = try importRows()
             try finishBulkWrite()

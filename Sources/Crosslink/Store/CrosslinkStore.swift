@@ -29,8 +29,17 @@ public final class CrosslinkStore: Sendable {
         }
     }
 
-    /// Runs `body` in a write transaction on the single writer connection.
-    public func write<T: Sendable>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
+    /// Runs `body` in a write transaction on the single writer connection. Before it commits,
+    /// rule results that the write made stale are recomputed (``RuleCache/refreshIfStale()``:
+    /// two primary-key lookups when nothing changed), so a reader never gets a stale block.
+    /// `pool.write` is the raw transaction, without that step.
+    public func write<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
+        try pool.write { db in
+            let result = try body(db)
+            try RuleCache(db).refreshIfStale()
+            return result
+        }
+    }
 
     /// Runs `body` on a reader connection, in one consistent snapshot.
     public func read<T: Sendable>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }

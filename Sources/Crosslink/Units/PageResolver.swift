@@ -114,17 +114,18 @@ public struct PageResolver {
 
     /// Configurable children shown as their parent (displayable, passing the filter, not excluded,
     /// not already in the list); a child whose parent cannot be shown is dropped. One statement:
-    /// each candidate's configurable parent (the lowest id) with the parent's display columns,
-    /// NULL when the parent is not displayable or fails the filter.
+    /// each candidate's configurable parents with whether the parent can be shown (an EXISTS on
+    /// `displayable_products`: index lookups; a LEFT JOIN on the view would materialise it).
     func rollUp(_ products: [PageProduct], excluded: Set<Int>, filter: CandidateFilter?, context: PageContext) throws -> [PageProduct] {
         guard !products.isEmpty else { return products }
         let positional = filter?.positional(from: 3)
         let sql = """
-            SELECT c.child_id, c.parent_id, d.sku, d.name, d.final_price
-            FROM product_children AS c
-            JOIN products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
-            LEFT JOIN displayable_products AS d ON d.store_id = ?1 AND d.product_id = c.parent_id /*candidate-filter:c.parent_id*/
-            WHERE c.child_id IN (SELECT value FROM json_each(?2))
+            SELECT c.child_id, c.parent_id, p.sku, p.name, p.final_price,
+                   EXISTS (SELECT 1 FROM displayable_products AS d
+                           WHERE d.store_id = ?1 AND d.product_id = c.parent_id /*candidate-filter:c.parent_id*/) AS shown
+            FROM json_each(?2) AS j
+            CROSS JOIN product_children AS c ON c.child_id = j.value
+            CROSS JOIN products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
             ORDER BY c.child_id, c.parent_id
             """
         let statement = try db.cachedStatement(positional.map { $0.apply(to: sql) } ?? sql)
@@ -138,7 +139,7 @@ public struct PageResolver {
         while try statement.step() {
             let child = statement.int(at: 0)
             guard parents.index(forKey: child) == nil else { continue }  // the lowest parent id decides
-            parents[child] = statement.isNull(at: 2) ? .some(nil)
+            parents[child] = statement.int(at: 5) == 0 ? .some(nil)
                 : (statement.int(at: 1), statement.text(at: 2), statement.text(at: 3), statement.optionalDouble(at: 4))
         }
         guard !parents.isEmpty else { return products }
@@ -217,9 +218,12 @@ struct PageContext {
         let pageCart = page.type == .cart || page.type == .confirmation ? placement.cartIDs : []
         var bought: [Int] = []
         if let visitor {
+            // As of an instant: only what was bought before it (first_bought_at is Unix milliseconds).
+            let before = options.asOf.map { Int(($0.timeIntervalSince1970 * 1000).rounded(.down)) }
             bought = try db.cachedStatement("""
-                SELECT product_id FROM visitor_products WHERE store_id = ? AND visitor_id = ? AND first_bought_at IS NOT NULL
-                """).map([placement.store.id, visitor]) { $0.int(at: 0) }
+                SELECT product_id FROM visitor_products
+                WHERE store_id = ?1 AND visitor_id = ?2 AND first_bought_at IS NOT NULL AND (?3 IS NULL OR first_bought_at < ?3)
+                """).map([placement.store.id, visitor, before]) { $0.int(at: 0) }
         }
         excluded = placement.excluded + bought
         placement.excluded = excluded

@@ -19,11 +19,13 @@ public struct UnitRepository {
     public func save(_ unit: RecommendationUnit, source: UnitFile.Entry? = nil) throws -> Int {
         try db.inTransaction {
             var unit = unit
-            let storeID = try StoreRepository(db).store(code: unit.store).id
             if unit.id == nil {
-                unit.id = try db.scalarInt("SELECT unit_id FROM units WHERE store_id = ? AND name = ?", [storeID, unit.name])
+                unit.id = try db.scalarInt("SELECT u.unit_id FROM units AS u JOIN stores AS s ON s.store_id = u.store_id WHERE s.code = ? AND u.name = ?",
+                                           [unit.store, unit.name])
             }
+            // Validated first: an unknown store is a UnitError naming the unit and the file's line.
             try UnitValidator(db).validate(unit, source: source)
+            let storeID = try StoreRepository(db).store(code: unit.store).id
             let id: Int
             if let existing = unit.id {
                 try db.execute("""
