@@ -29,6 +29,8 @@ struct Import: ParsableCommand {
     var quiet = false
     @Option(help: "Magento's multiple-value separator between category paths.")
     var separator: String = ","
+    @Flag(help: "Rebuild the more-like-this lists before commit (as `crosslink similar refresh`; slow on large catalogs with common name words).")
+    var refreshSimilar = false
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one CSV file or sample folder") }
@@ -40,6 +42,7 @@ struct Import: ParsableCommand {
         var options = ImportOptions()
         options.dryRun = dryRun
         options.multipleValueSeparator = separator.first!
+        options.refreshesSimilarProducts = refreshSimilar
         if !quiet {
             options.progress = { progress in
                 Output.error("\(progress.file): \(progress.rows) rows, \(Int(progress.rowsPerSecond)) rows/s")

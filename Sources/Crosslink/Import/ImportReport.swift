@@ -84,6 +84,12 @@ public struct ImportOptions: Sendable {
     /// Largest field and widest record accepted (1 MiB, 10 000 fields); past them a file is
     /// refused with its line and column.
     public var csvLimits = CSVLimits()
+    /// Rebuild the "more like this" lists (``SimilarProducts``) before commit when the import
+    /// made them stale. Off by default: the rebuild compares every pair of products sharing a
+    /// feature, so a common name word across a large catalog makes it quadratic (25 000
+    /// products all named "Product …": minutes). Off, more like this stays correct and runs its
+    /// slower live query until `SimilarProducts(db).refresh()` (`crosslink similar refresh`).
+    public var refreshesSimilarProducts = false
 
     public init() {}
 }
@@ -137,7 +143,7 @@ public struct ImportReport: Sendable, Equatable, Codable {
 extension ImportOptions {
     /// Runs an import in one write transaction; with ``dryRun`` the work is done, reported and
     /// rolled back (by throwing out of the transaction with the report). Before it commits, the
-    /// rule result cache is brought up to date with what the import changed.
+    /// rule result cache and (unless turned off) the more-like-this lists are brought up to date.
     func transaction(_ store: CrosslinkStore, _ body: (Database) throws -> ImportReport) throws -> ImportReport {
         struct DryRunRollback: Error { let report: ImportReport }
         do {
@@ -145,6 +151,7 @@ extension ImportOptions {
                 let report = try body(db)
                 if dryRun { throw DryRunRollback(report: report) }
                 try RuleCache(db).refreshIfStale()
+                if refreshesSimilarProducts { try SimilarProducts(db).refresh() }
                 return report
             }
         } catch let rollback as DryRunRollback {
