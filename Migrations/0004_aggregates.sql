@@ -36,8 +36,8 @@ CREATE TABLE recommendation_settings (
     trending_minimum_viewers   INTEGER NOT NULL DEFAULT 3 CHECK (trending_minimum_viewers > 0),
     -- Recommended for you: recency half-life of the visitor's history, and how many of its
     -- most recent products seed the expansion.
-    history_half_life_days     REAL NOT NULL DEFAULT 30 CHECK (history_half_life_days > 0),
-    history_products           INTEGER NOT NULL DEFAULT 20 CHECK (history_products > 0)
+    history_half_life_days     REAL NOT NULL DEFAULT 7 CHECK (history_half_life_days > 0),
+    history_products           INTEGER NOT NULL DEFAULT 50 CHECK (history_products > 0)
 ) STRICT;
 INSERT INTO recommendation_settings(settings_id) VALUES (1);
 

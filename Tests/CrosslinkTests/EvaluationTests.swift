@@ -362,7 +362,7 @@ enum EvaluationFixture {
         #expect(try session.snapshot.store.read { db in try RecommendationSettings.load(db) } == EvaluationFixture.settings)
         #expect(try aggregates() == before)
         for type in [RecommendationType.mostPurchased, .boughtBought] {  // the points are not all alike
-            #expect(Set(report.rows.filter { $0.type == type }.map { $0.metrics.printedValues }).count > 1, "\(type.rawValue)")
+            #expect(Set(report.rows.filter { $0.type == type }.map { String(describing: $0.metrics) }).count > 1, "\(type.rawValue)")
         }
         // The basket cap changes bought-bought: C's list with and without the three-product order.
         let bought = report.rows.filter { $0.type == .boughtBought }

@@ -40,10 +40,11 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
     public var conversionPriorViews = 20.0
     /// Trending needs at least this many viewing sessions in the foreground window.
     public var trendingMinimumViewers = 3
-    /// Recommended for you: a history interaction's weight halves every N days.
-    public var historyHalfLifeDays = 30.0
-    /// Recommended for you: the visitor's N most weighty history products seed the expansion.
-    public var historyProducts = 20
+    /// Recommended for you: a history interaction's weight halves every N days (the grid: 7; 30 before it).
+    public var historyHalfLifeDays = 7.0
+    /// Recommended for you: the visitor's N most weighty history products seed the expansion (the
+    /// grid: 50; 20 before it).
+    public var historyProducts = 50
 
     public init() {}
 
