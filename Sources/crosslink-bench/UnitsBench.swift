@@ -4,8 +4,10 @@
 // like this — on the generated shop of RecommendBench.swift, beside the raw C single lookup
 // (units_baseline.c: the SKU and the related links in one read transaction).
 //
-//   crosslink-bench [--units-products N] [--units-sessions N] [--units-lookups N]
+//   crosslink-bench [--units-products N] [--units-sessions N] [--units-lookups N] [--units-reuse]
 //
+// --units-reuse (with the same --directory DIR) measures on the database the previous run left
+// (DIR/units.sqlite) instead of building it again: the size takes ~20 minutes to set up.
 // The default run is small (2,000 products, 6,000 sessions, 500 pages: a few seconds); the
 // issue's size is --units-products 100000 --units-sessions 330000 (≈ 2 M events).
 // Latency is wall-clock per page; the "CPU" row is the thread's CPU time per page, which leaves
@@ -16,22 +18,36 @@ import Foundation
 
 @MainActor
 func runUnitsBenchmark(arguments: [String], directory: String) throws {
-    var products = 2_000, sessions = 6_000, lookups = 500
+    var products = 2_000, sessions = 6_000, lookups = 500, reuse = false
     var iterator = arguments.dropFirst().makeIterator()
     while let argument = iterator.next() {
         switch argument {
         case "--units-products": products = max(100, iterator.next().flatMap { Int($0) } ?? products)
         case "--units-sessions": sessions = iterator.next().flatMap { Int($0) } ?? sessions
         case "--units-lookups": lookups = max(10, iterator.next().flatMap { Int($0) } ?? lookups)
+        case "--units-reuse": reuse = true
         default: break
         }
     }
-    print("\nPage resolution — \(products) products, \(sessions) sessions, \(lookups) product pages")
-    print(row(["work", "crosslink", "raw C", "ratio", "target"]))
-    print(row(["----", "---------", "-----", "-----", "------"]))
-    let (store, setup) = try UnitsBenchShop.build(products: products, sessions: sessions)
-    print(row(["setup (s): \(setup.events) events", String(format: "%.1f", setup.seconds), "", "", ""]))
-    print(row(["  similar lists, rule cache (s)", String(format: "%.1f, %.1f", setup.similarSeconds, setup.ruleSeconds), "", "", ""]))
+    func printHeader(_ size: String) {
+        print("\nPage resolution — \(size), \(lookups) product pages")
+        print(row(["work", "crosslink", "raw C", "ratio", "target"]))
+        print(row(["----", "---------", "-----", "-----", "------"]))
+    }
+    let store: CrosslinkStore
+    let reused = directory + "/units.sqlite"
+    if reuse, FileManager.default.fileExists(atPath: reused) {
+        store = try CrosslinkStore(path: reused)
+        products = try store.read { db in try db.scalarInt("SELECT count(*) FROM products") ?? products }
+        let events = try store.read { db in try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
+        printHeader("\(products) products, \(events) events (reused)")
+    } else {
+        let setup: UnitsBenchShop.Setup
+        (store, setup) = try UnitsBenchShop.build(products: products, sessions: sessions)
+        printHeader("\(products) products, \(sessions) sessions, \(setup.events) events")
+        print(row(["setup (s)", String(format: "%.1f", setup.seconds), "", "", ""]))
+        print(row(["  similar lists, rule cache (s)", String(format: "%.1f, %.1f", setup.similarSeconds, setup.ruleSeconds), "", "", ""]))
+    }
 
     var random = SplitMix64(seed: 99)
     let skus = (0..<lookups).map { _ in GeneratedShop.sku(Int(random.next() % UInt64(products))) }
@@ -45,8 +61,8 @@ func runUnitsBenchmark(arguments: [String], directory: String) throws {
     // Each unit alone (the others inactive): where the page's time goes.
     for (name, short) in zip(UnitsBenchShop.unitNames, ["related", "viewed-viewed", "more-like-this"]) {
         let (alone, aloneCPU, _) = try UnitsBenchShop.measure(store, skus: Array(skus.prefix(max(10, lookups / 2))), only: name)
-        print(row(["  alone: \(short) p50/p99 (µs)", String(format: "%.0f / %.0f", percentile(alone, 0.5), percentile(alone, 0.99)), "", "", ""]))
-        print(row(["    CPU time p50/p99 (µs)", String(format: "%.0f / %.0f", percentile(aloneCPU, 0.5), percentile(aloneCPU, 0.99)), "", "", ""]))
+        print(row(["  \(short) alone p50/p99", String(format: "%.0f / %.0f", percentile(alone, 0.5), percentile(alone, 0.99)), "", "", ""]))
+        print(row(["    CPU time p50/p99", String(format: "%.0f / %.0f", percentile(aloneCPU, 0.5), percentile(aloneCPU, 0.99)), "", "", ""]))
     }
     let units = pages.flatMap(\.units)
     func perPage(_ count: Int) -> String { String(format: "%.1f", Double(count) / Double(pages.count)) }

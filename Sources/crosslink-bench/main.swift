@@ -31,6 +31,7 @@ struct Options {
             case "--rec-sessions", "--rec-products", "--rec-lookups", "--rec-log-months": _ = value()  // read by RecommendBench.swift
             case "--units-products", "--units-sessions", "--units-lookups": _ = value()  // read by UnitsBench.swift
             case "--metrics-events": _ = value()  // read by MetricsBench.swift
+            case "--units-reuse": break  // read by UnitsBench.swift
             case "-h", "--help":
                 print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR] [--import-only]")
                 exit(0)

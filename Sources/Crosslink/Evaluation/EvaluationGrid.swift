@@ -39,8 +39,8 @@ public enum GridParameter: String, Sendable, Codable, CaseIterable {
 }
 
 /// The settings `--grid` tries per recommendation type: the Cartesian product of a few values
-/// per parameter (the first parameter varies slowest; windows come first, since changing one
-/// rebuilds the aggregates).
+/// per parameter (the first parameter varies slowest; put the basket cap first, since changing
+/// it rebuilds the model's aggregates).
 ///
 /// ```swift
 /// var grid = EvaluationGrid.standard
