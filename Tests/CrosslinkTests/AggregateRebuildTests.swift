@@ -103,6 +103,7 @@ import Testing
         let defaults = try F.dump(store)
         let again = try TemporaryDirectory()
         let fresh = try Self.storeWithSecondStore(again)
+        try fresh.write { db in try Aggregates(db).configure(RecommendationSettings()) }
         for start in stride(from: 0, to: events.count, by: 101) {
             let batch = Array(events[start..<min(start + 101, events.count)])
             _ = try fresh.write { db in try EventWriter(db).append(batch).report }

@@ -48,10 +48,14 @@ struct HandLog {
 
 enum RecommendationFixtures {
     /// Products: displayable simple products named by `skus`; "HIDDEN" (search only), "OFF"
-    /// (disabled); the configurable "CFG" with its invisible child "CFG-S".
+    /// (disabled); the configurable "CFG" with its invisible child "CFG-S". Settings: spec §5's
+    /// reference values (7-day popularity, 6-month co-occurrence, support 2, lift prior 5, …), which
+    /// the hand-computed expectations use; the library's defaults are the offline-evaluation
+    /// grid's winners instead (EvaluationDefaultsTests).
     static func store(_ directory: TemporaryDirectory, skus: [String] = ["A", "B", "C", "D", "E", "X"]) throws -> CrosslinkStore {
         let store = try makeStore(directory)
         try store.write { db in
+            try Aggregates(db).configure(.specification)
             let products = ProductRepository(db)
             let stores = StoreRepository(db)
             for sku in skus {
