@@ -160,7 +160,7 @@ struct AggregatesCommand: ParsableCommand {
                 \(Output.table(["table", "rows"], status.rows.keys.sorted().map { [$0, String(status.rows[$0]!)] }))
                 Windows: popularity \(settings.popularityDays) days, trending \(settings.trendingForegroundHours) h vs \
                 \(settings.trendingBackgroundHours) h, co-occurrence \(settings.cooccurrenceDays) days; baskets of at most \
-                \(settings.maxBasketProducts) products; minimum support \(settings.minimumSupport); conversion prior \
+                \(settings.maxBasketProducts) products; minimum support \(settings.minimumSupport); lift prior \(MagentoFields.formatDecimal(settings.liftPrior)); conversion prior \
                 \(settings.conversionPriorViews) views; history half-life \(settings.historyHalfLifeDays) days, \
                 \(settings.historyProducts) products
                 """
@@ -174,14 +174,23 @@ struct AggregatesCommand: ParsableCommand {
                 Examples:
                   crosslink aggregates configure --popularity-days 14
                   crosslink aggregates configure --minimum-support 3 --conversion-prior-views 50
+                  crosslink aggregates configure --spec --lift-prior 20
+
+                The defaults are the settings the offline-evaluation grid scored best on the shipped
+                Online Retail log; --spec starts from spec §5's reference values instead (7-day
+                popularity, 6-month co-occurrence, minimum support 2, lift prior 5, …), then applies
+                the other options.
                 """)
         @ParentCommand var root: AggregatesCommand
+        @Flag(help: "Start from spec §5's reference values instead of the current settings.") var spec = false
         @Option var popularityDays: Int?
         @Option var trendingForegroundHours: Int?
         @Option var trendingBackgroundHours: Int?
         @Option var cooccurrenceDays: Int?
         @Option var maxBasketProducts: Int?
         @Option var minimumSupport: Int?
+        @Option(help: "Co-occurrence ranking prior k in (together + k) / (expected + k): 0 = plain lift, large = excess count.")
+        var liftPrior: Double?
         @Option var conversionPriorViews: Double?
         @Option var trendingMinimumViewers: Int?
         @Option var historyHalfLifeDays: Double?
@@ -191,13 +200,14 @@ struct AggregatesCommand: ParsableCommand {
             let crosslink = try root.root.global.openStore()
             let changes = self
             let status = try crosslink.write { db in
-                var settings = try Aggregates(db).settings()
+                var settings = changes.spec ? RecommendationSettings.specification : try Aggregates(db).settings()
                 if let value = changes.popularityDays { settings.popularityDays = value }
                 if let value = changes.trendingForegroundHours { settings.trendingForegroundHours = value }
                 if let value = changes.trendingBackgroundHours { settings.trendingBackgroundHours = value }
                 if let value = changes.cooccurrenceDays { settings.cooccurrenceDays = value }
                 if let value = changes.maxBasketProducts { settings.maxBasketProducts = value }
                 if let value = changes.minimumSupport { settings.minimumSupport = value }
+                if let value = changes.liftPrior { settings.liftPrior = value }
                 if let value = changes.conversionPriorViews { settings.conversionPriorViews = value }
                 if let value = changes.trendingMinimumViewers { settings.trendingMinimumViewers = value }
                 if let value = changes.historyHalfLifeDays { settings.historyHalfLifeDays = value }
