@@ -15,7 +15,8 @@
 -- No foreign keys: rows are rebuilt from the log, and a key on products would make every
 -- product delete scan these large tables.
 
--- The windows, thresholds and priors (spec §5 defaults). One row. Changing a window or
+-- The windows, thresholds and priors. One row. Defaults: the offline-evaluation grid's winners on
+-- the shipped log (spec §5's values: RecommendationSettings.specification, `aggregates configure --spec`). Changing a window or
 -- max_basket_products needs a rebuild (Aggregates.configure does it); the rest only ranks.
 CREATE TABLE recommendation_settings (
     settings_id                INTEGER PRIMARY KEY CHECK (settings_id = 1),
@@ -262,7 +263,7 @@ SELECT p.product_id,
 FROM products AS p;
 
 -- Most viewed / purchased / added to cart and the conversion counts over the live popularity
--- window (the last 7 days), displayable products only.
+-- window (the last popularity_days days; 14 by default), displayable products only.
 --   SELECT sku, viewers FROM recs_popular WHERE store = 'default' AND viewers > 0
 --   ORDER BY viewers DESC, sku LIMIT 5;
 CREATE VIEW recs_popular AS
@@ -306,15 +307,17 @@ WHERE t.foreground >= k.trending_minimum_viewers
        FROM aggregate_state);
 
 -- Viewed this viewed that / viewed this bought that / bought this bought that over the live
--- co-occurrence window (6 months): `together` sessions or orders, where base and other_base
--- count the sessions viewing (viewed-*) or buying (…-bought) each product, or the orders
--- containing it, and total the sessions (orders), cancellations deducted.
+-- co-occurrence window (cooccurrence_days: 365 by default, spec §5 6 months): `together`
+-- sessions or orders, where base and other_base count the sessions viewing (viewed-*) or
+-- buying (…-bought) each product, or the orders containing it, and total the sessions
+-- (orders), cancellations deducted.
 --   lift = together / expected, expected = base × other_base / total (the count if the two
 --          products were independent);
 --   score = (together + k) / (expected + k), k = lift_prior: the lift shrunk towards 1 by k
 --          pseudo-observations, so a pair seen twice among rare products does not outrank one
---          seen 80 times at 6× the base rate.
--- Pairs below minimum_support are left out.
+--          seen 80 times at 6× the base rate (spec §5: k = 5). The default k = 1000000 gives
+--          ≈ 1 + (together − expected) / k: ranking by the excess count over the base rate.
+-- Pairs below minimum_support (1 by default, spec §5: 2) are left out.
 --   SELECT recommended_sku, together, round(lift, 2), round(score, 3) FROM recs_cooccurrence
 --   WHERE store = 'default' AND kind = 'bought-bought' AND sku = '85123A'
 --   ORDER BY score DESC, recommended_sku LIMIT 5;

@@ -2,7 +2,7 @@ import Foundation
 
 /// The behavioural and content-based recommendation types (spec §4).
 public enum RecommendationType: String, Sendable, Codable, CaseIterable {
-    /// Sessions viewing the product in the popularity window (7 days).
+    /// Sessions viewing the product in the popularity window (`popularityDays`: 14 days by default).
     case mostViewed = "most-viewed"
     /// Sessions buying it, minus sessions cancelling it, in the popularity window; then units.
     case mostPurchased = "most-purchased"
