@@ -27,8 +27,11 @@ CREATE TABLE recommendation_settings (
     -- Sessions and orders with more products than this (wholesale baskets, crawlers) give no
     -- co-occurrence evidence; they still count for popularity.
     max_basket_products        INTEGER NOT NULL DEFAULT 50 CHECK (max_basket_products > 1),
-    -- Co-occurrence pairs seen in fewer sessions/orders than this are not recommended.
+    -- Bought-together pairs seen in fewer orders than this are not recommended; viewed-viewed
+    -- and viewed-bought pairs seen in fewer sessions than minimum_view_support (spec §5's 2: a
+    -- purchases-only log cannot tune it, and at 1 every co-viewed pair enters the ranking).
     minimum_support            INTEGER NOT NULL DEFAULT 1 CHECK (minimum_support > 0),
+    minimum_view_support       INTEGER NOT NULL DEFAULT 2 CHECK (minimum_view_support > 0),
     -- Co-occurrence ranking: (together + k) / (expected + k), k = lift_prior (see recs_cooccurrence).
     lift_prior                 REAL NOT NULL DEFAULT 1000000 CHECK (lift_prior >= 0),
     -- Conversion smoothing: (converted + prior_views * store_rate) / (viewers + prior_views).
@@ -317,7 +320,8 @@ WHERE t.foreground >= k.trending_minimum_viewers
 --          pseudo-observations, so a pair seen twice among rare products does not outrank one
 --          seen 80 times at 6× the base rate (spec §5: k = 5). The default k = 1000000 gives
 --          ≈ 1 + (together − expected) / k: ranking by the excess count over the base rate.
--- Pairs below minimum_support (1 by default, spec §5: 2) are left out.
+-- Pairs below the minimum support are left out: minimum_support for bought-bought (1 by default,
+-- spec §5: 2), minimum_view_support for the view kinds (2).
 --   SELECT recommended_sku, together, round(lift, 2), round(score, 3) FROM recs_cooccurrence
 --   WHERE store = 'default' AND kind = 'bought-bought' AND sku = '85123A'
 --   ORDER BY score DESC, recommended_sku LIMIT 5;
@@ -336,7 +340,7 @@ FROM (
     JOIN product_windows AS wa ON wa.store_id = pw.store_id AND wa.window_id = 2 AND wa.product_id = pw.product_id
     JOIN product_windows AS wb ON wb.store_id = pw.store_id AND wb.window_id = 2 AND wb.product_id = pw.other_id
     JOIN store_windows AS sw ON sw.store_id = pw.store_id AND sw.window_id = 2
-    WHERE pw.n - pw.cancelled >= (SELECT minimum_support FROM recommendation_settings)
+    WHERE pw.n - pw.cancelled >= CASE pw.kind_id WHEN 3 THEN (SELECT minimum_support FROM recommendation_settings) ELSE (SELECT minimum_view_support FROM recommendation_settings) END
 ) AS x
 JOIN cooccurrence_kinds AS k ON k.kind_id = x.kind_id
 JOIN stores AS s ON s.store_id = x.store_id

@@ -160,7 +160,7 @@ struct AggregatesCommand: ParsableCommand {
                 \(Output.table(["table", "rows"], status.rows.keys.sorted().map { [$0, String(status.rows[$0]!)] }))
                 Windows: popularity \(settings.popularityDays) days, trending \(settings.trendingForegroundHours) h vs \
                 \(settings.trendingBackgroundHours) h, co-occurrence \(settings.cooccurrenceDays) days; baskets of at most \
-                \(settings.maxBasketProducts) products; minimum support \(settings.minimumSupport); lift prior \(MagentoFields.formatDecimal(settings.liftPrior)); conversion prior \
+                \(settings.maxBasketProducts) products; minimum support \(settings.minimumSupport) (views \(settings.minimumViewSupport)); lift prior \(MagentoFields.formatDecimal(settings.liftPrior)); conversion prior \
                 \(settings.conversionPriorViews) views; history half-life \(settings.historyHalfLifeDays) days, \
                 \(settings.historyProducts) products
                 """
@@ -188,7 +188,8 @@ struct AggregatesCommand: ParsableCommand {
         @Option var trendingBackgroundHours: Int?
         @Option var cooccurrenceDays: Int?
         @Option var maxBasketProducts: Int?
-        @Option var minimumSupport: Int?
+        @Option(help: "Bought-together pairs need at least this many orders.") var minimumSupport: Int?
+        @Option(help: "Viewed-viewed and viewed-bought pairs need at least this many sessions.") var minimumViewSupport: Int?
         @Option(help: "Co-occurrence ranking prior k in (together + k) / (expected + k): 0 = plain lift, large = excess count.")
         var liftPrior: Double?
         @Option var conversionPriorViews: Double?
@@ -207,6 +208,7 @@ struct AggregatesCommand: ParsableCommand {
                 if let value = changes.cooccurrenceDays { settings.cooccurrenceDays = value }
                 if let value = changes.maxBasketProducts { settings.maxBasketProducts = value }
                 if let value = changes.minimumSupport { settings.minimumSupport = value }
+                if let value = changes.minimumViewSupport { settings.minimumViewSupport = value }
                 if let value = changes.liftPrior { settings.liftPrior = value }
                 if let value = changes.conversionPriorViews { settings.conversionPriorViews = value }
                 if let value = changes.trendingMinimumViewers { settings.trendingMinimumViewers = value }

@@ -210,7 +210,7 @@ enum RecommendationSQL {
                 FROM days JOIN pair_days AS p ON p.day = days.day AND p.store_id = :store AND p.kind_id \(kinds)
                      AND p.product_id IN \(products)
                 GROUP BY p.kind_id, p.product_id, p.other_id
-                HAVING together >= (SELECT minimum_support FROM recommendation_settings)),
+                HAVING together >= CASE p.kind_id WHEN 3 THEN (SELECT minimum_support FROM recommendation_settings) ELSE (SELECT minimum_view_support FROM recommendation_settings) END),
             bases AS (
                 SELECT b.product_id, sum(b.co_viewers) AS co_viewers, sum(b.co_buyers) AS co_buyers,
                        sum(b.orders) - sum(b.cancelled_orders) AS orders
@@ -328,7 +328,7 @@ enum RecommendationSQL {
                   CROSS JOIN store_windows AS sw ON sw.store_id = :store AND sw.window_id = 2
                   CROSS JOIN pair_windows AS pw ON pw.store_id = :store AND pw.kind_id IN (1, 2, 3) AND pw.product_id = h.product_id
                   CROSS JOIN product_windows AS wb ON wb.store_id = :store AND wb.window_id = 2 AND wb.product_id = pw.other_id
-                  WHERE h.weight > 0 AND pw.n - pw.cancelled >= (SELECT minimum_support FROM recommendation_settings)
+                  WHERE h.weight > 0 AND pw.n - pw.cancelled >= CASE pw.kind_id WHEN 3 THEN (SELECT minimum_support FROM recommendation_settings) ELSE (SELECT minimum_view_support FROM recommendation_settings) END
                     AND pw.other_id NOT IN (SELECT product_id FROM visitor_bought)
                     AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/) AS x
             WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0),

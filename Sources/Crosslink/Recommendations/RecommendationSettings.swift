@@ -29,8 +29,12 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
     /// Sessions and orders with more distinct products (wholesale baskets, crawlers) give no
     /// co-occurrence evidence; they still count for popularity.
     public var maxBasketProducts = 50
-    /// Co-occurrence pairs seen in fewer sessions/orders are not recommended (the grid: 1).
+    /// Bought-together pairs seen in fewer orders are not recommended (the grid: 1).
     public var minimumSupport = 1
+    /// Viewed-viewed and viewed-bought pairs seen in fewer sessions are not recommended. Spec
+    /// §5's 2: the shipped log has no views, so the grid cannot score it (and at 1 every
+    /// co-viewed pair enters the ranking, several times the work per request).
+    public var minimumViewSupport = 2
     /// Co-occurrence types rank by (together + k) / (expected + k), k = this: the lift shrunk
     /// towards 1, so that rare pairs need evidence to outrank frequent ones. k = 0 is the plain
     /// lift; a large k ranks by the excess count together − expected, which the grid scores best
@@ -58,6 +62,7 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
         settings.cooccurrenceDays = 183
         settings.maxBasketProducts = 50
         settings.minimumSupport = 2
+        settings.minimumViewSupport = 2
         settings.liftPrior = 5
         settings.conversionPriorViews = 20
         settings.trendingMinimumViewers = 3
@@ -75,7 +80,8 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
 
     static let columns = """
         popularity_days, trending_foreground_hours, trending_background_hours, cooccurrence_days, max_basket_products, \
-        minimum_support, conversion_prior_views, trending_minimum_viewers, history_half_life_days, history_products, lift_prior
+        minimum_support, conversion_prior_views, trending_minimum_viewers, history_half_life_days, history_products, lift_prior, \
+        minimum_view_support
         """
 
     /// The stored settings.
@@ -96,6 +102,7 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
         settings.historyHalfLifeDays = statement.double(at: 8)
         settings.historyProducts = statement.int(at: 9)
         settings.liftPrior = statement.double(at: 10)
+        settings.minimumViewSupport = statement.int(at: 11)
         return settings
     }
 
@@ -105,10 +112,12 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
         try db.execute("""
             UPDATE recommendation_settings SET popularity_days = ?, trending_foreground_hours = ?, trending_background_hours = ?,
                 cooccurrence_days = ?, max_basket_products = ?, minimum_support = ?, conversion_prior_views = ?,
-                trending_minimum_viewers = ?, history_half_life_days = ?, history_products = ?, lift_prior = ?
+                trending_minimum_viewers = ?, history_half_life_days = ?, history_products = ?, lift_prior = ?,
+                minimum_view_support = ?
             WHERE settings_id = 1
             """, [popularityDays, trendingForegroundHours, trendingBackgroundHours, cooccurrenceDays, maxBasketProducts,
-                  minimumSupport, conversionPriorViews, trendingMinimumViewers, historyHalfLifeDays, historyProducts, liftPrior])
+                  minimumSupport, conversionPriorViews, trendingMinimumViewers, historyHalfLifeDays, historyProducts, liftPrior,
+                  minimumViewSupport])
     }
 
     /// Names the first impossible value (the same rules as the table's CHECK constraints).
@@ -116,7 +125,8 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
         let positive: [(String, Int)] = [
             ("popularityDays", popularityDays), ("trendingForegroundHours", trendingForegroundHours),
             ("trendingBackgroundHours", trendingBackgroundHours), ("cooccurrenceDays", cooccurrenceDays),
-            ("minimumSupport", minimumSupport), ("trendingMinimumViewers", trendingMinimumViewers),
+            ("minimumSupport", minimumSupport), ("minimumViewSupport", minimumViewSupport),
+            ("trendingMinimumViewers", trendingMinimumViewers),
             ("historyProducts", historyProducts),
         ]
         for (field, value) in positive where value <= 0 {
