@@ -13,6 +13,8 @@ struct Options {
     var directory = FileManager.default.temporaryDirectory.appending(path: "crosslink-bench-\(getpid())").path
     /// Stop after the import and placement table (profiling the import).
     var importOnly = false
+    /// Run only the page (units) benchmark.
+    var unitsOnly = false
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -32,8 +34,9 @@ struct Options {
             case "--units-products", "--units-sessions", "--units-lookups": _ = value()  // read by UnitsBench.swift
             case "--metrics-events": _ = value()  // read by MetricsBench.swift
             case "--units-reuse": break  // read by UnitsBench.swift
+            case "--units-only": unitsOnly = true
             case "-h", "--help":
-                print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR] [--import-only]")
+                print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR] [--import-only] [--units-only]")
                 exit(0)
             default: fatalError("unknown argument \(argument)")
             }
@@ -43,6 +46,10 @@ struct Options {
 
 let options = Options(arguments: CommandLine.arguments)
 try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+if options.unitsOnly {
+    try runUnitsBenchmark(arguments: CommandLine.arguments, directory: options.directory)
+    exit(0)
+}
 let steps = [1, 7, 13]  // related, upsell, crosssell — must match baseline.c
 
 /// The benchmark catalog as a Magento product CSV (the same rows baseline.c inserts).
