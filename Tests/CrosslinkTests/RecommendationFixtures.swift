@@ -76,6 +76,34 @@ enum RecommendationFixtures {
         return store
     }
 
+    /// A catalog for more like this, no events: M1 Joust Duffle Bag (Gear, Gear/Bags; material
+    /// Nylon; with `activities`: activity Gym, Travel), M2 Strive Shoulder Pack (Gear, Gear/Bags;
+    /// Nylon), M3 Crown Summit Backpack (Gear, Gear/Bags; Polyester), M4 Duffle Sport Bag (Gear;
+    /// Leather), M5 Yoga Mat (Gear, Gear/Fitness; Rubber); with `hiddenTwin`, M6 "Joust Duffle
+    /// Bag Hidden", search-only (never displayable), sharing everything with M1.
+    static func bagStore(_ dir: TemporaryDirectory, hiddenTwin: Bool = false, activities: Bool = false) throws -> CrosslinkStore {
+        let store = try makeStore(dir)
+        try store.write { db in
+            let products = ProductRepository(db), categories = CategoryRepository(db), attributes = AttributeRepository(db)
+            var bags = [
+                ("M1", "Joust Duffle Bag", [["Gear"], ["Gear", "Bags"]], "Nylon"),
+                ("M2", "Strive Shoulder Pack", [["Gear"], ["Gear", "Bags"]], "Nylon"),
+                ("M3", "Crown Summit Backpack", [["Gear"], ["Gear", "Bags"]], "Polyester"),
+                ("M4", "Duffle Sport Bag", [["Gear"]], "Leather"),
+                ("M5", "Yoga Mat", [["Gear"], ["Gear", "Fitness"]], "Rubber"),
+            ]
+            if hiddenTwin { bags.append(("M6", "Joust Duffle Bag Hidden", [["Gear"], ["Gear", "Bags"]], "Nylon")) }
+            for (sku, name, paths, material) in bags {
+                let id = try products.upsert(Product(sku: sku, name: name, visibility: sku == "M6" ? .search : .catalogAndSearch, price: 10))
+                try StoreRepository(db).assign(productID: id, websiteIDs: [1])
+                try categories.setCategories(productID: id, paths: paths)
+                try attributes.set(productID: id, code: "material", values: [material])
+                if activities && sku == "M1" { try attributes.set(productID: id, code: "activity", values: ["Gym", "Travel"]) }
+            }
+        }
+        return store
+    }
+
     /// Appends `log` through the real ingest path (one transaction per `batchSize` events).
     static func ingest(_ log: HandLog, into store: CrosslinkStore, batchSize: Int = 1_000) throws {
         var start = 0

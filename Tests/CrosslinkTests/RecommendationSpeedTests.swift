@@ -7,27 +7,10 @@ import Testing
 @Suite struct RecommendationSpeedTests {
     typealias F = RecommendationFixtures
 
-    /// Five bags and a mat (as `moreLikeThisUsesTheCatalogOnly`), plus "M6", a search-only product
+    /// The bag catalog of `moreLikeThisUsesTheCatalogOnly`, plus "M6", a search-only product
     /// (visibility 3: never displayable) that shares everything with M1.
     static func bagStore(_ dir: TemporaryDirectory) throws -> CrosslinkStore {
-        let store = try makeStore(dir)
-        try store.write { db in
-            let products = ProductRepository(db), categories = CategoryRepository(db), attributes = AttributeRepository(db)
-            for (sku, name, paths, material) in [
-                ("M1", "Joust Duffle Bag", [["Gear"], ["Gear", "Bags"]], "Nylon"),
-                ("M2", "Strive Shoulder Pack", [["Gear"], ["Gear", "Bags"]], "Nylon"),
-                ("M3", "Crown Summit Backpack", [["Gear"], ["Gear", "Bags"]], "Polyester"),
-                ("M4", "Duffle Sport Bag", [["Gear"]], "Leather"),
-                ("M5", "Yoga Mat", [["Gear"], ["Gear", "Fitness"]], "Rubber"),
-                ("M6", "Joust Duffle Bag Hidden", [["Gear"], ["Gear", "Bags"]], "Nylon"),
-            ] {
-                let id = try products.upsert(Product(sku: sku, name: name, visibility: sku == "M6" ? .search : .catalogAndSearch, price: 10))
-                try StoreRepository(db).assign(productID: id, websiteIDs: [1])
-                try categories.setCategories(productID: id, paths: paths)
-                try attributes.set(productID: id, code: "material", values: [material])
-            }
-        }
-        return store
+        try F.bagStore(dir, hiddenTwin: true)
     }
 
     static func rows(_ store: CrosslinkStore) throws -> [String] {

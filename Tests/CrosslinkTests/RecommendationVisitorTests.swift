@@ -86,23 +86,7 @@ import Testing
     /// Polyester), M4 Duffle Sport Bag (Gear; Leather), M5 Yoga Mat (Gear, Gear/Fitness). No events.
     @Test func moreLikeThisUsesTheCatalogOnly() throws {
         let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        try store.write { db in
-            let products = ProductRepository(db), categories = CategoryRepository(db), attributes = AttributeRepository(db)
-            for (sku, name, paths, material) in [
-                ("M1", "Joust Duffle Bag", [["Gear"], ["Gear", "Bags"]], "Nylon"),
-                ("M2", "Strive Shoulder Pack", [["Gear"], ["Gear", "Bags"]], "Nylon"),
-                ("M3", "Crown Summit Backpack", [["Gear"], ["Gear", "Bags"]], "Polyester"),
-                ("M4", "Duffle Sport Bag", [["Gear"]], "Leather"),
-                ("M5", "Yoga Mat", [["Gear"], ["Gear", "Fitness"]], "Rubber"),
-            ] {
-                let id = try products.upsert(Product(sku: sku, name: name, price: 10))
-                try StoreRepository(db).assign(productID: id, websiteIDs: [1])
-                try categories.setCategories(productID: id, paths: paths)
-                try attributes.set(productID: id, code: "material", values: [material])
-                if sku == "M1" { try attributes.set(productID: id, code: "activity", values: ["Gym", "Travel"]) }
-            }
-        }
+        let store = try F.bagStore(dir, activities: true)
         // N = 5 (highest id); idf = ln(1 + 5/df): Gear (df 5) 0.6931, Gear/Bags (3) 0.9808,
         // Nylon (2) 1.2528, words "duffle" and "bag" (2 each) 1.2528.
         // M4 = Gear + duffle + bag = 3.1987; M2 = Gear + Bags + Nylon = 2.9267; M3 = Gear + Bags = 1.6740; M5 = Gear.
