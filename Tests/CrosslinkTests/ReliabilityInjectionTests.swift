@@ -14,6 +14,18 @@ import Testing
     ]
 
     /// 1…`maximum` pieces; `allowed` filters the pieces a field can hold.
+    /// The schema: a hostile text that changed a query's meaning could have changed it.
+    static func schema(_ db: Database) throws -> [[DatabaseValue]] {
+        try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name")
+    }
+
+    /// A new store in `dir` holding the Luma sample.
+    static func sampleStore(_ dir: TemporaryDirectory, name: String = "test.sqlite") throws -> CrosslinkStore {
+        let store = try makeStore(dir, name: name)
+        _ = try MagentoSampleImporter(store: store).importSample()
+        return store
+    }
+
     static func hostile(_ random: inout SplitMix64, maximum: Int = 6, allowed: (String) -> Bool = { _ in true }) -> String {
         let usable = pieces.filter(allowed)
         return (0..<(1 + Int(random.next() % UInt64(maximum)))).map { _ in usable[Int(random.next() % UInt64(usable.count))] }.joined()
@@ -31,7 +43,7 @@ import Testing
         var random = SplitMix64(seed: seed)
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let schemaBefore = try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") }
+        let schemaBefore = try store.read { db in try Self.schema(db) }
 
         struct Item { var sku: String; var name: String; var code: String; var values: [String]; var category: String }
         var items: [Item] = []
@@ -83,7 +95,7 @@ import Testing
                 let stored = try ProductRepository(db).id(sku: probe).flatMap { try ProductRepository(db).product(id: $0)?.sku }
                 #expect(stored.map(Self.skuKey) == items.first(where: { Self.skuKey($0.sku) == Self.skuKey(probe) }).map { Self.skuKey($0.sku) })
             }
-            #expect(try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") == schemaBefore)
+            #expect(try Self.schema(db) == schemaBefore)
         }
         #expect(try sqlite3Rows(store.path, "PRAGMA integrity_check") == [["ok"]])
     }
@@ -207,9 +219,8 @@ import Testing
     func ruleTextsAreLiteral(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
         let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        _ = try MagentoSampleImporter(store: store).importSample()
-        let schemaBefore = try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") }
+        let store = try Self.sampleStore(dir)
+        let schemaBefore = try store.read { db in try Self.schema(db) }
         var names = Set<String>()
         var rules: [Rule] = []
         while rules.count < 12 {
@@ -255,11 +266,10 @@ import Testing
         #expect(error?.description.contains("unknown attribute") == true, "\(String(describing: error))")
         // Export → import into another store: the same rules.
         let exported = try store.read { db in try RuleRepository(db).exportFile() }
-        let copy = try makeStore(dir, name: "copy.sqlite")
-        _ = try MagentoSampleImporter(store: copy).importSample()
+        let copy = try Self.sampleStore(dir, name: "copy.sqlite")
         try copy.write { db in _ = try RuleRepository(db).importFile(text: exported, file: "exported.json") }
         #expect(try copy.read { db in try RuleRepository(db).exportFile() } == exported)
-        #expect(try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") } == schemaBefore)
+        #expect(try store.read { db in try Self.schema(db) } == schemaBefore)
         #expect(try store.read { db in try ProductRepository(db).count() } == 2_046)
     }
 
@@ -272,8 +282,7 @@ import Testing
     func eventTextsRoundTripVerbatim(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
         let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        _ = try MagentoSampleImporter(store: store).importSample()
+        let store = try Self.sampleStore(dir)
         func text() -> String {
             while true {
                 let candidate = Self.hostile(&random)
@@ -324,9 +333,8 @@ import Testing
     func unitTextsAreLiteral(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
         let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        _ = try MagentoSampleImporter(store: store).importSample()
-        let schemaBefore = try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") }
+        let store = try Self.sampleStore(dir)
+        let schemaBefore = try store.read { db in try Self.schema(db) }
         var names = Set<String>()
         func name() -> String {
             while true {
@@ -386,11 +394,10 @@ import Testing
 
         // Export → import into another store: the same units, the same text.
         let exported = UnitFile.export(try store.read { db in try UnitRepository(db).units() })
-        let copy = try makeStore(dir, name: "copy.sqlite")
-        _ = try MagentoSampleImporter(store: copy).importSample()
+        let copy = try Self.sampleStore(dir, name: "copy.sqlite")
         try copy.write { db in _ = try UnitRepository(db).importFile(try UnitFile.parse(exported, file: "exported.json")) }
         #expect(UnitFile.export(try copy.read { db in try UnitRepository(db).units() }) == exported)
-        #expect(try store.read { db in try db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name") } == schemaBefore)
+        #expect(try store.read { db in try Self.schema(db) } == schemaBefore)
         #expect(try store.read { db in try ProductRepository(db).count() } == 2_046)
     }
 

@@ -31,6 +31,12 @@ enum JSONEntryFile {
         }
     }
 
+    /// `rule "name"`, or `rule #n` for an entry without a name (`kind` is `rule`, `unit`, …).
+    static func subject(_ kind: String, name: String?, index: Int?) -> String {
+        if let name, !name.isEmpty { return "\(kind) \(RuleText.quoted(name))" }
+        return index.map { "\(kind) #\($0 + 1)" } ?? kind
+    }
+
     /// `file:line:column: malformed JSON: message` (`line L, column C` without a file).
     static func malformedMessage(file: String?, line: Int, column: Int, message: String) -> String {
         "\(RuleSourceLocation(file: file, line: line, column: column)): malformed JSON: \(message)"

@@ -246,10 +246,7 @@ public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func subject(name: String?, index: Int?) -> String {
-        if let name, !name.isEmpty { return "rule \(RuleText.quoted(name))" }
-        return index.map { "rule #\($0 + 1)" } ?? "rule"
-    }
+    static func subject(name: String?, index: Int?) -> String { JSONEntryFile.subject("rule", name: name, index: index) }
 }
 
 /// Text helpers for rule messages.

@@ -17,8 +17,5 @@ public enum UnitError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func subject(name: String?, index: Int?) -> String {
-        if let name, !name.isEmpty { return "unit \(RuleText.quoted(name))" }
-        return index.map { "unit #\($0 + 1)" } ?? "unit"
-    }
+    static func subject(name: String?, index: Int?) -> String { JSONEntryFile.subject("unit", name: name, index: index) }
 }
