@@ -2,6 +2,7 @@
 // The same rows and the same semantics as Crosslink's EventStore.append (de-duplication by
 // key, SKU and category resolution); none of its validation or bookkeeping.
 #include "events_baseline.h"
+#include "bench_common.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,6 @@ struct baseline_events {
     sqlite3_stmt *line;
     char error[512];
 };
-
-static int64_t events_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void bind_text_or_null(sqlite3_stmt *statement, int index, const char *text) {
     if (text) sqlite3_bind_text(statement, index, text, -1, SQLITE_STATIC);
@@ -57,7 +52,7 @@ baseline_events *baseline_events_open(const char *path, const char *synchronous,
 int64_t baseline_events_append(baseline_events *h, const baseline_event *events, int count,
                                const baseline_event_line *lines, int batch_size) {
     sqlite3_stmt *event = h->event, *line = h->line;
-    int64_t start = events_now_ns();
+    int64_t start = bench_now_ns();
     for (int first = 0; first < count; first += batch_size) {
         if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return events_fail(h, "begin");
         int end = first + batch_size < count ? first + batch_size : count;
@@ -96,7 +91,7 @@ int64_t baseline_events_append(baseline_events *h, const baseline_event *events,
         }
         if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) return events_fail(h, "commit");
     }
-    return events_now_ns() - start;
+    return bench_now_ns() - start;
 }
 
 const char *baseline_events_error(const baseline_events *h) { return h->error; }

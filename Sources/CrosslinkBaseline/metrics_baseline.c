@@ -1,16 +1,11 @@
 // The unit metrics benchmark's raw C side: the metrics views read as a sqlite3 user would,
 // with prepared statements and nothing else.
 #include "metrics_baseline.h"
+#include "bench_common.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static int64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
 
 static int compare(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -29,7 +24,7 @@ int64_t metrics_baseline_query(const char *path, const char *sql, const char *pa
         goto done;
     }
     for (int run = 0; run < repeats; run++) {
-        int64_t start = now_ns(), count = 0;
+        int64_t start = bench_now_ns(), count = 0;
         sqlite3_reset(statement);
         if (parameter1) sqlite3_bind_text(statement, 1, parameter1, -1, SQLITE_STATIC);
         if (parameter2) sqlite3_bind_text(statement, 2, parameter2, -1, SQLITE_STATIC);
@@ -39,7 +34,7 @@ int64_t metrics_baseline_query(const char *path, const char *sql, const char *pa
             snprintf(error, (size_t)error_length, "%s", sqlite3_errmsg(db));
             goto done;
         }
-        times[run] = now_ns() - start;
+        times[run] = bench_now_ns() - start;
         *rows = count;
     }
     qsort(times, (size_t)repeats, sizeof(int64_t), compare);

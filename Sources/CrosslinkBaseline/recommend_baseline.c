@@ -1,13 +1,8 @@
 #include "recommend_baseline.h"
+#include "bench_common.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <time.h>
-
-static int64_t recommend_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 int64_t baseline_recommend_lookups(const char *path, const char *sql, const recommend_baseline_param *params,
                                    int params_per_lookup, int count, int64_t *nanoseconds, char *error, int error_length) {
@@ -26,7 +21,7 @@ int64_t baseline_recommend_lookups(const char *path, const char *sql, const reco
     rows = 0;
     int columns = sqlite3_column_count(statement);
     for (int i = 0; i < count; i++) {
-        int64_t start = recommend_now_ns();
+        int64_t start = bench_now_ns();
         sqlite3_exec(db, "BEGIN DEFERRED", NULL, NULL, NULL);
         sqlite3_reset(statement);
         sqlite3_clear_bindings(statement);
@@ -53,7 +48,7 @@ int64_t baseline_recommend_lookups(const char *path, const char *sql, const reco
         }
         sqlite3_reset(statement);
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-        nanoseconds[i] = recommend_now_ns() - start;
+        nanoseconds[i] = bench_now_ns() - start;
     }
 done:
     sqlite3_finalize(statement);

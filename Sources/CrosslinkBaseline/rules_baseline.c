@@ -1,26 +1,16 @@
 // Raw C baseline for the rules benchmark (see rules_baseline.h).
 #include "rules_baseline.h"
+#include "bench_common.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static int64_t rules_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t rules_fail(sqlite3 *db, const char *what, char *error, int error_length) {
-    snprintf(error, (size_t)error_length, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
-    return -1;
-}
-
 int64_t baseline_rule_lookups(const char *path, const int *indexes, int count, const char *day,
                               rules_baseline_sql sql, int64_t *nanoseconds, char *error, int error_length) {
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        int64_t rc = rules_fail(db, "open", error, error_length);
+        int64_t rc = bench_fail(db, "open", error, error_length);
         sqlite3_close_v2(db);
         return rc;
     }
@@ -30,30 +20,30 @@ int64_t baseline_rule_lookups(const char *path, const int *indexes, int count, c
     sqlite3_stmt **statements[6] = {&store, &product, &block, &rules, &linked, &cached};
     for (int i = 0; i < 6; i++) {
         if (sqlite3_prepare_v3(db, texts[i], -1, SQLITE_PREPARE_PERSISTENT, statements[i], NULL) != SQLITE_OK) {
-            total = rules_fail(db, "prepare", error, error_length);
+            total = bench_fail(db, "prepare", error, error_length);
             goto done;
         }
     }
     total = 0;
     char sku[32], json[64], ids[512];
     for (int i = 0; i < count; i++) {
-        int64_t start = rules_now_ns();
+        int64_t start = bench_now_ns();
         sqlite3_exec(db, "BEGIN DEFERRED", NULL, NULL, NULL);
         sqlite3_bind_text(store, 1, "default", 7, SQLITE_STATIC);
-        if (sqlite3_step(store) != SQLITE_ROW) { total = rules_fail(db, "store", error, error_length); goto done; }
+        if (sqlite3_step(store) != SQLITE_ROW) { total = bench_fail(db, "store", error, error_length); goto done; }
         sqlite3_int64 store_id = sqlite3_column_int64(store, 0);
         for (int c = 1; c < sqlite3_column_count(store); c++) (void)sqlite3_column_text(store, c);
         sqlite3_reset(store);
 
         int sku_length = snprintf(sku, sizeof sku, "R-%06d", indexes[i]);
         sqlite3_bind_text(product, 1, sku, sku_length, SQLITE_TRANSIENT);
-        if (sqlite3_step(product) != SQLITE_ROW) { total = rules_fail(db, "sku", error, error_length); goto done; }
+        if (sqlite3_step(product) != SQLITE_ROW) { total = bench_fail(db, "sku", error, error_length); goto done; }
         sqlite3_int64 product_id = sqlite3_column_int64(product, 0);
         sqlite3_reset(product);
 
         sqlite3_bind_int64(block, 1, store_id);
         sqlite3_bind_text(block, 2, "related", 7, SQLITE_STATIC);
-        if (sqlite3_step(block) != SQLITE_ROW) { total = rules_fail(db, "block", error, error_length); goto done; }
+        if (sqlite3_step(block) != SQLITE_ROW) { total = bench_fail(db, "block", error, error_length); goto done; }
         int max_products = sqlite3_column_type(block, 1) == SQLITE_NULL ? 6 : sqlite3_column_int(block, 1);
         for (int c = 0; c < sqlite3_column_count(block); c++) (void)sqlite3_column_text(block, c);
         sqlite3_reset(block);
@@ -71,7 +61,7 @@ int64_t baseline_rule_lookups(const char *path, const int *indexes, int count, c
             (void)sqlite3_column_int(rules, 3);
             (void)sqlite3_column_int(rules, 4);
         }
-        if (rc != SQLITE_DONE) { total = rules_fail(db, "rules", error, error_length); goto done; }
+        if (rc != SQLITE_DONE) { total = bench_fail(db, "rules", error, error_length); goto done; }
         ids_length += snprintf(ids + ids_length, sizeof ids - (size_t)ids_length, "]");
         sqlite3_reset(rules);
 
@@ -85,7 +75,7 @@ int64_t baseline_rule_lookups(const char *path, const int *indexes, int count, c
             for (int c = 0; c < 6; c++) (void)sqlite3_column_text(linked, c);
             total++;
         }
-        if (rc != SQLITE_DONE) { total = rules_fail(db, "linked", error, error_length); goto done; }
+        if (rc != SQLITE_DONE) { total = bench_fail(db, "linked", error, error_length); goto done; }
         sqlite3_reset(linked);
 
         sqlite3_bind_int64(cached, 1, product_id);
@@ -100,10 +90,10 @@ int64_t baseline_rule_lookups(const char *path, const int *indexes, int count, c
             (void)sqlite3_column_double(cached, 5);
             total++;
         }
-        if (rc != SQLITE_DONE) { total = rules_fail(db, "cached", error, error_length); goto done; }
+        if (rc != SQLITE_DONE) { total = bench_fail(db, "cached", error, error_length); goto done; }
         sqlite3_reset(cached);
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-        nanoseconds[i] = rules_now_ns() - start;
+        nanoseconds[i] = bench_now_ns() - start;
     }
 done:
     for (int i = 0; i < 6; i++) sqlite3_finalize(*statements[i]);
