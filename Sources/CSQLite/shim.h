@@ -17,3 +17,13 @@ static inline int csqlite_disable_dqs(sqlite3 *db) {
 static inline int csqlite_enable_defensive(sqlite3 *db) {
     return sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
 }
+
+/// No initial bulk allocation per page cache (SQLITE_CONFIG_PAGECACHE with no buffer and 0
+/// lines). By default every page cache — also the one of each temporary B-tree a query opens
+/// for a materialised CTE, an IN list or a GROUP BY — first mallocs 20 pages (~88 KB) at once;
+/// the allocator hands that memory back to the kernel when it is freed and page-faults it in
+/// again on the next query. Process-wide: only effective before SQLite is initialised
+/// (SQLITE_MISUSE afterwards, which changes nothing).
+static inline int csqlite_config_no_page_cache_bulk(void) {
+    return sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)0, 0, 0);
+}

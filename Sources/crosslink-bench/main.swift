@@ -15,6 +15,8 @@ struct Options {
     var importOnly = false
     /// Run only the page (units) benchmark.
     var unitsOnly = false
+    /// Run only the recommendation benchmark.
+    var recsOnly = false
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -35,8 +37,9 @@ struct Options {
             case "--metrics-events": _ = value()  // read by MetricsBench.swift
             case "--units-reuse": break  // read by UnitsBench.swift
             case "--units-only": unitsOnly = true
+            case "--recs-only": recsOnly = true
             case "-h", "--help":
-                print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR] [--import-only] [--units-only]")
+                print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR] [--import-only] [--units-only] [--recs-only]")
                 exit(0)
             default: fatalError("unknown argument \(argument)")
             }
@@ -48,6 +51,10 @@ let options = Options(arguments: CommandLine.arguments)
 try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
 if options.unitsOnly {
     try runUnitsBenchmark(arguments: CommandLine.arguments, directory: options.directory)
+    exit(0)
+}
+if options.recsOnly {
+    try runRecommendBenchmark(arguments: CommandLine.arguments, directory: options.directory)
     exit(0)
 }
 let steps = [1, 7, 13]  // related, upsell, crosssell — must match baseline.c

@@ -234,6 +234,12 @@ public struct Placements {
         """
 
     static func jsonArray(_ ids: [Int]) -> String {
-        "[" + ids.map(String.init).joined(separator: ",") + "]"
+        var text = "["
+        text.reserveCapacity(2 + ids.count * 8)
+        for (index, id) in ids.enumerated() {
+            if index > 0 { text += "," }
+            text += String(id)
+        }
+        return text + "]"
     }
 }

@@ -119,26 +119,26 @@ public enum RecommendationReason: Sendable, Equatable, Codable, CustomStringConv
         switch self {
         case .popular(let metric, let sessions, let units, let days):
             let verb = switch metric { case .views: "viewed"; case .carts: "added to cart"; case .purchases: "bought" }
-            let unitText = units.map { " (\(Self.number($0)) units)" } ?? ""
-            return "\(verb) in \(sessions) session\(sessions == 1 ? "" : "s")\(unitText) in the last \(days) day\(days == 1 ? "" : "s")"
+            let unitText = units.map { " (\(Self.number($0)) unit\($0 == 1 ? "" : "s"))" } ?? ""
+            return "\(verb) in \(Self.count(sessions, "session"))\(unitText) in the last \(Self.count(days, "day"))"
         case .trending(let recent, let recentHours, let background, let backgroundHours, let growth):
-            return "viewed in \(recent) sessions in the last \(recentHours) h vs \(background) in the \(backgroundHours) h before "
+            return "viewed in \(Self.count(recent, "session")) in the last \(recentHours) h vs \(background) in the \(backgroundHours) h before "
                 + "(\(String(format: "%.1f", growth))× its usual rate)"
         case .conversion(let metric, let converted, let viewers, let rate):
             let verb = metric == .carts ? "added to cart" : "bought"
-            return "\(verb) in \(converted) of \(viewers) viewing sessions, smoothed rate \(String(format: "%.1f", rate * 100)) %"
+            return "\(verb) in \(converted) of \(Self.count(viewers, "viewing session")), smoothed rate \(String(format: "%.1f", rate * 100)) %"
         case .together(let kind, let sku, let together, let lift):
             let liftText = String(format: "%.1f", lift)
             return switch kind {
-            case .viewedViewed: "viewed together with \(sku) in \(together) sessions, lift \(liftText)"
-            case .viewedBought: "bought after viewing \(sku) in \(together) sessions, lift \(liftText)"
-            case .boughtBought: "bought together with \(sku) in \(together) orders, lift \(liftText)"
+            case .viewedViewed: "viewed together with \(sku) in \(Self.count(together, "session")), lift \(liftText)"
+            case .viewedBought: "bought after viewing \(sku) in \(Self.count(together, "session")), lift \(liftText)"
+            case .boughtBought: "bought together with \(sku) in \(Self.count(together, "order")), lift \(liftText)"
             }
         case .history(let sku, let interaction, let kind, let together):
             let evidence = switch kind {
-            case .viewedViewed: "viewed together in \(together) sessions"
-            case .viewedBought: "bought after viewing it in \(together) sessions"
-            case .boughtBought: "bought together in \(together) orders"
+            case .viewedViewed: "viewed together in \(Self.count(together, "session"))"
+            case .viewedBought: "bought after viewing it in \(Self.count(together, "session"))"
+            case .boughtBought: "bought together in \(Self.count(together, "order"))"
             }
             return "because you \(interaction) \(sku) (\(evidence))"
         case .similar(let shared):
@@ -147,6 +147,9 @@ public enum RecommendationReason: Sendable, Equatable, Codable, CustomStringConv
             return "viewed " + Self.time(at)
         }
     }
+
+    /// "1 order", "2 orders".
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.2f", value)

@@ -190,10 +190,28 @@ public struct Recommender {
 
     /// `c:Gear/Bags`, `a:material Nylon`, `w:duffle` labels → readable, grouped by kind.
     static func features(_ text: String) -> [String] {
-        let labels = text.split(separator: "\u{1F}").map(String.init)
-        func values(_ prefix: String) -> [String] { labels.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(2)) }.sorted() }
+        // Byte-wise: labels are ASCII-prefixed (`c:`, `a:`, `w:`) and split on U+001F, which
+        // UTF-8 never uses inside another character; Character-wise splitting cost more than
+        // the query behind it.
+        var categories: [String] = [], attributes: [String] = [], words: [String] = []
+        let bytes = Array(text.utf8)
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x1F { end += 1 }
+            if end - start >= 2 && bytes[start + 1] == UInt8(ascii: ":") {
+                let value = String(decoding: bytes[(start + 2)..<end], as: UTF8.self)
+                switch bytes[start] {
+                case UInt8(ascii: "c"): categories.append(value)
+                case UInt8(ascii: "a"): attributes.append(value)
+                case UInt8(ascii: "w"): words.append(value)
+                default: break
+                }
+            }
+            start = end + 1
+        }
+        categories.sort(); attributes.sort(); words.sort()
         var shared: [String] = []
-        let categories = values("c:"), attributes = values("a:"), words = values("w:")
         if !categories.isEmpty { shared.append((categories.count == 1 ? "category " : "categories ") + categories.joined(separator: ", ")) }
         shared += attributes
         if !words.isEmpty { shared.append((words.count == 1 ? "name word " : "name words ") + words.joined(separator: ", ")) }

@@ -17,9 +17,21 @@ public struct Configuration: Sendable {
     public var maximumReaderCount = 4
     /// Open the file read-only (no migrations, no writes).
     public var readOnly = false
+    /// `PRAGMA cache_size` of every connection, in KiB (SQLite's default is 2 MiB). Memory is
+    /// taken as pages are read, up to this.
+    public var cacheSizeKiB = 16_384
+    /// `PRAGMA mmap_size`, in bytes (0: off). Pages of a mapped file are read by a memory access
+    /// instead of a `pread()` copying them out of the OS cache: recommendation and page lookups
+    /// seek all over tables of hundreds of MiB, where most reads miss the page cache. SQLite
+    /// caps it (Debian: 2 GiB); only the start of a larger file is mapped.
+    public var mmapSizeBytes: Int64 = 1 << 31
 
     public init() {}
 }
+
+/// SQLite's process-wide settings, applied once before the first connection opens (a lazy
+/// global: thread-safe). Ignored by SQLite when the host process initialised it already.
+private let sqliteProcessConfiguration: Int32 = csqlite_config_no_page_cache_bulk()
 
 /// One SQLite connection. Not thread-safe: use it from one thread at a time, normally through
 /// ``DatabasePool/read(_:)`` or ``DatabasePool/write(_:)``, which own the connections.
@@ -34,7 +46,7 @@ public final class Database {
     let handle: OpaquePointer
     /// The file path as given to `init`.
     public let path: String
-    private var statementCache: [String: Statement] = [:]
+    private var statementCache: [SQLKey: Statement] = [:]
     private var savepointDepth = 0
 
     /// Opens (creating if needed, unless read-only) the database at `path` and applies the
@@ -47,6 +59,7 @@ public final class Database {
     /// `writerSettings: false` opens a read-write connection that leaves the journal mode alone:
     /// switching to WAL rewrites the file header, so a file must be checked before (CrosslinkStore).
     init(path: String, configuration: Configuration, readOnly: Bool, writerSettings: Bool) throws {
+        _ = sqliteProcessConfiguration
         self.path = path
         var handle: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
@@ -71,6 +84,8 @@ public final class Database {
             // The first statement reads the header: a foreign or damaged file fails here.
             try execute(script: "PRAGMA foreign_keys = ON")
             _ = try scalarInt("SELECT count(*) FROM sqlite_schema")
+            // Integers of ours (PRAGMA takes no bound parameters).
+            try execute(script: "PRAGMA cache_size = -\(max(0, configuration.cacheSizeKiB)); PRAGMA mmap_size = \(max(0, configuration.mmapSizeBytes))")
             if readOnly {
                 try execute(script: "PRAGMA query_only = ON")
             } else if writerSettings {
@@ -127,9 +142,10 @@ public final class Database {
     /// Returns a prepared statement kept for the life of the connection; preparing the same SQL
     /// again costs a dictionary lookup. Use it for hot, fixed SQL text.
     public func cachedStatement(_ sql: String) throws -> Statement {
-        if let statement = statementCache[sql] { return statement }
+        let key = SQLKey(sql: sql)
+        if let statement = statementCache[key] { return statement }
         let statement = try Statement(database: self, sql: sql, persistent: true)
-        statementCache[sql] = statement
+        statementCache[key] = statement
         return statement
     }
 
@@ -266,3 +282,26 @@ public final class Database {
 // A connection must not cross threads on its own: DatabasePool owns and serializes them.
 @available(*, unavailable)
 extension Database: Sendable {}
+
+/// A statement cache key that hashes a sample of the SQL, not all of it: recommendation and
+/// page queries are several KiB long and looked up several times per request, and hashing
+/// each in full cost more than some of the queries. Equality still compares the whole text.
+struct SQLKey: Hashable {
+    let sql: String
+
+    static func == (a: SQLKey, b: SQLKey) -> Bool { a.sql == b.sql }
+
+    func hash(into hasher: inout Hasher) {
+        var sql = sql
+        sql.withUTF8 { bytes in
+            hasher.combine(bytes.count)
+            guard bytes.count > 128 else { return hasher.combine(bytes: UnsafeRawBufferPointer(bytes)) }
+            // Both ends and 32 bytes spread over the middle (queries differ in their filters).
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<48])))
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[(bytes.count - 48)...])))
+            let step = (bytes.count - 96) / 32
+            for index in 0..<32 { hasher.combine(bytes[48 + index * step]) }
+        }
+    }
+}
+
