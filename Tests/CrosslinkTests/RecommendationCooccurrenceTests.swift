@@ -183,4 +183,42 @@ import Testing
         }
         #expect(throws: RecommendationError.invalidLimit(0)) { try F.recommend(store, .mostViewed, limit: 0) }
     }
+
+    /// The live query looks up displayability for the best `limit` + 20 candidates only; when
+    /// too few of them can be shown it looks further, so the answer never depends on that cut.
+    /// A is bought with P01…P40 in 41, 40, …, 2 orders; 1,000 orders of F alone make A rare
+    /// (A in 860 of 1,860 orders), so the score (t + 5) / (t·860/1,860 + 5) rises with t:
+    /// P01 first.
+    @Test func hiddenBestCandidatesDoNotShortenTheAnswer() throws {
+        let dir = try TemporaryDirectory()
+        let partners = (1...40).map { String(format: "P%02d", $0) }
+        let store = try F.store(dir, skus: ["A", "F"] + partners)
+        var log = HandLog()
+        var hour = 0.0
+        for (index, partner) in partners.enumerated() {
+            for k in 0..<(41 - index) {
+                log.order(["A", partner], session: "\(partner)-\(k)", at: hour)
+                hour += 0.01
+            }
+        }
+        for k in 0..<1_000 { log.order(["F"], session: "f\(k)", at: hour + Double(k) * 0.01) }
+        try F.ingest(log, into: store)
+        #expect(try F.skus(store, .boughtBought, .product("A"), limit: 5) == ["P01", "P02", "P03", "P04", "P05"])
+
+        func hide(_ skus: ArraySlice<String>) throws {
+            try store.write { db in
+                for sku in skus { _ = try ProductRepository(db).upsert(Product(sku: sku, name: "Product \(sku)", enabled: false, price: 10)) }
+            }
+        }
+        // 20 of the best 25 hidden: the cut still holds 5 that can be shown.
+        try hide(partners[0..<20])
+        #expect(try F.skus(store, .boughtBought, .product("A"), limit: 5) == ["P21", "P22", "P23", "P24", "P25"])
+        // 24 of the best 25 hidden: only P25 passes the cut, so every candidate is looked up.
+        try hide(partners[20..<24])
+        #expect(try F.skus(store, .boughtBought, .product("A"), limit: 5) == ["P25", "P26", "P27", "P28", "P29"])
+        // The same for a cart (the per-partner sums), and what the whole list holds at limit 100.
+        #expect(try F.skus(store, .boughtBought, .cart(["A", "F"]), limit: 5) == ["P25", "P26", "P27", "P28", "P29"])
+        #expect(try F.skus(store, .boughtBought, .product("A"), limit: 100) == Array(partners[24...]))
+    }
 }
+

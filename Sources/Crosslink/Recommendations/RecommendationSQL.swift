@@ -29,13 +29,19 @@ enum RecommendationSQL {
         }
     }
 
-    /// One statement per (type, live or point in time), built once.
-    static func query(_ type: RecommendationType, pointInTime: Bool) -> Query {
-        (pointInTime ? pointInTimeQueries : liveQueries)[type]!
+    /// One statement per (type, live or point in time), built once. Live, the co-occurrence
+    /// types have a second form for a single context product (`singleContext`): each partner
+    /// then has one pair row, so the per-partner sum is skipped.
+    static func query(_ type: RecommendationType, pointInTime: Bool, singleContext: Bool = false) -> Query {
+        if !pointInTime && singleContext, let single = singleContextQueries[type] { return single }
+        return (pointInTime ? pointInTimeQueries : liveQueries)[type]!
     }
 
     static let liveQueries = Dictionary(uniqueKeysWithValues: RecommendationType.allCases.map { ($0, Query(text($0, pointInTime: false))) })
     static let pointInTimeQueries = Dictionary(uniqueKeysWithValues: RecommendationType.allCases.map { ($0, Query(text($0, pointInTime: true))) })
+    static let singleContextQueries = Dictionary(uniqueKeysWithValues: [RecommendationType.viewedViewed, .viewedBought, .boughtBought].map {
+        ($0, Query(cooccurrenceLive(singleContext: true)))
+    })
 
     static func text(_ type: RecommendationType, pointInTime: Bool) -> String {
         switch type {
@@ -52,11 +58,11 @@ enum RecommendationSQL {
         case .trending:
             trending(pointInTime) + trendingBody
         case .viewedViewed, .viewedBought, .boughtBought:
-            "WITH RECURSIVE " + cooccurrence(pointInTime, kinds: "= :kind", products: "(SELECT value FROM json_each(:context))")
-                + cooccurrenceBody
+            pointInTime ? "WITH RECURSIVE " + cooccurrence(kinds: "= :kind", products: "(SELECT value FROM json_each(:context))")
+                + cooccurrenceBody : cooccurrenceLive(singleContext: false)
         case .recommendedForYou:
             pointInTime ? "WITH RECURSIVE " + visitorHistory(pointInTime) + ",\n" + history + ",\n"
-                + cooccurrence(pointInTime, kinds: "IN (1, 2, 3)", products: "(SELECT product_id FROM history)") + forYouBody
+                + cooccurrence(kinds: "IN (1, 2, 3)", products: "(SELECT product_id FROM history)") + forYouBody
                 : "WITH " + visitorHistory(pointInTime) + ",\n" + history + forYouLiveBody
         case .recentlyViewed:
             recentlyViewed(pointInTime) + recentlyViewedBody
@@ -200,10 +206,11 @@ enum RecommendationSQL {
 
     // MARK: Co-occurrence
 
-    /// `cooccurrence`: pairs from `products` of `kinds` with their support, bases, total, lift
-    /// and score — as `recs_cooccurrence`; the point-in-time form sums the days of the window.
-    static func cooccurrence(_ pointInTime: Bool, kinds: String, products: String) -> String {
-        pointInTime ? """
+    /// `cooccurrence`, point in time: pairs from `products` of `kinds` with their support, bases,
+    /// total, lift and score, summed over the days of the window — what `recs_cooccurrence`
+    /// holds live.
+    static func cooccurrence(kinds: String, products: String) -> String {
+        """
             days(day) AS (SELECT :cooccurrence_first UNION ALL SELECT day + 1 FROM days WHERE day < :cooccurrence_last),
             pairs AS (
                 SELECT p.kind_id, p.product_id, p.other_id, sum(p.n) - sum(p.cancelled) AS together
@@ -235,21 +242,71 @@ enum RecommendationSQL {
                       CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = p.other_id) AS x
                 CROSS JOIN recommendation_settings AS k
                 WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0)
-            """ : """
-            cooccurrence AS (
-                SELECT kind_id, product_id, other_id, sku, recommended_sku, name, final_price, together, base, other_base, total, lift, score
-                FROM recs_cooccurrence WHERE store_id = :store AND kind_id \(kinds) AND product_id IN \(products))
             """
     }
 
-    /// Ranked by the smoothed lift (`score`, see `recs_cooccurrence`); a cart sums the scores of
-    /// its products. The reason names the strongest pair: SQLite takes the bare columns from
-    /// the row of max(score).
+    /// Point in time: ranked by the smoothed lift (`score`, see `recs_cooccurrence`); a cart
+    /// sums the scores of its products. The reason names the strongest pair: SQLite takes the
+    /// bare columns from the row of max(score).
     static let cooccurrenceBody = """
 
         SELECT other_id, recommended_sku, name, final_price, sum(score) AS total_score, together, lift, sku, max(score)
         FROM cooccurrence WHERE other_id \(notExcluded) /*candidate-filter:cooccurrence.other_id*/
         GROUP BY other_id ORDER BY total_score DESC, recommended_sku LIMIT :limit
+        """
+
+    /// Live co-occurrence, the sums of `recs_cooccurrence` straight from the window tables: per
+    /// pair only its row and the partner's bases are read; displayability, names and the
+    /// reason's SKU only for the best candidates (``displayableTop``). A cart sums each
+    /// partner's scores over the cart's products (the reason names the strongest pair); a
+    /// single product skips that sum.
+    static func cooccurrenceLive(singleContext: Bool) -> String {
+        """
+        WITH pairs AS (
+            SELECT pw.product_id, pw.other_id, pw.n - pw.cancelled AS together,
+                   CASE :kind WHEN 3 THEN wa.orders - wa.cancelled_orders ELSE wa.co_viewers END AS base,
+                   CASE :kind WHEN 1 THEN wb.co_viewers WHEN 2 THEN wb.co_buyers ELSE wb.orders - wb.cancelled_orders END AS other_base,
+                   CASE :kind WHEN 3 THEN sw.orders - sw.cancelled_orders ELSE sw.co_sessions END AS total
+            FROM (SELECT DISTINCT value AS product_id FROM json_each(:context)) AS c
+            CROSS JOIN store_windows AS sw ON sw.store_id = :store AND sw.window_id = 2
+            CROSS JOIN product_windows AS wa ON wa.store_id = :store AND wa.window_id = 2 AND wa.product_id = c.product_id
+            CROSS JOIN pair_windows AS pw ON pw.store_id = :store AND pw.kind_id = :kind AND pw.product_id = c.product_id
+            CROSS JOIN product_windows AS wb ON wb.store_id = :store AND wb.window_id = 2 AND wb.product_id = pw.other_id
+            WHERE pw.n - pw.cancelled >= (SELECT CASE :kind WHEN 3 THEN minimum_support ELSE minimum_view_support END FROM recommendation_settings)
+              AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/),
+        scored AS (
+            SELECT p.product_id, p.other_id, p.together, p.together * 1.0 * p.total / (p.base * p.other_base) AS lift,
+                   (p.together + k.lift_prior) / (p.base * 1.0 * p.other_base / p.total + k.lift_prior) AS score
+            FROM pairs AS p CROSS JOIN recommendation_settings AS k
+            WHERE p.base > 0 AND p.other_base > 0 AND p.total > 0),
+        candidates(product_id, score, n1, n2, source_id, detail) AS MATERIALIZED (
+        \(singleContext ? "    SELECT other_id, score, together, lift, product_id, score FROM scored"
+            : "    SELECT other_id, sum(score), together, lift, product_id, max(score) FROM scored GROUP BY other_id")),
+        \(displayableTop)
+        SELECT c.product_id, c.sku, c.name, c.final_price, c.score, c.n1, c.n2, a.sku, c.detail
+        FROM chosen AS c JOIN products AS a ON a.product_id = c.source_id
+        ORDER BY c.score DESC, c.sku LIMIT :limit
+        """
+    }
+
+    /// `chosen`: the displayable `candidates(product_id, score, n1, n2, source_id, detail)` that
+    /// can make the first `:limit` by score (then SKU), looked up in the store for the best
+    /// `:limit` + 20 only (and every candidate tied with the last of them). When fewer than
+    /// `:limit` of those can be shown, every candidate is looked up: the answer is always
+    /// that of looking them all up.
+    static let displayableTop = """
+        cut(score) AS (SELECT coalesce((SELECT score FROM candidates ORDER BY score DESC LIMIT 1 OFFSET :limit + 19), -1e308)),
+        top AS MATERIALIZED (
+            SELECT d.product_id, d.sku, d.name, d.final_price, c.score, c.n1, c.n2, c.source_id, c.detail
+            FROM candidates AS c CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id
+            WHERE c.score >= (SELECT score FROM cut)),
+        served(yes) AS (SELECT (SELECT count(*) FROM top) >= :limit OR (SELECT score FROM cut) = -1e308),
+        chosen AS (
+            SELECT * FROM top WHERE (SELECT yes FROM served)
+            UNION ALL
+            SELECT d.product_id, d.sku, d.name, d.final_price, c.score, c.n1, c.n2, c.source_id, c.detail
+            FROM served AS v CROSS JOIN candidates AS c CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id
+            WHERE NOT v.yes)
         """
 
     // MARK: The visitor

@@ -129,7 +129,7 @@ public struct Recommender {
             parameters.append((":since", .integer(Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds)))
         }
         if let now { parameters.append((":now", .integer(now))) }
-        var query = RecommendationSQL.query(type, pointInTime: asOf != nil)
+        var query = RecommendationSQL.query(type, pointInTime: asOf != nil, singleContext: resolved.context.count == 1)
         if let filter {
             query = filter.apply(to: query)  // cached per (type, filter shape)
             parameters += filter.parameters
