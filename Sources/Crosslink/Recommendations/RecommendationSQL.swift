@@ -256,10 +256,10 @@ enum RecommendationSQL {
         """
 
     /// Live co-occurrence, the sums of `recs_cooccurrence` straight from the window tables: per
-    /// pair only its row and the partner's bases are read; displayability, names and the
-    /// reason's SKU only for the best candidates (``displayableTop``). A cart sums each
-    /// partner's scores over the cart's products (the reason names the strongest pair); a
-    /// single product skips that sum.
+    /// pair only its row and the partner's bases are read; displayability and names once per
+    /// candidate, the reason's SKU for the winners. A cart sums each partner's scores over the
+    /// cart's products (the reason names the strongest pair: SQLite takes the bare columns from
+    /// the row of max(score)); a single product has one row per partner and skips that sum.
     static func cooccurrenceLive(singleContext: Bool) -> String {
         """
         WITH pairs AS (
@@ -279,35 +279,16 @@ enum RecommendationSQL {
                    (p.together + k.lift_prior) / (p.base * 1.0 * p.other_base / p.total + k.lift_prior) AS score
             FROM pairs AS p CROSS JOIN recommendation_settings AS k
             WHERE p.base > 0 AND p.other_base > 0 AND p.total > 0),
-        candidates(product_id, score, n1, n2, source_id, detail) AS MATERIALIZED (
+        candidates(other_id, score, together, lift, source_id, best) AS (
         \(singleContext ? "    SELECT other_id, score, together, lift, product_id, score FROM scored"
-            : "    SELECT other_id, sum(score), together, lift, product_id, max(score) FROM scored GROUP BY other_id")),
-        \(displayableTop)
-        SELECT c.product_id, c.sku, c.name, c.final_price, c.score, c.n1, c.n2, a.sku, c.detail
-        FROM chosen AS c JOIN products AS a ON a.product_id = c.source_id
-        ORDER BY c.score DESC, c.sku LIMIT :limit
+            : "    SELECT other_id, sum(score), together, lift, product_id, max(score) FROM scored GROUP BY other_id"))
+        SELECT d.product_id, d.sku, d.name, d.final_price, c.score, c.together, c.lift, a.sku, c.best
+        FROM candidates AS c
+        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.other_id
+        JOIN products AS a ON a.product_id = c.source_id
+        ORDER BY c.score DESC, d.sku LIMIT :limit
         """
     }
-
-    /// `chosen`: the displayable `candidates(product_id, score, n1, n2, source_id, detail)` that
-    /// can make the first `:limit` by score (then SKU), looked up in the store for the best
-    /// `:limit` + 20 only (and every candidate tied with the last of them). When fewer than
-    /// `:limit` of those can be shown, every candidate is looked up: the answer is always
-    /// that of looking them all up.
-    static let displayableTop = """
-        cut(score) AS (SELECT coalesce((SELECT score FROM candidates ORDER BY score DESC LIMIT 1 OFFSET :limit + 19), -1e308)),
-        top AS MATERIALIZED (
-            SELECT d.product_id, d.sku, d.name, d.final_price, c.score, c.n1, c.n2, c.source_id, c.detail
-            FROM candidates AS c CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id
-            WHERE c.score >= (SELECT score FROM cut)),
-        served(yes) AS (SELECT (SELECT count(*) FROM top) >= :limit OR (SELECT score FROM cut) = -1e308),
-        chosen AS (
-            SELECT * FROM top WHERE (SELECT yes FROM served)
-            UNION ALL
-            SELECT d.product_id, d.sku, d.name, d.final_price, c.score, c.n1, c.n2, c.source_id, c.detail
-            FROM served AS v CROSS JOIN candidates AS c CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.product_id
-            WHERE NOT v.yes)
-        """
 
     // MARK: The visitor
 
