@@ -294,13 +294,12 @@ struct SQLKey: Hashable {
     func hash(into hasher: inout Hasher) {
         var sql = sql
         sql.withUTF8 { bytes in
-            hasher.combine(bytes.count)
-            guard bytes.count > 128 else { return hasher.combine(bytes: UnsafeRawBufferPointer(bytes)) }
-            // Both ends and 32 bytes spread over the middle (queries differ in their filters).
-            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<48])))
-            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[(bytes.count - 48)...])))
-            let step = (bytes.count - 96) / 32
-            for index in 0..<32 { hasher.combine(bytes[48 + index * step]) }
+            let raw = UnsafeRawBufferPointer(bytes)
+            hasher.combine(raw.count)
+            guard raw.count >= 64 else { return hasher.combine(bytes: raw) }
+            // Eight words: both ends and six spread over the middle (queries differ in their filters).
+            let step = (raw.count - 8) / 7
+            for index in 0..<8 { hasher.combine(raw.loadUnaligned(fromByteOffset: min(index * step, raw.count - 8), as: UInt64.self)) }
         }
     }
 }
