@@ -89,4 +89,40 @@ import Testing
         #expect(!filter.predicate.contains("Red"))
         #expect(filter.parameters.map(\.name) == [":cf_a", ":cf_b"])
     }
+
+    /// A unit's filter applies in the rules' SQL, before each rule's limit: a related rule
+    /// "price ≥ 10" for A (limit 1, candidates by id: B, C, D, E, F, CFG-V, N01…N12) under a
+    /// "Red" filter gives C — not B filtered away — from the result cache and from the rule's
+    /// own query alike; when every cached candidate fails the filter but the cached list was
+    /// cut (limit + 10 = 11 of 18), the rule's query finds the one that passes.
+    @Test func filtersApplyInsideTheRulesBeforeTheirLimit() throws {
+        let directory = try TemporaryDirectory()
+        let store = try UnitFixtures.shop(directory)
+        try store.write { db in
+            for i in 1...12 {
+                let id = try ProductRepository(db).upsert(Product(sku: String(format: "N%02d", i), name: "New \(i)", price: 12, qty: 100))
+                try StoreRepository(db).assign(productID: id, websiteIDs: [1])
+                try AttributeRepository(db).set(productID: id, code: "color", values: ["Blue"])
+            }
+            _ = try RuleRepository(db).add(Rule(name: "Priced", appliesTo: .related, limit: 1, match: .all([.condition("sku", .equal, "A")]),
+                                                display: .all([.condition("price", .greaterOrEqual, 10)])))
+        }
+        func related(_ include: [FilterCondition]) throws -> [String] {
+            try UnitFixtures.skus(store, .product("A"), units: [UnitFixtures.unit(page: .product, type: .block(.related), count: 5, include: include)])[0]
+        }
+        let red: [FilterCondition] = [.attribute(code: "color", values: ["Red"])]
+        let cached = try store.read { db in try db.scalarInt("SELECT count(*) FROM rule_results") ?? 0 }
+        #expect(cached == 11)
+        // Manual links CFG-V (no colour) and B (Blue) fail the filter; the rule's first red candidate is C.
+        #expect(try related(red) == ["C"])
+        #expect(try related([.products(["N10"])]) == ["N10"])
+        // Without the cache (a full rebuild pending: `pool.write` does not refresh it), the rule's own query.
+        for (include, expected) in [(red, ["C"]), ([FilterCondition.products(["N10"])], ["N10"])] {
+            _ = try related(include)  // saves the unit
+            try store.pool.write { db in try db.execute("UPDATE rule_cache_state SET full_rebuild = 1") }
+            #expect(try store.read { db in try RuleEngine(db).blockContext(storeID: 1, block: .related).cacheUsable } == false)
+            #expect(try store.resolvePage(.product("A")).units[0].products.map(\.sku) == expected)
+        }
+    }
 }
+

@@ -113,15 +113,12 @@ public struct Placements {
             storeID: context.store.id, count: limit - result.count, segments: segments, date: date, seed: seed, filter: filter))
     }
 
-    /// The rule part of a block. With a unit's filter the rules' results are filtered after their
-    /// query (the rule cache holds unfiltered lists): more are asked for, then cut.
+    /// The rule part of a block; a unit's filter applies in each rule's SQL (the cached lists'
+    /// query and the rule's own), before the rule's limit.
     func ruleProducts(block: LinkType, context: RuleEngine.BlockContext, matched: [Int], excluded: [Int], storeID: Int, count: Int,
                       segments: [String], date: Date, seed: UInt64?, filter: CandidateFilter?) throws -> [PlacedProduct] {
-        let products = try RuleEngine(db).products(block: block, context: context, matched: matched, excluded: excluded, storeID: storeID,
-                                                   count: filter == nil ? count : count + 20, segments: segments, date: date, seed: seed)
-        guard let filter, !products.isEmpty else { return products }
-        let passing = try filter.passing(products.map(\.productID), db: db)
-        return Array(products.filter { passing.contains($0.productID) }.prefix(count))
+        try RuleEngine(db).products(block: block, context: context, matched: matched, excluded: excluded, storeID: storeID,
+                                    count: count, segments: segments, date: date, seed: seed, filter: filter)
     }
 
     /// A product-page block: manual links, then (rules on) rule results, within the block maximum.

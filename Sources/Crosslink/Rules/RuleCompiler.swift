@@ -8,12 +8,16 @@ struct CompiledQuery: Sendable {
     let reserved: Int
 
     /// Prepares (cached per connection) and binds the constants; the caller binds `?1…?reserved`.
-    func statement(_ db: Database) throws -> Statement {
-        let statement = try db.cachedStatement(sql)
+    /// A unit's `filter` replaces the query's `/*candidate-filter:…*/` marker, its parameters
+    /// numbered after the constants.
+    func statement(_ db: Database, filter: CandidateFilter? = nil) throws -> Statement {
+        let positional = filter?.positional(from: reserved + constants.count + 1)
+        let statement = try db.cachedStatement(positional.map { $0.apply(to: sql) } ?? sql)
         statement.reset()
         for (offset, value) in constants.enumerated() {
             try statement.bind(value, at: Int32(reserved + offset + 1))
         }
+        try positional?.bind(to: statement)
         return statement
     }
 }
@@ -23,7 +27,8 @@ struct CompiledQuery: Sendable {
 ///
 /// - `match`: `?1` product id → a row when "products to match" holds for it.
 /// - `candidates`: `?1` matched product id, `?2` store id, `?3` JSON array of excluded ids,
-///   `?4` limit → the displayable products satisfying "products to display", by product id.
+///   `?4` limit → the displayable products satisfying "products to display", by product id
+///   (with a `/*candidate-filter:…*/` marker for a unit's filter).
 /// - `keys` / `keysOf`: every matching product (or those in the JSON array `?1`) with the
 ///   values of it that the display tree refers to — products with equal keys share one list.
 /// - `affectedLists`: `?1` rule id, `?2` JSON array of product ids → the cached lists (by their
@@ -84,7 +89,7 @@ struct RuleCompiler {
             FROM \(source)
             WHERE \(displaySQL)
               AND EXISTS (SELECT 1 FROM displayable_products AS d WHERE d.product_id = p.product_id AND d.store_id = ?2)
-              AND p.product_id NOT IN (SELECT value FROM json_each(?3))
+              AND p.product_id NOT IN (SELECT value FROM json_each(?3)) /*candidate-filter:p.product_id*/
             ORDER BY \(plan.category == nil ? "p" : "drv").product_id
             LIMIT ?4
             """

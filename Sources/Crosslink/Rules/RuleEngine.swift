@@ -63,25 +63,44 @@ public struct RuleEngine {
         ORDER BY r.priority, r.rule_id
         """
 
-    /// Cached candidates of one matched product `?1` in store `?2` for the rules in JSON `?3`.
-    public static let cachedListSQL = """
-        SELECT x.rule_id, x.product_id, p.product_id, p.sku, p.name, p.final_price
-        FROM rule_matches AS x
-        JOIN rule_results AS rr ON rr.list_id = x.list_id AND rr.store_id = ?2
-        JOIN products AS p ON p.product_id = rr.candidate_id
-        WHERE x.product_id = ?1 AND x.rule_id IN (SELECT value FROM json_each(?3))
-        ORDER BY x.rule_id, rr.position
-        """
-
+    /// Cached candidates of one matched product `?1` in store `?2` for the rules in JSON `?3`, in
+    /// position order.
+    public static let cachedListSQL = cachedListsSQL(matched: "= ?1", filtered: false)
     /// The same for several matched products (a cart), JSON `?1`.
-    static let cachedListsSQL = """
-        SELECT x.rule_id, x.product_id, p.product_id, p.sku, p.name, p.final_price
-        FROM rule_matches AS x
-        JOIN rule_results AS rr ON rr.list_id = x.list_id AND rr.store_id = ?2
-        JOIN products AS p ON p.product_id = rr.candidate_id
-        WHERE x.product_id IN (SELECT value FROM json_each(?1)) AND x.rule_id IN (SELECT value FROM json_each(?3))
-        ORDER BY x.rule_id, x.product_id, rr.position
-        """
+    static let cachedListsSQL = cachedListsSQL(matched: "IN (SELECT value FROM json_each(?1))", filtered: false)
+
+    /// `filtered`: only the candidates passing a unit's filter (at the marker), each list
+    /// preceded by a row with its whole length (column 3 NULL) — a filter may drop every
+    /// candidate of a list, and a list's length tells whether it holds all of the rule's.
+    static func cachedListsSQL(matched: String, filtered: Bool) -> String {
+        let candidates = """
+            SELECT x.rule_id, x.product_id, p.product_id, p.sku, p.name, p.final_price\(filtered ? ", NULL, rr.position" : "")
+            FROM rule_matches AS x
+            JOIN rule_results AS rr ON rr.list_id = x.list_id AND rr.store_id = ?2
+            JOIN products AS p ON p.product_id = rr.candidate_id
+            WHERE x.product_id \(matched) AND x.rule_id IN (SELECT value FROM json_each(?3))
+            """
+        guard filtered else { return candidates + "\nORDER BY x.rule_id, x.product_id, rr.position" }
+        return """
+            SELECT x.rule_id, x.product_id, NULL, NULL, NULL, NULL, count(*), -1
+            FROM rule_matches AS x
+            JOIN rule_results AS rr ON rr.list_id = x.list_id AND rr.store_id = ?2
+            WHERE x.product_id \(matched) AND x.rule_id IN (SELECT value FROM json_each(?3))
+            GROUP BY x.rule_id, x.product_id
+            UNION ALL
+            \(candidates) /*candidate-filter:rr.candidate_id*/
+            ORDER BY 1, 2, 8
+            """
+    }
+    static let filteredListSQL = cachedListsSQL(matched: "= ?1", filtered: true)
+    static let filteredListsSQL = cachedListsSQL(matched: "IN (SELECT value FROM json_each(?1))", filtered: true)
+
+    /// One rule's cached list for one matched product: the candidates that pass the unit's
+    /// filter, in position order, and how many the list holds in all.
+    struct CachedList {
+        var candidates: [Candidate] = []
+        var length = 0
+    }
 
     func blockContext(storeID: Int, block: LinkType) throws -> BlockContext {
         let statement = try db.cachedStatement(Self.blockContextSQL)
@@ -132,9 +151,10 @@ public struct RuleEngine {
         return try statement.step()
     }
 
-    /// The rule's candidates for one matched product, by running its SQL.
-    func candidates(_ compiled: CompiledRule, matched: Int, storeID: Int, excluded: [Int], limit: Int) throws -> [Candidate] {
-        let statement = try compiled.candidates.statement(db)
+    /// The rule's candidates for one matched product, by running its SQL (with the unit's filter).
+    func candidates(_ compiled: CompiledRule, matched: Int, storeID: Int, excluded: [Int], limit: Int,
+                    filter: CandidateFilter? = nil) throws -> [Candidate] {
+        let statement = try compiled.candidates.statement(db, filter: filter)
         statement.bind(matched, at: 1)
         statement.bind(storeID, at: 2)
         statement.bind(Placements.jsonArray(excluded), at: 3)
@@ -148,36 +168,48 @@ public struct RuleEngine {
         return result
     }
 
-    /// Cached lists of `rules` for the matched products: [rule id: [matched id: candidates by position]].
-    func cachedLists(rules: [Int], matched: [Int], storeID: Int) throws -> [Int: [Int: [Candidate]]] {
-        let statement = try db.cachedStatement(matched.count == 1 ? Self.cachedListSQL : Self.cachedListsSQL)
+    /// Cached lists of `rules` for the matched products: [rule id: [matched id: list]], filtered
+    /// in SQL by the unit's `filter`.
+    func cachedLists(rules: [Int], matched: [Int], storeID: Int, filter: CandidateFilter?) throws -> [Int: [Int: CachedList]] {
+        let positional = filter?.positional(from: 4)
+        let sql = filter == nil ? (matched.count == 1 ? Self.cachedListSQL : Self.cachedListsSQL)
+            : (matched.count == 1 ? Self.filteredListSQL : Self.filteredListsSQL)
+        let statement = try db.cachedStatement(positional.map { $0.apply(to: sql) } ?? sql)
         statement.reset()
         if matched.count == 1 { statement.bind(matched[0], at: 1) } else { statement.bind(Placements.jsonArray(matched), at: 1) }
         statement.bind(storeID, at: 2)
         statement.bind(Placements.jsonArray(rules), at: 3)
+        try positional?.bind(to: statement)
         defer { statement.reset() }
-        var lists: [Int: [Int: [Candidate]]] = [:]
+        var lists: [Int: [Int: CachedList]] = [:]
         while try statement.step() {
-            lists[statement.int(at: 0), default: [:]][statement.int(at: 1), default: []].append(
-                Candidate(productID: statement.int(at: 2), sku: statement.text(at: 3), name: statement.text(at: 4),
-                          finalPrice: statement.optionalDouble(at: 5)))
+            let (rule, matched) = (statement.int(at: 0), statement.int(at: 1))
+            guard let productID = statement.optionalInt(at: 2) else {
+                lists[rule, default: [:]][matched, default: CachedList()].length = statement.int(at: 6)
+                continue
+            }
+            lists[rule, default: [:]][matched, default: CachedList()].candidates.append(
+                Candidate(productID: productID, sku: statement.text(at: 3), name: statement.text(at: 4), finalPrice: statement.optionalDouble(at: 5)))
+            // Unfiltered, every candidate is a row: the list's length is its count.
+            if filter == nil { lists[rule]![matched]!.length += 1 }
         }
         return lists
     }
 
     /// One rule's contribution: up to its limit of candidates for `matched` (in order: for
     /// cross-sells the last added item first), none of them in `excluded`.
-    func contribution(of rule: ActiveRule, context: BlockContext, cached: [Int: [Candidate]]?, matched: [Int],
-                      storeID: Int, excluded: [Int], excludedSet: Set<Int>) throws -> [Candidate] {
+    func contribution(of rule: ActiveRule, context: BlockContext, cached: [Int: CachedList]?, matched: [Int],
+                      storeID: Int, excluded: [Int], excludedSet: Set<Int>, filter: CandidateFilter?) throws -> [Candidate] {
         var taken: [Candidate] = []
         var takenIDs = Set<Int>()
         for productID in matched where taken.count < rule.limit {
             let needed = rule.limit - taken.count
             if let cached {
-                let list = cached[productID] ?? []
-                let usable = list.filter { !excludedSet.contains($0.productID) && !takenIDs.contains($0.productID) }
-                // A full list may have been cut before enough candidates survived the exclusions.
-                if usable.count >= needed || list.count < rule.limit + Self.slack {
+                let list = cached[productID] ?? CachedList()
+                let usable = list.candidates.filter { !excludedSet.contains($0.productID) && !takenIDs.contains($0.productID) }
+                // A full list may have been cut before enough candidates survived the exclusions
+                // and the filter; a shorter one holds every candidate of the rule.
+                if usable.count >= needed || list.length < rule.limit + Self.slack {
                     for candidate in usable.prefix(needed) { taken.append(candidate); takenIDs.insert(candidate.productID) }
                     continue
                 }
@@ -185,7 +217,7 @@ public struct RuleEngine {
             let compiled = try compiled(ruleID: rule.id, generation: context.generation)
             guard try matches(compiled, productID: productID) else { continue }
             for candidate in try candidates(compiled, matched: productID, storeID: storeID,
-                                            excluded: excluded + Array(takenIDs), limit: needed) {
+                                            excluded: excluded + Array(takenIDs), limit: needed, filter: filter) {
                 taken.append(candidate)
                 takenIDs.insert(candidate.productID)
             }
@@ -193,21 +225,22 @@ public struct RuleEngine {
         return taken
     }
 
-    /// The block's rule products: merged by rule priority without duplicates, rotated, cut to `count`.
+    /// The block's rule products: merged by rule priority without duplicates, rotated, cut to
+    /// `count`. A unit's `filter` applies in each rule's SQL, before the rule's limit.
     func products(block: LinkType, context: BlockContext, matched: [Int], excluded: [Int], storeID: Int, count: Int,
-                  segments: [String], date: Date, seed: UInt64?) throws -> [PlacedProduct] {
+                  segments: [String], date: Date, seed: UInt64?, filter: CandidateFilter? = nil) throws -> [PlacedProduct] {
         guard count > 0, !matched.isEmpty else { return [] }
         let rules = try applicableRules(block: block, day: StoreCalendar.day(date, timeZone: context.timeZone), segments: segments)
         guard !rules.isEmpty else { return [] }
         let builtIDs = context.cacheUsable ? rules.filter(\.built).map(\.id) : []
-        let cached = builtIDs.isEmpty ? [:] : try cachedLists(rules: builtIDs, matched: matched, storeID: storeID)
+        let cached = builtIDs.isEmpty ? [:] : try cachedLists(rules: builtIDs, matched: matched, storeID: storeID, filter: filter)
         let excludedSet = Set(excluded)
         var merged: [(product: PlacedProduct, priority: Int)] = []
         var seen = excludedSet
         for rule in rules {
             let fromCache = context.cacheUsable && rule.built ? (cached[rule.id] ?? [:]) : nil
             for candidate in try contribution(of: rule, context: context, cached: fromCache, matched: matched, storeID: storeID,
-                                              excluded: excluded, excludedSet: excludedSet)
+                                              excluded: excluded, excludedSet: excludedSet, filter: filter)
             where seen.insert(candidate.productID).inserted {
                 merged.append((PlacedProduct(productID: candidate.productID, sku: candidate.sku, name: candidate.name,
                                              finalPrice: candidate.finalPrice, reason: .rule(ruleID: rule.id, name: rule.name)),

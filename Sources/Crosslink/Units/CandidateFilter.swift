@@ -96,20 +96,6 @@ public struct CandidateFilter: Sendable {
         }
     }
 
-    /// Which of `ids` pass the filter (one query): for lists produced elsewhere, such as the
-    /// rule cache's.
-    func passing(_ ids: [Int], db: Database) throws -> Set<Int> {
-        let filter = positional(from: 2)
-        let statement = try db.cachedStatement("SELECT j.value FROM json_each(?1) AS j WHERE " + filter.condition(on: "j.value"))
-        statement.reset()
-        defer { statement.reset() }
-        statement.bind(Placements.jsonArray(ids), at: 1)
-        try filter.bind(to: statement)
-        var result = Set<Int>()
-        while try statement.step() { result.insert(statement.int(at: 0)) }
-        return result
-    }
-
     /// Parameter name number `index`: `:cf_a`, `:cf_b`, … `:cf_ba` (letters only: the query
     /// scanner of ``RecommendationSQL`` reads names made of letters and `_`).
     static func parameterName(_ index: Int) -> String {
