@@ -58,6 +58,33 @@ import Testing
         // It is the list that answers: a doctored score shows.
         try store.write { db in try db.execute("UPDATE similar_products SET score = 100 WHERE product_id = 1 AND rank = 4") }
         #expect(try F.recommend(store, .moreLikeThis, .product("M1")).map(\.score).first == 100)
+        // The reasons come from the lists' masks (M1's features: 0 Gear, 1 Gear/Bags, 2 material
+        // Nylon, 3 bag, 4 duffle, 5 joust): M4 shares Gear, bag, duffle = bits 0, 3, 4 (25); 36 = bits 2 and 5.
+        #expect(try store.read { db in try db.scalarInt("SELECT shared_mask FROM similar_products WHERE product_id = 1 AND rank = 1") } == 0b11001)
+        try store.write { db in try db.execute("UPDATE similar_products SET shared_mask = 36 WHERE product_id = 1 AND other_id = 4") }
+        #expect(try F.recommend(store, .moreLikeThis, .product("M1")).first { $0.sku == "M4" }?.reason.description
+                == "shares material Nylon, name word joust")
+    }
+
+    /// A product with more features than a mask names (63) has no masks: its reasons are looked
+    /// up, and equal the live query's.
+    @Test func moreFeaturesThanAMaskHoldsAreLookedUp() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        let words = (1...70).map { "w\($0)" }
+        try store.write { db in
+            for (sku, name) in [("L1", words.joined(separator: " ")), ("L2", words.prefix(65).joined(separator: " ")), ("L3", "w1 w2 other")] {
+                try StoreRepository(db).assign(productID: try ProductRepository(db).upsert(Product(sku: sku, name: name, price: 10)), websiteIDs: [1])
+            }
+        }
+        let live = try F.recommend(store, .moreLikeThis, .product("L1"))
+        _ = try store.write { db in try SimilarProducts(db).refresh() }
+        #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM similar_products WHERE product_id = 1 AND shared_mask IS NULL") } == 2)
+        #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM similar_products WHERE product_id = 3 AND shared_mask IS NOT NULL") } == 2)
+        let served = try F.recommend(store, .moreLikeThis, .product("L1"))
+        #expect(served.map(\.sku) == ["L2", "L3"] && served == live)
+        #expect(served[1].reason.description == "shares name words w1, w2")
+        #expect(try F.recommend(store, .moreLikeThis, .product("L3")).map(\.reason.description) == ["shares name words w1, w2", "shares name words w1, w2"])
     }
 
     /// A catalog change marks the lists stale at once (the next answer is the live one), a

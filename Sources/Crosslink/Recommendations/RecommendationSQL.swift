@@ -414,12 +414,13 @@ enum RecommendationSQL {
     /// taken when it fills the request or holds every candidate. Otherwise (a cart, stale lists,
     /// a list too short for the exclusions and filter) the live query: every product sharing a
     /// feature is scored and the best `:limit` + 100 are checked for displayability (as
-    /// conversion). `detail` lists the shared features as c:…, a:…, w:….
+    /// conversion). `detail` lists the shared features as c:…, a:…, w:…: for a served list from
+    /// the row's `shared_mask` (migration 0008), otherwise looked up per feature and winner.
     static let moreLikeThis = """
         WITH context(product_id) AS (SELECT value FROM json_each(:context)),
         fresh(yes) AS (SELECT (SELECT dirty FROM similar_state) = 0 AND (SELECT count(*) FROM context) = 1),
         listed AS (
-            SELECT d.product_id, d.sku, d.name, d.final_price, s.score, s.shared
+            SELECT d.product_id, d.sku, d.name, d.final_price, s.score, s.shared, s.shared_mask AS mask
             FROM similar_products AS s
             CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = s.other_id
             WHERE s.product_id = (SELECT min(product_id) FROM context) AND (SELECT yes FROM fresh)
@@ -428,18 +429,21 @@ enum RecommendationSQL {
         served(yes) AS (
             SELECT (SELECT yes FROM fresh) AND ((SELECT count(*) FROM listed) = :limit
                 OR coalesce((SELECT truncated = 0 FROM similar_lists WHERE product_id = (SELECT min(product_id) FROM context)), 0))),
-        context_features(kind, id, value, label) AS MATERIALIZED (
-            SELECT 'c', c.category_id, NULL, 'c:' || substr(c.name_path, instr(c.name_path, '/') + 1)
-            FROM categories AS c
-            WHERE c.level > 0
-              AND c.category_id IN (SELECT category_id FROM product_categories WHERE product_id IN (SELECT product_id FROM context))
-            UNION ALL
-            SELECT 'a', sa.attribute_id, sa.value, 'a:' || a.code || ' ' || sa.value
-            FROM (SELECT DISTINCT attribute_id, value FROM product_attributes WHERE product_id IN (SELECT product_id FROM context)) AS sa
-            JOIN attributes AS a ON a.attribute_id = sa.attribute_id
-            UNION ALL
-            SELECT 'w', NULL, sw.word, 'w:' || sw.word
-            FROM (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)) AS sw),
+        -- Numbered as `similar_products.shared_mask` numbers them (migration 0008).
+        context_features(kind, id, value, label, ordinal) AS MATERIALIZED (
+            SELECT kind, id, value, label, row_number() OVER (ORDER BY CASE kind WHEN 'c' THEN 0 WHEN 'a' THEN 1 ELSE 2 END, id, value) - 1
+            FROM (
+                SELECT 'c' AS kind, c.category_id AS id, NULL AS value, 'c:' || substr(c.name_path, instr(c.name_path, '/') + 1) AS label
+                FROM categories AS c
+                WHERE c.level > 0
+                  AND c.category_id IN (SELECT category_id FROM product_categories WHERE product_id IN (SELECT product_id FROM context))
+                UNION ALL
+                SELECT 'a', sa.attribute_id, sa.value, 'a:' || a.code || ' ' || sa.value
+                FROM (SELECT DISTINCT attribute_id, value FROM product_attributes WHERE product_id IN (SELECT product_id FROM context)) AS sa
+                JOIN attributes AS a ON a.attribute_id = sa.attribute_id
+                UNION ALL
+                SELECT 'w', NULL, sw.word, 'w:' || sw.word
+                FROM (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)) AS sw)),
         -- The live query, computed only when the lists do not serve.
         size(n) AS (SELECT coalesce(max(product_id), 1) * 1.0 FROM products),
         features(kind, id, value, weight) AS MATERIALIZED (
@@ -466,17 +470,18 @@ enum RecommendationSQL {
             UNION ALL
             -- Driven by `served`, so that SQLite never starts the live query when the list serves.
             SELECT * FROM (
-                SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared
+                SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared, NULL
                 FROM served AS v CROSS JOIN scored AS m CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = m.product_id
                 WHERE NOT v.yes
                 ORDER BY m.score DESC, d.sku LIMIT :limit))
-        -- The shared features' labels, for the winners only.
+        -- The shared features' labels, for the winners only: from the list's mask, else looked up.
         SELECT t.product_id, t.sku, t.name, t.final_price, t.score, t.shared, NULL, NULL,
-               (SELECT group_concat(f.label, char(31)) FROM context_features AS f
+               CASE WHEN t.mask IS NOT NULL THEN (SELECT group_concat(f.label, char(31)) FROM context_features AS f WHERE (t.mask >> f.ordinal) & 1)
+               ELSE (SELECT group_concat(f.label, char(31)) FROM context_features AS f
                 WHERE (f.kind = 'c' AND EXISTS (SELECT 1 FROM product_categories AS x WHERE x.category_id = f.id AND x.product_id = t.product_id))
                    OR (f.kind = 'a' AND EXISTS (SELECT 1 FROM product_attributes AS x
                                                 WHERE x.product_id = t.product_id AND x.attribute_id = f.id AND x.value = f.value))
-                   OR (f.kind = 'w' AND EXISTS (SELECT 1 FROM product_words AS x WHERE x.word = f.value AND x.product_id = t.product_id)))
+                   OR (f.kind = 'w' AND EXISTS (SELECT 1 FROM product_words AS x WHERE x.word = f.value AND x.product_id = t.product_id))) END
         FROM top AS t ORDER BY t.score DESC, t.sku
         """
 }

@@ -80,7 +80,8 @@ public struct SimilarProducts {
         let catalog = try SimilarityCatalog(db)
         try db.execute("DELETE FROM similar_products")
         try db.execute("DELETE FROM similar_lists")
-        let insertRow = try db.cachedStatement("INSERT INTO similar_products(product_id, rank, other_id, score, shared) VALUES (?, ?, ?, ?, ?)")
+        let insertRow = try db.cachedStatement(
+            "INSERT INTO similar_products(product_id, rank, other_id, score, shared, shared_mask) VALUES (?, ?, ?, ?, ?, ?)")
         let insertList = try db.cachedStatement("INSERT INTO similar_lists(product_id, candidates, truncated) VALUES (?, ?, ?)")
         var report = Report(rebuilt: true)
         try catalog.forEachList(length: listLength) { product, list, candidates in
@@ -92,6 +93,7 @@ public struct SimilarProducts {
                 insertRow.bind(catalog.ids[Int(entry.product)], at: 3)
                 insertRow.bind(entry.score, at: 4)
                 insertRow.bind(Int(entry.shared), at: 5)
+                insertRow.bind(entry.mask.map { Int(Int64(bitPattern: $0)) }, at: 6)
                 _ = try insertRow.step()
             }
             insertList.reset()
@@ -133,10 +135,17 @@ struct SimilarityCatalog {
     /// attribute value twice, as the live query's join counts it).
     var weights: [Double] = []
     var postings: [[Int32]] = []
-    /// Per product: its distinct features, categories first, then attribute values, then words.
+    /// Per product: its distinct features, categories first (by category id), then attribute
+    /// values (by attribute id, value), then words (by word): the order `shared_mask` numbers.
     var features: [[Int32]] = []
 
-    struct Entry { var product: Int32; var score: Double; var shared: Int32 }
+    /// `mask`: bit i = shares the list product's i-th feature (`features` order); nil when the
+    /// list product has more than ``maskedFeatures``.
+    struct Entry { var product: Int32; var score: Double; var shared: Int32; var mask: UInt64? }
+
+    /// Features a `shared_mask` can name (bits 0…62: the column is a signed 64-bit integer
+    /// and SQLite's `>>` is arithmetic, so bit 63 stays unused).
+    static let maskedFeatures = 63
 
     init(_ db: Database) throws {
         var index: [Int: Int32] = [:]
@@ -185,6 +194,7 @@ struct SimilarityCatalog {
     func forEachList(length: Int, _ body: (Int, [Entry], Int) throws -> Void) throws {
         var scores = [Double](repeating: 0, count: ids.count)
         var shared = [Int32](repeating: 0, count: ids.count)
+        var masks = [UInt64](repeating: 0, count: ids.count)
         var touched: [Int32] = []
         var best: [Entry] = []
         best.reserveCapacity(length + 1)
@@ -192,21 +202,24 @@ struct SimilarityCatalog {
             a.score != b.score ? a.score > b.score : skuKeys[Int(a.product)].lexicographicallyPrecedes(skuKeys[Int(b.product)])
         }
         for product in ids.indices {
-            for feature in features[product] {
+            let masked = features[product].count <= Self.maskedFeatures
+            for (ordinal, feature) in features[product].enumerated() {
                 let weight = weights[Int(feature)]
+                let bit: UInt64 = masked ? 1 << UInt64(ordinal) : 0
                 for other in postings[Int(feature)] {
                     if shared[Int(other)] == 0 { touched.append(other) }
                     scores[Int(other)] += weight
                     shared[Int(other)] += 1
+                    masks[Int(other)] |= bit
                 }
             }
             best.removeAll(keepingCapacity: true)
             var candidates = 0
             for other in touched {
-                defer { scores[Int(other)] = 0; shared[Int(other)] = 0 }
+                defer { scores[Int(other)] = 0; shared[Int(other)] = 0; masks[Int(other)] = 0 }
                 guard Int(other) != product else { continue }
                 candidates += 1
-                let entry = Entry(product: other, score: scores[Int(other)], shared: shared[Int(other)])
+                let entry = Entry(product: other, score: scores[Int(other)], shared: shared[Int(other)], mask: masked ? masks[Int(other)] : nil)
                 if best.count == length, !ranksBefore(entry, best[length - 1]) { continue }
                 var low = 0, high = best.count
                 while low < high {
