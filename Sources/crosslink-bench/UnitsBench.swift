@@ -41,6 +41,9 @@ func runUnitsBenchmark(arguments: [String], directory: String) throws {
         products = try store.read { db in try db.scalarInt("SELECT count(*) FROM products") ?? products }
         let events = try store.read { db in try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
         printHeader("\(products) products, \(events) events (reused)")
+        // A database from an older build may need its lists rebuilt (a migration marks them stale).
+        let similar = try store.write { db in try SimilarProducts(db).refresh() }
+        if similar.rebuilt { print(row(["  similar lists rebuilt (s)", String(format: "%.1f", similar.seconds), "", "", ""])) }
     } else {
         let setup: UnitsBenchShop.Setup
         (store, setup) = try UnitsBenchShop.build(products: products, sessions: sessions)
