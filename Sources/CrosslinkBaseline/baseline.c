@@ -109,28 +109,9 @@ int64_t baseline_related_lookups(const char *path, const int *indexes, int count
         if (sqlite3_step(product) != SQLITE_ROW) { total = bench_fail(db, "sku", error, error_length); goto done; }
         sqlite3_int64 product_id = sqlite3_column_int64(product, 0);
         sqlite3_reset(product);
-        char sources[32];
-        int sources_length = snprintf(sources, sizeof sources, "[%lld]", (long long)product_id);
-        char excluded[32];
-        int excluded_length = snprintf(excluded, sizeof excluded, "[%lld]", (long long)product_id);
-        sqlite3_bind_text(linked, 1, sources, sources_length, SQLITE_TRANSIENT);
-        sqlite3_bind_int(linked, 2, 1);
-        sqlite3_bind_int64(linked, 3, store_id);
-        sqlite3_bind_text(linked, 4, excluded, excluded_length, SQLITE_TRANSIENT);
-        sqlite3_bind_int(linked, 5, 2147483647);
-        int rc;
-        while ((rc = sqlite3_step(linked)) == SQLITE_ROW) {
-            // Read every column, as the Swift side does.
-            (void)sqlite3_column_int64(linked, 0);
-            (void)sqlite3_column_text(linked, 1);
-            (void)sqlite3_column_text(linked, 2);
-            (void)sqlite3_column_double(linked, 3);
-            (void)sqlite3_column_int(linked, 4);
-            (void)sqlite3_column_text(linked, 5);
-            total++;
-        }
-        if (rc != SQLITE_DONE) { total = bench_fail(db, "linked", error, error_length); goto done; }
-        sqlite3_reset(linked);
+        int rows = bench_linked_rows(db, linked, product_id, store_id, 2147483647, 6, error, error_length);
+        if (rows < 0) { total = -1; goto done; }
+        total += rows;
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
         nanoseconds[i] = bench_now_ns() - start;
     }

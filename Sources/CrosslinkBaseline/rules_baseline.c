@@ -25,7 +25,7 @@ int64_t baseline_rule_lookups(const char *path, const int *indexes, int count, c
         }
     }
     total = 0;
-    char sku[32], json[64], ids[512];
+    char sku[32], ids[512];
     for (int i = 0; i < count; i++) {
         int64_t start = bench_now_ns();
         sqlite3_exec(db, "BEGIN DEFERRED", NULL, NULL, NULL);
@@ -65,18 +65,9 @@ int64_t baseline_rule_lookups(const char *path, const int *indexes, int count, c
         ids_length += snprintf(ids + ids_length, sizeof ids - (size_t)ids_length, "]");
         sqlite3_reset(rules);
 
-        int json_length = snprintf(json, sizeof json, "[%lld]", (long long)product_id);
-        sqlite3_bind_text(linked, 1, json, json_length, SQLITE_TRANSIENT);
-        sqlite3_bind_int(linked, 2, 1);
-        sqlite3_bind_int64(linked, 3, store_id);
-        sqlite3_bind_text(linked, 4, json, json_length, SQLITE_TRANSIENT);
-        sqlite3_bind_int(linked, 5, max_products);
-        while ((rc = sqlite3_step(linked)) == SQLITE_ROW) {
-            for (int c = 0; c < 6; c++) (void)sqlite3_column_text(linked, c);
-            total++;
-        }
-        if (rc != SQLITE_DONE) { total = bench_fail(db, "linked", error, error_length); goto done; }
-        sqlite3_reset(linked);
+        int rows = bench_linked_rows(db, linked, product_id, store_id, max_products, 6, error, error_length);
+        if (rows < 0) { total = -1; goto done; }
+        total += rows;
 
         sqlite3_bind_int64(cached, 1, product_id);
         sqlite3_bind_int64(cached, 2, store_id);

@@ -25,23 +25,9 @@ int64_t units_baseline_lookups(const char *path, const char *const *skus, int co
         if (sqlite3_step(product) != SQLITE_ROW) { total = bench_fail(db, "sku", error, error_length); goto done; }
         sqlite3_int64 product_id = sqlite3_column_int64(product, 0);
         sqlite3_reset(product);
-        char ids[32];
-        int ids_length = snprintf(ids, sizeof ids, "[%lld]", (long long)product_id);
-        sqlite3_bind_text(linked, 1, ids, ids_length, SQLITE_TRANSIENT);
-        sqlite3_bind_int(linked, 2, 1);
-        sqlite3_bind_int64(linked, 3, 1);
-        sqlite3_bind_text(linked, 4, ids, ids_length, SQLITE_TRANSIENT);
-        sqlite3_bind_int(linked, 5, 5);
-        int rc;
-        while ((rc = sqlite3_step(linked)) == SQLITE_ROW) {
-            (void)sqlite3_column_int64(linked, 0);
-            (void)sqlite3_column_text(linked, 1);
-            (void)sqlite3_column_text(linked, 2);
-            (void)sqlite3_column_double(linked, 3);
-            total++;
-        }
-        if (rc != SQLITE_DONE) { total = bench_fail(db, "linked", error, error_length); goto done; }
-        sqlite3_reset(linked);
+        int rows = bench_linked_rows(db, linked, product_id, 1, 5, 4, error, error_length);
+        if (rows < 0) { total = -1; goto done; }
+        total += rows;
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
         nanoseconds[i] = bench_now_ns() - start;
     }

@@ -217,7 +217,7 @@ enum RecommendationSQL {
                 FROM days JOIN pair_days AS p ON p.day = days.day AND p.store_id = :store AND p.kind_id \(kinds)
                      AND p.product_id IN \(products)
                 GROUP BY p.kind_id, p.product_id, p.other_id
-                HAVING together >= CASE p.kind_id WHEN 3 THEN (SELECT minimum_support FROM recommendation_settings) ELSE (SELECT minimum_view_support FROM recommendation_settings) END),
+                HAVING together >= \(minimumSupport("p.kind_id"))),
             bases AS (
                 SELECT b.product_id, sum(b.co_viewers) AS co_viewers, sum(b.co_buyers) AS co_buyers,
                        sum(b.orders) - sum(b.cancelled_orders) AS orders
@@ -255,6 +255,36 @@ enum RecommendationSQL {
         GROUP BY other_id ORDER BY total_score DESC, recommended_sku LIMIT :limit
         """
 
+    /// A pair's live support threshold: `minimum_support` for bought-bought (kind 3), else
+    /// `minimum_view_support`; `kind` is the pair's kind column or `:kind`.
+    static func minimumSupport(_ kind: String) -> String {
+        "CASE \(kind) WHEN 3 THEN (SELECT minimum_support FROM recommendation_settings) ELSE (SELECT minimum_view_support FROM recommendation_settings) END"
+    }
+
+    /// The live bases of a pair of `kind` — columns base, other_base, total — from the
+    /// co-occurrence-window rows `wa` (the product), `wb` (the partner) and `sw` (the store),
+    /// as `recs_cooccurrence` computes them.
+    static func windowBases(_ kind: String) -> String {
+        """
+        CASE \(kind) WHEN 3 THEN wa.orders - wa.cancelled_orders ELSE wa.co_viewers END AS base,
+               CASE \(kind) WHEN 1 THEN wb.co_viewers WHEN 2 THEN wb.co_buyers ELSE wb.orders - wb.cancelled_orders END AS other_base,
+               CASE \(kind) WHEN 3 THEN sw.orders - sw.cancelled_orders ELSE sw.co_sessions END AS total
+        """
+    }
+
+    /// The end of the live co-occurrence queries: the displayable `candidates` (one row per
+    /// product: other_id, score, source_id, …) with names and the reason's SKU, best first;
+    /// `before` and `after` are the candidate columns around that SKU.
+    static func rankedCandidates(before: String, after: String) -> String {
+        """
+        SELECT c.other_id, d.sku, d.name, d.final_price, c.score, \(before), a.sku, \(after)
+        FROM candidates AS c
+        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.other_id
+        JOIN products AS a ON a.product_id = c.source_id
+        ORDER BY c.score DESC, d.sku LIMIT :limit
+        """
+    }
+
     /// Live co-occurrence, the sums of `recs_cooccurrence` straight from the window tables: per
     /// pair only its row and the partner's bases are read; displayability and names once per
     /// candidate, the reason's SKU for the winners. A cart sums each partner's scores over the
@@ -264,15 +294,13 @@ enum RecommendationSQL {
         """
         WITH pairs AS (
             SELECT pw.product_id, pw.other_id, pw.n - pw.cancelled AS together,
-                   CASE :kind WHEN 3 THEN wa.orders - wa.cancelled_orders ELSE wa.co_viewers END AS base,
-                   CASE :kind WHEN 1 THEN wb.co_viewers WHEN 2 THEN wb.co_buyers ELSE wb.orders - wb.cancelled_orders END AS other_base,
-                   CASE :kind WHEN 3 THEN sw.orders - sw.cancelled_orders ELSE sw.co_sessions END AS total
+                   \(windowBases(":kind"))
             FROM (SELECT DISTINCT value AS product_id FROM json_each(:context)) AS c
             CROSS JOIN store_windows AS sw ON sw.store_id = :store AND sw.window_id = 2
             CROSS JOIN product_windows AS wa ON wa.store_id = :store AND wa.window_id = 2 AND wa.product_id = c.product_id
             CROSS JOIN pair_windows AS pw ON pw.store_id = :store AND pw.kind_id = :kind AND pw.product_id = c.product_id
             CROSS JOIN product_windows AS wb ON wb.store_id = :store AND wb.window_id = 2 AND wb.product_id = pw.other_id
-            WHERE pw.n - pw.cancelled >= (SELECT CASE :kind WHEN 3 THEN minimum_support ELSE minimum_view_support END FROM recommendation_settings)
+            WHERE pw.n - pw.cancelled >= \(minimumSupport(":kind"))
               AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/),
         scored AS (
             SELECT p.product_id, p.other_id, p.together, p.together * 1.0 * p.total / (p.base * p.other_base) AS lift,
@@ -282,11 +310,7 @@ enum RecommendationSQL {
         candidates(other_id, score, together, lift, source_id, best) AS (
         \(singleContext ? "    SELECT other_id, score, together, lift, product_id, score FROM scored"
             : "    SELECT other_id, sum(score), together, lift, product_id, max(score) FROM scored GROUP BY other_id"))
-        SELECT d.product_id, d.sku, d.name, d.final_price, c.score, c.together, c.lift, a.sku, c.best
-        FROM candidates AS c
-        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.other_id
-        JOIN products AS a ON a.product_id = c.source_id
-        ORDER BY c.score DESC, d.sku LIMIT :limit
+        \(rankedCandidates(before: "c.together, c.lift", after: "c.best"))
         """
     }
 
@@ -357,26 +381,20 @@ enum RecommendationSQL {
         similar AS (
             SELECT x.other_id, x.weight * x.together / sqrt(x.base * x.other_base) AS s, x.together, x.interaction, x.source_id, x.kind_id
             FROM (SELECT pw.other_id, h.weight, h.interaction, h.product_id AS source_id, pw.kind_id, pw.n - pw.cancelled AS together,
-                         CASE pw.kind_id WHEN 3 THEN wa.orders - wa.cancelled_orders ELSE wa.co_viewers END AS base,
-                         CASE pw.kind_id WHEN 1 THEN wb.co_viewers WHEN 2 THEN wb.co_buyers ELSE wb.orders - wb.cancelled_orders END AS other_base,
-                         CASE pw.kind_id WHEN 3 THEN sw.orders - sw.cancelled_orders ELSE sw.co_sessions END AS total
+                         \(windowBases("pw.kind_id"))
                   FROM history AS h
                   CROSS JOIN products AS a ON a.product_id = h.product_id
                   CROSS JOIN product_windows AS wa ON wa.store_id = :store AND wa.window_id = 2 AND wa.product_id = h.product_id
                   CROSS JOIN store_windows AS sw ON sw.store_id = :store AND sw.window_id = 2
                   CROSS JOIN pair_windows AS pw ON pw.store_id = :store AND pw.kind_id IN (1, 2, 3) AND pw.product_id = h.product_id
                   CROSS JOIN product_windows AS wb ON wb.store_id = :store AND wb.window_id = 2 AND wb.product_id = pw.other_id
-                  WHERE h.weight > 0 AND pw.n - pw.cancelled >= CASE pw.kind_id WHEN 3 THEN (SELECT minimum_support FROM recommendation_settings) ELSE (SELECT minimum_view_support FROM recommendation_settings) END
+                  WHERE h.weight > 0 AND pw.n - pw.cancelled >= \(minimumSupport("pw.kind_id"))
                     AND pw.other_id NOT IN (SELECT product_id FROM visitor_bought)
                     AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/) AS x
             WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0),
         candidates AS (
             SELECT other_id, sum(s) AS score, together, interaction, source_id, kind_id, max(s) AS best FROM similar GROUP BY other_id)
-        SELECT c.other_id, d.sku, d.name, d.final_price, c.score, c.together, c.interaction, a.sku, c.kind_id, c.best
-        FROM candidates AS c
-        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.other_id
-        JOIN products AS a ON a.product_id = c.source_id
-        ORDER BY c.score DESC, d.sku LIMIT :limit
+        \(rankedCandidates(before: "c.together, c.interaction", after: "c.kind_id, c.best"))
         """
 
     /// `recently`: the visitor's viewed products with the last view.

@@ -99,7 +99,9 @@ public struct RuleEngine {
     /// filter, in position order, and how many the list holds in all.
     struct CachedList {
         var candidates: [Candidate] = []
-        var length = 0
+        /// The whole list's length, read with a filter; without one, every candidate is read.
+        var filteredLength: Int?
+        var length: Int { filteredLength ?? candidates.count }
     }
 
     func blockContext(storeID: Int, block: LinkType) throws -> BlockContext {
@@ -185,13 +187,11 @@ public struct RuleEngine {
         while try statement.step() {
             let (rule, matched) = (statement.int(at: 0), statement.int(at: 1))
             guard let productID = statement.optionalInt(at: 2) else {
-                lists[rule, default: [:]][matched, default: CachedList()].length = statement.int(at: 6)
+                lists[rule, default: [:]][matched, default: CachedList()].filteredLength = statement.int(at: 6)
                 continue
             }
             lists[rule, default: [:]][matched, default: CachedList()].candidates.append(
                 Candidate(productID: productID, sku: statement.text(at: 3), name: statement.text(at: 4), finalPrice: statement.optionalDouble(at: 5)))
-            // Unfiltered, every candidate is a row: the list's length is its count.
-            if filter == nil { lists[rule]![matched]!.length += 1 }
         }
         return lists
     }
