@@ -262,7 +262,7 @@ func recommendationLatency(_ options: RecommendBenchOptions, directory: String) 
     cases.append(("bought-bought as of", .boughtBought, lastEvent.addingTimeInterval(-3 * 86_400)))
     cases.append(("most-viewed as of", .mostViewed, lastEvent.addingTimeInterval(-3 * 86_400)))
     var summary: [String] = []
-    for (label, type, asOf) in cases {
+    func measure(_ label: String, _ type: RecommendationType, _ asOf: Date?) throws {
         // At most ~0.5 s per side for the slow types (a probe of 20 requests sets the count).
         let probeStart = ContinuousClock.now
         for i in 0..<min(20, options.lookups) {
@@ -315,7 +315,12 @@ func recommendationLatency(_ options: RecommendBenchOptions, directory: String) 
                    String(format: "%.2f×", p99.0 / p99.1), ""]))
         summary.append("\(label) \(String(format: "%.1f", Double(swiftFound) / Double(contexts.count)))\(lookups < options.lookups ? " (\(lookups) lookups)" : "")")
     }
-    print("  more-like-this lists: \(similar)")
+    // Recommended for you computing the similarity per request, then with the neighbour lists.
+    try measure("recommended-for-you, no lists", .recommendedForYou, nil)
+    let neighbours = try store.write { db in try ItemNeighbours(db).refresh() }
+    print(row(["neighbour lists refresh (s)", String(format: "%.2f", neighbours.seconds), "", "", ""]))
+    for (label, type, asOf) in cases { try measure(label, type, asOf) }
+    print("  more-like-this lists: \(similar); neighbour lists: \(neighbours)")
     print("  generated: \(options.products) products, \(options.sessions) sessions, \(shop.events.count) events, \(options.lookups) lookups per type; "
           + "products per answer: " + summary.joined(separator: ", "))
 }

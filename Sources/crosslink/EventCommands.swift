@@ -77,7 +77,7 @@ struct Events: ParsableCommand {
                 options.store = store
                 let retail = try OnlineRetailImporter(store: crosslink, options: options).importData(data, file: url.lastPathComponent)
                 // Until the rebuild commits, readers see the new events without their aggregates.
-                if rebuildAggregates { try rebuild(crosslink) }
+                if rebuildAggregates { try rebuild(crosslink) } else { try refreshNeighbours(crosslink) }
                 if output.json { return print(try Output.json(retail)) }
                 report = retail.ingest
                 print("\(retail.file): \(retail.lines) rows, \(retail.invoices) invoices → \(retail.orders) orders, \(retail.cancellations) cancellations "
@@ -86,7 +86,7 @@ struct Events: ParsableCommand {
                       + "\(retail.guestInvoices) guest invoices, \(retail.customers) customers; \(retail.productsCreated) products created")
             } else {
                 report = try EventStore(store: crosslink, options: ingest).importData(data, file: url.lastPathComponent, format: format)
-                if rebuildAggregates { try rebuild(crosslink) }
+                if rebuildAggregates { try rebuild(crosslink) } else { try refreshNeighbours(crosslink) }
                 if output.json { return print(try Output.json(report)) }
             }
             for warning in report.warnings { Output.error("warning: \(warning)") }
@@ -95,6 +95,11 @@ struct Events: ParsableCommand {
             print("\(report.file): \(report.received) events read, \(report.stored) stored, \(report.duplicates) duplicates ignored, "
                   + "\(report.rejected.count) rejected; \(report.unknownSKUs) with SKUs not in the catalog, "
                   + "\(report.unknownCategories) with unknown categories (\(String(format: "%.2f", seconds)) s)")
+        }
+
+        /// Neighbour lists that exist follow the import (a rebuild refreshes them itself).
+        func refreshNeighbours(_ crosslink: CrosslinkStore) throws {
+            try crosslink.write { db in if try ItemNeighbours(db).isBuilt { _ = try ItemNeighbours(db).refresh() } }
         }
 
         /// Rebuilds the aggregates after a `--rebuild-aggregates` import.

@@ -109,7 +109,7 @@ struct AggregatesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aggregates",
         abstract: "Inspect, configure or rebuild the behavioural aggregates.",
-        subcommands: [Rebuild.self, Status.self, Configure.self])
+        subcommands: [Rebuild.self, Status.self, Configure.self, Neighbours.self])
 
     @ParentCommand var root: CrosslinkCommand
 

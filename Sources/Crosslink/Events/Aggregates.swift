@@ -64,6 +64,7 @@ public struct Aggregates {
             }
             try db.execute(script: Self.dropRebuildTables)
             try ConversionRanks(db: db).refresh()
+            try refreshNeighbourLists()
         }
     }
 
@@ -83,6 +84,11 @@ public struct Aggregates {
         if kib < Self.pageCacheKiB { try db.execute(script: "PRAGMA cache_size = -\(Self.pageCacheKiB)") }
     }
 
+    /// Neighbour lists that exist follow a rebuild or a change of what counts as a pair.
+    private func refreshNeighbourLists() throws {
+        if try ItemNeighbours(db).isBuilt { try ItemNeighbours(db).refresh() }
+    }
+
     /// The stored settings.
     public func settings() throws -> RecommendationSettings { try RecommendationSettings.load(db) }
 
@@ -91,7 +97,14 @@ public struct Aggregates {
         try db.inTransaction {
             let old = try RecommendationSettings.load(db)
             try settings.save(db)
-            if settings.aggregatesDiffer(from: old) { try rebuild() } else { try ConversionRanks(db: db).refresh() }
+            if settings.aggregatesDiffer(from: old) {
+                try rebuild()
+            } else {
+                try ConversionRanks(db: db).refresh()
+                if settings.minimumSupport != old.minimumSupport || settings.minimumViewSupport != old.minimumViewSupport {
+                    try refreshNeighbourLists()
+                }
+            }
         }
     }
 

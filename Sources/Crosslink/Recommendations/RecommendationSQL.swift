@@ -397,6 +397,49 @@ enum RecommendationSQL {
         \(rankedCandidates(before: "c.together, c.interaction", after: "c.kind_id, c.best"))
         """
 
+    // MARK: Recommended for you from the neighbour lists (migration 0009)
+
+    /// Live recommended for you when the neighbour lists are servable (``ItemNeighbours``): the
+    /// sums of `forYouLiveBody` with each pair's similarity read from the history product's
+    /// list instead of computed from the windows. ``NeighbourRanking`` computes the same in
+    /// Swift; this is its SQL form, for `crosslink recommend --sql` and the benchmark's C baseline.
+    static let forYouNeighbours = Query("WITH " + visitorHistory(false) + ",\n" + history + """
+        ,
+        similar AS (
+            SELECT j.value ->> 0 AS other_id, h.weight * (j.value ->> 1) AS s, h.weight * (j.value ->> 2) AS best_s,
+                   j.value ->> 4 AS together, h.interaction, h.product_id AS source_id, j.value ->> 3 AS kind_id
+            FROM history AS h
+            CROSS JOIN products AS a ON a.product_id = h.product_id
+            CROSS JOIN item_neighbours AS n ON n.store_id = :store AND n.product_id = h.product_id
+            CROSS JOIN json_each(n.neighbours) AS j
+            WHERE h.weight > 0),
+        candidates AS (
+            SELECT other_id, sum(s) AS score, together, interaction, source_id, kind_id, max(best_s) AS best FROM similar
+            WHERE other_id NOT IN (SELECT product_id FROM visitor_bought) AND other_id \(notExcluded) /*candidate-filter:similar.other_id*/
+            GROUP BY other_id)
+        \(rankedCandidates(before: "c.together, c.interaction", after: "c.kind_id, c.best"))
+        """)
+
+    /// ``NeighbourRanking``'s first statement: each product of the visitor (?1 store, ?2
+    /// visitor) with its interactions, whether bought, its SKU (NULL: not in the catalog) and
+    /// its neighbour list; the history is weighed in Swift as `history` does.
+    static let neighbourVisitorProducts = """
+        SELECT v.product_id, v.last_viewed_at, v.last_carted_at, v.last_bought_at, v.first_bought_at IS NOT NULL, a.sku, n.neighbours
+        FROM visitor_products AS v
+        LEFT JOIN products AS a ON a.product_id = v.product_id
+        LEFT JOIN item_neighbours AS n ON n.store_id = v.store_id AND n.product_id = v.product_id
+        WHERE v.store_id = ?1 AND v.visitor_id = ?2
+        """
+
+    /// ``NeighbourRanking``'s second statement: which of the best candidates (`:candidates`, a
+    /// JSON array of ids) are displayable and pass the unit's filter, with their names.
+    static let neighbourCandidates = Query("""
+        SELECT d.product_id, d.sku, d.name, d.final_price
+        FROM json_each(:candidates) AS c
+        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.value
+        WHERE 1 /*candidate-filter:d.product_id*/
+        """)
+
     /// `recently`: the visitor's viewed products with the last view.
     static func recentlyViewed(_ pointInTime: Bool) -> String {
         pointInTime ? """

@@ -36,6 +36,9 @@ public struct Recommender {
         public var parameters: [(name: String, value: DatabaseValue)]
         /// The settings the reasons quote (window lengths).
         var settings: RecommendationSettings
+        /// Set when recommended for you reads the neighbour lists: `run` then sums them in
+        /// Swift (``NeighbourRanking``); `sql` is the same computation in SQL.
+        var neighbours: NeighbourRanking.Request? = nil
     }
 
     /// Recommends up to `limit` products of `type` for `context` in `store`, as of now or as of
@@ -53,6 +56,7 @@ public struct Recommender {
 
     /// Runs a planned query.
     func run(_ query: Query) throws -> [Recommendation] {
+        if let request = query.neighbours { return try NeighbourRanking(db: db).run(query, request) }
         let type = query.type
         let statement = try db.cachedStatement(query.sql)
         statement.reset()
@@ -130,11 +134,19 @@ public struct Recommender {
         }
         if let now { parameters.append((":now", .integer(now))) }
         var query = RecommendationSQL.query(type, pointInTime: asOf != nil, singleContext: resolved.context.count == 1)
+        var neighbours: NeighbourRanking.Request?
+        if type == .recommendedForYou && asOf == nil, let visitorID, let now, let windows, try ItemNeighbours.servable(db) {
+            query = RecommendationSQL.forYouNeighbours
+            neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID,
+                                                  since: Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds, now: now,
+                                                  excluded: Set(resolved.excluded + excluding), limit: limit, filter: filter)
+        }
         if let filter {
             query = filter.apply(to: query)  // cached per (type, filter shape)
             parameters += filter.parameters
         }
-        return Query(type: type, sql: query.sql, parameters: parameters.filter { query.parameters.contains($0.0) }, settings: settings)
+        return Query(type: type, sql: query.sql, parameters: parameters.filter { query.parameters.contains($0.0) }, settings: settings,
+                     neighbours: neighbours)
     }
 
     struct Resolved {

@@ -163,6 +163,11 @@ public final class Statement {
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
+    /// The column's UTF-8 text without copying it into a String; valid only inside `body`.
+    public func withUTF8Text<R>(at index: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let pointer = sqlite3_column_text(handle, index)
+        return try body(UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : Int(sqlite3_column_bytes(handle, index))))
+    }
     public func optionalInt(at index: Int32) -> Int? { isNull(at: index) ? nil : int(at: index) }
     public func optionalDouble(at index: Int32) -> Double? { isNull(at: index) ? nil : double(at: index) }
     public func optionalText(at index: Int32) -> String? { isNull(at: index) ? nil : text(at: index) }
