@@ -56,15 +56,23 @@ public struct ItemNeighbours {
             try configure(listLength: listLength, maxLagHours: maxLagHours)
             let length = try db.scalarInt("SELECT list_length FROM item_neighbour_state WHERE state_id = 1") ?? 1_000
             try db.execute("DELETE FROM item_neighbours")
-            let insert = try db.cachedStatement("INSERT INTO item_neighbours(store_id, product_id, neighbours) VALUES (?, ?, ?)")
+            let insert = try db.cachedStatement("""
+                INSERT INTO item_neighbours(list_key, store_id, product_id, neighbours) VALUES (?1 * 4294967296 + ?2, ?1, ?2, ?3)
+                """)
+            // Lists of products still in the catalog only: a deleted product's history adds nothing.
+            let exists = try db.cachedStatement("SELECT 1 FROM products WHERE product_id = ?")
             var current: (store: Int, product: Int)?
             var entries: [String] = []
             func flush() throws {
                 guard let key = current, !entries.isEmpty else { return }
+                defer { entries.removeAll(keepingCapacity: true) }
+                exists.reset()
+                defer { exists.reset() }
+                exists.bind(key.product, at: 1)
+                guard try exists.step() else { return }
                 try insert.execute([key.store, key.product, "[" + entries.joined(separator: ",") + "]"])
                 report.products += 1
                 report.neighbours += entries.count
-                entries.removeAll(keepingCapacity: true)
             }
             try db.prepare(Self.similaritySQL).forEachRow { row in
                 let key = (store: row.int(at: 0), product: row.int(at: 1))

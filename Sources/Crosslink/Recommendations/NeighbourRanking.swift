@@ -1,9 +1,9 @@
 import Foundation
 
 /// Recommended for you from the neighbour lists (``ItemNeighbours``), summed in Swift: one
-/// statement reads the visitor's products (interactions, SKU, neighbour list), the history's
+/// statement reads the visitor's products (interactions, neighbour list), the history's
 /// weights and the sums are made here, and a second statement checks displayability and the
-/// unit's filter for the best candidates only. Same answers as the SQL form
+/// unit's filter for the best candidates only, with the SKUs their reasons name. Same answers as the SQL form
 /// `RecommendationSQL.forYouNeighbours` (tested): in SQL the sums cost ≈ 0.5 µs per list entry
 /// (json_each, GROUP BY), here a few nanoseconds.
 struct NeighbourRanking {
@@ -40,7 +40,6 @@ struct NeighbourRanking {
     /// One product of the visitor's history, as `RecommendationSQL.history` weighs it.
     struct HistoryProduct {
         var id: Int
-        var sku: String
         var weight: Double
         var interaction: Int
         var neighbours: [UInt8]?
@@ -70,7 +69,7 @@ struct NeighbourRanking {
         let ranked = candidates.slotsByScore()
         let check = try db.cachedStatement(request.filter.map { $0.apply(to: RecommendationSQL.neighbourCandidates).sql }
                                            ?? RecommendationSQL.neighbourCandidates.sql)
-        var found: [(id: Int, sku: String, name: String, price: Double?, candidate: Candidate)] = []
+        var found: [(id: Int, sku: String, name: String, price: Double?, source: String, candidate: Candidate)] = []
         var next = 0
         var chunk = request.limit + 2  // hidden or filtered candidates are the exception
         while found.count < request.limit && next < ranked.count {
@@ -79,10 +78,12 @@ struct NeighbourRanking {
             check.reset()
             defer { check.reset() }
             for (name, value) in query.parameters { try check.bind(value, named: name) }
-            try check.bind(.text(Placements.jsonArray(ranked[next..<end].map { candidates.keys[$0] })), named: ":candidates")
+            let pairs = ranked[next..<end].map { "[\(candidates.keys[$0]),\(history[candidates.values[$0].source].id)]" }
+            try check.bind(.text("[" + pairs.joined(separator: ",") + "]"), named: ":candidates")
             while try check.step() {
                 let id = check.int(at: 0)
-                found.append((id, check.text(at: 1), check.text(at: 2), check.optionalDouble(at: 3), candidates.values[candidates.slot(id)]))
+                found.append((id, check.text(at: 1), check.text(at: 2), check.optionalDouble(at: 3), check.text(at: 4),
+                              candidates.values[candidates.slot(id)]))
             }
             next = end
             chunk *= 4
@@ -91,7 +92,7 @@ struct NeighbourRanking {
         return found.prefix(request.limit).map { f in
             let interaction = switch f.candidate.interaction { case 3: "bought"; case 2: "added to cart"; default: "viewed" }
             return Recommendation(type: .recommendedForYou, productID: f.id, sku: f.sku, name: f.name, finalPrice: f.price, score: f.candidate.score,
-                                  reason: .history(sku: history[f.candidate.source].sku, interaction: interaction,
+                                  reason: .history(sku: f.source, interaction: interaction,
                                                    kind: CooccurrenceKind(id: f.candidate.kind) ?? .viewedViewed, together: f.candidate.together))
         }
     }
@@ -117,12 +118,9 @@ struct NeighbourRanking {
             let id = statement.int(at: 0)
             if statement.int(at: 4) != 0 { bought.append(id) }
             guard recent(1) || recent(2) || recent(3) else { continue }
-            // A product no longer in the catalog keeps its place in the history and adds nothing, as in SQL.
-            let known = !statement.isNull(at: 5)
-            history.append(HistoryProduct(id: id, sku: known ? statement.text(at: 5) : "",
-                                          weight: max(decayed(1, 1), decayed(2, 2), decayed(3, 3)),
+            history.append(HistoryProduct(id: id, weight: max(decayed(1, 1), decayed(2, 2), decayed(3, 3)),
                                           interaction: recent(3) ? 3 : recent(2) ? 2 : 1,
-                                          neighbours: !known || statement.isNull(at: 6) ? nil : statement.withUTF8Text(at: 6) { Array($0) }))
+                                          neighbours: statement.isNull(at: 5) ? nil : statement.withUTF8Text(at: 5) { Array($0) }))
         }
         history.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.id < $1.id }
         return (Array(history.prefix(settings.historyProducts).filter { $0.weight > 0 }), bought)

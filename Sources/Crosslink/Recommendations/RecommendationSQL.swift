@@ -409,8 +409,7 @@ enum RecommendationSQL {
             SELECT j.value ->> 0 AS other_id, h.weight * (j.value ->> 1) AS s, h.weight * (j.value ->> 2) AS best_s,
                    j.value ->> 4 AS together, h.interaction, h.product_id AS source_id, j.value ->> 3 AS kind_id
             FROM history AS h
-            CROSS JOIN products AS a ON a.product_id = h.product_id
-            CROSS JOIN item_neighbours AS n ON n.store_id = :store AND n.product_id = h.product_id
+            CROSS JOIN item_neighbours AS n ON n.list_key = (:store << 32) + h.product_id
             CROSS JOIN json_each(n.neighbours) AS j
             WHERE h.weight > 0),
         candidates AS (
@@ -421,22 +420,24 @@ enum RecommendationSQL {
         """)
 
     /// ``NeighbourRanking``'s first statement: each product of the visitor (?1 store, ?2
-    /// visitor) with its interactions, whether bought, its SKU (NULL: not in the catalog) and
-    /// its neighbour list; the history is weighed in Swift as `history` does.
+    /// visitor) with its interactions, whether bought, and its neighbour list; the history is
+    /// weighed in Swift as `history` does.
     static let neighbourVisitorProducts = """
-        SELECT v.product_id, v.last_viewed_at, v.last_carted_at, v.last_bought_at, v.first_bought_at IS NOT NULL, a.sku, n.neighbours
+        SELECT v.product_id, v.last_viewed_at, v.last_carted_at, v.last_bought_at, v.first_bought_at IS NOT NULL, n.neighbours
         FROM visitor_products AS v
-        LEFT JOIN products AS a ON a.product_id = v.product_id
-        LEFT JOIN item_neighbours AS n ON n.store_id = v.store_id AND n.product_id = v.product_id
+        LEFT JOIN item_neighbours AS n ON n.list_key = (v.store_id << 32) + v.product_id
         WHERE v.store_id = ?1 AND v.visitor_id = ?2
         """
 
     /// ``NeighbourRanking``'s second statement: which of the best candidates (`:candidates`, a
-    /// JSON array of ids) are displayable and pass the unit's filter, with their names.
+    /// JSON array of [id, source id]) are displayable and pass the unit's filter, with their
+    /// names and the SKU of the history product their reason names (as in `rankedCandidates`, a
+    /// candidate whose source left the catalog is left out).
     static let neighbourCandidates = Query("""
-        SELECT d.product_id, d.sku, d.name, d.final_price
+        SELECT d.product_id, d.sku, d.name, d.final_price, a.sku
         FROM json_each(:candidates) AS c
-        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.value
+        CROSS JOIN displayable_products AS d ON d.store_id = :store AND d.product_id = c.value ->> 0
+        CROSS JOIN products AS a ON a.product_id = c.value ->> 1
         WHERE 1 /*candidate-filter:d.product_id*/
         """)
 
