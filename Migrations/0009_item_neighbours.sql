@@ -47,9 +47,16 @@ CREATE TABLE item_neighbour_state (
     list_length    INTEGER NOT NULL DEFAULT 1000 CHECK (list_length BETWEEN 1 AND 10000),
     max_lag_hours  REAL NOT NULL DEFAULT 24 CHECK (max_lag_hours >= 0),
     built_last_at  INTEGER,
-    refreshed_at   TEXT                    -- wall-clock time of the last refresh (ISO 8601, UTC)
+    refreshed_at   TEXT,                   -- wall-clock time of the last refresh (ISO 8601, UTC)
+    -- A random number replaced by every refresh and every hand edit of a list: processes keep
+    -- parsed lists in memory under it (NeighbourListCache), so a changed list is never read stale.
+    lists_version  INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 INSERT INTO item_neighbour_state(state_id) VALUES (1);
+
+CREATE TRIGGER item_neighbours_update AFTER UPDATE ON item_neighbours BEGIN
+    UPDATE item_neighbour_state SET lists_version = random() WHERE state_id = 1;
+END;
 
 -- The lists as rows, for reading:
 --   SELECT rank, neighbour_sku, round(similarity, 4), strongest_kind, together

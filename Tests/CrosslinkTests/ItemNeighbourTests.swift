@@ -229,6 +229,9 @@ import Testing
         let dir = try TemporaryDirectory()
         let store = try forYouStore(dir)
         try store.write { db in _ = try ItemNeighbours(db).refresh() }
+        // Served once (the process now holds the parsed lists), then edited by hand: the edit
+        // replaces the lists' version, so the damaged text is read, not the parsed copy.
+        #expect(try F.skus(store, .recommendedForYou, .visitor("V")) == ["R", "T", "Q", "P"])
         try store.write { db in
             try db.execute("UPDATE item_neighbours SET neighbours = '[[2,0.5,0.5,3,2],[oops]]' WHERE product_id = (SELECT product_id FROM products WHERE sku = 'P')")
         }
@@ -239,6 +242,24 @@ import Testing
             return offset == 18 && product > 0 && "\(error)".contains("crosslink aggregates neighbours --refresh")
         }
         #expect(throws: ItemNeighboursError.invalidListLength(0)) { try store.write { db in try ItemNeighbours(db).refresh(listLength: 0) } }
+    }
+
+    @Test func theParsedListsStayWithinTheirCapacity() throws {
+        let dir = try TemporaryDirectory()
+        let store = try forYouStore(dir)
+        try store.write { db in _ = try ItemNeighbours(db).refresh() }
+        let (keys, version) = try store.read { db in
+            (try db.prepare("SELECT list_key FROM item_neighbours ORDER BY list_key").map { $0.int(at: 0) },
+             try ItemNeighbours.servedVersion(db)!)
+        }
+        let expected = try store.read { db in try NeighbourListCache(capacity: 1_000).lists(keys, database: db, version: version) }
+        #expect(expected.count == 5 && expected.values.allSatisfy { !$0.isEmpty })
+        // Three entries at most: each call starts over, and still answers in full.
+        let small = NeighbourListCache(capacity: 3)
+        for _ in 0..<2 {
+            let lists = try store.read { db in try small.lists(keys, database: db, version: version) }
+            #expect(lists.mapValues { $0.map(\.other) } == expected.mapValues { $0.map(\.other) })
+        }
     }
 
     @Test func theListReaderReadsNumbersExactly() throws {

@@ -85,7 +85,8 @@ public struct ItemNeighbours {
             try flush()
             let lastAt = try AggregateState.load(db).lastAt
             try db.execute("""
-                UPDATE item_neighbour_state SET built_last_at = ?, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                UPDATE item_neighbour_state SET built_last_at = ?, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    lists_version = random()
                 WHERE state_id = 1
                 """, [lastAt.map(Int.init)])
         }
@@ -129,11 +130,12 @@ public struct ItemNeighbours {
         FROM item_neighbour_state AS s CROSS JOIN aggregate_state AS a WHERE s.state_id = 1
         """
 
-    static func servable(_ db: Database) throws -> Bool {
-        let statement = try db.cachedStatement(servableSQL)
+    /// The lists' version (`lists_version`) when recommended for you reads them now, else nil.
+    static func servedVersion(_ db: Database) throws -> Int? {
+        let statement = try db.cachedStatement("SELECT (\(servableSQL)), lists_version FROM item_neighbour_state WHERE state_id = 1")
         statement.reset()
         defer { statement.reset() }
-        return try statement.step() && statement.int(at: 0) != 0
+        return try statement.step() && statement.int(at: 0) != 0 ? statement.int(at: 1) : nil
     }
 
     /// Every supported pair of the live co-occurrence window as (store, product, JSON entry

@@ -1,11 +1,13 @@
 import Foundation
+import Synchronization
 
 /// Recommended for you from the neighbour lists (``ItemNeighbours``), summed in Swift: one
-/// statement reads the visitor's products (interactions, neighbour list), the history's
-/// weights and the sums are made here, and a second statement checks displayability and the
-/// unit's filter for the best candidates only, with the SKUs their reasons name. Same answers as the SQL form
-/// `RecommendationSQL.forYouNeighbours` (tested): in SQL the sums cost ≈ 0.5 µs per list entry
-/// (json_each, GROUP BY), here a few nanoseconds.
+/// statement reads the visitor's products (interactions, the key of each one's list), the
+/// history's weights and the sums over the lists (parsed once per refresh and process,
+/// ``NeighbourListCache``) are made here, and a second statement checks displayability and the
+/// unit's filter for the best candidates only, with the SKUs their reasons name. Same answers
+/// as the SQL form `RecommendationSQL.forYouNeighbours` (tested): in SQL the sums cost ≈ 0.5 µs
+/// per list entry (json_each, GROUP BY), here a few nanoseconds.
 struct NeighbourRanking {
     let db: Database
 
@@ -13,6 +15,8 @@ struct NeighbourRanking {
     struct Request: Sendable {
         var storeID: Int
         var visitor: String
+        /// `item_neighbour_state.lists_version` of the served lists.
+        var listsVersion: Int
         /// The co-occurrence window's start and the latest event (Unix ms): `:since`, `:now`.
         var since: Int64
         var now: Int64
@@ -42,21 +46,20 @@ struct NeighbourRanking {
         var id: Int
         var weight: Double
         var interaction: Int
-        var neighbours: [UInt8]?
+        /// `item_neighbours.list_key`, nil when the product has no list.
+        var listKey: Int?
     }
 
     func run(_ query: Recommender.Query, _ request: Request) throws -> [Recommendation] {
         let (history, bought) = try visitorHistory(request, settings: query.settings)
+        let lists = try NeighbourListCache.shared.lists(history.compactMap(\.listKey), database: db, version: request.listsVersion)
         var candidates = CandidateTable()
         for (index, product) in history.enumerated() {
-            guard let neighbours = product.neighbours else { continue }
-            let malformed = neighbours.withUnsafeBufferPointer { text in
-                NeighbourList.parse(text) { other, similarity, best, kind, together in
-                    candidates.add(other, product.weight * similarity, contribution: product.weight * best, together: together, kind: kind,
-                                   interaction: product.interaction, source: index)
-                }
+            guard let key = product.listKey, let list = lists[key] else { continue }
+            for n in list {
+                candidates.add(n.other, product.weight * n.similarity, contribution: product.weight * n.best, together: n.together,
+                               kind: n.kind, interaction: product.interaction, source: index)
             }
-            if let offset = malformed { throw ItemNeighboursError.malformedList(storeID: request.storeID, productID: product.id, offset: offset) }
         }
         // Exclusions once per candidate, not per list entry.
         for id in bought { candidates.remove(id) }
@@ -119,11 +122,81 @@ struct NeighbourRanking {
             if statement.int(at: 4) != 0 { bought.append(id) }
             guard recent(1) || recent(2) || recent(3) else { continue }
             history.append(HistoryProduct(id: id, weight: max(decayed(1, 1), decayed(2, 2), decayed(3, 3)),
-                                          interaction: recent(3) ? 3 : recent(2) ? 2 : 1,
-                                          neighbours: statement.isNull(at: 5) ? nil : statement.withUTF8Text(at: 5) { Array($0) }))
+                                          interaction: recent(3) ? 3 : recent(2) ? 2 : 1, listKey: statement.optionalInt(at: 5)))
         }
         history.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.id < $1.id }
         return (Array(history.prefix(settings.historyProducts).filter { $0.weight > 0 }), bought)
+    }
+}
+
+/// One entry of a neighbour list, parsed.
+struct Neighbour {
+    var other: Int
+    var similarity: Double
+    var best: Double
+    var kind: Int
+    var together: Int
+}
+
+/// Parsed neighbour lists, shared by every connection of the process: a list changes only when
+/// a refresh (or a hand edit, by trigger) replaces `item_neighbour_state.lists_version`, so a
+/// product's list is parsed once per version instead of once per request — parsing was a third
+/// of a request. Holds one version per database file (a reader still on an older version
+/// parses its own and replaces it: never stale, at worst parsed again) and at most `capacity`
+/// entries in all (then it starts over).
+final class NeighbourListCache: Sendable {
+    static let shared = NeighbourListCache(capacity: 2_000_000)
+
+    private struct Lists {
+        var version: Int
+        var lists: [Int: [Neighbour]] = [:]
+    }
+    private let state = Mutex<(files: [String: Lists], entries: Int)>(([:], 0))
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// The lists `keys` (list_key values) of `database` at `version`, read and parsed when missing.
+    func lists(_ keys: [Int], database db: Database, version: Int) throws -> [Int: [Neighbour]] {
+        // An in-memory or temporary database has no name that identifies it across connections.
+        let file = db.path.isEmpty || db.path.hasPrefix(":memory:") ? nil : db.path
+        var found: [Int: [Neighbour]] = [:]
+        var missing: [Int] = []
+        state.withLock { state in
+            let cached = file.flatMap { state.files[$0] }.flatMap { $0.version == version ? $0 : nil }
+            for key in keys {
+                if let list = cached?.lists[key] { found[key] = list } else { missing.append(key) }
+            }
+        }
+        guard !missing.isEmpty else { return found }
+        let read = try db.cachedStatement("SELECT store_id, product_id, neighbours FROM item_neighbours WHERE list_key = ?")
+        var parsed: [Int: [Neighbour]] = [:]
+        for key in missing {
+            read.reset()
+            defer { read.reset() }
+            read.bind(key, at: 1)
+            guard try read.step() else { continue }
+            var list: [Neighbour] = []
+            let malformed = read.withUTF8Text(at: 2) { text in
+                NeighbourList.parse(text) { list.append(Neighbour(other: $0, similarity: $1, best: $2, kind: $3, together: $4)) }
+            }
+            if let offset = malformed { throw ItemNeighboursError.malformedList(storeID: read.int(at: 0), productID: read.int(at: 1), offset: offset) }
+            parsed[key] = list
+        }
+        found.merge(parsed) { $1 }
+        guard let file else { return found }
+        state.withLock { state in
+            if state.files[file]?.version != version {
+                state.entries -= state.files[file]?.lists.values.reduce(0) { $0 + $1.count } ?? 0
+                state.files[file] = Lists(version: version)
+            }
+            if state.entries + parsed.values.reduce(0, { $0 + $1.count }) > capacity { state = ([file: Lists(version: version)], 0) }
+            for (key, list) in parsed where state.files[file]!.lists[key] == nil {
+                state.files[file]!.lists[key] = list
+                state.entries += list.count
+            }
+        }
+        return found
     }
 }
 

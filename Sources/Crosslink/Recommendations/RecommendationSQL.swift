@@ -420,10 +420,11 @@ enum RecommendationSQL {
         """)
 
     /// ``NeighbourRanking``'s first statement: each product of the visitor (?1 store, ?2
-    /// visitor) with its interactions, whether bought, and its neighbour list; the history is
-    /// weighed in Swift as `history` does.
+    /// visitor) with its interactions, whether bought, and the key of its neighbour list (the
+    /// list itself is read only when ``NeighbourListCache`` lacks it); the history is weighed in
+    /// Swift as `history` does.
     static let neighbourVisitorProducts = """
-        SELECT v.product_id, v.last_viewed_at, v.last_carted_at, v.last_bought_at, v.first_bought_at IS NOT NULL, n.neighbours
+        SELECT v.product_id, v.last_viewed_at, v.last_carted_at, v.last_bought_at, v.first_bought_at IS NOT NULL, n.list_key
         FROM visitor_products AS v
         LEFT JOIN item_neighbours AS n ON n.list_key = (v.store_id << 32) + v.product_id
         WHERE v.store_id = ?1 AND v.visitor_id = ?2

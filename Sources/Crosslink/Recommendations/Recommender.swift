@@ -135,9 +135,9 @@ public struct Recommender {
         if let now { parameters.append((":now", .integer(now))) }
         var query = RecommendationSQL.query(type, pointInTime: asOf != nil, singleContext: resolved.context.count == 1)
         var neighbours: NeighbourRanking.Request?
-        if type == .recommendedForYou && asOf == nil, let visitorID, let now, let windows, try ItemNeighbours.servable(db) {
+        if type == .recommendedForYou && asOf == nil, let visitorID, let now, let windows, let version = try ItemNeighbours.servedVersion(db) {
             query = RecommendationSQL.forYouNeighbours
-            neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID,
+            neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID, listsVersion: version,
                                                   since: Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds, now: now,
                                                   excluded: Set(resolved.excluded + excluding), limit: limit, filter: filter)
         }
