@@ -8,24 +8,6 @@ import Testing
 @Suite struct ItemNeighbourTests {
     typealias F = RecommendationFixtures
 
-    /// RecommendationVisitorTests' log: orders {P,Q} ×3, {P,R} ×2, {S,R} ×2, {S,T} ×2, {Q},
-    /// {P,S} ×2 on days 5–9; visitor V buys S on day 10 and views P on day 40 (the last event).
-    func forYouStore(_ dir: TemporaryDirectory) throws -> CrosslinkStore {
-        let store = try F.store(dir, skus: ["P", "Q", "R", "S", "T"])
-        var log = HandLog()
-        var hour = 5.0 * 24
-        for (skus, count) in [(["P", "Q"], 3), (["P", "R"], 2), (["S", "R"], 2), (["S", "T"], 2), (["Q"], 1), (["P", "S"], 2)] {
-            for i in 0..<count {
-                log.order(skus, session: skus.joined() + "\(i)", at: hour)
-                hour += 1
-            }
-        }
-        log.order(["S"], session: "v-order", visitor: "V", at: 10 * 24)
-        log.view("P", session: "v-visit", visitor: "V", at: 40 * 24)
-        try F.ingest(log, into: store)
-        return store
-    }
-
     /// `log` with event ids prefixed: a second HandLog numbers its events from e1 again, which
     /// ingest would ignore as duplicates.
     func renamed(_ log: HandLog, _ prefix: String) -> HandLog {
@@ -64,7 +46,7 @@ import Testing
 
     @Test func theListsGiveThePerRequestAnswer() throws {
         let dir = try TemporaryDirectory()
-        let store = try forYouStore(dir)
+        let store = try F.forYouStore(dir)
         #expect(try store.read { db in try ItemNeighbours(db).status() }.servable == false)
         let perRequest = try F.recommend(store, .recommendedForYou, .visitor("V"))
         #expect(perRequest.map(\.sku) == ["R", "T", "Q", "P"])
@@ -88,7 +70,7 @@ import Testing
 
     @Test func theHistoryIsLiveAndTheListsAreServedWithinTheLagOnly() throws {
         let dir = try TemporaryDirectory()
-        let store = try forYouStore(dir)
+        let store = try F.forYouStore(dir)
         try store.write { db in _ = try ItemNeighbours(db).refresh(maxLagHours: 24) }
         // An hour later V views Q: Q joins the history at once although the lists are an hour
         // old (the pair P–Q gains a viewing session, below the minimum support of 2).
@@ -123,7 +105,7 @@ import Testing
 
     @Test func aSettingsChangeRefreshesTheLists() throws {
         let dir = try TemporaryDirectory()
-        let store = try forYouStore(dir)
+        let store = try F.forYouStore(dir)
         try store.write { db in _ = try ItemNeighbours(db).refresh() }
         // Minimum support 3: only {P,Q} (3 orders) remains a pair; the lists follow at once.
         try store.write { db in
@@ -205,7 +187,7 @@ import Testing
 
     @Test func theListsReadWellInTheSQLiteCLI() throws {
         let dir = try TemporaryDirectory()
-        let store = try forYouStore(dir)
+        let store = try F.forYouStore(dir)
         try store.write { db in _ = try ItemNeighbours(db).refresh() }
         // P's neighbours: Q (3 orders; orders P 7, Q 4 → 3/√28), R 2/√28, S 2/√49.
         let rows = try sqlite3Rows(store.path, """
@@ -227,7 +209,7 @@ import Testing
 
     @Test func aDamagedListIsReportedWithItsRow() throws {
         let dir = try TemporaryDirectory()
-        let store = try forYouStore(dir)
+        let store = try F.forYouStore(dir)
         try store.write { db in _ = try ItemNeighbours(db).refresh() }
         // Served once (the process now holds the parsed lists), then edited by hand: the edit
         // replaces the lists' version, so the damaged text is read, not the parsed copy.
@@ -246,7 +228,7 @@ import Testing
 
     @Test func theParsedListsStayWithinTheirCapacity() throws {
         let dir = try TemporaryDirectory()
-        let store = try forYouStore(dir)
+        let store = try F.forYouStore(dir)
         try store.write { db in _ = try ItemNeighbours(db).refresh() }
         let (keys, version) = try store.read { db in
             (try db.prepare("SELECT list_key FROM item_neighbours ORDER BY list_key").map { $0.int(at: 0) },

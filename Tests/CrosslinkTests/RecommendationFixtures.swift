@@ -104,6 +104,24 @@ enum RecommendationFixtures {
         return store
     }
 
+    /// Recommended for you's log: orders on days 5–9: {P,Q} ×3, {P,R} ×2, {S,R} ×2, {S,T} ×2, {Q}, {P,S} ×2. Visitor V buys
+    /// S on day 10 and views P on day 40 (the last event).
+    static func forYouStore(_ dir: TemporaryDirectory) throws -> CrosslinkStore {
+        let store = try Self.store(dir, skus: ["P", "Q", "R", "S", "T"])
+        var log = HandLog()
+        var hour = 5.0 * 24
+        for (skus, count) in [(["P", "Q"], 3), (["P", "R"], 2), (["S", "R"], 2), (["S", "T"], 2), (["Q"], 1), (["P", "S"], 2)] {
+            for i in 0..<count {
+                log.order(skus, session: skus.joined() + "\(i)", at: hour)
+                hour += 1
+            }
+        }
+        log.order(["S"], session: "v-order", visitor: "V", at: 10 * 24)
+        log.view("P", session: "v-visit", visitor: "V", at: 40 * 24)
+        try ingest(log, into: store)
+        return store
+    }
+
     /// Appends `log` through the real ingest path (one transaction per `batchSize` events).
     static func ingest(_ log: HandLog, into store: CrosslinkStore, batchSize: Int = 1_000) throws {
         var start = 0

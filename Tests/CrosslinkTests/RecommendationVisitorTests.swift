@@ -6,27 +6,9 @@ import Testing
 @Suite struct RecommendationVisitorTests {
     typealias F = RecommendationFixtures
 
-    /// Orders on days 5–9: {P,Q} ×3, {P,R} ×2, {S,R} ×2, {S,T} ×2, {Q}, {P,S} ×2. Visitor V buys
-    /// S on day 10 and views P on day 40 (the last event).
-    func forYouStore(_ dir: TemporaryDirectory) throws -> CrosslinkStore {
-        let store = try F.store(dir, skus: ["P", "Q", "R", "S", "T"])
-        var log = HandLog()
-        var hour = 5.0 * 24
-        for (skus, count) in [(["P", "Q"], 3), (["P", "R"], 2), (["S", "R"], 2), (["S", "T"], 2), (["Q"], 1), (["P", "S"], 2)] {
-            for i in 0..<count {
-                log.order(skus, session: skus.joined() + "\(i)", at: hour)
-                hour += 1
-            }
-        }
-        log.order(["S"], session: "v-order", visitor: "V", at: 10 * 24)
-        log.view("P", session: "v-visit", visitor: "V", at: 40 * 24)
-        try F.ingest(log, into: store)
-        return store
-    }
-
     @Test func recommendedForYouExpandsTheHistoryThroughSimilarity() throws {
         let dir = try TemporaryDirectory()
-        let store = try forYouStore(dir)
+        let store = try F.forYouStore(dir)
         // 13 orders; P in 7, Q in 4, R in 4, S in 7, T in 2. History weights (half-life 30 days,
         // now = the last event): P viewed now → 1; S bought 30 days before → 3 · 0.5 = 1.5.
         // Cosine = together / √(orders · orders):
@@ -47,7 +29,7 @@ import Testing
 
     @Test func recommendedForYouAsOfUsesTheHistoryBeforeThen() throws {
         let dir = try TemporaryDirectory()
-        let store = try forYouStore(dir)
+        let store = try F.forYouStore(dir)
         // As of day 20: only S's purchase (weight 3 · 0.5^(10/30)); T 2/√14, R 2/√28, P 2/7.
         let list = try F.recommend(store, .recommendedForYou, .visitor("V"), asOf: HandLog.time(20 * 24))
         #expect(list.map(\.sku) == ["T", "R", "P"])
