@@ -22,7 +22,7 @@ extension AggregatesCommand {
                 """)
         @ParentCommand var root: AggregatesCommand
         @Flag(name: .long, help: "Recompute every list from the live co-occurrence window.") var refresh = false
-        @Option(name: .long, help: "Neighbours kept per product (1–10000, default 1000: all, in practice; applies at the next refresh).")
+        @Option(name: .long, help: "Neighbours kept per product (1–100000, default 10000: all, in practice; applies at the next refresh).")
         var listLength: Int?
         @Option(name: .long, help: "Serve the lists while the log is at most this many hours of event time newer (default 24).")
         var maxLagHours: Double?

@@ -22,14 +22,16 @@ struct AggregateTables {
     /// conversion lists (``ConversionRanks``) are computed from.
     @discardableResult
     func write(_ deltas: AggregateDeltas, live: AggregateWindows) throws -> Bool {
-        let productDays = try Upsert(db, table: "product_days", keys: ["day", "store_id", "product_id"], counters: Self.productCounters)
-        let productWindows = try Upsert(db, table: "product_windows", keys: ["store_id", "window_id", "product_id"], counters: Self.productCounters)
+        var productDays = try Upsert(db, table: "product_days", keys: ["day", "store_id", "product_id"], counters: Self.productCounters)
+        var productWindows = try Upsert(db, table: "product_windows", keys: ["store_id", "window_id", "product_id"], counters: Self.productCounters)
         var windowProducts: [ProductBucket: ProductCounters] = [:]
         windowProducts.reserveCapacity(deltas.products.count * 2)
         for key in deltas.products.keys.sorted() {
             let counters = deltas.products[key]!
             guard !counters.isZero else { continue }
-            try productDays.add([key.bucket, key.store, key.product], mayEmpty: counters.hasNegative) { Self.bind(counters, $0, from: 4) }
+            try productDays.add(counters.changed, mayEmpty: counters.hasNegative) {
+                $0.bind(key.bucket, at: 1); $0.bind(key.store, at: 2); $0.bind(key.product, at: 3)
+            } bindCounters: { counters.bindChanged($0, from: 4) }
             for (window, range) in [(Window.popularity, live.popularity), (.cooccurrence, live.cooccurrence)] where range.contains(key.bucket) {
                 windowProducts[ProductBucket(store: key.store, bucket: window.rawValue, product: key.product), default: ProductCounters()]
                     .add(counters)
@@ -37,33 +39,41 @@ struct AggregateTables {
         }
         for key in windowProducts.keys.sorted() where !windowProducts[key]!.isZero {
             let counters = windowProducts[key]!
-            try productWindows.add([key.store, key.bucket, key.product], mayEmpty: counters.hasNegative) { Self.bind(counters, $0, from: 4) }
+            try productWindows.add(counters.changed, mayEmpty: counters.hasNegative) {
+                $0.bind(key.store, at: 1); $0.bind(key.bucket, at: 2); $0.bind(key.product, at: 3)
+            } bindCounters: { counters.bindChanged($0, from: 4) }
         }
 
-        let storeDays = try Upsert(db, table: "store_days", keys: ["day", "store_id"], counters: Self.storeCounters)
-        let storeWindows = try Upsert(db, table: "store_windows", keys: ["store_id", "window_id"], counters: Self.storeCounters)
+        var storeDays = try Upsert(db, table: "store_days", keys: ["day", "store_id"], counters: Self.storeCounters)
+        var storeWindows = try Upsert(db, table: "store_windows", keys: ["store_id", "window_id"], counters: Self.storeCounters)
         var windowStores: [StoreBucket: StoreCounters] = [:]
         for key in deltas.stores.keys.sorted() {
             let counters = deltas.stores[key]!
             guard !counters.isZero else { continue }
-            try storeDays.add([key.bucket, key.store], mayEmpty: counters.hasNegative) { Self.bind(counters, $0, from: 3) }
+            try storeDays.add(counters.changed, mayEmpty: counters.hasNegative) {
+                $0.bind(key.bucket, at: 1); $0.bind(key.store, at: 2)
+            } bindCounters: { counters.bindChanged($0, from: 3) }
             for (window, range) in [(Window.popularity, live.popularity), (.cooccurrence, live.cooccurrence)] where range.contains(key.bucket) {
                 windowStores[StoreBucket(store: key.store, bucket: window.rawValue), default: StoreCounters()].add(counters)
             }
         }
         for key in windowStores.keys.sorted() where !windowStores[key]!.isZero {
             let counters = windowStores[key]!
-            try storeWindows.add([key.store, key.bucket], mayEmpty: counters.hasNegative) { Self.bind(counters, $0, from: 3) }
+            try storeWindows.add(counters.changed, mayEmpty: counters.hasNegative) {
+                $0.bind(key.store, at: 1); $0.bind(key.bucket, at: 2)
+            } bindCounters: { counters.bindChanged($0, from: 3) }
         }
 
-        let productHours = try Upsert(db, table: "product_hours", keys: ["hour", "store_id", "product_id"], counters: ["viewers"])
-        let trendWindows = try Upsert(db, table: "trend_windows", keys: ["store_id", "product_id"], counters: ["foreground", "background"])
+        var productHours = try Upsert(db, table: "product_hours", keys: ["hour", "store_id", "product_id"], counters: ["viewers"])
+        var trendWindows = try Upsert(db, table: "trend_windows", keys: ["store_id", "product_id"], counters: ["foreground", "background"])
         var trends: [ProductBucket: (foreground: Int, background: Int)] = [:]
         trends.reserveCapacity(deltas.hours.count)
         for key in deltas.hours.keys.sorted() {
             let viewers = deltas.hours[key]!
             guard viewers != 0 else { continue }
-            try productHours.add([key.bucket, key.store, key.product], mayEmpty: viewers < 0) { $0.bind(viewers, at: 4) }
+            try productHours.add(1, mayEmpty: viewers < 0) {
+                $0.bind(key.bucket, at: 1); $0.bind(key.store, at: 2); $0.bind(key.product, at: 3)
+            } bindCounters: { $0.bind(viewers, at: 4) }
             let trendKey = ProductBucket(store: key.store, bucket: 0, product: key.product)
             if live.foreground.contains(key.bucket) { trends[trendKey, default: (0, 0)].foreground += viewers }
             if live.background.contains(key.bucket) { trends[trendKey, default: (0, 0)].background += viewers }
@@ -71,91 +81,87 @@ struct AggregateTables {
         for key in trends.keys.sorted() {
             let (foreground, background) = trends[key]!
             guard foreground != 0 || background != 0 else { continue }
-            try trendWindows.add([key.store, key.product], mayEmpty: foreground < 0 || background < 0) {
-                $0.bind(foreground, at: 3)
-                $0.bind(background, at: 4)
+            try trendWindows.add((foreground != 0 ? 1 : 0) | (background != 0 ? 2 : 0), mayEmpty: foreground < 0 || background < 0) {
+                $0.bind(key.store, at: 1); $0.bind(key.product, at: 2)
+            } bindCounters: {
+                if foreground != 0 { $0.bind(foreground, at: 3) }
+                if background != 0 { $0.bind(background, at: 4) }
             }
         }
 
         let conversionInputsChanged = (windowProducts.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
             || (windowStores.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
 
-        let pairDays = try Upsert(db, table: "pair_days", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
-        let pairWindows = try Upsert(db, table: "pair_windows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
+        var pairDays = try Upsert(db, table: "pair_days", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
+        var pairWindows = try Upsert(db, table: "pair_windows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
         let history = mergeRuns(deltas.pairs.sorted(by: PairDelta.historyOrder)) { $0.bucket == $1.bucket && $0.product == $1.product && $0.other == $1.other }
         for delta in history where !delta.counts.isZero {
-            try pairDays.add([delta.day, delta.store, delta.kind, delta.product, delta.other], mayEmpty: delta.counts.n < 0) {
-                $0.bind(delta.counts.n, at: 6)
-                $0.bind(delta.counts.cancelled, at: 7)
-            }
+            try pairDays.add(delta.counts.changed, mayEmpty: delta.counts.n < 0) {
+                $0.bind(delta.day, at: 1); $0.bind(delta.store, at: 2); $0.bind(delta.kind, at: 3); $0.bind(delta.product, at: 4); $0.bind(delta.other, at: 5)
+            } bindCounters: { delta.counts.bindChanged($0, from: 6) }
         }
         let inWindow = history.filter { live.cooccurrence.contains($0.day) }.sorted(by: PairDelta.windowOrder)
         let window = mergeRuns(inWindow) { $0.store == $1.store && $0.kind == $1.kind && $0.product == $1.product && $0.other == $1.other }
         for delta in window where !delta.counts.isZero {
-            try pairWindows.add([delta.store, delta.kind, delta.product, delta.other], mayEmpty: delta.counts.n < 0) {
-                $0.bind(delta.counts.n, at: 5)
-                $0.bind(delta.counts.cancelled, at: 6)
-            }
+            try pairWindows.add(delta.counts.changed, mayEmpty: delta.counts.n < 0) {
+                $0.bind(delta.store, at: 1); $0.bind(delta.kind, at: 2); $0.bind(delta.product, at: 3); $0.bind(delta.other, at: 4)
+            } bindCounters: { delta.counts.bindChanged($0, from: 5) }
         }
         return conversionInputsChanged
     }
 
-    static func bind(_ c: ProductCounters, _ statement: Statement, from index: Int32) {
-        statement.bind(c.viewers, at: index)
-        statement.bind(c.carters, at: index + 1)
-        statement.bind(c.buyers, at: index + 2)
-        statement.bind(c.cancellers, at: index + 3)
-        statement.bind(c.viewedThenCarted, at: index + 4)
-        statement.bind(c.viewedThenBought, at: index + 5)
-        statement.bind(c.units, at: index + 6)
-        statement.bind(c.revenueCents, at: index + 7)
-        statement.bind(c.orders, at: index + 8)
-        statement.bind(c.cancelledUnits, at: index + 9)
-        statement.bind(c.cancelledRevenueCents, at: index + 10)
-        statement.bind(c.cancelledOrders, at: index + 11)
-        statement.bind(c.coViewers, at: index + 12)
-        statement.bind(c.coBuyers, at: index + 13)
-    }
-
-    static func bind(_ c: StoreCounters, _ statement: Statement, from index: Int32) {
-        statement.bind(c.viewers, at: index)
-        statement.bind(c.viewedThenCarted, at: index + 1)
-        statement.bind(c.viewedThenBought, at: index + 2)
-        statement.bind(c.coSessions, at: index + 3)
-        statement.bind(c.orders, at: index + 4)
-        statement.bind(c.cancelledOrders, at: index + 5)
-    }
-
-    /// `INSERT … ON CONFLICT DO UPDATE` adding counters to a row, and the delete of a row that
-    /// a decrease left all zero. Counters only decrease when a session's contribution changes
-    /// (cancellations have their own columns), so only such deltas need the check.
+    /// Adds counter deltas to rows of one table, writing only the counters that change (bit i
+    /// of `changed`: counters[i], bound at parameter keys.count + 1 + i): setting an unchanged
+    /// column still rewrites every index on it (product_windows has three). One statement per
+    /// set of changed counters, a handful per table (views, carts, orders, cancellations).
+    ///
+    /// A row that a decrease left all zero is deleted. Counters only decrease when a session's
+    /// contribution changes (cancellations have their own columns), so only such deltas need
+    /// the check.
     struct Upsert {
-        let upsert: Statement
+        let db: Database
+        let table: String
+        let keys: [String]
+        let counters: [String]
         let deleteIfEmpty: Statement
+        private var upserts: [UInt32: Statement] = [:]
 
         init(_ db: Database, table: String, keys: [String], counters: [String]) throws {
-            let columns = keys + counters
-            upsert = try db.cachedStatement("""
-                INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\((1...columns.count).map { "?\($0)" }.joined(separator: ", ")))
-                ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET \(counters.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
-                """)
+            self.db = db
+            self.table = table
+            self.keys = keys
+            self.counters = counters
             deleteIfEmpty = try db.cachedStatement(
                 "DELETE FROM \(table) WHERE " + keys.enumerated().map { "\($1) = ?\($0 + 1)" }.joined(separator: " AND ")
                     + " AND " + counters.map { "\($0) = 0" }.joined(separator: " AND "))
         }
 
-        /// Adds the counters `bindCounters` binds (from parameter keys.count + 1) to the row `keys`.
-        /// One reset per row, before it: a finished statement holds nothing (the pair tables take
-        /// millions of these per log, and each reset also clears the bindings).
-        func add(_ keys: [Int], mayEmpty: Bool, bindCounters: (Statement) -> Void) throws {
+        /// Adds the `changed` counters `bindCounters` binds to the row whose key `bindKeys` binds
+        /// (parameters 1…keys.count). One reset per row, before it: a finished statement holds
+        /// nothing (the pair tables take millions of these per log, and each reset also clears
+        /// the bindings).
+        mutating func add(_ changed: UInt32, mayEmpty: Bool, bindKeys: (Statement) -> Void, bindCounters: (Statement) -> Void) throws {
+            let upsert = try upsert(changed)
             upsert.reset()
-            for (index, key) in keys.enumerated() { upsert.bind(key, at: Int32(index + 1)) }
+            bindKeys(upsert)
             bindCounters(upsert)
             while try upsert.step() {}
             guard mayEmpty else { return }
             deleteIfEmpty.reset()
-            for (index, key) in keys.enumerated() { deleteIfEmpty.bind(key, at: Int32(index + 1)) }
+            bindKeys(deleteIfEmpty)
             while try deleteIfEmpty.step() {}
+        }
+
+        private mutating func upsert(_ changed: UInt32) throws -> Statement {
+            if let cached = upserts[changed] { return cached }
+            let set = counters.indices.filter { changed & 1 << $0 != 0 }.map { (column: counters[$0], parameter: "?\(keys.count + 1 + $0)") }
+            let upsert = try db.cachedStatement("""
+                INSERT INTO \(table)(\((keys + set.map(\.column)).joined(separator: ", ")))
+                VALUES (\((keys.indices.map { "?\($0 + 1)" } + set.map(\.parameter)).joined(separator: ", ")))
+                ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET \(set.map { "\($0.column) = \($0.column) + excluded.\($0.column)" }.joined(separator: ", "))
+                """)
+            upserts[changed] = upsert
+            return upsert
         }
     }
 
@@ -231,23 +237,36 @@ struct AggregateTables {
 
     /// Moves every live window from `old` to `new` (later): subtracts the buckets that left,
     /// adds those that entered (a background window gains the hours the foreground loses).
-    func move(from old: AggregateWindows, to new: AggregateWindows) throws {
+    /// History rows exist only within `span` (the times of the events aggregated so far), so
+    /// the parts of a range outside it are skipped: before a batch is written, that is every
+    /// bucket entering at the end of a window, and those leaving before the log began.
+    func move(from old: AggregateWindows, to new: AggregateWindows, span: ClosedRange<Int64>) throws {
+        let days = AggregateTime.day(span.lowerBound)...AggregateTime.day(span.upperBound)
+        let hours = AggregateTime.hour(span.lowerBound)...AggregateTime.hour(span.upperBound)
         for (window, from, to) in [(Window.popularity, old.popularity, new.popularity), (.cooccurrence, old.cooccurrence, new.cooccurrence)] {
             let move = WindowMove(from: from, to: to)
             for (range, sign) in [(move.leaving, -1), (move.entering, 1)] {
-                guard let range else { continue }
-                try derive(Self.productWindows, range: range, window: window, signs: [sign])
-                try derive(Self.storeWindows, range: range, window: window, signs: [sign])
-                if window == .cooccurrence { try derive(Self.pairWindows, range: range, signs: [sign]) }
+                guard let range, range.overlaps(days) else { continue }
+                try derive(Self.productWindows, range: range.clamped(to: days), window: window, signs: [sign])
+                try derive(Self.storeWindows, range: range.clamped(to: days), window: window, signs: [sign])
+                if window == .cooccurrence { try derive(Self.pairWindows, range: range.clamped(to: days), signs: [sign]) }
             }
         }
+        // The hours leaving the foreground are those entering the background: one pass for both.
         let foreground = WindowMove(from: old.foreground, to: new.foreground)
         let background = WindowMove(from: old.background, to: new.background)
+        var trends: [(range: ClosedRange<Int>, signs: [Int])] = []
         for (range, signs) in [(foreground.leaving, [-1, 0]), (foreground.entering, [1, 0]),
                                (background.leaving, [0, -1]), (background.entering, [0, 1])] {
-            guard let range else { continue }
-            try derive(Self.trendWindows, range: range, signs: signs)
+            guard let range, range.overlaps(hours) else { continue }
+            let clamped = range.clamped(to: hours)
+            if let same = trends.firstIndex(where: { $0.range == clamped }) {
+                trends[same].signs = zip(trends[same].signs, signs).map(+)
+            } else {
+                trends.append((clamped, signs))
+            }
         }
+        for (range, signs) in trends { try derive(Self.trendWindows, range: range, signs: signs) }
     }
 
     /// Fills the (empty) live tables for `windows` from the history tables.
@@ -263,6 +282,26 @@ struct AggregateTables {
 }
 
 extension ProductCounters {
+    /// Bit i: counter i (``AggregateTables/productCounters`` order) is not zero.
+    var changed: UInt32 {
+        [viewers != 0, carters != 0, buyers != 0, cancellers != 0, viewedThenCarted != 0, viewedThenBought != 0, units != 0,
+         revenueCents != 0, orders != 0, cancelledUnits != 0, cancelledRevenueCents != 0, cancelledOrders != 0, coViewers != 0,
+         coBuyers != 0].enumerated().reduce(0) { $1.element ? $0 | 1 << $1.offset : $0 }
+    }
+
+    /// Binds the counters that are not zero, counter i at parameter `index` + i.
+    func bindChanged(_ statement: Statement, from index: Int32) {
+        for (offset, value) in [viewers, carters, buyers, cancellers, viewedThenCarted, viewedThenBought].enumerated() where value != 0 {
+            statement.bind(value, at: index + Int32(offset))
+        }
+        if units != 0 { statement.bind(units, at: index + 6) }
+        for (offset, value) in [revenueCents, orders].enumerated() where value != 0 { statement.bind(value, at: index + 7 + Int32(offset)) }
+        if cancelledUnits != 0 { statement.bind(cancelledUnits, at: index + 9) }
+        for (offset, value) in [cancelledRevenueCents, cancelledOrders, coViewers, coBuyers].enumerated() where value != 0 {
+            statement.bind(value, at: index + 10 + Int32(offset))
+        }
+    }
+
     var changesConversion: Bool { viewers != 0 || viewedThenCarted != 0 || viewedThenBought != 0 }
 
     mutating func add(_ other: ProductCounters) {
@@ -275,10 +314,31 @@ extension ProductCounters {
 }
 
 extension StoreCounters {
+    private var values: [Int] { [viewers, viewedThenCarted, viewedThenBought, coSessions, orders, cancelledOrders] }
+
+    /// Bit i: counter i (``AggregateTables/storeCounters`` order) is not zero.
+    var changed: UInt32 { values.enumerated().reduce(0) { $1.element != 0 ? $0 | 1 << $1.offset : $0 } }
+
+    /// Binds the counters that are not zero, counter i at parameter `index` + i.
+    func bindChanged(_ statement: Statement, from index: Int32) {
+        for (offset, value) in values.enumerated() where value != 0 { statement.bind(value, at: index + Int32(offset)) }
+    }
+
     var changesConversion: Bool { viewers != 0 || viewedThenCarted != 0 || viewedThenBought != 0 }
 
     mutating func add(_ other: StoreCounters) {
         viewers += other.viewers; viewedThenCarted += other.viewedThenCarted; viewedThenBought += other.viewedThenBought
         coSessions += other.coSessions; orders += other.orders; cancelledOrders += other.cancelledOrders
+    }
+}
+
+extension PairCounts {
+    /// Bit 0: `n`, bit 1: `cancelled` is not zero.
+    var changed: UInt32 { (n != 0 ? 1 : 0) | (cancelled != 0 ? 2 : 0) }
+
+    /// Binds the counts that are not zero, `n` at parameter `index`, `cancelled` at `index` + 1.
+    func bindChanged(_ statement: Statement, from index: Int32) {
+        if n != 0 { statement.bind(n, at: index) }
+        if cancelled != 0 { statement.bind(cancelled, at: index + 1) }
     }
 }

@@ -38,10 +38,10 @@ public struct Aggregates {
             for event in events { new.include(event.occurredAt) }
             let tables = AggregateTables(db: db)
             var moved = false
-            if let oldLast = old.lastAt, let newLast = new.lastAt, newLast > oldLast {
+            if let oldFirst = old.firstAt, let oldLast = old.lastAt, let newLast = new.lastAt, newLast > oldLast {
                 let (from, to) = (AggregateWindows.live(lastAt: oldLast, settings: settings), AggregateWindows.live(lastAt: newLast, settings: settings))
                 moved = from.popularity != to.popularity
-                try tables.move(from: from, to: to)
+                try tables.move(from: from, to: to, span: oldFirst...oldLast)
             }
             var collector = try AggregateCollector(db: db, maxBasketProducts: settings.maxBasketProducts)
             try collector.collect(events)

@@ -17,35 +17,45 @@ struct ConversionRanks {
     /// `conversion_ranks.metric` and the window column it ranks by.
     static let metrics = [(id: 1, column: "viewed_then_carted"), (id: 2, column: "viewed_then_bought")]
 
-    /// Recomputes every store's lists (a few hundred rows each).
+    /// Recomputes every store's lists (a few hundred rows each). Both lists come from one read
+    /// of the window, ranked here: two `INSERT … SELECT … row_number()` passes sorted the window
+    /// twice per aggregated batch.
     func refresh() throws {
         let stores = try db.cachedStatement("SELECT store_id FROM store_windows WHERE window_id = 1 UNION SELECT store_id FROM conversion_rank_state")
             .map { $0.int(at: 0) }
         try db.cachedStatement("DELETE FROM conversion_ranks").execute()
         try db.cachedStatement("DELETE FROM conversion_rank_state").execute()
+        let prior = try db.scalarDouble("SELECT conversion_prior_views FROM recommendation_settings") ?? 0
+        let insertRank = try db.cachedStatement("""
+            INSERT INTO conversion_ranks(store_id, metric, rank, product_id, converted, viewers, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            """)
+        let insertState = try db.cachedStatement("""
+            INSERT INTO conversion_rank_state(store_id, metric, viewers, converted, prior, complete) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            """)
+        let columns = Self.metrics.map(\.column)
         for store in stores {
-            for metric in Self.metrics {
-                // The live query's score, the same expression (bit for bit); one extra row tells a
-                // complete list from a cut one. `+viewers`: scan the window, not the viewers index.
-                try db.cachedStatement("""
-                    INSERT INTO conversion_ranks(store_id, metric, rank, product_id, converted, viewers, score)
-                    SELECT ?1, ?2, row_number() OVER (ORDER BY score DESC, product_id), product_id, converted, viewers, score FROM (
-                        SELECT c.product_id, c.\(metric.column) AS converted, c.viewers,
-                               (c.\(metric.column) + k.prior * coalesce(t.\(metric.column) * 1.0 / nullif(t.viewers, 0), 0)) / (c.viewers + k.prior) AS score
-                        FROM product_windows AS c
-                        CROSS JOIN store_windows AS t ON t.store_id = ?1 AND t.window_id = 1
-                        CROSS JOIN (SELECT conversion_prior_views AS prior FROM recommendation_settings) AS k
-                        WHERE c.store_id = ?1 AND c.window_id = 1 AND c.\(metric.column) > 0 AND +c.viewers > 0
-                        ORDER BY score DESC, c.product_id LIMIT ?3 + 1)
-                    """).execute([store, metric.id, Self.listLength])
-                try db.cachedStatement("""
-                    INSERT INTO conversion_rank_state(store_id, metric, viewers, converted, prior, complete)
-                    SELECT ?1, ?2, t.viewers, t.\(metric.column), k.conversion_prior_views,
-                           (SELECT count(*) FROM conversion_ranks WHERE store_id = ?1 AND metric = ?2) <= ?3
-                    FROM store_windows AS t CROSS JOIN recommendation_settings AS k WHERE t.store_id = ?1 AND t.window_id = 1
-                    """).execute([store, metric.id, Self.listLength])
-                try db.cachedStatement("DELETE FROM conversion_ranks WHERE store_id = ?1 AND metric = ?2 AND rank > ?3")
-                    .execute([store, metric.id, Self.listLength])
+            // Viewers, then each metric's converted count (Self.metrics order).
+            guard let totals = try db.cachedStatement("""
+                SELECT viewers, \(columns.joined(separator: ", ")) FROM store_windows WHERE store_id = ? AND window_id = 1
+                """).map([store], { row in (0...columns.count).map { row.int(at: Int32($0)) } }).first else { continue }
+            // `+viewers`: scan the window, not the viewers index.
+            let products = try db.cachedStatement("""
+                SELECT product_id, viewers, \(columns.joined(separator: ", ")) FROM product_windows
+                WHERE store_id = ? AND window_id = 1 AND +viewers > 0 AND (\(columns.map { "\($0) > 0" }.joined(separator: " OR ")))
+                """).map([store]) { row in (id: row.int(at: 0), counts: (1...columns.count + 1).map { row.int(at: Int32($0)) }) }
+            for (index, metric) in Self.metrics.enumerated() {
+                let column = index + 1
+                // The live query's score, the same operations in the same order (bit for bit):
+                // (converted + prior × store rate) / (viewers + prior).
+                let rate = totals[0] == 0 ? 0 : Double(totals[column]) / Double(totals[0])
+                let ranked = products.filter { $0.counts[column] > 0 }
+                    .map { (id: $0.id, converted: $0.counts[column], viewers: $0.counts[0],
+                            score: (Double($0.counts[column]) + prior * rate) / (Double($0.counts[0]) + prior)) }
+                    .sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
+                for (rank, product) in ranked.prefix(Self.listLength).enumerated() {
+                    try insertRank.execute([store, metric.id, rank + 1, product.id, product.converted, product.viewers, product.score])
+                }
+                try insertState.execute([store, metric.id, totals[0], totals[column], prior, ranked.count <= Self.listLength ? 1 : 0])
             }
         }
     }

@@ -47,14 +47,14 @@ public struct ItemNeighbours {
     }
 
     /// Recomputes every list from the live windows, in the caller's transaction or its own;
-    /// `listLength` (1–10,000 neighbours per product) and `maxLagHours` (≥ 0) are stored first.
+    /// `listLength` (1–100,000 neighbours per product) and `maxLagHours` (≥ 0) are stored first.
     @discardableResult
     public func refresh(listLength: Int? = nil, maxLagHours: Double? = nil) throws -> Report {
         let start = ContinuousClock.now
         var report = Report()
         try inTransaction {
             try configure(listLength: listLength, maxLagHours: maxLagHours)
-            let length = try db.scalarInt("SELECT list_length FROM item_neighbour_state WHERE state_id = 1") ?? 1_000
+            let length = try db.scalarInt("SELECT list_length FROM item_neighbour_state WHERE state_id = 1") ?? 10_000
             try db.execute("DELETE FROM item_neighbours")
             let insert = try db.cachedStatement("""
                 INSERT INTO item_neighbours(list_key, store_id, product_id, neighbours) VALUES (?1 * 4294967296 + ?2, ?1, ?2, ?3)
@@ -98,7 +98,7 @@ public struct ItemNeighbours {
     /// Stores the list length (applies at the next refresh) and the lag bound (at once).
     public func configure(listLength: Int? = nil, maxLagHours: Double? = nil) throws {
         if let listLength {
-            guard (1...10_000).contains(listLength) else { throw ItemNeighboursError.invalidListLength(listLength) }
+            guard (1...100_000).contains(listLength) else { throw ItemNeighboursError.invalidListLength(listLength) }
             try db.execute("UPDATE item_neighbour_state SET list_length = ? WHERE state_id = 1", [listLength])
         }
         if let maxLagHours {
@@ -174,7 +174,7 @@ public enum ItemNeighboursError: Error, Sendable, Equatable, CustomStringConvert
 
     public var description: String {
         switch self {
-        case .invalidListLength(let length): "invalid neighbour list length \(length): must be 1 to 10000"
+        case .invalidListLength(let length): "invalid neighbour list length \(length): must be 1 to 100000"
         case .invalidMaxLag(let hours): "invalid maximum lag \(hours) hours: must be 0 or more"
         case .malformedList(let store, let product, let offset):
             "item_neighbours row (store_id \(store), product_id \(product)) is not a list of [other_id, similarity, best, kind_id, together] "
