@@ -17,6 +17,7 @@ struct Options {
     var unitsOnly = false
     /// Run only the recommendation benchmark.
     var recsOnly = false
+    var eventsOnly = false
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -38,8 +39,9 @@ struct Options {
             case "--units-reuse": break  // read by UnitsBench.swift
             case "--units-only": unitsOnly = true
             case "--recs-only": recsOnly = true
+            case "--events-only": eventsOnly = true
             case "-h", "--help":
-                print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR] [--import-only] [--units-only] [--recs-only]")
+                print("usage: crosslink-bench [--products N] [--links-per-type K] [--lookups M] [--directory DIR] [--import-only] [--units-only] [--recs-only] [--events-only]")
                 exit(0)
             default: fatalError("unknown argument \(argument)")
             }
@@ -55,6 +57,10 @@ if options.unitsOnly {
 }
 if options.recsOnly {
     try runRecommendBenchmark(arguments: CommandLine.arguments, directory: options.directory)
+    exit(0)
+}
+if options.eventsOnly {
+    try runEventIngestBenchmark(arguments: CommandLine.arguments)
     exit(0)
 }
 let steps = [1, 7, 13]  // related, upsell, crosssell — must match baseline.c
