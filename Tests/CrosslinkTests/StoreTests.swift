@@ -25,6 +25,19 @@ import Testing
         String(repeating: "long–text ", count: 10_000),
     ]
 
+    @Test func batchWritesCheckpointLessOftenAndRestoreTheSetting() throws {
+        let dir = try TemporaryDirectory()
+        var configuration = Configuration()
+        configuration.batchWalAutocheckpointPages = 7_000
+        let store = try CrosslinkStore(path: dir.path("batch.sqlite"), configuration: configuration)
+        #expect(try store.write { db in try db.scalarInt("PRAGMA wal_autocheckpoint") } == 1_000)
+        #expect(try store.writeBatch { db in try db.scalarInt("PRAGMA wal_autocheckpoint") } == 7_000)
+        #expect(try store.write { db in try db.scalarInt("PRAGMA wal_autocheckpoint") } == 1_000)
+        // Also after a failed batch.
+        #expect(throws: DatabaseError.self) { try store.writeBatch { db in try db.execute("INSERT INTO no_such_table VALUES (1)") } }
+        #expect(try store.write { db in try db.scalarInt("PRAGMA wal_autocheckpoint") } == 1_000)
+    }
+
     @Test func textRoundTripsByteForByte() throws {
         let (_, db) = try freshDatabase()
         try db.execute(script: "CREATE TABLE bound(id INTEGER PRIMARY KEY, s TEXT) STRICT")

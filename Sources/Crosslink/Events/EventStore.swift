@@ -43,7 +43,7 @@ public struct EventStore: Sendable {
     /// Appends a batch in one transaction. Issues name `batch` and the event's 1-based position.
     @discardableResult
     public func append(_ events: [Event]) throws -> EventIngestReport {
-        try store.write { db in try EventWriter(db, options: options).ingest(events, file: "batch") }
+        try store.writeBatch { db in try EventWriter(db, options: options).ingest(events, file: "batch") }
     }
 
     /// Imports an event file — JSON Lines, CSV or the Online Retail log, gzip or not, format
@@ -62,7 +62,7 @@ public struct EventStore: Sendable {
             return try OnlineRetailImporter(store: store, options: retail).importData(data, file: file).ingest
         }
         let reader = try EventFileReader(data: data, file: file, format: format)
-        return try store.write { db in
+        return try store.writeBatch { db in
             let session = try EventIngestSession(db: db, file: file, options: options)
             let warnings = try reader.forEach { item in
                 switch item {

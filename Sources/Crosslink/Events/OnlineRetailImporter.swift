@@ -104,7 +104,7 @@ public struct OnlineRetailImporter: Sendable {
         var start = 0
         repeat {
             let end = min(log.events.count, start + chunk)
-            let (created, part) = try store.write { db in
+            let (created, part) = try store.writeBatch { db in
                 let storeInfo = try StoreRepository(db).store(code: options.store)
                 let created = start == 0 && options.createCatalog ? try Self.createProducts(log.products, websiteID: storeInfo.websiteID, in: db) : 0
                 let session = try EventIngestSession(db: db, file: file, options: ingest)

@@ -34,10 +34,24 @@ public final class CrosslinkStore: Sendable {
     /// two primary-key lookups when nothing changed), so a reader never gets a stale block.
     /// `pool.write` is the raw transaction, without that step.
     public func write<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
-        try pool.write { db in
-            let result = try body(db)
-            try RuleCache(db).refreshIfStale()
-            return result
+        try pool.write { db in try Self.refreshingRules(db, body) }
+    }
+
+    private static func refreshingRules<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        let result = try body(db)
+        try RuleCache(db).refreshIfStale()
+        return result
+    }
+
+    /// ``write(_:)`` for a transaction that writes many pages (event batches and files with
+    /// aggregation): its commit checkpoints only once the WAL holds
+    /// `Configuration.batchWalAutocheckpointPages`, instead of after nearly every batch.
+    public func writeBatch<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
+        let configuration = pool.configuration
+        return try pool.writeWithoutTransaction { db in
+            try db.execute(script: "PRAGMA wal_autocheckpoint = \(max(0, configuration.batchWalAutocheckpointPages))")
+            defer { try? db.execute(script: "PRAGMA wal_autocheckpoint = \(max(0, configuration.walAutocheckpointPages))") }
+            return try db.inTransaction(.immediate) { try Self.refreshingRules(db, body) }
         }
     }
 
