@@ -8,12 +8,13 @@ extension AggregatesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build or inspect the item–item neighbour lists that recommended-for-you reads.",
             discussion: """
-                recommended-for-you expands a visitor's live history through item–item similarity.
-                Computed per request that costs about 1 ms; the lists hold each product's most similar
-                products, computed for all products at once, and are served while the aggregated log
-                has moved on by at most --max-lag-hours of event time since (default 24). Older, or
-                never built, the similarity is computed per request again. Refresh them on a schedule;
-                `events import` and `aggregates rebuild` refresh lists that exist.
+                recommended-for-you expands a visitor's live history through item–item similarity. \
+                Computed per request that costs about 1 ms; the lists hold each product's most similar \
+                products, computed for all products at once, and are served while the aggregated log \
+                has moved on by at most --max-lag-hours of event time since (default 24). Older, or \
+                never built, the similarity is computed per request again. Refresh them on a schedule; \
+                `events import`, `aggregates rebuild` and `aggregates configure` refresh lists that exist.
+
                 Examples:
                   crosslink aggregates neighbours --refresh
                   crosslink aggregates neighbours --refresh --list-length 50 --max-lag-hours 6
