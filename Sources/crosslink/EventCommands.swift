@@ -28,7 +28,8 @@ struct Events: ParsableCommand {
                 nothing stored, unless --skip-invalid (then the valid events are stored and the bad lines listed).
                 SKUs not in the catalog are kept and counted (see `crosslink events stats`).
                 The new events are folded into the recommendation aggregates as they are stored; for a large \
-                file into a small log, --rebuild-aggregates is faster: import without, then rebuild them all.
+                file into a small log, --rebuild-aggregates is faster: import without, then rebuild them all. \
+                Neighbour lists that exist (`crosslink aggregates neighbours`) are refreshed at the end.
                 Examples:
                   crosslink events import events.jsonl
                   crosslink events import --skip-invalid --json events.csv.gz
