@@ -32,10 +32,11 @@ extension AggregatesCommand {
         func run() throws {
             let crosslink = try root.root.global.openStore()
             let options = self
-            let report = try crosslink.write { db -> ItemNeighbours.Report? in
-                if options.refresh { return try ItemNeighbours(db).refresh(listLength: options.listLength, maxLagHours: options.maxLagHours) }
-                try ItemNeighbours(db).configure(listLength: options.listLength, maxLagHours: options.maxLagHours)
-                return nil
+            var report: ItemNeighbours.Report?
+            if refresh {
+                report = try crosslink.write { db in try ItemNeighbours(db).refresh(listLength: options.listLength, maxLagHours: options.maxLagHours) }
+            } else if listLength != nil || maxLagHours != nil {
+                try crosslink.write { db in try ItemNeighbours(db).configure(listLength: options.listLength, maxLagHours: options.maxLagHours) }
             }
             let status = try crosslink.read { db in try ItemNeighbours(db).status() }
             if output.json { return print(try Output.json(status)) }

@@ -14,7 +14,7 @@ import Foundation
 ///
 /// ```swift
 /// let report = try store.write { db in try ItemNeighbours(db).refresh() }
-/// print(report)   // 5000 lists, 160823 neighbours, 0.41 s
+/// print(report)   // 4681 lists, 150564 neighbours, 0.58 s
 /// let forYou = try store.read { db in try Recommender(db).recommend(.recommendedForYou, context: .visitor("v-42")) }
 /// ```
 public struct ItemNeighbours {
@@ -53,6 +53,8 @@ public struct ItemNeighbours {
         let start = ContinuousClock.now
         var report = Report()
         try inTransaction {
+            // A state row deleted by hand comes back with the defaults (the migration made it).
+            try db.execute("INSERT OR IGNORE INTO item_neighbour_state(state_id) VALUES (1)")
             try configure(listLength: listLength, maxLagHours: maxLagHours)
             let length = try db.scalarInt("SELECT list_length FROM item_neighbour_state WHERE state_id = 1") ?? 10_000
             try db.execute("DELETE FROM item_neighbours")
@@ -108,14 +110,16 @@ public struct ItemNeighbours {
     }
 
     public func status() throws -> Status {
-        try db.prepare("""
+        let rows = try db.prepare("""
             SELECT s.list_length, s.max_lag_hours, s.built_last_at, s.refreshed_at, (SELECT count(*) FROM item_neighbours),
                    (a.last_at - s.built_last_at) / 3600000.0, (\(Self.servableSQL))
             FROM item_neighbour_state AS s CROSS JOIN aggregate_state AS a WHERE s.state_id = 1
             """).map { row in
             Status(servable: row.int(at: 6) != 0, listLength: row.int(at: 0), maxLagHours: row.double(at: 1), products: row.int(at: 4),
                    builtLastAt: row.optionalInt(at: 2).map(Int64.init), lagHours: row.optionalDouble(at: 5), refreshedAt: row.optionalText(at: 3))
-        }[0]
+        }
+        guard let status = rows.first else { throw ItemNeighboursError.missingState }
+        return status
     }
 
     /// Whether the lists were ever built and not invalidated (a refresh keeps them current).
@@ -169,6 +173,8 @@ public struct ItemNeighbours {
 public enum ItemNeighboursError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidListLength(Int)
     case invalidMaxLag(Double)
+    /// `item_neighbour_state` lost its row (edited by hand).
+    case missingState
     /// A stored list that is not the JSON the refresh writes (hand-edited or damaged).
     case malformedList(storeID: Int, productID: Int, offset: Int)
 
@@ -176,6 +182,8 @@ public enum ItemNeighboursError: Error, Sendable, Equatable, CustomStringConvert
         switch self {
         case .invalidListLength(let length): "invalid neighbour list length \(length): must be 1 to 100000"
         case .invalidMaxLag(let hours): "invalid maximum lag \(hours) hours: must be 0 or more"
+        case .missingState:
+            "item_neighbour_state has no row (state_id 1): the lists are not served; `crosslink aggregates neighbours --refresh` restores it"
         case .malformedList(let store, let product, let offset):
             "item_neighbours row (store_id \(store), product_id \(product)) is not a list of [other_id, similarity, best, kind_id, together] "
                 + "(at byte \(offset)); run `crosslink aggregates neighbours --refresh`"

@@ -93,10 +93,8 @@ struct NeighbourRanking {
         }
         found.sort { $0.candidate.score != $1.candidate.score ? $0.candidate.score > $1.candidate.score : $0.sku < $1.sku }
         return found.prefix(request.limit).map { f in
-            let interaction = switch f.candidate.interaction { case 3: "bought"; case 2: "added to cart"; default: "viewed" }
-            return Recommendation(type: .recommendedForYou, productID: f.id, sku: f.sku, name: f.name, finalPrice: f.price, score: f.candidate.score,
-                                  reason: .history(sku: f.source, interaction: interaction,
-                                                   kind: CooccurrenceKind(id: f.candidate.kind) ?? .viewedViewed, together: f.candidate.together))
+            Recommendation(type: .recommendedForYou, productID: f.id, sku: f.sku, name: f.name, finalPrice: f.price, score: f.candidate.score,
+                           reason: .history(sku: f.source, interaction: f.candidate.interaction, kind: f.candidate.kind, together: f.candidate.together))
         }
     }
 

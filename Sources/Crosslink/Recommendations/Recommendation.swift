@@ -113,6 +113,13 @@ public enum RecommendationReason: Sendable, Equatable, Codable, CustomStringConv
     /// Viewed by the visitor at `at` (Unix milliseconds).
     case recentlyViewed(at: Int64)
 
+    /// A recommended-for-you reason from the codes the queries carry: the history product's
+    /// strongest interaction (3 bought, 2 added to cart, else viewed) and the pair's `kind_id`.
+    static func history(sku: String, interaction: Int, kind: Int, together: Int) -> RecommendationReason {
+        .history(sku: sku, interaction: interaction == 3 ? "bought" : interaction == 2 ? "added to cart" : "viewed",
+                 kind: CooccurrenceKind(id: kind) ?? .viewedViewed, together: together)
+    }
+
     public enum PopularityMetric: String, Sendable, Codable { case views, carts, purchases }
 
     public var description: String {

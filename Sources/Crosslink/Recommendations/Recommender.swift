@@ -112,6 +112,7 @@ public struct Recommender {
         let asOfMilliseconds = asOf.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) }
         let windows: AggregateWindows?
         let now: Int64?
+        var since: Int64?
         if let asOfMilliseconds {
             windows = .asOf(asOfMilliseconds, settings: settings)
             now = asOfMilliseconds
@@ -130,15 +131,15 @@ public struct Recommender {
                                   (":background_first", windows.background.lowerBound)] {
                 parameters.append((name, .integer(Int64(value))))
             }
-            parameters.append((":since", .integer(Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds)))
+            since = Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds
+            parameters.append((":since", .integer(since!)))
         }
         if let now { parameters.append((":now", .integer(now))) }
         var query = RecommendationSQL.query(type, pointInTime: asOf != nil, singleContext: resolved.context.count == 1)
         var neighbours: NeighbourRanking.Request?
-        if type == .recommendedForYou && asOf == nil, let visitorID, let now, let windows, let version = try ItemNeighbours.servedVersion(db) {
+        if type == .recommendedForYou && asOf == nil, let visitorID, let now, let since, let version = try ItemNeighbours.servedVersion(db) {
             query = RecommendationSQL.forYouNeighbours
-            neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID, listsVersion: version,
-                                                  since: Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds, now: now,
+            neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID, listsVersion: version, since: since, now: now,
                                                   excluded: Set(resolved.excluded + excluding), limit: limit, filter: filter)
         }
         if let filter {
@@ -190,9 +191,7 @@ public struct Recommender {
             let kind: CooccurrenceKind = type == .viewedViewed ? .viewedViewed : type == .viewedBought ? .viewedBought : .boughtBought
             return .together(kind: kind, sku: row.text(at: 7), together: row.int(at: 5), lift: row.double(at: 6))
         case .recommendedForYou:
-            let interaction = switch row.int(at: 6) { case 3: "bought"; case 2: "added to cart"; default: "viewed" }
-            return .history(sku: row.text(at: 7), interaction: interaction, kind: CooccurrenceKind(id: row.int(at: 8)) ?? .viewedViewed,
-                            together: row.int(at: 5))
+            return .history(sku: row.text(at: 7), interaction: row.int(at: 6), kind: row.int(at: 8), together: row.int(at: 5))
         case .moreLikeThis:
             return .similar(shared: Self.features(row.text(at: 8)))
         case .recentlyViewed:
