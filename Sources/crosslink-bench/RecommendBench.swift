@@ -55,9 +55,9 @@ func aggregateDigest(_ store: CrosslinkStore) throws -> [String] {
             "SELECT count(*), total(viewers), total(buyers), total(cancellers), total(units), total(revenue_cents), total(orders) FROM product_days",
             "SELECT count(*), total(viewers) FROM product_hours",
             "SELECT count(*), total(co_sessions), total(orders) FROM store_days",
-            "SELECT count(*), total(n), total(n * product_id), total(n * other_id), total(n * day) FROM pair_days",
+            "SELECT count(*), total(together), total(together * product_id), total(together * other_id), total(together * day) FROM pair_days",
             "SELECT count(*), total(viewers), total(buyers), total(units), total(orders) FROM product_windows",
-            "SELECT count(*), total(n), total(n * product_id), total(n * other_id) FROM pair_windows",
+            "SELECT count(*), total(together), total(together * product_id), total(together * other_id) FROM pair_windows",
             "SELECT count(*), total(foreground), total(background) FROM trend_windows",
         ].map { sql in try db.rows(sql)[0].map(\.description).joined(separator: " ") }
     }

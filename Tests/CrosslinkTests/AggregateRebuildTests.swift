@@ -133,7 +133,7 @@ import Testing
         let report = try OnlineRetailImporter(store: store, options: options).importData(prefix, file: "online-retail-prefix.csv")
         #expect(report.orders > 200 && report.cancellations > 20)
         let incremental = try F.dump(store)
-        for table in ["product_days", "pair_days", "pair_windows", "product_windows", "visitor_products"] {
+        for table in ["product_days", "pair_day_lists", "pair_lists", "product_windows", "visitor_products"] {
             #expect(!(incremental[table] ?? []).isEmpty, "\(table) is empty")
         }
         try store.write { db in try Aggregates(db).rebuild() }

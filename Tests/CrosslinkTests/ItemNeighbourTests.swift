@@ -54,7 +54,7 @@ import Testing
         let report = try store.write { db in try ItemNeighbours(db).refresh() }
         // P, Q, R, S and T each have partners: five lists; every supported pair in one direction.
         #expect(report.products == 5)
-        #expect(report.neighbours == (try store.read { db in try db.scalarInt("SELECT count(*) FROM pair_windows WHERE n - cancelled >= 2") }))
+        #expect(report.neighbours == (try store.read { db in try db.scalarInt("SELECT count(*) FROM pair_windows WHERE together >= 2") }))
         let status = try store.read { db in try ItemNeighbours(db).status() }
         #expect(status.servable && status.lagHours == 0 && status.products == 5)
 

@@ -115,7 +115,7 @@ import Testing
         let badTime = try run(CLITests.executable, ["--database", store.path, "recommend", "--type", "trending", "--as-of", "yesterday"])
         #expect(badTime.status != 0 && badTime.stderr.contains("--as-of yesterday"))
         let rebuild = try run(CLITests.executable, ["--database", store.path, "aggregates", "rebuild"])
-        #expect(rebuild.status == 0 && rebuild.stdout.contains("pair_windows"))
+        #expect(rebuild.status == 0 && rebuild.stdout.contains("pair_lists"))
         let configure = try run(CLITests.executable, ["--database", store.path, "aggregates", "configure", "--popularity-days", "2"])
         #expect(configure.status == 0 && configure.stdout.contains("popularity 2 days"))
         #expect(try store.read { db in try Aggregates(db).settings().popularityDays } == 2)

@@ -37,13 +37,6 @@ struct StoreCounters: Equatable {
     var hasNegative: Bool { viewers < 0 || viewedThenCarted < 0 || viewedThenBought < 0 || coSessions < 0 }
 }
 
-/// A pair's count and the cancellations of it (bought-bought).
-struct PairCounts: Equatable {
-    var n = 0
-    var cancelled = 0
-    var isZero: Bool { n == 0 && cancelled == 0 }
-}
-
 struct ProductBucket: Hashable, Comparable {
     var store: Int
     var bucket: Int
@@ -57,26 +50,29 @@ struct StoreBucket: Hashable, Comparable {
     static func < (a: Self, b: Self) -> Bool { (a.store, a.bucket) < (b.store, b.bucket) }
 }
 
-/// A change to one directed pair (`product` → `other`) in one day. Pairs are the bulk of the
-/// work (an order of n products has n·(n−1)), so they are appended to an array and merged by
-/// sorting rather than summed in a dictionary.
+/// A change to one directed pair (`product` → `other`) in one day: sessions or orders
+/// together, minus cancelled orders of both. Pairs are the bulk of the work (an order of n
+/// products has n·(n−1)), so they are appended to an array and merged by sorting rather than
+/// summed in a dictionary.
 struct PairDelta {
     /// day << 34 | store << 2 | kind: the history table's key order, in one comparable word.
     var bucket: Int
     var product: Int
     var other: Int
-    var counts: PairCounts
+    var together: Int
 
-    init(store: Int, kind: CooccurrenceKind, day: Int, product: Int, other: Int, counts: PairCounts) {
-        bucket = day << 34 | store << 2 | kind.id
+    init(store: Int, kind: Int, day: Int, product: Int, other: Int, together: Int) {
+        bucket = day << 34 | store << 2 | kind
         self.product = product
         self.other = other
-        self.counts = counts
+        self.together = together
     }
 
     var day: Int { bucket >> 34 }
     var store: Int { (bucket >> 2) & 0xFFFF_FFFF }
     var kind: Int { bucket & 3 }
+    /// store << 2 | kind: the live table's key order.
+    var storeKind: Int { bucket & 0x3_FFFF_FFFF }
 
     /// History order: day, store, kind, product, other.
     static func historyOrder(_ a: PairDelta, _ b: PairDelta) -> Bool {
@@ -85,23 +81,24 @@ struct PairDelta {
 
     /// Live-window order: store, kind, product, other (the day ignored).
     static func windowOrder(_ a: PairDelta, _ b: PairDelta) -> Bool {
-        let (x, y) = (a.bucket & 0x3_FFFF_FFFF, b.bucket & 0x3_FFFF_FFFF)
+        let (x, y) = (a.storeKind, b.storeKind)
         return x != y ? x < y : a.product != b.product ? a.product < b.product : a.other < b.other
     }
 }
 
-/// Sums consecutive deltas with the same key (`same`) of a sorted array.
+/// Sums consecutive deltas with the same key (`same`) of a sorted array; drops sums of 0.
 func mergeRuns(_ deltas: [PairDelta], same: (PairDelta, PairDelta) -> Bool) -> [PairDelta] {
     var merged: [PairDelta] = []
     merged.reserveCapacity(deltas.count)
     for delta in deltas {
         if let last = merged.last, same(last, delta) {
-            merged[merged.count - 1].counts.n += delta.counts.n
-            merged[merged.count - 1].counts.cancelled += delta.counts.cancelled
+            merged[merged.count - 1].together += delta.together
         } else {
+            if merged.last?.together == 0 { merged.removeLast() }
             merged.append(delta)
         }
     }
+    if merged.last?.together == 0 { merged.removeLast() }
     return merged
 }
 
@@ -225,12 +222,12 @@ struct AggregateDeltas {
     mutating func addPair(store: Int, _ product: Int, _ state: SessionProduct, _ other: Int, _ otherState: SessionProduct, sign: Int) {
         guard let viewed = state.viewedAt else { return }
         if let otherViewed = otherState.viewedAt {
-            pairs.append(PairDelta(store: store, kind: .viewedViewed, day: AggregateTime.day(max(viewed, otherViewed)),
-                                   product: product, other: other, counts: PairCounts(n: sign)))
+            pairs.append(PairDelta(store: store, kind: CooccurrenceKind.viewedViewed.id, day: AggregateTime.day(max(viewed, otherViewed)),
+                                   product: product, other: other, together: sign))
         }
         if let otherBought = otherState.boughtAt, viewed < otherBought {
-            pairs.append(PairDelta(store: store, kind: .viewedBought, day: AggregateTime.day(otherBought),
-                                   product: product, other: other, counts: PairCounts(n: sign)))
+            pairs.append(PairDelta(store: store, kind: CooccurrenceKind.viewedBought.id, day: AggregateTime.day(otherBought),
+                                   product: product, other: other, together: sign))
         }
     }
 
@@ -262,12 +259,12 @@ struct AggregateDeltas {
         } else {
             stores[StoreBucket(store: store, bucket: day), default: StoreCounters()].orders += 1
         }
-        let counts = cancelled ? PairCounts(cancelled: 1) : PairCounts(n: 1)
+        let together = cancelled ? -1 : 1
         for product in basket {
             let key = ProductBucket(store: store, bucket: day, product: product)
             if cancelled { products[key, default: ProductCounters()].cancelledOrders += 1 } else { products[key, default: ProductCounters()].orders += 1 }
             for other in basket where other != product {
-                pairs.append(PairDelta(store: store, kind: .boughtBought, day: day, product: product, other: other, counts: counts))
+                pairs.append(PairDelta(store: store, kind: CooccurrenceKind.boughtBought.id, day: day, product: product, other: other, together: together))
             }
         }
     }

@@ -15,10 +15,10 @@ extension Aggregates {
         DELETE FROM product_days;
         DELETE FROM product_hours;
         DELETE FROM store_days;
-        DELETE FROM pair_days;
+        DELETE FROM pair_day_lists;
         DELETE FROM product_windows;
         DELETE FROM store_windows;
-        DELETE FROM pair_windows;
+        DELETE FROM pair_lists;
         DELETE FROM trend_windows;
         UPDATE aggregate_state SET first_at = (SELECT min(occurred_at) FROM events), last_at = (SELECT max(occurred_at) FROM events);
 
@@ -122,26 +122,32 @@ extension Aggregates {
         GROUP BY day, store_id;
         DELETE FROM store_days WHERE \(allZero(AggregateTables.storeCounters));
 
-        INSERT INTO pair_days(day, store_id, kind_id, product_id, other_id, n, cancelled)
-        SELECT day, store_id, kind_id, product_id, other_id, sum(n), sum(cancelled)
+        -- Each day's pairs, summed per partner, as one JSON list per product (migration 0010).
+        INSERT INTO pair_day_lists(day, store_id, kind_id, product_id, pairs)
+        SELECT day, store_id, kind_id, product_id, json_group_object(other_id, together)
+        FROM (
+        SELECT day, store_id, kind_id, product_id, other_id, sum(n) AS together
         FROM (
             SELECT max(a.first_viewed_at, b.first_viewed_at) / 86400000 AS day, a.store_id, 1 AS kind_id,
-                   a.product_id, b.product_id AS other_id, 1 AS n, 0 AS cancelled
+                   a.product_id, b.product_id AS other_id, 1 AS n
             FROM rebuild_sessions AS s
             JOIN session_products AS a ON a.store_id = s.store_id AND a.session_id = s.session_id
             JOIN session_products AS b ON b.store_id = s.store_id AND b.session_id = s.session_id AND b.product_id <> a.product_id
             WHERE s.eligible AND a.first_viewed_at IS NOT NULL AND b.first_viewed_at IS NOT NULL
             UNION ALL
-            SELECT b.first_bought_at / 86400000, a.store_id, 2, a.product_id, b.product_id, 1, 0
+            SELECT b.first_bought_at / 86400000, a.store_id, 2, a.product_id, b.product_id, 1
             FROM rebuild_sessions AS s
             JOIN session_products AS a ON a.store_id = s.store_id AND a.session_id = s.session_id
             JOIN session_products AS b ON b.store_id = s.store_id AND b.session_id = s.session_id AND b.product_id <> a.product_id
             WHERE s.eligible AND a.first_viewed_at < b.first_bought_at
             UNION ALL
-            SELECT a.day, a.store_id, 3, a.product_id, b.product_id, a.sign = 1, a.sign = -1
+            SELECT a.day, a.store_id, 3, a.product_id, b.product_id, a.sign
             FROM rebuild_baskets AS a JOIN rebuild_baskets AS b ON b.event_seq = a.event_seq AND b.product_id <> a.product_id
         )
-        GROUP BY day, store_id, kind_id, product_id, other_id;
+        GROUP BY day, store_id, kind_id, product_id, other_id HAVING sum(n) <> 0
+        ORDER BY day, store_id, kind_id, product_id, other_id
+        )
+        GROUP BY day, store_id, kind_id, product_id;
 
         """
 }

@@ -10,7 +10,6 @@ struct AggregateTables {
                                   "units", "revenue_cents", "orders", "cancelled_units", "cancelled_revenue_cents", "cancelled_orders",
                                   "co_viewers", "co_buyers"]
     static let storeCounters = ["viewers", "viewed_then_carted", "viewed_then_bought", "co_sessions", "orders", "cancelled_orders"]
-    static let pairCounters = ["n", "cancelled"]
 
     /// `product_windows.window_id` / `store_windows.window_id`.
     enum Window: Int { case popularity = 1, cooccurrence = 2 }
@@ -92,22 +91,40 @@ struct AggregateTables {
         let conversionInputsChanged = (windowProducts.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
             || (windowStores.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
 
-        var pairDays = try Upsert(db, table: "pair_days", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
-        var pairWindows = try Upsert(db, table: "pair_windows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: Self.pairCounters)
         let history = mergeRuns(deltas.pairs.sorted(by: PairDelta.historyOrder)) { $0.bucket == $1.bucket && $0.product == $1.product && $0.other == $1.other }
-        for delta in history where !delta.counts.isZero {
-            try pairDays.add(delta.counts.changed, mayEmpty: delta.counts.n < 0) {
-                $0.bind(delta.day, at: 1); $0.bind(delta.store, at: 2); $0.bind(delta.kind, at: 3); $0.bind(delta.product, at: 4); $0.bind(delta.other, at: 5)
-            } bindCounters: { delta.counts.bindChanged($0, from: 6) }
+        var dayLists = PairListTable.history(db)
+        try Self.forEachList(history, same: { $0.bucket == $1.bucket && $0.product == $1.product }) { first, entries in
+            try dayLists.add(PairListTable.Key(day: first.day, store: first.store, kind: first.kind, product: first.product), entries)
         }
-        let inWindow = history.filter { live.cooccurrence.contains($0.day) }.sorted(by: PairDelta.windowOrder)
-        let window = mergeRuns(inWindow) { $0.store == $1.store && $0.kind == $1.kind && $0.product == $1.product && $0.other == $1.other }
-        for delta in window where !delta.counts.isZero {
-            try pairWindows.add(delta.counts.changed, mayEmpty: delta.counts.n < 0) {
-                $0.bind(delta.store, at: 1); $0.bind(delta.kind, at: 2); $0.bind(delta.product, at: 3); $0.bind(delta.other, at: 4)
-            } bindCounters: { delta.counts.bindChanged($0, from: 5) }
-        }
+        try addToLive(history.filter { live.cooccurrence.contains($0.day) })
         return conversionInputsChanged
+    }
+
+    /// Adds pair deltas (any order) to the live lists, one read and write per product.
+    func addToLive(_ deltas: [PairDelta]) throws {
+        let window = mergeRuns(deltas.sorted(by: PairDelta.windowOrder)) { $0.storeKind == $1.storeKind && $0.product == $1.product && $0.other == $1.other }
+        var lists = PairListTable.live(db)
+        try Self.forEachList(window, same: { $0.storeKind == $1.storeKind && $0.product == $1.product }) { first, entries in
+            try lists.add(PairListTable.Key(day: 0, store: first.store, kind: first.kind, product: first.product), entries)
+        }
+    }
+
+    /// Calls `body` with each run of `sorted` deltas of one list (`same`): its first delta and
+    /// the run's (partner, count) entries.
+    private static func forEachList(_ sorted: [PairDelta], same: (PairDelta, PairDelta) -> Bool,
+                                    _ body: (PairDelta, ArraySlice<(other: Int, count: Int)>) throws -> Void) throws {
+        var entries: [(other: Int, count: Int)] = []
+        var start = 0
+        while start < sorted.count {
+            var end = start
+            entries.removeAll(keepingCapacity: true)
+            while end < sorted.count && same(sorted[start], sorted[end]) {
+                entries.append((sorted[end].other, sorted[end].together))
+                end += 1
+            }
+            try body(sorted[start], entries[...])
+            start = end
+        }
     }
 
     /// Adds counter deltas to rows of one table, writing only the counters that change (bit i
@@ -207,9 +224,6 @@ struct AggregateTables {
     static let storeWindows = Derivation(
         live: "store_windows", history: "store_days", bucket: "day", groupKeys: ["store_id"], windowKey: true,
         counters: storeCounters, sources: storeCounters.map { "?4 * sum(\($0))" })
-    static let pairWindows = Derivation(
-        live: "pair_windows", history: "pair_days", bucket: "day", groupKeys: ["store_id", "kind_id", "product_id", "other_id"],
-        windowKey: false, counters: pairCounters, sources: pairCounters.map { "?4 * sum(\($0))" })
     static let trendWindows = Derivation(
         live: "trend_windows", history: "product_hours", bucket: "hour", groupKeys: ["store_id", "product_id"], windowKey: false,
         counters: ["foreground", "background"], sources: ["?4 * sum(viewers)", "?5 * sum(viewers)"])
@@ -249,7 +263,7 @@ struct AggregateTables {
                 guard let range, range.overlaps(days) else { continue }
                 try derive(Self.productWindows, range: range.clamped(to: days), window: window, signs: [sign])
                 try derive(Self.storeWindows, range: range.clamped(to: days), window: window, signs: [sign])
-                if window == .cooccurrence { try derive(Self.pairWindows, range: range.clamped(to: days), signs: [sign]) }
+                if window == .cooccurrence { try addToLive(try PairListTable.historyDeltas(db, days: range.clamped(to: days), sign: sign)) }
             }
         }
         // The hours leaving the foreground are those entering the background: one pass for both.
@@ -269,13 +283,24 @@ struct AggregateTables {
         for (range, signs) in trends { try derive(Self.trendWindows, range: range, signs: signs) }
     }
 
+    /// The live lists from the history days ?1…?2, as the incremental path writes them (see
+    /// migration 0010): json_group_object over rows ordered by partner.
+    static let fillPairListsSQL = """
+        INSERT INTO pair_lists(store_id, kind_id, product_id, pairs)
+        SELECT store_id, kind_id, product_id, json_group_object(other_id, together)
+        FROM (SELECT store_id, kind_id, product_id, other_id, sum(together) AS together FROM pair_days WHERE day BETWEEN ?1 AND ?2
+              GROUP BY store_id, kind_id, product_id, other_id HAVING sum(together) <> 0
+              ORDER BY store_id, kind_id, product_id, other_id)
+        GROUP BY store_id, kind_id, product_id
+        """
+
     /// Fills the (empty) live tables for `windows` from the history tables.
     func fill(_ windows: AggregateWindows) throws {
         for (window, range) in [(Window.popularity, windows.popularity), (.cooccurrence, windows.cooccurrence)] {
             try derive(Self.productWindows, range: range, window: window, signs: [1])
             try derive(Self.storeWindows, range: range, window: window, signs: [1])
         }
-        try derive(Self.pairWindows, range: windows.cooccurrence, signs: [1])
+        try db.cachedStatement(Self.fillPairListsSQL).execute([windows.cooccurrence.lowerBound, windows.cooccurrence.upperBound])
         try derive(Self.trendWindows, range: windows.foreground, signs: [1, 0])
         try derive(Self.trendWindows, range: windows.background, signs: [0, 1])
     }
@@ -329,16 +354,5 @@ extension StoreCounters {
     mutating func add(_ other: StoreCounters) {
         viewers += other.viewers; viewedThenCarted += other.viewedThenCarted; viewedThenBought += other.viewedThenBought
         coSessions += other.coSessions; orders += other.orders; cancelledOrders += other.cancelledOrders
-    }
-}
-
-extension PairCounts {
-    /// Bit 0: `n`, bit 1: `cancelled` is not zero.
-    var changed: UInt32 { (n != 0 ? 1 : 0) | (cancelled != 0 ? 2 : 0) }
-
-    /// Binds the counts that are not zero, `n` at parameter `index`, `cancelled` at `index` + 1.
-    func bindChanged(_ statement: Statement, from index: Int32) {
-        if n != 0 { statement.bind(n, at: index) }
-        if cancelled != 0 { statement.bind(cancelled, at: index + 1) }
     }
 }

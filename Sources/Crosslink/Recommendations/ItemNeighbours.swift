@@ -153,13 +153,13 @@ public struct ItemNeighbours {
                sum(term) AS similarity, other_id
         FROM (
             SELECT x.store_id, x.product_id, x.other_id, x.kind_id, x.together, x.together / sqrt(x.base * 1.0 * x.other_base) AS term
-            FROM (SELECT pw.store_id, pw.product_id, pw.other_id, pw.kind_id, pw.n - pw.cancelled AS together,
+            FROM (SELECT pw.store_id, pw.product_id, pw.other_id, pw.kind_id, pw.together,
                          \(RecommendationSQL.windowBases("pw.kind_id"))
                   FROM pair_windows AS pw
                   CROSS JOIN store_windows AS sw ON sw.store_id = pw.store_id AND sw.window_id = 2
                   CROSS JOIN product_windows AS wa ON wa.store_id = pw.store_id AND wa.window_id = 2 AND wa.product_id = pw.product_id
                   CROSS JOIN product_windows AS wb ON wb.store_id = pw.store_id AND wb.window_id = 2 AND wb.product_id = pw.other_id
-                  WHERE pw.n - pw.cancelled >= \(RecommendationSQL.minimumSupport("pw.kind_id"))) AS x
+                  WHERE pw.together >= \(RecommendationSQL.minimumSupport("pw.kind_id"))) AS x
             WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0)
         GROUP BY store_id, product_id, other_id
         ORDER BY store_id, product_id, similarity DESC, other_id

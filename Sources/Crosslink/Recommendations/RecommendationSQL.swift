@@ -213,11 +213,11 @@ enum RecommendationSQL {
         """
             days(day) AS (SELECT :cooccurrence_first UNION ALL SELECT day + 1 FROM days WHERE day < :cooccurrence_last),
             pairs AS (
-                SELECT p.kind_id, p.product_id, p.other_id, sum(p.n) - sum(p.cancelled) AS together
+                SELECT p.kind_id, p.product_id, p.other_id, sum(p.together) AS together
                 FROM days JOIN pair_days AS p ON p.day = days.day AND p.store_id = :store AND p.kind_id \(kinds)
                      AND p.product_id IN \(products)
                 GROUP BY p.kind_id, p.product_id, p.other_id
-                HAVING together >= \(minimumSupport("p.kind_id"))),
+                HAVING sum(p.together) >= \(minimumSupport("p.kind_id"))),
             bases AS (
                 SELECT b.product_id, sum(b.co_viewers) AS co_viewers, sum(b.co_buyers) AS co_buyers,
                        sum(b.orders) - sum(b.cancelled_orders) AS orders
@@ -293,14 +293,14 @@ enum RecommendationSQL {
     static func cooccurrenceLive(singleContext: Bool) -> String {
         """
         WITH pairs AS (
-            SELECT pw.product_id, pw.other_id, pw.n - pw.cancelled AS together,
+            SELECT pw.product_id, pw.other_id, pw.together,
                    \(windowBases(":kind"))
             FROM (SELECT DISTINCT value AS product_id FROM json_each(:context)) AS c
             CROSS JOIN store_windows AS sw ON sw.store_id = :store AND sw.window_id = 2
             CROSS JOIN product_windows AS wa ON wa.store_id = :store AND wa.window_id = 2 AND wa.product_id = c.product_id
             CROSS JOIN pair_windows AS pw ON pw.store_id = :store AND pw.kind_id = :kind AND pw.product_id = c.product_id
             CROSS JOIN product_windows AS wb ON wb.store_id = :store AND wb.window_id = 2 AND wb.product_id = pw.other_id
-            WHERE pw.n - pw.cancelled >= \(minimumSupport(":kind"))
+            WHERE pw.together >= \(minimumSupport(":kind"))
               AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/),
         scored AS (
             SELECT p.product_id, p.other_id, p.together, p.together * 1.0 * p.total / (p.base * p.other_base) AS lift,
@@ -380,7 +380,7 @@ enum RecommendationSQL {
         ,
         similar AS (
             SELECT x.other_id, x.weight * x.together / sqrt(x.base * x.other_base) AS s, x.together, x.interaction, x.source_id, x.kind_id
-            FROM (SELECT pw.other_id, h.weight, h.interaction, h.product_id AS source_id, pw.kind_id, pw.n - pw.cancelled AS together,
+            FROM (SELECT pw.other_id, h.weight, h.interaction, h.product_id AS source_id, pw.kind_id, pw.together,
                          \(windowBases("pw.kind_id"))
                   FROM history AS h
                   CROSS JOIN products AS a ON a.product_id = h.product_id
@@ -388,7 +388,7 @@ enum RecommendationSQL {
                   CROSS JOIN store_windows AS sw ON sw.store_id = :store AND sw.window_id = 2
                   CROSS JOIN pair_windows AS pw ON pw.store_id = :store AND pw.kind_id IN (1, 2, 3) AND pw.product_id = h.product_id
                   CROSS JOIN product_windows AS wb ON wb.store_id = :store AND wb.window_id = 2 AND wb.product_id = pw.other_id
-                  WHERE h.weight > 0 AND pw.n - pw.cancelled >= \(minimumSupport("pw.kind_id"))
+                  WHERE h.weight > 0 AND pw.together >= \(minimumSupport("pw.kind_id"))
                     AND pw.other_id NOT IN (SELECT product_id FROM visitor_bought)
                     AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/) AS x
             WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0),

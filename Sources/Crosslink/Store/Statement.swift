@@ -109,13 +109,21 @@ public final class Statement {
                       sql: sql, path: database.path)
     }
 
+    /// Binds UTF-8 bytes as text (SQLite copies them): text built in a byte buffer needs no
+    /// `String` on the way.
+    public func bindUTF8Text(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) { check(bindText(bytes, at: index), index) }
+
     private func bindText(_ value: String, at index: Int32) -> Int32 {
         var value = value
-        // The 64-bit variant: a length over Int32 is SQLITE_TOOBIG, not a trap.
-        return value.withUTF8 { buffer in
-            sqlite3_bind_text64(handle, index, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                                UInt64(buffer.count), csqlite_transient(), UInt8(SQLITE_UTF8))
-        }
+        return value.withUTF8 { bindText($0, at: index) }
+    }
+
+    private func bindText(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int32) -> Int32 {
+        // The 64-bit variant: a length over Int32 is SQLITE_TOOBIG, not a trap. A nil base
+        // address would bind NULL: an empty buffer binds ''.
+        let empty: StaticString = ""
+        let base = buffer.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(empty.utf8Start)
+        return sqlite3_bind_text64(handle, index, base.assumingMemoryBound(to: CChar.self), UInt64(buffer.count), csqlite_transient(), UInt8(SQLITE_UTF8))
     }
 
     /// Advances to the next row. Returns false when the statement is done.
