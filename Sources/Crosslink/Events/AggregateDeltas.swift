@@ -50,58 +50,6 @@ struct StoreBucket: Hashable, Comparable {
     static func < (a: Self, b: Self) -> Bool { (a.store, a.bucket) < (b.store, b.bucket) }
 }
 
-/// A change to one directed pair (`product` → `other`) in one day: sessions or orders
-/// together, minus cancelled orders of both. Pairs are the bulk of the work (an order of n
-/// products has n·(n−1)), so they are appended to an array and merged by sorting rather than
-/// summed in a dictionary.
-struct PairDelta {
-    /// day << 34 | store << 2 | kind: the history table's key order, in one comparable word.
-    var bucket: Int
-    var product: Int
-    var other: Int
-    var together: Int
-
-    init(store: Int, kind: Int, day: Int, product: Int, other: Int, together: Int) {
-        bucket = day << 34 | store << 2 | kind
-        self.product = product
-        self.other = other
-        self.together = together
-    }
-
-    var day: Int { bucket >> 34 }
-    var store: Int { (bucket >> 2) & 0xFFFF_FFFF }
-    var kind: Int { bucket & 3 }
-    /// store << 2 | kind: the live table's key order.
-    var storeKind: Int { bucket & 0x3_FFFF_FFFF }
-
-    /// History order: day, store, kind, product, other.
-    static func historyOrder(_ a: PairDelta, _ b: PairDelta) -> Bool {
-        a.bucket != b.bucket ? a.bucket < b.bucket : a.product != b.product ? a.product < b.product : a.other < b.other
-    }
-
-    /// Live-window order: store, kind, product, other (the day ignored).
-    static func windowOrder(_ a: PairDelta, _ b: PairDelta) -> Bool {
-        let (x, y) = (a.storeKind, b.storeKind)
-        return x != y ? x < y : a.product != b.product ? a.product < b.product : a.other < b.other
-    }
-}
-
-/// Sums consecutive deltas with the same key (`same`) of a sorted array; drops sums of 0.
-func mergeRuns(_ deltas: [PairDelta], same: (PairDelta, PairDelta) -> Bool) -> [PairDelta] {
-    var merged: [PairDelta] = []
-    merged.reserveCapacity(deltas.count)
-    for delta in deltas {
-        if let last = merged.last, same(last, delta) {
-            merged[merged.count - 1].together += delta.together
-        } else {
-            if merged.last?.together == 0 { merged.removeLast() }
-            merged.append(delta)
-        }
-    }
-    if merged.last?.together == 0 { merged.removeLast() }
-    return merged
-}
-
 /// What one session did with one (rolled-up) product: the first time of each interaction.
 struct SessionProduct: Equatable {
     var viewedAt: Int64?
@@ -123,7 +71,7 @@ struct AggregateDeltas {
     var products: [ProductBucket: ProductCounters] = [:]
     var hours: [ProductBucket: Int] = [:]
     var stores: [StoreBucket: StoreCounters] = [:]
-    var pairs: [PairDelta] = []
+    var pairs = PairDeltas()
 
     init(maxBasketProducts: Int) { self.maxBasketProducts = maxBasketProducts }
 
@@ -222,12 +170,12 @@ struct AggregateDeltas {
     mutating func addPair(store: Int, _ product: Int, _ state: SessionProduct, _ other: Int, _ otherState: SessionProduct, sign: Int) {
         guard let viewed = state.viewedAt else { return }
         if let otherViewed = otherState.viewedAt {
-            pairs.append(PairDelta(store: store, kind: CooccurrenceKind.viewedViewed.id, day: AggregateTime.day(max(viewed, otherViewed)),
-                                   product: product, other: other, together: sign))
+            pairs.add(PairDeltas.Key(store: store, kind: CooccurrenceKind.viewedViewed.id, day: AggregateTime.day(max(viewed, otherViewed)),
+                                     product: product), other: other, count: sign)
         }
         if let otherBought = otherState.boughtAt, viewed < otherBought {
-            pairs.append(PairDelta(store: store, kind: CooccurrenceKind.viewedBought.id, day: AggregateTime.day(otherBought),
-                                   product: product, other: other, together: sign))
+            pairs.add(PairDeltas.Key(store: store, kind: CooccurrenceKind.viewedBought.id, day: AggregateTime.day(otherBought),
+                                     product: product), other: other, count: sign)
         }
     }
 
@@ -263,9 +211,7 @@ struct AggregateDeltas {
         for product in basket {
             let key = ProductBucket(store: store, bucket: day, product: product)
             if cancelled { products[key, default: ProductCounters()].cancelledOrders += 1 } else { products[key, default: ProductCounters()].orders += 1 }
-            for other in basket where other != product {
-                pairs.append(PairDelta(store: store, kind: CooccurrenceKind.boughtBought.id, day: day, product: product, other: other, together: together))
-            }
+            pairs.add(store: store, kind: .boughtBought, day: day, product: product, others: basket, together: together)
         }
     }
 

@@ -91,40 +91,17 @@ struct AggregateTables {
         let conversionInputsChanged = (windowProducts.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
             || (windowStores.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
 
-        let history = mergeRuns(deltas.pairs.sorted(by: PairDelta.historyOrder)) { $0.bucket == $1.bucket && $0.product == $1.product && $0.other == $1.other }
-        var dayLists = PairListTable.history(db)
-        try Self.forEachList(history, same: { $0.bucket == $1.bucket && $0.product == $1.product }) { first, entries in
-            try dayLists.add(PairListTable.Key(day: first.day, store: first.store, kind: first.kind, product: first.product), entries)
-        }
-        try addToLive(history.filter { live.cooccurrence.contains($0.day) })
+        let history = deltas.pairs.sortedLists()
+        var dayLists = try PairListTable.history(db)
+        for (key, entries) in history { try dayLists.add(key, entries) }
+        try addToLive(PairDeltas.live(history, window: live.cooccurrence))
         return conversionInputsChanged
     }
 
-    /// Adds pair deltas (any order) to the live lists, one read and write per product.
-    func addToLive(_ deltas: [PairDelta]) throws {
-        let window = mergeRuns(deltas.sorted(by: PairDelta.windowOrder)) { $0.storeKind == $1.storeKind && $0.product == $1.product && $0.other == $1.other }
-        var lists = PairListTable.live(db)
-        try Self.forEachList(window, same: { $0.storeKind == $1.storeKind && $0.product == $1.product }) { first, entries in
-            try lists.add(PairListTable.Key(day: 0, store: first.store, kind: first.kind, product: first.product), entries)
-        }
-    }
-
-    /// Calls `body` with each run of `sorted` deltas of one list (`same`): its first delta and
-    /// the run's (partner, count) entries.
-    private static func forEachList(_ sorted: [PairDelta], same: (PairDelta, PairDelta) -> Bool,
-                                    _ body: (PairDelta, ArraySlice<(other: Int, count: Int)>) throws -> Void) throws {
-        var entries: [(other: Int, count: Int)] = []
-        var start = 0
-        while start < sorted.count {
-            var end = start
-            entries.removeAll(keepingCapacity: true)
-            while end < sorted.count && same(sorted[start], sorted[end]) {
-                entries.append((sorted[end].other, sorted[end].together))
-                end += 1
-            }
-            try body(sorted[start], entries[...])
-            start = end
-        }
+    /// Adds changes to the live lists, one read and write per product.
+    func addToLive(_ deltas: PairDeltas) throws {
+        var lists = try PairListTable.live(db)
+        for (key, entries) in deltas.sortedLists() { try lists.add(key, entries) }
     }
 
     /// Adds counter deltas to rows of one table, writing only the counters that change (bit i
@@ -263,7 +240,7 @@ struct AggregateTables {
                 guard let range, range.overlaps(days) else { continue }
                 try derive(Self.productWindows, range: range.clamped(to: days), window: window, signs: [sign])
                 try derive(Self.storeWindows, range: range.clamped(to: days), window: window, signs: [sign])
-                if window == .cooccurrence { try addToLive(try PairListTable.historyDeltas(db, days: range.clamped(to: days), sign: sign)) }
+                if window == .cooccurrence { try addToLive(try PairListTable.liveDeltas(db, days: range.clamped(to: days), sign: sign)) }
             }
         }
         // The hours leaving the foreground are those entering the background: one pass for both.

@@ -1,25 +1,192 @@
-/// One product's co-occurrence list (`pair_lists.pairs`, `pair_day_lists.pairs`, migration
-/// 0010): its partners in ascending id, each with a count that is not zero, stored as the JSON
-/// object `{"other_id":together,…}` that SQLite's `json_group_object` writes from rows ordered
-/// by other_id — so the incremental path and the SQL rebuild leave the same text.
-struct PairList: Equatable {
-    var others: [Int] = []
-    var counts: [Int] = []
+/// A partner and a count of one co-occurrence list.
+typealias PairEntry = (other: Int, count: Int)
 
-    var isEmpty: Bool { others.isEmpty }
+/// A batch's changes to the co-occurrence lists, grouped per list: per day, store, kind and
+/// product (the history, `pair_day_lists`) or, with day 0, per store, kind and product (the
+/// live window, `pair_lists`). An order of n products is n·(n−1) directed pairs: grouping them
+/// as they are made costs one dictionary lookup per product and order, and each list's few
+/// entries are sorted on their own (one sort of the whole batch cost more than the writes).
+struct PairDeltas {
+    /// day << 34 | store << 2 | kind, and the product: the history table's key order.
+    struct Key: Hashable, Comparable {
+        var bucket: Int
+        var product: Int
 
-    /// Reads the canonical text; nil when the bytes are anything else (spaces, another order,
-    /// a non-integer): ``PairListTable`` then asks SQLite's JSON parser.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> PairList? {
-        var list = PairList()
+        init(store: Int, kind: Int, day: Int, product: Int) {
+            bucket = day << 34 | store << 2 | kind
+            self.product = product
+        }
+
+        var day: Int { bucket >> 34 }
+        var store: Int { (bucket >> 2) & 0xFFFF_FFFF }
+        var kind: Int { bucket & 3 }
+
+        static func < (a: Key, b: Key) -> Bool { (a.bucket, a.product) < (b.bucket, b.product) }
+    }
+
+    private var index: [Key: Int] = [:]
+    private var keys: [Key] = []
+    private var entries: [[PairEntry]] = []
+
+    var isEmpty: Bool { keys.isEmpty }
+
+    /// Adds `together` to the pairs `product` → each of `others` (not `product` itself).
+    mutating func add(store: Int, kind: CooccurrenceKind, day: Int, product: Int, others: some Sequence<Int>, together: Int) {
+        let slot = self.slot(Key(store: store, kind: kind.id, day: day, product: product))
+        for other in others where other != product { entries[slot].append((other, together)) }
+    }
+
+    /// Adds `count` to the pair `key` → `other`.
+    mutating func add(_ key: Key, other: Int, count: Int) {
+        let slot = self.slot(key)
+        entries[slot].append((other, count))
+    }
+
+    /// Adds `entries` to the list `key`.
+    mutating func add(_ key: Key, _ more: some Sequence<PairEntry>) {
+        let slot = self.slot(key)
+        entries[slot].append(contentsOf: more)
+    }
+
+    private mutating func slot(_ key: Key) -> Int {
+        if let slot = index[key] { return slot }
+        index[key] = keys.count
+        keys.append(key)
+        entries.append([])
+        return keys.count - 1
+    }
+
+    /// The lists in key order, each with its entries in partner order and summed; sums of 0 and
+    /// lists left empty are dropped.
+    func sortedLists() -> [(key: Key, entries: [PairEntry])] {
+        var lists: [(key: Key, entries: [PairEntry])] = []
+        lists.reserveCapacity(keys.count)
+        for (key, unsorted) in zip(keys, entries) {
+            let sorted = unsorted.sorted { $0.other < $1.other }
+            var merged: [PairEntry] = []
+            merged.reserveCapacity(sorted.count)
+            for entry in sorted {
+                if merged.last?.other == entry.other {
+                    merged[merged.count - 1].count += entry.count
+                } else {
+                    if merged.last?.count == 0 { merged.removeLast() }
+                    merged.append(entry)
+                }
+            }
+            if merged.last?.count == 0 { merged.removeLast() }
+            if !merged.isEmpty { lists.append((key, merged)) }
+        }
+        lists.sort { $0.key < $1.key }
+        return lists
+    }
+
+    /// The live-window changes of history `lists` whose day is in `window`.
+    static func live(_ lists: [(key: Key, entries: [PairEntry])], window: ClosedRange<Int>) -> PairDeltas {
+        var live = PairDeltas()
+        for (key, entries) in lists where window.contains(key.day) {
+            live.add(Key(store: key.store, kind: key.kind, day: 0, product: key.product), entries)
+        }
+        return live
+    }
+}
+
+/// The text of one co-occurrence list (`pair_lists.pairs`, `pair_day_lists.pairs`, migration
+/// 0010): the JSON object `{"other_id":count,…}` with partners in ascending id and no count of
+/// 0, no spaces — what SQLite's `json_group_object` writes from rows ordered by other_id, so
+/// the incremental path and the SQL rebuild leave the same text.
+enum PairListText {
+    /// Adds `deltas` (ascending, distinct partners) to the canonical list `stored` (nil: none)
+    /// and writes the result into `buffer` (cleared first). Entries that do not change are
+    /// copied as bytes. Returns the number of entries written, or nil when `stored` is not in
+    /// the canonical form (hand-edited: the caller normalises it first).
+    static func merge(_ stored: UnsafeBufferPointer<UInt8>?, _ deltas: [PairEntry], into buffer: inout [UInt8]) -> Int? {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(UInt8(ascii: "{"))
+        var written = 0
+        func emit(_ other: Int, _ count: Int) {
+            if written > 0 { buffer.append(UInt8(ascii: ",")) }
+            buffer.append(UInt8(ascii: "\""))
+            append(other, to: &buffer)
+            buffer.append(UInt8(ascii: "\""))
+            buffer.append(UInt8(ascii: ":"))
+            append(count, to: &buffer)
+            written += 1
+        }
+        var next = 0  // the next delta
+        if let stored {
+            var reader = Reader(bytes: stored)
+            guard reader.open() else { return nil }
+            var previous = -1
+            while let entry = reader.next() {
+                guard entry.other > previous, entry.count != 0 else { return nil }
+                previous = entry.other
+                while next < deltas.count && deltas[next].other < entry.other {
+                    if deltas[next].count != 0 { emit(deltas[next].other, deltas[next].count) }
+                    next += 1
+                }
+                if next < deltas.count && deltas[next].other == entry.other {
+                    let sum = entry.count + deltas[next].count
+                    if sum != 0 { emit(entry.other, sum) }
+                    next += 1
+                } else {
+                    if written > 0 { buffer.append(UInt8(ascii: ",")) }
+                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: stored[entry.bytes]))
+                    written += 1
+                }
+            }
+            guard reader.isComplete else { return nil }
+        }
+        while next < deltas.count {
+            if deltas[next].count != 0 { emit(deltas[next].other, deltas[next].count) }
+            next += 1
+        }
+        buffer.append(UInt8(ascii: "}"))
+        return written
+    }
+
+    /// Reads a canonical list entry by entry; stops (isComplete false) at anything else.
+    struct Reader {
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
-        let end = bytes.count
-        @inline(__always) func number() -> Int? {
+        private(set) var isComplete = false
+
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        mutating func open() -> Bool {
+            guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{") else { return false }
+            index = 1
+            if bytes[1] == UInt8(ascii: "}") {
+                isComplete = bytes.count == 2
+                index = bytes.count
+            }
+            return true
+        }
+
+        /// The next entry and its bytes (`"other":count`), or nil at the end or at a deviation.
+        mutating func next() -> (other: Int, count: Int, bytes: Range<Int>)? {
+            guard !isComplete, index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index
+            index += 1
+            guard let other = number(), other >= 0, index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\""),
+                  bytes[index + 1] == UInt8(ascii: ":") else { return nil }
+            index += 2
+            guard let count = number(), index < bytes.count else { return nil }
+            let end = index
+            switch bytes[index] {
+            case UInt8(ascii: "}"): isComplete = index + 1 == bytes.count; guard isComplete else { return nil }
+            case UInt8(ascii: ","): index += 1
+            default: return nil
+            }
+            return (other, count, start..<end)
+        }
+
+        /// A JSON integer: optional minus, digits, no leading zero.
+        private mutating func number() -> Int? {
             var negative = false
-            if index < end && bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
+            if index < bytes.count && bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
             let start = index
             var value = 0
-            while index < end, bytes[index] &- 48 < 10 {
+            while index < bytes.count, bytes[index] &- 48 < 10 {
                 let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
                 let (sum, overflowSum) = times.addingReportingOverflow(Int(bytes[index] &- 48))
                 if overflowTimes || overflowSum { return nil }
@@ -29,82 +196,30 @@ struct PairList: Equatable {
             guard index > start, index - start == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }
             return negative ? -value : value
         }
-        guard end >= 2, bytes[0] == UInt8(ascii: "{") else { return nil }
-        index = 1
-        if bytes[1] == UInt8(ascii: "}") { return end == 2 ? list : nil }
-        while true {
-            guard index < end, bytes[index] == UInt8(ascii: "\"") else { return nil }
-            index += 1
-            guard let other = number(), other >= 0, index + 1 < end, bytes[index] == UInt8(ascii: "\""),
-                  bytes[index + 1] == UInt8(ascii: ":") else { return nil }
-            index += 2
-            guard let count = number(), count != 0, list.others.last.map({ $0 < other }) ?? true, index < end else { return nil }
-            list.others.append(other)
-            list.counts.append(count)
-            if bytes[index] == UInt8(ascii: "}") { return index + 1 == end ? list : nil }
-            guard bytes[index] == UInt8(ascii: ",") else { return nil }
-            index += 1
-        }
     }
 
-    /// Adds `deltas` (ascending, distinct partners); partners whose count becomes 0 leave.
-    func merged(with deltas: ArraySlice<(other: Int, count: Int)>) -> PairList {
-        var result = PairList()
-        result.others.reserveCapacity(others.count + deltas.count)
-        result.counts.reserveCapacity(others.count + deltas.count)
-        var i = 0
-        var j = deltas.startIndex
-        while i < others.count || j < deltas.endIndex {
-            let other: Int, count: Int
-            if j == deltas.endIndex || (i < others.count && others[i] < deltas[j].other) {
-                (other, count) = (others[i], counts[i])
-                i += 1
-            } else if i == others.count || deltas[j].other < others[i] {
-                (other, count) = deltas[j]
-                j += 1
-            } else {
-                (other, count) = (others[i], counts[i] + deltas[j].count)
-                i += 1
-                j += 1
-            }
-            if count != 0 {
-                result.others.append(other)
-                result.counts.append(count)
-            }
+    /// Every entry of a canonical list; nil when it is not canonical.
+    static func entries(_ bytes: UnsafeBufferPointer<UInt8>) -> [PairEntry]? {
+        var reader = Reader(bytes: bytes)
+        guard reader.open() else { return nil }
+        var entries: [PairEntry] = []
+        while let entry = reader.next() {
+            guard entry.count != 0, entries.last.map({ $0.other < entry.other }) ?? true else { return nil }
+            entries.append((entry.other, entry.count))
         }
-        return result
-    }
-
-    /// The canonical text into `buffer` (cleared first).
-    func encode(into buffer: inout [UInt8]) {
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(UInt8(ascii: "{"))
-        for index in others.indices {
-            if index > 0 { buffer.append(UInt8(ascii: ",")) }
-            buffer.append(UInt8(ascii: "\""))
-            Self.append(others[index], to: &buffer)
-            buffer.append(UInt8(ascii: "\""))
-            buffer.append(UInt8(ascii: ":"))
-            Self.append(counts[index], to: &buffer)
-        }
-        buffer.append(UInt8(ascii: "}"))
+        return reader.isComplete ? entries : nil
     }
 
     private static func append(_ value: Int, to buffer: inout [UInt8]) {
         if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { digits in
-            repeat {
-                digits[count] = UInt8(magnitude % 10) + 48
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(digits[index]) }
-        }
+        var divisor: UInt = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        repeat {
+            buffer.append(UInt8(magnitude / divisor) + 48)
+            magnitude %= divisor
+            divisor /= 10
+        } while divisor > 0
     }
 }
 
@@ -116,82 +231,85 @@ public struct PairListError: Error, Sendable, Equatable, CustomStringConvertible
     public var reason: String
 
     public var description: String {
-        "\(table) row (\(key)): \(reason); the lists are {\"other_id\":count,…}: `crosslink aggregates rebuild` recomputes them"
+        "\(table) row (\(key)): \(reason); a list is {\"other_id\":count,…}: `crosslink aggregates rebuild` recomputes them"
     }
 }
 
-/// Reads and rewrites the lists of one table, a row per key (``Key``): the history
-/// (`pair_day_lists`, keyed by day, store, kind, product) or the live window (`pair_lists`).
-/// Table and column names come only from the two constants; every value is bound.
+/// Reads and rewrites the lists of one table: the history (`pair_day_lists`, keyed by day,
+/// store, kind, product) or the live window (`pair_lists`, by store, kind, product). Table and
+/// column names come only from the two constructors; every value is bound.
 struct PairListTable {
-    struct Key: Equatable {
-        var day: Int
-        var store: Int
-        var kind: Int
-        var product: Int
-    }
-
     let db: Database
     let table: String
-    private let keyColumns: [String]
+    private let history: Bool
+    private let select: Statement
+    private let insert: Statement
+    private let update: Statement
+    private let delete: Statement
     private var buffer: [UInt8] = []
 
-    static func history(_ db: Database) -> PairListTable { PairListTable(db: db, table: "pair_day_lists", keyColumns: ["day", "store_id", "kind_id", "product_id"]) }
-    static func live(_ db: Database) -> PairListTable { PairListTable(db: db, table: "pair_lists", keyColumns: ["store_id", "kind_id", "product_id"]) }
+    static func history(_ db: Database) throws -> PairListTable { try PairListTable(db: db, table: "pair_day_lists", history: true) }
+    static func live(_ db: Database) throws -> PairListTable { try PairListTable(db: db, table: "pair_lists", history: false) }
 
-    private init(db: Database, table: String, keyColumns: [String]) {
+    private init(db: Database, table: String, history: Bool) throws {
         self.db = db
         self.table = table
-        self.keyColumns = keyColumns
+        self.history = history
+        let keys = (history ? ["day"] : []) + ["store_id", "kind_id", "product_id"]
+        let predicate = keys.enumerated().map { "\($1) = ?\($0 + 1)" }.joined(separator: " AND ")
+        select = try db.cachedStatement("SELECT pairs FROM \(table) WHERE \(predicate)")
+        insert = try db.cachedStatement("INSERT INTO \(table)(\(keys.joined(separator: ", ")), pairs) VALUES (\(keys.indices.map { "?\($0 + 1)" }.joined(separator: ", ")), ?\(keys.count + 1))")
+        update = try db.cachedStatement("UPDATE \(table) SET pairs = ?\(keys.count + 1) WHERE \(predicate)")
+        delete = try db.cachedStatement("DELETE FROM \(table) WHERE \(predicate)")
+        buffer.reserveCapacity(1 << 16)
     }
 
-    private var keyPredicate: String { keyColumns.enumerated().map { "\($1) = ?\($0 + 1)" }.joined(separator: " AND ") }
+    private var pairsParameter: Int32 { history ? 5 : 4 }
 
-    private func bind(_ key: Key, _ statement: Statement) {
-        let values = keyColumns.count == 4 ? [key.day, key.store, key.kind, key.product] : [key.store, key.kind, key.product]
-        for (index, value) in values.enumerated() { statement.bind(value, at: Int32(index + 1)) }
+    private func bind(_ key: PairDeltas.Key, _ statement: Statement) {
+        statement.reset()
+        var index: Int32 = 1
+        if history { statement.bind(key.day, at: 1); index = 2 }
+        statement.bind(key.store, at: index)
+        statement.bind(key.kind, at: index + 1)
+        statement.bind(key.product, at: index + 2)
     }
 
-    private func describe(_ key: Key) -> String {
-        (keyColumns.count == 4 ? "day \(key.day), " : "") + "store_id \(key.store), kind_id \(key.kind), product_id \(key.product)"
+    func describe(_ key: PairDeltas.Key) -> String {
+        (history ? "day \(key.day), " : "") + "store_id \(key.store), kind_id \(key.kind), product_id \(key.product)"
     }
 
-    /// Adds each key's `deltas` (ascending, distinct partners) to its stored list: one read and
-    /// one write per key; a list left empty is deleted.
-    mutating func add(_ key: Key, _ deltas: ArraySlice<(other: Int, count: Int)>) throws {
-        let select = try db.cachedStatement("SELECT pairs FROM \(table) WHERE \(keyPredicate)")
-        select.reset()
+    /// Adds `deltas` (ascending, distinct partners) to the list `key`: one read and one write;
+    /// a list left empty is deleted.
+    mutating func add(_ key: PairDeltas.Key, _ deltas: [PairEntry]) throws {
         bind(key, select)
-        let stored: PairList?
-        if try select.step() {
-            let fast = select.withUTF8Text(at: 0) { PairList.parse($0) }
-            stored = try fast ?? slowParse(select.text(at: 0), key: key)
+        defer { select.reset() }
+        var written: Int?
+        let exists = try select.step()
+        if exists {
+            written = select.withUTF8Text(at: 0) { PairListText.merge($0, deltas, into: &buffer) }
+            if written == nil {
+                let canonical = try normalise(select.text(at: 0), key: key)
+                written = canonical.withUnsafeBufferPointer { PairListText.merge($0, deltas, into: &buffer) }
+            }
         } else {
-            stored = nil
+            written = PairListText.merge(nil, deltas, into: &buffer)
         }
         select.reset()
-        let list = (stored ?? PairList()).merged(with: deltas)
-        if list.isEmpty {
-            guard stored != nil else { return }
-            let delete = try db.cachedStatement("DELETE FROM \(table) WHERE \(keyPredicate)")
-            delete.reset()
-            bind(key, delete)
-            while try delete.step() {}
-            return
-        }
-        let write = try db.cachedStatement(stored == nil
-            ? "INSERT INTO \(table)(\(keyColumns.joined(separator: ", ")), pairs) VALUES (\(keyColumns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")), ?\(keyColumns.count + 1))"
-            : "UPDATE \(table) SET pairs = ?\(keyColumns.count + 1) WHERE \(keyPredicate)")
-        write.reset()
-        bind(key, write)
-        list.encode(into: &buffer)
-        buffer.withUnsafeBufferPointer { write.bindUTF8Text($0, at: Int32(keyColumns.count + 1)) }
-        while try write.step() {}
+        guard let written else { throw PairListError(table: table, key: describe(key), reason: "cannot be merged") }
+        let statement = written == 0 ? (exists ? delete : nil) : exists ? update : insert
+        guard let statement else { return }
+        bind(key, statement)
+        if written > 0 { buffer.withUnsafeBufferPointer { statement.bindUTF8Text($0, at: pairsParameter) } }
+        while try statement.step() {}
+        statement.reset()
     }
 
-    /// A list that is not in the canonical form, read by SQLite's JSON parser.
-    private func slowParse(_ text: String, key: Key) throws -> PairList {
-        var entries: [(other: Int, count: Int)] = []
+    /// A list that is not in the canonical form, read by SQLite's JSON parser and rewritten
+    /// canonically (partners sorted, repeated ones summed, zeros dropped).
+    func normalise(_ text: String, key: PairDeltas.Key) throws -> [UInt8] {
+        var deltas = PairDeltas()
+        let listKey = PairDeltas.Key(store: 0, kind: 0, day: 0, product: 0)
         do {
             guard try db.cachedStatement("SELECT json_type(?1)").map([text], { $0.optionalText(at: 0) }).first == "object" else {
                 throw PairListError(table: table, key: describe(key), reason: "not a JSON object")
@@ -204,36 +322,28 @@ struct PairListTable {
                 guard row.text(at: 2) == "integer" else {
                     throw PairListError(table: table, key: describe(key), reason: "the count of partner \(other) is not an integer")
                 }
-                entries.append((other, row.int(at: 1)))
+                deltas.add(listKey, [(other, row.int(at: 1))])
             }
         } catch let error as DatabaseError {
             throw PairListError(table: table, key: describe(key), reason: "not JSON (\(error.message))")
         }
-        entries.sort { $0.other < $1.other }
-        var list = PairList()
-        for entry in entries {
-            if list.others.last == entry.other {
-                list.counts[list.counts.count - 1] += entry.count
-            } else {
-                list.others.append(entry.other)
-                list.counts.append(entry.count)
-            }
-        }
-        return PairList().merged(with: ArraySlice(zip(list.others, list.counts).map { (other: $0, count: $1) }))
+        var canonical: [UInt8] = []
+        _ = PairListText.merge(nil, deltas.sortedLists().first?.entries ?? [], into: &canonical)
+        return canonical
     }
 
-    /// Every list of the history days `range`, as deltas times `sign` (a window move).
-    static func historyDeltas(_ db: Database, days range: ClosedRange<Int>, sign: Int) throws -> [PairDelta] {
-        var deltas: [PairDelta] = []
-        let select = try db.cachedStatement("SELECT day, store_id, kind_id, product_id, pairs FROM pair_day_lists WHERE day BETWEEN ?1 AND ?2")
-        let table = PairListTable.history(db)
-        try select.forEachRow([range.lowerBound, range.upperBound]) { row in
-            let key = Key(day: row.int(at: 0), store: row.int(at: 1), kind: row.int(at: 2), product: row.int(at: 3))
-            let list = try row.withUTF8Text(at: 4) { PairList.parse($0) } ?? table.slowParse(row.text(at: 4), key: key)
-            for (other, count) in zip(list.others, list.counts) {
-                deltas.append(PairDelta(store: key.store, kind: key.kind, day: key.day, product: key.product, other: other, together: sign * count))
+    /// Every list of the history days `range`, times `sign`, as live-window changes (a window
+    /// move).
+    static func liveDeltas(_ db: Database, days range: ClosedRange<Int>, sign: Int) throws -> PairDeltas {
+        var deltas = PairDeltas()
+        let history = try PairListTable.history(db)
+        try db.cachedStatement("SELECT day, store_id, kind_id, product_id, pairs FROM pair_day_lists WHERE day BETWEEN ?1 AND ?2")
+            .forEachRow([range.lowerBound, range.upperBound]) { row in
+                let key = PairDeltas.Key(store: row.int(at: 1), kind: row.int(at: 2), day: row.int(at: 0), product: row.int(at: 3))
+                let entries = try row.withUTF8Text(at: 4) { PairListText.entries($0) }
+                    ?? history.normalise(row.text(at: 4), key: key).withUnsafeBufferPointer { PairListText.entries($0) } ?? []
+                deltas.add(PairDeltas.Key(store: key.store, kind: key.kind, day: 0, product: key.product), entries.map { ($0.other, sign * $0.count) })
             }
-        }
         return deltas
     }
 }
