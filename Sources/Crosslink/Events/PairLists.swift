@@ -116,25 +116,40 @@ enum PairListText {
         if let stored {
             var reader = Reader(bytes: stored)
             guard reader.open() else { return nil }
+            // Unchanged entries are contiguous in `stored` (with their commas): a run of them
+            // is copied at once when a change or the end interrupts it.
+            var run: Range<Int>? = nil
+            var runEntries = 0
+            func flush() {
+                guard let range = run else { return }
+                if written > 0 { buffer.append(UInt8(ascii: ",")) }
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: stored[range]))
+                written += runEntries
+                run = nil
+                runEntries = 0
+            }
             var previous = -1
             while let entry = reader.next() {
                 guard entry.other > previous, entry.count != 0 else { return nil }
                 previous = entry.other
-                while next < deltas.count && deltas[next].other < entry.other {
-                    if deltas[next].count != 0 { emit(deltas[next].other, deltas[next].count) }
-                    next += 1
+                if next < deltas.count && deltas[next].other <= entry.other {
+                    flush()
+                    while next < deltas.count && deltas[next].other < entry.other {
+                        if deltas[next].count != 0 { emit(deltas[next].other, deltas[next].count) }
+                        next += 1
+                    }
+                    if next < deltas.count && deltas[next].other == entry.other {
+                        let sum = entry.count + deltas[next].count
+                        if sum != 0 { emit(entry.other, sum) }
+                        next += 1
+                        continue
+                    }
                 }
-                if next < deltas.count && deltas[next].other == entry.other {
-                    let sum = entry.count + deltas[next].count
-                    if sum != 0 { emit(entry.other, sum) }
-                    next += 1
-                } else {
-                    if written > 0 { buffer.append(UInt8(ascii: ",")) }
-                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: stored[entry.bytes]))
-                    written += 1
-                }
+                run = (run?.lowerBound ?? entry.bytes.lowerBound)..<entry.bytes.upperBound
+                runEntries += 1
             }
             guard reader.isComplete else { return nil }
+            flush()
         }
         while next < deltas.count {
             if deltas[next].count != 0 { emit(deltas[next].other, deltas[next].count) }
