@@ -9,8 +9,20 @@ struct AggregateCollector {
     private var after: [SessionKey: [Int: SessionProduct]] = [:]
     private var visitors: [VisitorKey: VisitorTimes] = [:]
 
-    struct SessionKey: Hashable { var store: Int; var session: String }
-    struct VisitorKey: Hashable { var store: Int; var visitor: String; var product: Int }
+    /// Ordered as the tables' keys (texts by their UTF-8 bytes, SQLite's BINARY collation).
+    struct SessionKey: Hashable, Comparable {
+        var store: Int
+        var session: String
+        static func < (a: Self, b: Self) -> Bool { a.store != b.store ? a.store < b.store : a.session.utf8.lexicographicallyPrecedes(b.session.utf8) }
+    }
+    struct VisitorKey: Hashable, Comparable {
+        var store: Int
+        var visitor: String
+        var product: Int
+        static func < (a: Self, b: Self) -> Bool {
+            a.store != b.store ? a.store < b.store : a.visitor != b.visitor ? a.visitor.utf8.lexicographicallyPrecedes(b.visitor.utf8) : a.product < b.product
+        }
+    }
     struct VisitorTimes {
         var firstViewed: Int64?, lastViewed: Int64?, firstCarted: Int64?, lastCarted: Int64?, firstBought: Int64?, lastBought: Int64?
     }
@@ -98,9 +110,11 @@ struct AggregateCollector {
                 first_carted_at = excluded.first_carted_at, first_bought_at = excluded.first_bought_at,
                 first_cancelled_at = excluded.first_cancelled_at
             """)
-        for (key, state) in after {
-            let old = before[key] ?? [:]
-            for (product, times) in state where old[product] != times {
+        // In key order: SQLite then walks the B-tree forward instead of seeking at random.
+        for key in after.keys.sorted() {
+            let (state, old) = (after[key]!, before[key] ?? [:])
+            for product in state.keys.sorted() where old[product] != state[product] {
+                let times = state[product]!
                 session.reset()
                 session.bind(key.store, at: 1)
                 session.bind(key.session, at: 2)
@@ -126,7 +140,8 @@ struct AggregateCollector {
                 first_bought_at = coalesce(min(first_bought_at, excluded.first_bought_at), first_bought_at, excluded.first_bought_at),
                 last_bought_at = coalesce(max(last_bought_at, excluded.last_bought_at), last_bought_at, excluded.last_bought_at)
             """)
-        for (key, times) in visitors {
+        for key in visitors.keys.sorted() {
+            let times = visitors[key]!
             visitor.reset()
             visitor.bind(key.store, at: 1)
             visitor.bind(key.visitor, at: 2)

@@ -97,16 +97,22 @@ struct AggregateDeltas {
             if let state = old[product] { addProduct(store: store, product, state, shape: before, sign: -1) }
             addProduct(store: store, product, new[product]!, shape: after, sign: 1)
         }
-        guard after.eligible else { return }
+        // Session pairs start from a view: a session that never viewed anything (every order of
+        // a purchase log) has none, and skips the n² loop.
+        guard after.eligible, after.firstView != nil else { return }
         let changedSet = Set(changed)
         for product in changed {
             for other in new.keys where other != product && !(changedSet.contains(other) && other < product) {
-                for (a, b) in [(product, other), (other, product)] {
-                    if let oldA = old[a], let oldB = old[b] { addPair(store: store, a, oldA, b, oldB, sign: -1) }
-                    addPair(store: store, a, new[a]!, b, new[b]!, sign: 1)
-                }
+                changePair(store: store, product, other, from: old, to: new)
+                changePair(store: store, other, product, from: old, to: new)
             }
         }
+    }
+
+    /// Replaces the pair `a` → `b`'s old contribution by its new one.
+    private mutating func changePair(store: Int, _ a: Int, _ b: Int, from old: [Int: SessionProduct], to new: [Int: SessionProduct]) {
+        if let oldA = old[a], let oldB = old[b] { addPair(store: store, a, oldA, b, oldB, sign: -1) }
+        addPair(store: store, a, new[a]!, b, new[b]!, sign: 1)
     }
 
     /// What decides a session's session-wide contributions.

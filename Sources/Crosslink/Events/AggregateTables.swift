@@ -22,7 +22,6 @@ struct AggregateTables {
     @discardableResult
     func write(_ deltas: AggregateDeltas, live: AggregateWindows) throws -> Bool {
         var productDays = try Upsert(db, table: "product_days", keys: ["day", "store_id", "product_id"], counters: Self.productCounters)
-        var productWindows = try Upsert(db, table: "product_windows", keys: ["store_id", "window_id", "product_id"], counters: Self.productCounters)
         var windowProducts: [ProductBucket: ProductCounters] = [:]
         windowProducts.reserveCapacity(deltas.products.count * 2)
         for key in deltas.products.keys.sorted() {
@@ -36,12 +35,7 @@ struct AggregateTables {
                     .add(counters)
             }
         }
-        for key in windowProducts.keys.sorted() where !windowProducts[key]!.isZero {
-            let counters = windowProducts[key]!
-            try productWindows.add(counters.changed, mayEmpty: counters.hasNegative) {
-                $0.bind(key.store, at: 1); $0.bind(key.bucket, at: 2); $0.bind(key.product, at: 3)
-            } bindCounters: { counters.bindChanged($0, from: 4) }
-        }
+        try addToProductWindows(windowProducts)
 
         var storeDays = try Upsert(db, table: "store_days", keys: ["day", "store_id"], counters: Self.storeCounters)
         var storeWindows = try Upsert(db, table: "store_windows", keys: ["store_id", "window_id"], counters: Self.storeCounters)
@@ -96,6 +90,31 @@ struct AggregateTables {
         for (key, entries) in history { try dayLists.add(key, entries) }
         try addToLive(PairDeltas.live(history, window: live.cooccurrence))
         return conversionInputsChanged
+    }
+
+    /// Adds counters to `product_windows` (keys: bucket = window id), writing only the counters
+    /// that change: every window row has three indexes on its counters. `subtracting`: the
+    /// counters may reach zero whatever their sign says (a window move).
+    private func addToProductWindows(_ windowProducts: [ProductBucket: ProductCounters], subtracting: Bool = false) throws {
+        var productWindows = try Upsert(db, table: "product_windows", keys: ["store_id", "window_id", "product_id"], counters: Self.productCounters)
+        for key in windowProducts.keys.sorted() where !windowProducts[key]!.isZero {
+            let counters = windowProducts[key]!
+            try productWindows.add(counters.changed, mayEmpty: subtracting || counters.hasNegative) {
+                $0.bind(key.store, at: 1); $0.bind(key.bucket, at: 2); $0.bind(key.product, at: 3)
+            } bindCounters: { counters.bindChanged($0, from: 4) }
+        }
+    }
+
+    /// Adds (`sign` 1) or subtracts (-1) the product days `range` to `window` (a window move).
+    private func moveProductWindow(_ window: Window, days range: ClosedRange<Int>, sign: Int) throws {
+        var windowProducts: [ProductBucket: ProductCounters] = [:]
+        try db.cachedStatement("""
+            SELECT store_id, product_id, \(Self.productCounters.map { "sum(\($0))" }.joined(separator: ", "))
+            FROM product_days WHERE day BETWEEN ?1 AND ?2 GROUP BY store_id, product_id
+            """).forEachRow([range.lowerBound, range.upperBound]) { row in
+            windowProducts[ProductBucket(store: row.int(at: 0), bucket: window.rawValue, product: row.int(at: 1))] = ProductCounters(row, from: 2, sign: sign)
+        }
+        try addToProductWindows(windowProducts, subtracting: sign < 0)
     }
 
     /// Adds changes to the live lists, one read and write per product.
@@ -238,7 +257,7 @@ struct AggregateTables {
             let move = WindowMove(from: from, to: to)
             for (range, sign) in [(move.leaving, -1), (move.entering, 1)] {
                 guard let range, range.overlaps(days) else { continue }
-                try derive(Self.productWindows, range: range.clamped(to: days), window: window, signs: [sign])
+                try moveProductWindow(window, days: range.clamped(to: days), sign: sign)
                 try derive(Self.storeWindows, range: range.clamped(to: days), window: window, signs: [sign])
                 if window == .cooccurrence { try addToLive(try PairListTable.liveDeltas(db, days: range.clamped(to: days), sign: sign)) }
             }
@@ -284,6 +303,15 @@ struct AggregateTables {
 }
 
 extension ProductCounters {
+    /// The counters of columns `index`… (``AggregateTables/productCounters`` order), times `sign`.
+    init(_ row: Statement, from index: Int32, sign: Int) {
+        func int(_ offset: Int32) -> Int { sign * row.int(at: index + offset) }
+        self.init(viewers: int(0), carters: int(1), buyers: int(2), cancellers: int(3), viewedThenCarted: int(4), viewedThenBought: int(5),
+                  units: Double(sign) * row.double(at: index + 6), revenueCents: int(7), orders: int(8),
+                  cancelledUnits: Double(sign) * row.double(at: index + 9), cancelledRevenueCents: int(10), cancelledOrders: int(11),
+                  coViewers: int(12), coBuyers: int(13))
+    }
+
     /// Bit i: counter i (``AggregateTables/productCounters`` order) is not zero.
     var changed: UInt32 {
         [viewers != 0, carters != 0, buyers != 0, cancellers != 0, viewedThenCarted != 0, viewedThenBought != 0, units != 0,
