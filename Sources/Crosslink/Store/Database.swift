@@ -30,9 +30,9 @@ public struct Configuration: Sendable {
     /// `synchronous = FULL` a 1-event append took 50–80 % longer at 10,000).
     public var walAutocheckpointPages = 1_000
     /// The same for the commits of ``CrosslinkStore/writeBatch(_:)`` (event batches and files).
-    /// A 1,000-event batch with aggregation dirties ≈ 1,400 pages (pair_windows alone ≈ 850 of
-    /// its 1,400), so at 1,000 every such commit also checkpointed: each page written twice at
-    /// once and the file fsynced per batch. At 10,000 (a WAL of up to ≈ 40 MiB) a hot page
+    /// A 1,000-event batch with aggregation dirties 1,000–5,000 pages (most of them the live
+    /// co-occurrence lists and the visitor history it rewrites), so at 1,000 every such commit
+    /// also checkpointed: each page written twice at once and the file fsynced per batch. At 10,000 (a WAL of up to ≈ 40 MiB) a hot page
     /// reaches the database file once per several batches: ingest with aggregation ≈ 15 % faster.
     public var batchWalAutocheckpointPages = 10_000
 
