@@ -100,7 +100,7 @@ import Testing
                                                          [p, try ProductRepository(db).id(sku: "Q")!]) } == 4)
     }
 
-    @Test func migration0010TurnsThePairRowsIntoListsAndTheViewsShowThemAsBefore() throws {
+    @Test func migration0010TurnsBoughtTogetherRowsIntoListsAndTheViewsShowEveryKindAsBefore() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("before-0010.sqlite")
         do {
@@ -119,16 +119,17 @@ import Testing
             #expect(try rows("SELECT day, kind_id, product_id, pairs FROM pair_day_lists ORDER BY 1, 2, 3") == [
                 [.integer(100), .integer(3), .integer(7), .text("{\"9\":1,\"12\":2}")],
                 [.integer(100), .integer(3), .integer(9), .text("{\"7\":1}")],
-                [.integer(101), .integer(1), .integer(7), .text("{\"9\":2}")],
             ])
             #expect(try rows("SELECT kind_id, product_id, pairs FROM pair_lists ORDER BY 1, 2") == [
-                [.integer(1), .integer(7), .text("{\"9\":2}")],
                 [.integer(3), .integer(7), .text("{\"9\":1,\"12\":2}")],
                 [.integer(3), .integer(9), .text("{\"7\":1}")],
             ])
             #expect(try rows("SELECT product_id, other_id, together FROM pair_windows WHERE kind_id = 3 ORDER BY 1, 2") == [
                 [.integer(7), .integer(9), .integer(1)], [.integer(7), .integer(12), .integer(2)], [.integer(9), .integer(7), .integer(1)],
             ])
+            // Session kinds stay rows.
+            #expect(try rows("SELECT * FROM pair_day_rows") == [[.integer(101), .integer(1), .integer(1), .integer(7), .integer(9), .integer(2)]])
+            #expect(try rows("SELECT * FROM pair_window_rows") == [[.integer(1), .integer(1), .integer(7), .integer(9), .integer(2)]])
             #expect(try rows("SELECT day, other_id, together FROM pair_days WHERE kind_id = 1 AND product_id = 7") == [
                 [.integer(101), .integer(9), .integer(2)],
             ])

@@ -146,8 +146,8 @@ enum RecommendationFixtures {
     static func dump(_ store: CrosslinkStore) throws -> [String: [String]] {
         try store.read { db in
             var tables: [String: [String]] = [:]
-            for table in ["session_products", "visitor_products", "product_days", "product_hours", "store_days", "pair_day_lists",
-                          "product_windows", "store_windows", "pair_lists", "trend_windows", "aggregate_state"] {
+            for table in ["session_products", "visitor_products", "product_days", "product_hours", "store_days", "pair_day_rows", "pair_day_lists",
+                          "product_windows", "store_windows", "pair_window_rows", "pair_lists", "trend_windows", "aggregate_state"] {
                 tables[table] = try db.rows("SELECT * FROM \(table)").map { $0.map(\.description).joined(separator: "|") }.sorted()
             }
             return tables

@@ -15,9 +15,11 @@ extension Aggregates {
         DELETE FROM product_days;
         DELETE FROM product_hours;
         DELETE FROM store_days;
+        DELETE FROM pair_day_rows;
         DELETE FROM pair_day_lists;
         DELETE FROM product_windows;
         DELETE FROM store_windows;
+        DELETE FROM pair_window_rows;
         DELETE FROM pair_lists;
         DELETE FROM trend_windows;
         UPDATE aggregate_state SET first_at = (SELECT min(occurred_at) FROM events), last_at = (SELECT max(occurred_at) FROM events);
@@ -122,11 +124,9 @@ extension Aggregates {
         GROUP BY day, store_id;
         DELETE FROM store_days WHERE \(allZero(AggregateTables.storeCounters));
 
-        -- Each day's pairs, summed per partner, as one JSON list per product (migration 0010).
-        INSERT INTO pair_day_lists(day, store_id, kind_id, product_id, pairs)
-        SELECT day, store_id, kind_id, product_id, json_group_object(other_id, together)
-        FROM (
-        SELECT day, store_id, kind_id, product_id, other_id, sum(n) AS together
+        -- Session pairs (viewed-viewed, viewed-bought), a row per day and pair (migration 0010).
+        INSERT INTO pair_day_rows(day, store_id, kind_id, product_id, other_id, together)
+        SELECT day, store_id, kind_id, product_id, other_id, sum(n)
         FROM (
             SELECT max(a.first_viewed_at, b.first_viewed_at) / 86400000 AS day, a.store_id, 1 AS kind_id,
                    a.product_id, b.product_id AS other_id, 1 AS n
@@ -140,14 +140,19 @@ extension Aggregates {
             JOIN session_products AS a ON a.store_id = s.store_id AND a.session_id = s.session_id
             JOIN session_products AS b ON b.store_id = s.store_id AND b.session_id = s.session_id AND b.product_id <> a.product_id
             WHERE s.eligible AND a.first_viewed_at < b.first_bought_at
-            UNION ALL
-            SELECT a.day, a.store_id, 3, a.product_id, b.product_id, a.sign
+        )
+        GROUP BY day, store_id, kind_id, product_id, other_id HAVING sum(n) <> 0;
+
+        -- Order pairs (bought-bought), summed per partner, as one JSON list per day and product.
+        INSERT INTO pair_day_lists(day, store_id, kind_id, product_id, pairs)
+        SELECT day, store_id, 3, product_id, json_group_object(other_id, together)
+        FROM (
+            SELECT a.day, a.store_id, a.product_id, b.product_id AS other_id, sum(a.sign) AS together
             FROM rebuild_baskets AS a JOIN rebuild_baskets AS b ON b.event_seq = a.event_seq AND b.product_id <> a.product_id
+            GROUP BY a.day, a.store_id, a.product_id, b.product_id HAVING sum(a.sign) <> 0
+            ORDER BY a.day, a.store_id, a.product_id, b.product_id
         )
-        GROUP BY day, store_id, kind_id, product_id, other_id HAVING sum(n) <> 0
-        ORDER BY day, store_id, kind_id, product_id, other_id
-        )
-        GROUP BY day, store_id, kind_id, product_id;
+        GROUP BY day, store_id, product_id;
 
         """
 }

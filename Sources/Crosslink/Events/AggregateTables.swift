@@ -87,7 +87,18 @@ struct AggregateTables {
 
         let history = deltas.pairs.sortedLists()
         var dayLists = try PairListTable.history(db)
-        for (key, entries) in history { try dayLists.add(key, entries) }
+        var dayRows = try Upsert(db, table: "pair_day_rows", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: ["together"])
+        for (key, entries) in history {
+            if key.kind == CooccurrenceKind.boughtBought.id {
+                try dayLists.add(key, entries)
+                continue
+            }
+            for (other, count) in entries {
+                try dayRows.add(1, mayEmpty: count < 0) {
+                    $0.bind(key.day, at: 1); $0.bind(key.store, at: 2); $0.bind(key.kind, at: 3); $0.bind(key.product, at: 4); $0.bind(other, at: 5)
+                } bindCounters: { $0.bind(count, at: 6) }
+            }
+        }
         try addToLive(PairDeltas.live(history, window: live.cooccurrence))
         return conversionInputsChanged
     }
@@ -117,10 +128,22 @@ struct AggregateTables {
         try addToProductWindows(windowProducts, subtracting: sign < 0)
     }
 
-    /// Adds changes to the live lists, one read and write per product.
+    /// Adds pair changes to the live window: bought-bought lists (one read and write per
+    /// product), the session kinds' rows.
     func addToLive(_ deltas: PairDeltas) throws {
         var lists = try PairListTable.live(db)
-        for (key, entries) in deltas.sortedLists() { try lists.add(key, entries) }
+        var rows = try Upsert(db, table: "pair_window_rows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: ["together"])
+        for (key, entries) in deltas.sortedLists() {
+            if key.kind == CooccurrenceKind.boughtBought.id {
+                try lists.add(key, entries)
+                continue
+            }
+            for (other, count) in entries {
+                try rows.add(1, mayEmpty: count < 0) {
+                    $0.bind(key.store, at: 1); $0.bind(key.kind, at: 2); $0.bind(key.product, at: 3); $0.bind(other, at: 4)
+                } bindCounters: { $0.bind(count, at: 5) }
+            }
+        }
     }
 
     /// Adds counter deltas to rows of one table, writing only the counters that change (bit i
@@ -220,6 +243,9 @@ struct AggregateTables {
     static let storeWindows = Derivation(
         live: "store_windows", history: "store_days", bucket: "day", groupKeys: ["store_id"], windowKey: true,
         counters: storeCounters, sources: storeCounters.map { "?4 * sum(\($0))" })
+    static let pairWindowRows = Derivation(
+        live: "pair_window_rows", history: "pair_day_rows", bucket: "day", groupKeys: ["store_id", "kind_id", "product_id", "other_id"],
+        windowKey: false, counters: ["together"], sources: ["?4 * sum(together)"])
     static let trendWindows = Derivation(
         live: "trend_windows", history: "product_hours", bucket: "hour", groupKeys: ["store_id", "product_id"], windowKey: false,
         counters: ["foreground", "background"], sources: ["?4 * sum(viewers)", "?5 * sum(viewers)"])
@@ -259,7 +285,10 @@ struct AggregateTables {
                 guard let range, range.overlaps(days) else { continue }
                 try moveProductWindow(window, days: range.clamped(to: days), sign: sign)
                 try derive(Self.storeWindows, range: range.clamped(to: days), window: window, signs: [sign])
-                if window == .cooccurrence { try addToLive(try PairListTable.liveDeltas(db, days: range.clamped(to: days), sign: sign)) }
+                if window == .cooccurrence {
+                    try derive(Self.pairWindowRows, range: range.clamped(to: days), signs: [sign])
+                    try addToLive(try PairListTable.liveDeltas(db, days: range.clamped(to: days), sign: sign))
+                }
             }
         }
         // The hours leaving the foreground are those entering the background: one pass for both.
@@ -284,7 +313,7 @@ struct AggregateTables {
     static let fillPairListsSQL = """
         INSERT INTO pair_lists(store_id, kind_id, product_id, pairs)
         SELECT store_id, kind_id, product_id, json_group_object(other_id, together)
-        FROM (SELECT store_id, kind_id, product_id, other_id, sum(together) AS together FROM pair_days WHERE day BETWEEN ?1 AND ?2
+        FROM (SELECT store_id, kind_id, product_id, other_id, sum(together) AS together FROM pair_list_days WHERE day BETWEEN ?1 AND ?2
               GROUP BY store_id, kind_id, product_id, other_id HAVING sum(together) <> 0
               ORDER BY store_id, kind_id, product_id, other_id)
         GROUP BY store_id, kind_id, product_id
@@ -296,6 +325,7 @@ struct AggregateTables {
             try derive(Self.productWindows, range: range, window: window, signs: [1])
             try derive(Self.storeWindows, range: range, window: window, signs: [1])
         }
+        try derive(Self.pairWindowRows, range: windows.cooccurrence, signs: [1])
         try db.cachedStatement(Self.fillPairListsSQL).execute([windows.cooccurrence.lowerBound, windows.cooccurrence.upperBound])
         try derive(Self.trendWindows, range: windows.foreground, signs: [1, 0])
         try derive(Self.trendWindows, range: windows.background, signs: [0, 1])

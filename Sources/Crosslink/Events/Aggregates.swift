@@ -127,8 +127,8 @@ public struct AggregateStatus: Sendable, Codable {
     public var rows: [String: Int]
     public var settings: RecommendationSettings
 
-    static let tables = ["session_products", "visitor_products", "product_days", "product_hours", "store_days", "pair_day_lists",
-                         "product_windows", "store_windows", "pair_lists", "trend_windows"]
+    static let tables = ["session_products", "visitor_products", "product_days", "product_hours", "store_days", "pair_day_rows",
+                         "pair_day_lists", "product_windows", "store_windows", "pair_window_rows", "pair_lists", "trend_windows"]
 }
 
 /// The span of the aggregated log (`aggregate_state`).

@@ -40,7 +40,7 @@ enum RecommendationSQL {
     static let liveQueries = Dictionary(uniqueKeysWithValues: RecommendationType.allCases.map { ($0, Query(text($0, pointInTime: false))) })
     static let pointInTimeQueries = Dictionary(uniqueKeysWithValues: RecommendationType.allCases.map { ($0, Query(text($0, pointInTime: true))) })
     static let singleContextQueries = Dictionary(uniqueKeysWithValues: [RecommendationType.viewedViewed, .viewedBought, .boughtBought].map {
-        ($0, Query(cooccurrenceLive(singleContext: true)))
+        ($0, Query(cooccurrenceLive(singleContext: true, source: PairSource($0))))
     })
 
     static func text(_ type: RecommendationType, pointInTime: Bool) -> String {
@@ -58,11 +58,11 @@ enum RecommendationSQL {
         case .trending:
             trending(pointInTime) + trendingBody
         case .viewedViewed, .viewedBought, .boughtBought:
-            pointInTime ? "WITH RECURSIVE " + cooccurrence(kinds: "= :kind", products: "(SELECT value FROM json_each(:context))")
-                + cooccurrenceBody : cooccurrenceLive(singleContext: false)
+            pointInTime ? "WITH RECURSIVE " + cooccurrence(sources: [PairSource(type)], products: "(SELECT value FROM json_each(:context))")
+                + cooccurrenceBody : cooccurrenceLive(singleContext: false, source: PairSource(type))
         case .recommendedForYou:
             pointInTime ? "WITH RECURSIVE " + visitorHistory(pointInTime) + ",\n" + history + ",\n"
-                + cooccurrence(kinds: "IN (1, 2, 3)", products: "(SELECT product_id FROM history)") + forYouBody
+                + cooccurrence(sources: PairSource.all, products: "(SELECT product_id FROM history)") + forYouBody
                 : "WITH " + visitorHistory(pointInTime) + ",\n" + history + forYouLiveBody
         case .recentlyViewed:
             recentlyViewed(pointInTime) + recentlyViewedBody
@@ -206,18 +206,52 @@ enum RecommendationSQL {
 
     // MARK: Co-occurrence
 
+    /// Where a co-occurrence kind's pairs are (migration 0010): the session kinds in rows, bought
+    /// together in lists. A query reads the table of its kinds: the views that show every kind
+    /// (`pair_windows`, `pair_days`) are a UNION ALL, which SQLite cannot look up by a joined
+    /// product — it would expand every pair.
+    struct PairSource {
+        /// The kind filter (`= :kind`, `IN (1, 2)`, …) and the window and history tables.
+        let kinds: String
+        let window: String
+        let history: String
+
+        static let rows = PairSource(kinds: "IN (1, 2)", window: "pair_window_rows", history: "pair_day_rows")
+        static let lists = PairSource(kinds: "= 3", window: "pair_list_windows", history: "pair_list_days")
+        static let all = [rows, lists]
+
+        private init(kinds: String, window: String, history: String) {
+            self.kinds = kinds
+            self.window = window
+            self.history = history
+        }
+
+        /// The source of a co-occurrence type, filtered to `:kind`.
+        init(_ type: RecommendationType) {
+            let source = type == .boughtBought ? PairSource.lists : .rows
+            self.init(kinds: "= :kind", window: source.window, history: source.history)
+        }
+    }
+
     /// `cooccurrence`, point in time: pairs from `products` of `kinds` with their support, bases,
     /// total, lift and score, summed over the days of the window — what `recs_cooccurrence`
     /// holds live.
-    static func cooccurrence(kinds: String, products: String) -> String {
+    /// The pairs of one source's kinds from `products`, summed over the days, with their support.
+    static func pointInTimePairs(_ source: PairSource, products: String) -> String {
+        """
+                SELECT p.kind_id, p.product_id, p.other_id, sum(p.together) AS together
+                FROM days JOIN \(source.history) AS p ON p.day = days.day AND p.store_id = :store AND p.kind_id \(source.kinds)
+                     AND p.product_id IN \(products)
+                GROUP BY p.kind_id, p.product_id, p.other_id
+                HAVING sum(p.together) >= \(minimumSupport("p.kind_id"))
+        """
+    }
+
+    static func cooccurrence(sources: [PairSource], products: String) -> String {
         """
             days(day) AS (SELECT :cooccurrence_first UNION ALL SELECT day + 1 FROM days WHERE day < :cooccurrence_last),
             pairs AS (
-                SELECT p.kind_id, p.product_id, p.other_id, sum(p.together) AS together
-                FROM days JOIN pair_days AS p ON p.day = days.day AND p.store_id = :store AND p.kind_id \(kinds)
-                     AND p.product_id IN \(products)
-                GROUP BY p.kind_id, p.product_id, p.other_id
-                HAVING sum(p.together) >= \(minimumSupport("p.kind_id"))),
+            \(sources.map { pointInTimePairs($0, products: products) }.joined(separator: "\n        UNION ALL\n"))),
             bases AS (
                 SELECT b.product_id, sum(b.co_viewers) AS co_viewers, sum(b.co_buyers) AS co_buyers,
                        sum(b.orders) - sum(b.cancelled_orders) AS orders
@@ -290,7 +324,7 @@ enum RecommendationSQL {
     /// candidate, the reason's SKU for the winners. A cart sums each partner's scores over the
     /// cart's products (the reason names the strongest pair: SQLite takes the bare columns from
     /// the row of max(score)); a single product has one row per partner and skips that sum.
-    static func cooccurrenceLive(singleContext: Bool) -> String {
+    static func cooccurrenceLive(singleContext: Bool, source: PairSource) -> String {
         """
         WITH pairs AS (
             SELECT pw.product_id, pw.other_id, pw.together,
@@ -298,7 +332,7 @@ enum RecommendationSQL {
             FROM (SELECT DISTINCT value AS product_id FROM json_each(:context)) AS c
             CROSS JOIN store_windows AS sw ON sw.store_id = :store AND sw.window_id = 2
             CROSS JOIN product_windows AS wa ON wa.store_id = :store AND wa.window_id = 2 AND wa.product_id = c.product_id
-            CROSS JOIN pair_windows AS pw ON pw.store_id = :store AND pw.kind_id = :kind AND pw.product_id = c.product_id
+            CROSS JOIN \(source.window) AS pw ON pw.store_id = :store AND pw.kind_id = :kind AND pw.product_id = c.product_id
             CROSS JOIN product_windows AS wb ON wb.store_id = :store AND wb.window_id = 2 AND wb.product_id = pw.other_id
             WHERE pw.together >= \(minimumSupport(":kind"))
               AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/),
@@ -376,21 +410,29 @@ enum RecommendationSQL {
     /// other product's bases are read (`recs_cooccurrence` also joins names, stores and
     /// displayability per pair); displayability is checked once per candidate, after summing
     /// (it depends on the candidate only), and the SKU of the reason's product at the end.
-    static let forYouLiveBody = """
-        ,
-        similar AS (
-            SELECT x.other_id, x.weight * x.together / sqrt(x.base * x.other_base) AS s, x.together, x.interaction, x.source_id, x.kind_id
-            FROM (SELECT pw.other_id, h.weight, h.interaction, h.product_id AS source_id, pw.kind_id, pw.together,
+    /// The history products' pairs of one source, with their bases (for-you, live).
+    static func forYouLivePairs(_ source: PairSource) -> String {
+        """
+                  SELECT pw.other_id, h.weight, h.interaction, h.product_id AS source_id, pw.kind_id, pw.together,
                          \(windowBases("pw.kind_id"))
                   FROM history AS h
                   CROSS JOIN products AS a ON a.product_id = h.product_id
                   CROSS JOIN product_windows AS wa ON wa.store_id = :store AND wa.window_id = 2 AND wa.product_id = h.product_id
                   CROSS JOIN store_windows AS sw ON sw.store_id = :store AND sw.window_id = 2
-                  CROSS JOIN pair_windows AS pw ON pw.store_id = :store AND pw.kind_id IN (1, 2, 3) AND pw.product_id = h.product_id
+                  CROSS JOIN \(source.window) AS pw ON pw.store_id = :store AND pw.kind_id \(source.kinds) AND pw.product_id = h.product_id
                   CROSS JOIN product_windows AS wb ON wb.store_id = :store AND wb.window_id = 2 AND wb.product_id = pw.other_id
                   WHERE h.weight > 0 AND pw.together >= \(minimumSupport("pw.kind_id"))
                     AND pw.other_id NOT IN (SELECT product_id FROM visitor_bought)
-                    AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/) AS x
+                    AND pw.other_id \(notExcluded) /*candidate-filter:pw.other_id*/
+
+        """
+    }
+
+    static let forYouLiveBody = """
+        ,
+        similar AS (
+            SELECT x.other_id, x.weight * x.together / sqrt(x.base * x.other_base) AS s, x.together, x.interaction, x.source_id, x.kind_id
+            FROM (\(PairSource.all.map(forYouLivePairs).joined(separator: "                  UNION ALL\n"))) AS x
             WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0),
         candidates AS (
             SELECT other_id, sum(s) AS score, together, interaction, source_id, kind_id, max(s) AS best FROM similar GROUP BY other_id)
