@@ -1,11 +1,13 @@
 /// A partner and a count of one co-occurrence list.
 typealias PairEntry = (other: Int, count: Int)
 
-/// A batch's changes to the co-occurrence lists, grouped per list: per day, store, kind and
-/// product (the history, `pair_day_lists`) or, with day 0, per store, kind and product (the
-/// live window, `pair_lists`). An order of n products is n·(n−1) directed pairs: grouping them
-/// as they are made costs one dictionary lookup per product and order, and each list's few
-/// entries are sorted on their own (one sort of the whole batch cost more than the writes).
+/// A batch's co-occurrence changes, grouped per product: per day, store, kind and product (the
+/// history) or, with day 0, per store, kind and product (the live window). Bought-together
+/// groups become the lists of `pair_day_lists` / `pair_lists`, the session kinds' groups rows of
+/// `pair_day_rows` / `pair_window_rows` (migration 0010). An order of n products is n·(n−1)
+/// directed pairs: grouping them as they are made costs one dictionary lookup per product and
+/// order, and each group's few entries are sorted on their own (one sort of the whole batch
+/// cost more than the writes).
 struct PairDeltas {
     /// day << 34 | store << 2 | kind, and the product: the history table's key order.
     struct Key: Hashable, Comparable {
