@@ -24,16 +24,31 @@ struct AggregateTables {
         var productDays = try Upsert(db, table: "product_days", keys: ["day", "store_id", "product_id"], counters: Self.productCounters)
         var windowProducts: [ProductBucket: ProductCounters] = [:]
         windowProducts.reserveCapacity(deltas.products.count * 2)
+        // Days after the last stored one have no rows yet: inserted without the upsert's
+        // lookup, 32 per statement (a log replayed in order: most rows).
+        let lastDay = try db.scalarInt("SELECT max(day) FROM product_days") ?? Int.min
+        var newDays: [(key: ProductBucket, counters: ProductCounters)] = []
         for key in deltas.products.keys.sorted() {
             let counters = deltas.products[key]!
             guard !counters.isZero else { continue }
-            try productDays.add(counters.changed, mayEmpty: counters.hasNegative) {
-                $0.bind(key.bucket, at: 1); $0.bind(key.store, at: 2); $0.bind(key.product, at: 3)
-            } bindCounters: { counters.bindChanged($0, from: 4) }
+            if key.bucket > lastDay && !counters.hasNegative {
+                newDays.append((key, counters))
+            } else {
+                try productDays.add(counters.changed, mayEmpty: counters.hasNegative) {
+                    $0.bind(key.bucket, at: 1); $0.bind(key.store, at: 2); $0.bind(key.product, at: 3)
+                } bindCounters: { counters.bindChanged($0, from: 4) }
+            }
             for (window, range) in [(Window.popularity, live.popularity), (.cooccurrence, live.cooccurrence)] where range.contains(key.bucket) {
                 windowProducts[ProductBucket(store: key.store, bucket: window.rawValue, product: key.product), default: ProductCounters()]
                     .add(counters)
             }
+        }
+        try MultiRowInsert(db, into: "product_days(day, store_id, product_id, \(Self.productCounters.joined(separator: ", ")))",
+                           columns: 3 + Self.productCounters.count).run(newDays) { row, statement, first in
+            statement.bind(row.key.bucket, at: first)
+            statement.bind(row.key.store, at: first + 1)
+            statement.bind(row.key.product, at: first + 2)
+            row.counters.bindAll(statement, from: first + 3)
         }
         try addToProductWindows(windowProducts)
 
@@ -360,6 +375,20 @@ extension ProductCounters {
         [viewers != 0, carters != 0, buyers != 0, cancellers != 0, viewedThenCarted != 0, viewedThenBought != 0, units != 0,
          revenueCents != 0, orders != 0, cancelledUnits != 0, cancelledRevenueCents != 0, cancelledOrders != 0, coViewers != 0,
          coBuyers != 0].enumerated().reduce(0) { $1.element ? $0 | 1 << $1.offset : $0 }
+    }
+
+    /// Binds every counter, counter i at parameter `index` + i.
+    func bindAll(_ statement: Statement, from index: Int32) {
+        for (offset, value) in [viewers, carters, buyers, cancellers, viewedThenCarted, viewedThenBought].enumerated() {
+            statement.bind(value, at: index + Int32(offset))
+        }
+        statement.bind(units, at: index + 6)
+        statement.bind(revenueCents, at: index + 7)
+        statement.bind(orders, at: index + 8)
+        statement.bind(cancelledUnits, at: index + 9)
+        for (offset, value) in [cancelledRevenueCents, cancelledOrders, coViewers, coBuyers].enumerated() {
+            statement.bind(value, at: index + 10 + Int32(offset))
+        }
     }
 
     /// Binds the counters that are not zero, counter i at parameter `index` + i.
