@@ -98,6 +98,24 @@ import Testing
         try F.ingest(more, into: store)
         #expect(try store.read { db in try db.scalarInt("SELECT together FROM pair_windows WHERE kind_id = 3 AND product_id = ? AND other_id = ?",
                                                          [p, try ProductRepository(db).id(sku: "Q")!]) } == 4)
+
+        // A damaged day list is read when its day leaves the co-occurrence window: the batch
+        // that moves the window fails with the day's key, and stores nothing.
+        let (day, stored) = try store.read { db in
+            (try db.scalarInt("SELECT min(day) FROM pair_day_lists")!, try db.scalarInt("SELECT count(*) FROM events")!)
+        }
+        try store.write { db in try db.execute("UPDATE pair_day_lists SET pairs = '{\"7\":1.5}' WHERE day = ?", [day]) }
+        let windowDays = try store.read { db in try Aggregates(db).settings().cooccurrenceDays }
+        var late = HandLog()
+        late.order(["Q", "R"], session: "next-year", at: Double(42 + windowDays + 30) * 24)
+        late.events = late.events.map { var event = $0; event.id = "late-" + event.id; return event }
+        #expect {
+            try F.ingest(late, into: store)
+        } throws: { error in
+            String(describing: error).contains("pair_day_lists row (day \(day), store_id 1, kind_id 3, product_id ")
+                && String(describing: error).contains("the count of partner 7 is not an integer")
+        }
+        #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM events") } == stored)
     }
 
     @Test func migration0010TurnsBoughtTogetherRowsIntoListsAndTheViewsShowEveryKindAsBefore() throws {

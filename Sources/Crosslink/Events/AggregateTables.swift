@@ -101,29 +101,23 @@ struct AggregateTables {
             || (windowStores.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
 
         let history = deltas.pairs.sortedLists()
-        var dayLists = try PairListTable.history(db)
-        var dayRows = try Upsert(db, table: "pair_day_rows", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: ["together"])
+        var days = try PairWrites.history(db)
         // Days after the last listed one have no list yet: those lists are inserted without a
         // read, 32 per statement (a log replayed in order: nearly all of them).
         let lastListedDay = try db.scalarInt("SELECT max(day) FROM pair_day_lists") ?? Int.min
         var newLists: [(key: PairDeltas.Key, entries: [PairEntry])] = []
         for (key, entries) in history {
-            if key.kind == CooccurrenceKind.boughtBought.id {
-                if key.day > lastListedDay { newLists.append((key, entries)) } else { try dayLists.add(key, entries) }
-                continue
-            }
-            for (other, count) in entries {
-                try dayRows.add(1, mayEmpty: count < 0) {
-                    $0.bind(key.day, at: 1); $0.bind(key.store, at: 2); $0.bind(key.kind, at: 3); $0.bind(key.product, at: 4); $0.bind(other, at: 5)
-                } bindCounters: { $0.bind(count, at: 6) }
+            if key.kind == CooccurrenceKind.boughtBought.id && key.day > lastListedDay {
+                newLists.append((key, entries))
+            } else {
+                try days.add(key, entries)
             }
         }
         var text: [UInt8] = []
         try MultiRowInsert(db, into: "pair_day_lists(day, store_id, kind_id, product_id, pairs)", columns: 5).run(newLists) { list, statement, first in
-            statement.bind(list.key.day, at: first)
-            statement.bind(list.key.store, at: first + 1)
-            statement.bind(list.key.kind, at: first + 2)
-            statement.bind(list.key.product, at: first + 3)
+            for (offset, value) in [list.key.day, list.key.store, list.key.kind, list.key.product].enumerated() {
+                statement.bind(value, at: first + Int32(offset))
+            }
             _ = PairListText.merge(nil, list.entries, into: &text)
             text.withUnsafeBufferPointer { statement.bindUTF8Text($0, at: first + 4) }
         }
@@ -159,19 +153,8 @@ struct AggregateTables {
     /// Adds pair changes to the live window: bought-bought lists (one read and write per
     /// product), the session kinds' rows.
     func addToLive(_ deltas: PairDeltas) throws {
-        var lists = try PairListTable.live(db)
-        var rows = try Upsert(db, table: "pair_window_rows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: ["together"])
-        for (key, entries) in deltas.sortedLists() {
-            if key.kind == CooccurrenceKind.boughtBought.id {
-                try lists.add(key, entries)
-                continue
-            }
-            for (other, count) in entries {
-                try rows.add(1, mayEmpty: count < 0) {
-                    $0.bind(key.store, at: 1); $0.bind(key.kind, at: 2); $0.bind(key.product, at: 3); $0.bind(other, at: 4)
-                } bindCounters: { $0.bind(count, at: 5) }
-            }
-        }
+        var live = try PairWrites.live(db)
+        for (key, entries) in deltas.sortedLists() { try live.add(key, entries) }
     }
 
     /// Adds counter deltas to rows of one table, writing only the counters that change (bit i
@@ -377,29 +360,20 @@ extension ProductCounters {
          coBuyers != 0].enumerated().reduce(0) { $1.element ? $0 | 1 << $1.offset : $0 }
     }
 
-    /// Binds every counter, counter i at parameter `index` + i.
-    func bindAll(_ statement: Statement, from index: Int32) {
-        for (offset, value) in [viewers, carters, buyers, cancellers, viewedThenCarted, viewedThenBought].enumerated() {
-            statement.bind(value, at: index + Int32(offset))
-        }
-        statement.bind(units, at: index + 6)
-        statement.bind(revenueCents, at: index + 7)
-        statement.bind(orders, at: index + 8)
-        statement.bind(cancelledUnits, at: index + 9)
-        for (offset, value) in [cancelledRevenueCents, cancelledOrders, coViewers, coBuyers].enumerated() {
-            statement.bind(value, at: index + 10 + Int32(offset))
-        }
-    }
+    /// Binds every counter, counter i at parameter `index` + i (a new row).
+    func bindAll(_ statement: Statement, from index: Int32) { bind(statement, from: index, onlyChanged: false) }
 
     /// Binds the counters that are not zero, counter i at parameter `index` + i.
-    func bindChanged(_ statement: Statement, from index: Int32) {
-        for (offset, value) in [viewers, carters, buyers, cancellers, viewedThenCarted, viewedThenBought].enumerated() where value != 0 {
+    func bindChanged(_ statement: Statement, from index: Int32) { bind(statement, from: index, onlyChanged: true) }
+
+    private func bind(_ statement: Statement, from index: Int32, onlyChanged: Bool) {
+        for (offset, value) in [viewers, carters, buyers, cancellers, viewedThenCarted, viewedThenBought].enumerated() where !onlyChanged || value != 0 {
             statement.bind(value, at: index + Int32(offset))
         }
-        if units != 0 { statement.bind(units, at: index + 6) }
-        for (offset, value) in [revenueCents, orders].enumerated() where value != 0 { statement.bind(value, at: index + 7 + Int32(offset)) }
-        if cancelledUnits != 0 { statement.bind(cancelledUnits, at: index + 9) }
-        for (offset, value) in [cancelledRevenueCents, cancelledOrders, coViewers, coBuyers].enumerated() where value != 0 {
+        if !onlyChanged || units != 0 { statement.bind(units, at: index + 6) }
+        for (offset, value) in [revenueCents, orders].enumerated() where !onlyChanged || value != 0 { statement.bind(value, at: index + 7 + Int32(offset)) }
+        if !onlyChanged || cancelledUnits != 0 { statement.bind(cancelledUnits, at: index + 9) }
+        for (offset, value) in [cancelledRevenueCents, cancelledOrders, coViewers, coBuyers].enumerated() where !onlyChanged || value != 0 {
             statement.bind(value, at: index + 10 + Int32(offset))
         }
     }

@@ -24,6 +24,18 @@ struct PairDeltas {
         var kind: Int { bucket & 3 }
 
         static func < (a: Key, b: Key) -> Bool { (a.bucket, a.product) < (b.bucket, b.product) }
+
+        /// Binds the key as the pair tables order it, from parameter 1: day (history tables,
+        /// `withDay`), store, kind, product. Returns the next parameter.
+        @discardableResult
+        func bind(_ statement: Statement, withDay: Bool) -> Int32 {
+            var index: Int32 = 1
+            if withDay { statement.bind(day, at: 1); index = 2 }
+            statement.bind(store, at: index)
+            statement.bind(kind, at: index + 1)
+            statement.bind(product, at: index + 2)
+            return index + 3
+        }
     }
 
     private var index: [Key: Int] = [:]
@@ -240,6 +252,43 @@ enum PairListText {
     }
 }
 
+/// Where pair changes go (migration 0010): bought-together into the lists, the session kinds
+/// into rows — of the history (`pair_day_lists`, `pair_day_rows`) or of the live window
+/// (`pair_lists`, `pair_window_rows`).
+struct PairWrites {
+    private let history: Bool
+    private var lists: PairListTable
+    private var rows: AggregateTables.Upsert
+
+    static func history(_ db: Database) throws -> PairWrites {
+        try PairWrites(history: true, lists: .history(db), rows: AggregateTables.Upsert(
+            db, table: "pair_day_rows", keys: ["day", "store_id", "kind_id", "product_id", "other_id"], counters: ["together"]))
+    }
+
+    static func live(_ db: Database) throws -> PairWrites {
+        try PairWrites(history: false, lists: .live(db), rows: AggregateTables.Upsert(
+            db, table: "pair_window_rows", keys: ["store_id", "kind_id", "product_id", "other_id"], counters: ["together"]))
+    }
+
+    private init(history: Bool, lists: PairListTable, rows: AggregateTables.Upsert) {
+        self.history = history
+        self.lists = lists
+        self.rows = rows
+    }
+
+    /// Adds one product's changes (ascending, distinct partners).
+    mutating func add(_ key: PairDeltas.Key, _ entries: [PairEntry]) throws {
+        if key.kind == CooccurrenceKind.boughtBought.id {
+            try lists.add(key, entries)
+            return
+        }
+        let together: Int32 = history ? 6 : 5  // after the key and other_id
+        for (other, count) in entries {
+            try rows.add(1, mayEmpty: count < 0) { $0.bind(other, at: key.bind($0, withDay: history)) } bindCounters: { $0.bind(count, at: together) }
+        }
+    }
+}
+
 /// A stored list that is not an object of integer counts (edited by hand or damaged).
 public struct PairListError: Error, Sendable, Equatable, CustomStringConvertible {
     public var table: String
@@ -281,16 +330,6 @@ struct PairListTable {
         buffer.reserveCapacity(1 << 16)
     }
 
-    private var pairsParameter: Int32 { history ? 5 : 4 }
-
-    private func bind(_ key: PairDeltas.Key, _ statement: Statement) {
-        statement.reset()
-        var index: Int32 = 1
-        if history { statement.bind(key.day, at: 1); index = 2 }
-        statement.bind(key.store, at: index)
-        statement.bind(key.kind, at: index + 1)
-        statement.bind(key.product, at: index + 2)
-    }
 
     func describe(_ key: PairDeltas.Key) -> String {
         (history ? "day \(key.day), " : "") + "store_id \(key.store), kind_id \(key.kind), product_id \(key.product)"
@@ -299,8 +338,9 @@ struct PairListTable {
     /// Adds `deltas` (ascending, distinct partners) to the list `key`: one read and one write;
     /// a list left empty is deleted.
     mutating func add(_ key: PairDeltas.Key, _ deltas: [PairEntry]) throws {
-        bind(key, select)
-        defer { select.reset() }
+        select.reset()
+        key.bind(select, withDay: history)
+        defer { select.reset() }  // also when reading or normalising the list throws
         var written: Int?
         let exists = try select.step()
         if exists {
@@ -312,12 +352,13 @@ struct PairListTable {
         } else {
             written = PairListText.merge(nil, deltas, into: &buffer)
         }
-        select.reset()
+        select.reset()  // done reading before the row is written
         guard let written else { throw PairListError(table: table, key: describe(key), reason: "cannot be merged") }
         let statement = written == 0 ? (exists ? delete : nil) : exists ? update : insert
         guard let statement else { return }
-        bind(key, statement)
-        if written > 0 { buffer.withUnsafeBufferPointer { statement.bindUTF8Text($0, at: pairsParameter) } }
+        statement.reset()
+        let pairs = key.bind(statement, withDay: history)
+        if written > 0 { buffer.withUnsafeBufferPointer { statement.bindUTF8Text($0, at: pairs) } }
         while try statement.step() {}
         statement.reset()
     }
