@@ -23,6 +23,8 @@ public struct EventIngestOptions: Sendable {
     /// Turn off only for a bulk load followed by a full aggregate rebuild: until then the
     /// aggregates miss these events.
     public var aggregate = true
+    /// Bounds on reading event files: line length, decompressed size (``EventFileLimits``).
+    public var fileLimits = EventFileLimits()
     /// Issues listed before reading stops (a wholly wrong file would otherwise list every line).
     public var maximumIssues = 1_000
     /// Called about every 10 000 events and once at the end of a file, on the importing thread.
