@@ -55,7 +55,6 @@ public struct ProductRepository {
     func validate(_ product: Product) throws {
         let sku = product.sku
         if let reason = Self.skuProblem(sku) { throw CatalogError.invalidValue(field: "sku", value: sku, reason: reason) }
-        if let reason = StoredText.problem(product.name) { throw CatalogError.invalidValue(field: "name", value: product.name, reason: reason + " (product \(sku))") }
         for (field, value) in [("price", product.price), ("special_price", product.specialPrice)] {
             if let value, !(value.isFinite && value >= 0) {
                 throw CatalogError.invalidValue(field: field, value: "\(value)", reason: "must be a finite number ≥ 0 (product \(sku))")

@@ -1,6 +1,7 @@
-/// The one check every name, code and id goes through before it reaches the store: SKUs,
-/// product and category names, store view and website codes, attribute codes, rule names and
-/// segments, unit names, and the text fields of events.
+/// The one check for identifiers that people type on command lines and that name one thing:
+/// SKUs, rule names, unit names, store view codes and names, rule segments. Free text — product
+/// and category names, attribute codes and values, event fields — is stored and returned byte
+/// for byte, NUL included (ReliabilityInjectionTests holds that promise).
 ///
 /// NUL is refused everywhere: SQLite's `length()` and C tools stop at it and a command line
 /// cannot carry it, so `"a\0b"` would read back as `"a"`. Codes — short Magento identifiers —
