@@ -54,6 +54,11 @@ let package = Package(
             name: "crosslink-bench",
             dependencies: ["Crosslink", "CrosslinkBaseline"]
         ),
+        // The reliability drills (`crosslink-torture`) live in the Benchmarks package, not here:
+        // any executable or library target of this package is built by every `swift build` and
+        // seen by every dependent. The crash and concurrency tests, which start the drills as
+        // processes, build that package's `crosslink-torture` once on first use (TortureDrills in
+        // the tests), against this checkout's library, so plain `swift test` still runs them.
         .testTarget(
             name: "CrosslinkTests",
             dependencies: ["Crosslink", "CSQLite"],
