@@ -17,6 +17,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
+        // Raw C SQLite: the same work as Crosslink with nothing between the caller and sqlite3
+        // but prepared statements.
+        .target(
+            name: "CrosslinkBaseline",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+        .executableTarget(
+            name: "crosslink-bench",
+            dependencies: [
+                "CrosslinkBaseline",
+                .product(name: "Crosslink", package: "Crosslink"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "crosslink-torture",
             dependencies: [
