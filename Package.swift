@@ -34,15 +34,19 @@ let package = Package(
         .target(
             name: "Crosslink",
             dependencies: ["CSQLite", "CZlib"],
-            resources: [.copy("SampleData")],
             plugins: ["EmbedMigrations"]
         ),
+        // The CLI carries the demo's data (SampleData/: the Magento sample catalog and the Online
+        // Retail log, with their sources and licences), not the library: an app linking Crosslink
+        // ships none of it. An installed `crosslink` finds it in the Crosslink_crosslink.resources
+        // folder beside the binary (docs/notes/bench.md).
         .executableTarget(
             name: "crosslink",
             dependencies: [
                 "Crosslink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            resources: [.copy("SampleData")]
         ),
         // The benchmark (`crosslink-bench`), its C baseline and the reliability drills
         // (`crosslink-torture`) live in the Benchmarks package, not here: any executable or

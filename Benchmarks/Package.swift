@@ -23,10 +23,13 @@ let package = Package(
             name: "CrosslinkBaseline",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
+        // Where the CLI's sample data lies in this checkout.
+        .target(name: "SampleFiles"),
         .executableTarget(
             name: "crosslink-bench",
             dependencies: [
                 "CrosslinkBaseline",
+                "SampleFiles",
                 .product(name: "Crosslink", package: "Crosslink"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -34,6 +37,7 @@ let package = Package(
         .executableTarget(
             name: "crosslink-torture",
             dependencies: [
+                "SampleFiles",
                 .product(name: "Crosslink", package: "Crosslink"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

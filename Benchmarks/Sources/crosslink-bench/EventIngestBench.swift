@@ -16,6 +16,7 @@ import ArgumentParser
 import CrosslinkBaseline
 import Crosslink
 import Foundation
+import SampleFiles
 
 struct EventBenchOptions: ParsableArguments {
     @Option(name: .customLong("events"), help: "Generated events appended in batches (the issue's size is 2000000).")
@@ -233,7 +234,7 @@ func runEventIngestBenchmark(_ bench: EventBenchOptions, directory: String) thro
     let catalog = (0..<10_000).map { Product(sku: String(format: "GEN-%05d", $0), name: "Generated \($0)", price: Double(5 + $0 % 90)) }
     let generated = generatedEvents(count: bench.events, products: catalog.count, categories: categoryNames)
 
-    let logData = try Data(contentsOf: SampleData.onlineRetailLog)
+    let logData = try Data(contentsOf: SampleFiles.onlineRetailLog)
     let log = try OnlineRetailImporter.read(logData, file: "online-retail")
 
     print("\nEvent ingest — batches of \(bench.batch) events, one transaction each (events/s; rows = events + order lines)\n")

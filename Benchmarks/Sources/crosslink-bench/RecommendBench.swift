@@ -14,6 +14,7 @@ import ArgumentParser
 import CrosslinkBaseline
 import Crosslink
 import Foundation
+import SampleFiles
 
 struct RecommendBenchOptions: ParsableArguments {
     @Option(name: .customLong("rec-sessions"), help: "Sessions in the generated view log.") var sessions = 20_000
@@ -59,7 +60,7 @@ func aggregateDigest(_ store: CrosslinkStore) throws -> [String] {
 // MARK: Online Retail
 
 func onlineRetailAggregation(_ options: RecommendBenchOptions, directory: String) throws {
-    var data = try Gzip.decompress(Data(contentsOf: SampleData.onlineRetailLog), file: "online-retail")
+    var data = try Gzip.decompress(Data(contentsOf: SampleFiles.onlineRetailLog), file: "online-retail")
     if options.logMonths < 10 {
         // The log is in date order from 2010-12: keep the lines before the first day of month M+1.
         var components = DateComponents(year: 2010, month: 12 + options.logMonths, day: 1)

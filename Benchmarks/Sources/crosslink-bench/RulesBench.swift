@@ -5,6 +5,7 @@
 import CrosslinkBaseline
 import Crosslink
 import Foundation
+import SampleFiles
 
 /// Runs the rules benchmark and prints its table. `rawLinkLookup` is the raw C related-link
 /// lookup (p50, p99 µs) measured by the catalog benchmark, the reference of the cached target.
@@ -155,7 +156,7 @@ enum RulesBenchCatalog {
     /// the color and size of one of a configurable's children) with a price of 70–130 % of the
     /// shape's in 5 steps, in stock except every 20th. The sample's own products are removed.
     static func generate(_ store: CrosslinkStore, products: Int) throws {
-        _ = try MagentoSampleImporter(store: store).importSample()
+        _ = try MagentoSampleImporter(store: store).importSample(at: SampleFiles.magentoSample)
         try store.write { db in
             try db.execute(script: """
                 CREATE TEMP TABLE shapes AS

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crosslink
 import Foundation
+import SampleFiles
 import Synchronization
 
 // MARK: - The deterministic workloads (the tests re-derive them independently)
@@ -180,7 +181,7 @@ struct TortureConcurrency: ParsableCommand {
 
     func run() throws {
         let store = try root.openStore()
-        if try store.read({ db in try ProductRepository(db).count() }) == 0 { _ = try MagentoSampleImporter(store: store).importSample() }
+        if try store.read({ db in try ProductRepository(db).count() }) == 0 { _ = try MagentoSampleImporter(store: store).importSample(at: SampleFiles.magentoSample) }
         _ = try MagentoCSVImporter(store: store).importData(catalog(generation: 0), file: "generation-0.csv")
         let eventsBefore = try store.read { db in try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
         let (readers, reads, writes, batchSize, products) = (self.readers, self.reads, self.writes, self.batchSize, self.products)

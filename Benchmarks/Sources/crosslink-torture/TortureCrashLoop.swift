@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crosslink
 import Foundation
+import SampleFiles
 import Synchronization
 
 struct TortureCrashLoop: ParsableCommand {
@@ -230,7 +231,7 @@ struct CrashLoop {
     private func prepareCatalog() throws {
         let store = try CrosslinkStore(path: database)
         if try store.read({ db in try ProductRepository(db).count() }) == 0 {
-            _ = try MagentoSampleImporter(store: store).importSample()
+            _ = try MagentoSampleImporter(store: store).importSample(at: SampleFiles.magentoSample)
         }
     }
 
@@ -318,7 +319,7 @@ struct CrashLoop {
         var summary = Summary(mode: "rules")
         let store = try CrosslinkStore(path: database)
         if try store.read({ db in try ProductRepository(db).count() }) == 0 {
-            _ = try MagentoSampleImporter(store: store).importSample()
+            _ = try MagentoSampleImporter(store: store).importSample(at: SampleFiles.magentoSample)
             try store.write { db in
                 try RuleRepository(db).importFile(text: Self.tortureRules, file: "torture-rules.json")
                 _ = try RuleCache(db).rebuild()
