@@ -30,6 +30,9 @@ enum Output {
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // JSON has no infinity or NaN; a hand-edited store can still hold them. Strings keep
+        // the output valid and the value visible instead of failing the whole command.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return TerminalText.jsonEscaped(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
