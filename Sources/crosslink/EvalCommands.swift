@@ -97,7 +97,7 @@ struct Eval: ParsableCommand {
         let gridReport = grid ? try session.grid(progress: progress) : nil
 
         if let html {
-            try EvaluationHTML.document(report, grid: gridReport).write(toFile: html, atomically: true, encoding: .utf8)
+            try OutputFile.write(EvaluationHTML.document(report, grid: gridReport), to: html)
             progress?("wrote \(html)")
         }
         if output.json {

@@ -166,11 +166,10 @@ struct Events: ParsableCommand {
 
         func run() throws {
             let events = try EventStore(store: try global.openStore()).events()
-            let text = format == .csv ? CSVEventParser.text(events) : events.map { JSONLinesEventParser.line($0) + "\n" }.joined()
-            if let out {
-                try text.write(toFile: out, atomically: true, encoding: .utf8)
+            if format == .csv {
+                try Output.data(CSVEventParser.text(events), out: out)
             } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                try Output.jsonText(events.map { JSONLinesEventParser.line($0) + "\n" }.joined(), out: out)
             }
         }
     }

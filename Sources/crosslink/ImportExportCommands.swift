@@ -97,10 +97,18 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export the catalog and its links as a Magento product CSV.",
         discussion: """
-            The file re-imports into Magento (System › Data Transfer › Import) and into Crosslink.
+            The file re-imports into Magento (System › Data Transfer › Import) and into Crosslink, \
+            byte for byte: importing it into an empty database and exporting again gives the same file.
+            --spreadsheet-safe is for opening the file in a spreadsheet: a cell starting with =, +, -, @, \
+            a tab or a carriage return (which Excel or LibreOffice would run as a formula) gets a leading ', \
+            as OWASP's CSV-injection advice says; plain numbers such as -3 are left alone. Such a file \
+            does not round-trip: re-imported, the ' stays in the value.
+            --out writes a regular file atomically (a new file renamed into place); a device or fifo \
+            such as /dev/null is written in place, a symbolic link is followed.
             Examples:
               crosslink export --out catalog_product.csv
               crosslink export > catalog_product.csv
+              crosslink export --spreadsheet-safe --out for-excel.csv
             """)
 
     @ParentCommand var root: CrosslinkCommand
@@ -109,15 +117,12 @@ struct Export: ParsableCommand {
     var out: String?
     @Option(help: "Store view whose website's assignment is exported.")
     var store: String = "default"
+    @Flag(help: "Prefix cells starting with = + - @ tab or CR with ' so spreadsheets do not run them as formulas (the file no longer round-trips).")
+    var spreadsheetSafe = false
 
     func run() throws {
         let crosslink = try global.openStore()
-        let exporter = MagentoCSVExporter(store: crosslink)
-        if let out {
-            try exporter.export(to: URL(fileURLWithPath: out), store: store)
-        } else {
-            FileHandle.standardOutput.write(Data(try exporter.export(store: store).utf8))
-        }
+        try Output.data(MagentoCSVExporter(store: crosslink).export(store: store, spreadsheetSafe: spreadsheetSafe), out: out)
     }
 }
 

@@ -91,9 +91,29 @@ struct Recommend: ParsableCommand {
     /// A value as the sqlite3 CLI's `.parameter set` reads it (text in double-quoted SQL quotes).
     static func literal(_ value: DatabaseValue) -> String {
         switch value {
-        case .text(let text): "\"'" + text.replacingOccurrences(of: "'", with: "''") + "'\""
+        case .text(let text): "\"" + sqlText(text) + "\""
         default: value.description
         }
+    }
+
+    /// A SQL text literal; control and bidi characters as `char(N)` so the line shows them and
+    /// still gives the exact value.
+    static func sqlText(_ text: String) -> String {
+        var parts: [String] = [], run = ""
+        func flush() {
+            if !run.isEmpty { parts.append("'" + run.replacingOccurrences(of: "'", with: "''") + "'") }
+            run = ""
+        }
+        for scalar in text.unicodeScalars {
+            if TerminalText.isEscaped(scalar) {
+                flush()
+                parts.append("char(\(scalar.value))")
+            } else {
+                run.unicodeScalars.append(scalar)
+            }
+        }
+        flush()
+        return parts.isEmpty ? "''" : parts.joined(separator: "||")
     }
 
     static func score(_ value: Double, _ type: RecommendationType) -> String {
