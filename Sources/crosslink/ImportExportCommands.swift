@@ -38,7 +38,7 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(.create)
         var options = ImportOptions()
         options.dryRun = dryRun
         options.multipleValueSeparator = separator.first!
@@ -92,7 +92,7 @@ struct Export: ParsableCommand {
     var store: String = "default"
 
     func run() throws {
-        let crosslink = try global.openStore()
+        let crosslink = try global.openStore(.read)
         let exporter = MagentoCSVExporter(store: crosslink)
         if let out {
             try exporter.export(to: URL(fileURLWithPath: out), store: store)
