@@ -53,7 +53,7 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(.create)
         var options = ImportOptions()
         options.dryRun = dryRun
         options.multipleValueSeparator = separator.first!
@@ -121,7 +121,7 @@ struct Export: ParsableCommand {
     var spreadsheetSafe = false
 
     func run() throws {
-        let crosslink = try global.openStore()
+        let crosslink = try global.openStore(.read)
         try Output.data(MagentoCSVExporter(store: crosslink).export(store: store, spreadsheetSafe: spreadsheetSafe), out: out)
     }
 }

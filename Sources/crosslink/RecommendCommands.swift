@@ -50,7 +50,7 @@ struct Recommend: ParsableCommand {
     }
 
     func run() throws {
-        let crosslink = try global.openStore()
+        let crosslink = try global.openStore(.read)
         let skus = sku.map { [$0] } ?? (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let context = RecommendationContext(skus: skus, visitorID: visitor)
         let (type, store, limit, asOf) = (self.type, self.store, self.limit, self.asOf.flatMap(Self.time))
@@ -145,7 +145,7 @@ struct AggregatesCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let crosslink = try root.root.global.openStore()
+            let crosslink = try root.root.global.openStore(.readWrite)
             let start = ContinuousClock.now
             try crosslink.write { db in try Aggregates(db).rebuild() }
             let seconds = (ContinuousClock.now - start) / .seconds(1)
@@ -167,7 +167,7 @@ struct AggregatesCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let status = try root.root.global.openStore().read { db in try Aggregates(db).status() }
+            let status = try root.root.global.openStore(.read).read { db in try Aggregates(db).status() }
             print(output.json ? try Output.json(status) : Self.describe(status))
         }
 
@@ -218,7 +218,7 @@ struct AggregatesCommand: ParsableCommand {
         @Option var historyProducts: Int?
 
         func run() throws {
-            let crosslink = try root.root.global.openStore()
+            let crosslink = try root.root.global.openStore(.readWrite)
             let changes = self
             let status = try crosslink.write { db in
                 var settings = changes.spec ? RecommendationSettings.specification : try Aggregates(db).settings()

@@ -122,7 +122,7 @@ struct TortureImport: ParsableCommand {
     @Option(help: "Number of products.") var products = 3_000
 
     func run() throws {
-        let store = try root.global.openStore()
+        let store = try root.global.openStore(.create)
         let data = TortureWorkload.importCSV(generation: generation, products: products)
         emit("ready")
         _ = try MagentoCSVImporter(store: store).importData(data, file: "generation-\(generation).csv")
@@ -201,7 +201,7 @@ struct TortureConcurrency: ParsableCommand {
     }
 
     func run() throws {
-        let store = try root.global.openStore()
+        let store = try root.global.openStore(.create)
         if try store.read({ db in try ProductRepository(db).count() }) == 0 { _ = try MagentoSampleImporter(store: store).importSample() }
         _ = try MagentoCSVImporter(store: store).importData(catalog(generation: 0), file: "generation-0.csv")
         let eventsBefore = try store.read { db in try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
@@ -299,7 +299,7 @@ struct TortureRules: ParsableCommand {
     @Option(help: "Generation number: decides the price changes.") var generation: Int
 
     func run() throws {
-        let store = try root.global.openStore()
+        let store = try root.global.openStore(.create)
         emit("ready")
         // Every priced product moves by -3…+3 %, differently each generation: rule results change.
         try store.write { db in
@@ -328,7 +328,7 @@ struct TortureHammer: ParsableCommand {
     }
 
     func run() throws {
-        let store = try root.global.openStore()
+        let store = try root.global.openStore(.create)
         var summary = Summary()
         let started = Date()
         for b in 0..<batches {
