@@ -11,8 +11,10 @@ public final class CrosslinkStore: Sendable {
     public var path: String { pool.path }
 
     /// Opens (creating if needed) the database at `path`: refuses a file that is not SQLite,
-    /// not a Crosslink database, or of a newer schema; applies pending migrations unless read-only.
+    /// not a Crosslink database, of a newer schema, or whose size does not match its header
+    /// (``DatabaseFileHeader/verifySize(path:)``); applies pending migrations unless read-only.
     public init(path: String, configuration: Configuration = Configuration(), migrator: DatabaseMigrator = DatabaseMigrator()) throws {
+        try DatabaseFileHeader.verifySize(path: path)  // a truncated file is neither served nor written to
         if !configuration.readOnly {
             // Check the file before the pool's writer switches it to WAL (a header write):
             // a refused file must be left exactly as it was.
