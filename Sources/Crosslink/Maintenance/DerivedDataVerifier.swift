@@ -26,15 +26,18 @@ public struct DerivedDataVerifier: Sendable {
         return nil
     }
 
-    /// The tables a rebuild recomputes: the aggregates, their span, and the lists computed
-    /// from them (conversion ranks; neighbour lists when they were built from the current log,
-    /// see ``aggregatesMismatch(products:)``).
-    static let rebuiltTables = AggregateStatus.tables + ["aggregate_state", "conversion_rank_state", "conversion_ranks"]
+    /// The tables a rebuild recomputes: the aggregates and their span.
+    static let rebuiltTables = AggregateStatus.tables + ["aggregate_state"]
 
     /// nil when the aggregates (kept incrementally by ingest) and the lists derived from them
     /// equal a full rebuild from the log, else the first table that differs and a few of its
     /// differing rows. `products`: compare only the rows of these (rolled-up) product ids where a
     /// table has a `product_id` column (a sample); nil: every row.
+    ///
+    /// Derived lists carry the version of what they were computed from, and are served only
+    /// while it is current: a conversion list (`conversion_rank_state`: the store's totals and
+    /// prior) must equal the rebuilt one when its version equals the rebuilt version (a list of
+    /// another version is not served); neighbour lists must when built from the current log.
     public func aggregatesMismatch(products: [Int]? = nil) throws -> String? {
         try rolledBack { db in
             var tables = Self.rebuiltTables
@@ -44,24 +47,50 @@ public struct DerivedDataVerifier: Sendable {
                 SELECT n.built_last_at IS NOT NULL AND n.built_last_at IS a.last_at FROM item_neighbour_state AS n, aggregate_state AS a
                 """) == 1
             if neighboursCurrent { tables.append("item_neighbours") }
-            let sample = products.map(Placements.jsonArray)
-            // Table names are our constants, never input; the sample is a bound parameter.
-            func snapshot() throws -> [[[DatabaseValue]]] {
-                try tables.map { table in
-                    let columns = try db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid").map([table]) { $0.text(at: 0) }
-                    let filter = sample != nil && columns.contains("product_id") ? " WHERE product_id IN (SELECT value FROM json_each(?))" : ""
-                    return try db.rows("SELECT * FROM \(table)\(filter) ORDER BY " + (1...max(1, columns.count)).map(String.init).joined(separator: ", "),
-                                       filter.isEmpty ? [] : [sample!])
+            func snapshot() throws -> [[[DatabaseValue]]] { try Self.snapshot(db, tables: tables, products: products) }
+            func conversionLists() throws -> [[DatabaseValue]: [[DatabaseValue]]] {
+                var lists: [[DatabaseValue]: [[DatabaseValue]]] = [:]
+                for version in try db.rows("SELECT store_id, metric, viewers, converted, prior, complete FROM conversion_rank_state") {
+                    lists[version] = try db.rows("SELECT rank, product_id, converted, viewers, score FROM conversion_ranks WHERE store_id = ? AND metric = ? ORDER BY rank",
+                                                 [Self.int(version[0]), Self.int(version[1])])
+                }
+                return lists
+            }
+            let (kept, keptLists) = (try snapshot(), try conversionLists())
+            try Aggregates(db).rebuild()
+            let (rebuilt, rebuiltLists) = (try snapshot(), try conversionLists())
+            if let index = tables.indices.first(where: { kept[$0] != rebuilt[$0] }) {
+                let extra = Set(kept[index]).subtracting(rebuilt[index]).prefix(2)
+                let missing = Set(rebuilt[index]).subtracting(kept[index]).prefix(2)
+                return "\(tables[index]): \(kept[index].count) rows kept, \(rebuilt[index].count) after a rebuild; "
+                    + "only kept \(Array(extra)), only rebuilt \(Array(missing))"
+            }
+            for (version, list) in keptLists.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+                if let current = rebuiltLists[version], current != list {
+                    return "conversion_ranks of store \(version[0]), metric \(version[1]): \(list.count) ranks kept at the current version, "
+                        + "\(current.count) after a rebuild; first kept \(list.first ?? []), first rebuilt \(current.first ?? [])"
                 }
             }
-            let kept = try snapshot()
-            try Aggregates(db).rebuild()
-            let rebuilt = try snapshot()
-            guard let index = tables.indices.first(where: { kept[$0] != rebuilt[$0] }) else { return nil }
-            let extra = Set(kept[index]).subtracting(rebuilt[index]).prefix(2)
-            let missing = Set(rebuilt[index]).subtracting(kept[index]).prefix(2)
-            return "\(tables[index]): \(kept[index].count) rows kept, \(rebuilt[index].count) after a rebuild; "
-                + "only kept \(Array(extra)), only rebuilt \(Array(missing))"
+            return nil
+        }
+    }
+
+    private static func int(_ value: DatabaseValue) -> Int {
+        if case .integer(let v) = value { Int(v) } else { 0 }
+    }
+
+    /// The rows of `tables` in primary-key-independent order (every column ascending), only
+    /// those of `products` where a table has a `product_id` column (nil: every row).
+    static func snapshot(_ db: Database, tables: [String], products: [Int]? = nil) throws -> [[[DatabaseValue]]] {
+        let sample = products.map(Placements.jsonArray)
+        // Table names are our constants, never input; the sample is a bound parameter.
+        return try tables.map { table in
+            let columns = try db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid").map([table]) { $0.text(at: 0) }
+            guard let sample, columns.contains("product_id") else {
+                return try db.rows("SELECT * FROM \(table) ORDER BY " + (1...max(1, columns.count)).map(String.init).joined(separator: ", "))
+            }
+            return try db.rows("SELECT * FROM \(table) WHERE product_id IN (SELECT value FROM json_each(?)) ORDER BY "
+                               + (1...max(1, columns.count)).map(String.init).joined(separator: ", "), [sample])
         }
     }
 
