@@ -123,7 +123,7 @@ private final class TemporaryStore {
 
     init?(onlineRetail: Bool, log: String?, createCatalog: Bool, progress: ((String) -> Void)?) throws {
         guard onlineRetail || log != nil else { return nil }
-        let url = onlineRetail ? SampleData.onlineRetailLog : URL(fileURLWithPath: log!)
+        let url = try onlineRetail ? SampleData.onlineRetailLog : URL(fileURLWithPath: log!)
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no such file: \(url.path)") }
         directory = FileManager.default.temporaryDirectory.appending(path: "crosslink-eval-log-\(UUID().uuidString)", directoryHint: .isDirectory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -12,7 +12,7 @@ struct Events: ParsableCommand {
             Retail purchase log. See README "Events" for the formats and the ingest policy.
             Examples:
               crosslink events import events.jsonl.gz
-              crosslink events import --create-catalog Sources/Crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
+              crosslink events import --create-catalog Sources/crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
               crosslink events stats
               crosslink events export --format csv --out events.csv
             """,
