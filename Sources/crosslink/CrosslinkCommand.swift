@@ -31,7 +31,8 @@ struct CrosslinkCommand: ParsableCommand {
 
     /// ArgumentParser's `main()`, plus: every store the command opened is closed on every path
     /// (success, error, `--help`), so a database closed by its last process is one file with no
-    /// `-wal` beside it; and errors about the store are explained for a shell user.
+    /// `-wal` beside it; errors about the store are explained for a shell user; and the message
+    /// is escaped like printed lines, since an error often quotes the value it refuses.
     static func main() {
         var failure: (any Error)?
         do {
@@ -41,7 +42,14 @@ struct CrosslinkCommand: ParsableCommand {
             failure = error
         }
         OpenStores.closeAll()
-        if let failure { exit(withError: StoreErrorText.explained(failure)) }
+        guard let failure else { return }
+        let error = StoreErrorText.explained(failure)
+        let code = exitCode(for: error)
+        let message = TerminalText.escaped(fullMessage(for: error), keepingNewlines: true)
+        if !message.isEmpty {
+            if code == .success { Swift.print(message) } else { Output.error(message) }
+        }
+        exit(withError: code == .success ? nil : code)
     }
 }
 
