@@ -17,7 +17,7 @@ struct Demo: ParsableCommand {
     @Flag(help: "No import progress on stderr.") var quiet = false
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(.create)
         if try store.read({ db in try ProductRepository(db).count() }) == 0 {
             var options = ImportOptions()
             options.refreshesSimilarProducts = true   // 0.1 s on the sample; more like this then reads its lists

@@ -240,10 +240,7 @@ struct CrashLoop {
         let started = Date()
         var summary = Summary(mode: "events")
         try prepareCatalog()
-        let log = try ackLog.map { path -> FileHandle in
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        }
+        let log = try ackLog.map(OutputFile.openForStreaming)
         // Events stored before this loop (a reused file) are checked too.
         var stored = try CrosslinkStore(path: database).read { db in try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
         var acknowledgedEnd = stored

@@ -169,6 +169,8 @@ extension MagentoSampleImporter {
         let started: ContinuousClock.Instant
         var report = ImportReport()
         var attributeTypes: [String: AttributeType] = [:]
+        /// Attribute sets named by the attributes files (the sets Magento's sample installer creates).
+        var attributeSets = Set<String>()
         /// Category tree by parent id → child name → id (first child of that name wins).
         var categoryChildren: [Int: [String: Int]] = [:]
         var categoryNames: [Int: String] = [:]
@@ -267,6 +269,10 @@ extension MagentoSampleImporter {
                     let label = table.value(row, "frontend_label").flatMap { MagentoFields.splitList($0, separator: "\n").first }
                     try repository.define(code: code, type: type!, label: label)
                     attributeTypes[code] = type
+                    // The sets the sample's installer creates; products.csv names them.
+                    if let sets = table.value(row, "attribute_set") {
+                        attributeSets.formUnion(MagentoFields.splitList(sets, separator: "\n"))
+                    }
                 }
             }
         }
@@ -463,6 +469,7 @@ extension MagentoSampleImporter {
         mutating func importProductCSV(_ table: CSVTable) throws {
             var options = importer.options
             options.progress = nil
+            options.attributeSets.formUnion(attributeSets)
             try MagentoCSVImporter(store: importer.store, options: options).importTable(table, in: db, report: &report)
         }
 
