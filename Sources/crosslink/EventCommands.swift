@@ -12,7 +12,7 @@ struct Events: ParsableCommand {
             Retail purchase log. See README "Events" for the formats and the ingest policy.
             Examples:
               crosslink events import events.jsonl.gz
-              crosslink events import --create-catalog Sources/Crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
+              crosslink events import --create-catalog Sources/crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
               crosslink events stats
               crosslink events export --format csv --out events.csv
             """,
@@ -60,7 +60,7 @@ struct Events: ParsableCommand {
             if format != .onlineRetail && (createCatalog || store != "default") {
                 throw ValidationError("--create-catalog and --store apply to --format online-retail only")
             }
-            let crosslink = try global.openStore()
+            let crosslink = try global.openStore(.create)
             var ingest = EventIngestOptions()
             ingest.invalidEvents = skipInvalid ? .skipInvalid : .rejectBatch
             ingest.aggregate = !rebuildAggregates
@@ -129,7 +129,7 @@ struct Events: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let stats = try EventStore(store: try global.openStore()).stats()
+            let stats = try EventStore(store: try global.openStore(.read)).stats()
             if output.json { return print(try Output.json(stats)) }
             print(Output.table(["type", "events"], EventType.allCases.map { [$0.rawValue, String(stats.byType[$0.rawValue] ?? 0)] }
                                + [["all", String(stats.events)]]))
@@ -165,7 +165,7 @@ struct Events: ParsableCommand {
         }
 
         func run() throws {
-            let events = try EventStore(store: try global.openStore()).events()
+            let events = try EventStore(store: try global.openStore(.read)).events()
             if format == .csv {
                 try Output.data(CSVEventParser.text(events), out: out)
             } else {

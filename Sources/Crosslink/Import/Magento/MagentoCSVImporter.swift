@@ -131,7 +131,9 @@ public struct MagentoCSVImporter: Sendable {
     func importTable(_ table: CSVTable, in db: Database, report: inout ImportReport,
                      started: ContinuousClock.Instant = .now) throws {
         let layout = try ColumnLayout(header: table.header, file: table.file)
-        let run = try ImportRun(db: db, table: table, layout: layout, options: options, started: started)
+        // Earlier files' skipped rows count against the allowed errors: the limit is the import's.
+        let run = try ImportRun(db: db, table: table, layout: layout, options: options, started: started,
+                                allowedErrors: options.allowedErrors - report.errors.count)
         report.merge(try run.execute())
     }
 }

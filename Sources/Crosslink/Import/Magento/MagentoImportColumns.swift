@@ -24,7 +24,7 @@ extension MagentoCSVImporter {
     /// media, SEO, shipping, tax or detailed inventory settings.
     public static let ignoredColumns: Set<String> = [
         // Content and SEO
-        "description", "short_description", "url_key", "url_path", "meta_title", "meta_keywords",
+        "description", "short_description", "url_path", "meta_title", "meta_keywords",
         "meta_keyword", "meta_description",
         // Media
         "base_image", "base_image_label", "small_image", "small_image_label", "thumbnail_image",
@@ -33,7 +33,7 @@ extension MagentoCSVImporter {
         "thumbnail_label", "_media_image", "_media_image_label", "_media_is_disabled",
         "_media_attribute_id", "_media_label", "_media_position",
         // Shipping, tax, design, dates of price/novelty, MAP
-        "weight", "product_has_weight", "tax_class_name", "special_price_from_date", "special_price_to_date",
+        "product_has_weight", "tax_class_name", "special_price_from_date", "special_price_to_date",
         "special_from_date", "special_to_date", "new_from_date", "new_to_date", "news_from_date",
         "news_to_date", "display_product_options_in", "options_container", "map_price", "minimal_price",
         "msrp_price", "msrp", "map_enabled", "msrp_enabled", "msrp_display_actual_price_type",
@@ -64,13 +64,15 @@ extension MagentoCSVImporter {
 enum ImportColumn: Int, CaseIterable {
     case sku, storeViewCode, productType, attributeSetCode, categories, productWebsites, name, price, specialPrice,
          qty, isInStock, visibility, productOnline, createdAt, updatedAt, additionalAttributes, configurableVariations,
-         relatedSkus, relatedPosition, upsellSkus, upsellPosition, crosssellSkus, crosssellPosition
+         relatedSkus, relatedPosition, upsellSkus, upsellPosition, crosssellSkus, crosssellPosition,
+         // Validated as Magento validates them, not stored.
+         weight, urlKey
 
     static let names = [
         "sku", "store_view_code", "product_type", "attribute_set_code", "categories", "product_websites", "name",
         "price", "special_price", "qty", "is_in_stock", "visibility", "product_online", "created_at", "updated_at",
         "additional_attributes", "configurable_variations", "related_skus", "related_position", "upsell_skus",
-        "upsell_position", "crosssell_skus", "crosssell_position",
+        "upsell_position", "crosssell_skus", "crosssell_position", "weight", "url_key",
     ]
 
     var name: String { Self.names[rawValue] }

@@ -9,46 +9,15 @@ extension ImportRun {
         if let problem = ProductRepository.skuProblem(sku) { throw issue(record, .sku, "SKU \(String(reflecting: sku)) \(problem)") }
         let key = Self.key(sku)
 
-        let type: ProductType? = try required(record, .productType).map { value in
-            guard let type = ProductType(rawValue: value) ?? ProductType(rawValue: value.lowercased()) else {
-                throw issue(record, .productType, "Product Type is invalid or not supported: \"\(value)\" (expected one of "
-                            + ProductType.allCases.map(\.rawValue).joined(separator: ", ") + ")")
-            }
-            return type
-        }
-        let attributeSet = try required(record, .attributeSetCode)
+        let type = try productType(record)
+        let attributeSet = try attributeSetCode(record)
         let name = try required(record, .name)
-        let enabled: Bool? = try required(record, .productOnline).map { value in
-            // Magento's status: 1 enabled, 2 disabled; export files write 1/2, hand-made ones 1/0 or yes/no.
-            if value == "2" { return false }
-            guard let flag = MagentoFields.parseBool(value) else {
-                throw issue(record, .productOnline, "product_online \"\(value)\" is not 1 or 0")
-            }
-            return flag
-        }
-        let visibility: Int? = try required(record, .visibility).map { value in
-            if let known = visibilities[value] { return known }
-            guard let visibility = MagentoFields.parseVisibility(value) else {
-                throw issue(record, .visibility, "visibility \"\(value)\" is not one of Not Visible Individually, Catalog, Search, \"Catalog, Search\"")
-            }
-            visibilities[value] = visibility
-            return visibility
-        }
+        let enabled = try enabledValue(record)
+        let visibility = try visibilityValue(record)
         let price = try priceValue(record, .price)
         let specialPrice = try priceValue(record, .specialPrice)
-        var qty: Double?
-        if let value = cell(record, .qty) {
-            if isClear(value) {
-                qty = 0
-            } else {
-                guard let number = MagentoFields.parseDecimal(value) else { throw issue(record, .qty, "qty \"\(value)\" is not a number") }
-                qty = number
-            }
-        }
-        var inStock: Bool? = try required(record, .isInStock).map { value in
-            guard let flag = MagentoFields.parseBool(value) else { throw issue(record, .isInStock, "is_in_stock \"\(value)\" is not 1 or 0") }
-            return flag
-        }
+        let qty = try qtyValue(record)
+        var inStock = try inStockValue(record)
         let createdAt = timestamp(record, .createdAt)
         let updatedAt = timestamp(record, .updatedAt)
 
@@ -84,13 +53,8 @@ extension ImportRun {
                 throw issue(record, .sku, "Product with specified SKU not found: \"\(sku)\" is not in the database, "
                             + "and a row creates a product only with product_type, attribute_set_code and name")
             }
-            guard let attributeSet else {
-                throw issue(record, layout.has(.attributeSetCode) ? .attributeSetCode : .sku,
-                            "new product \"\(sku)\" needs an attribute_set_code (Magento: \"Invalid value for Attribute Set column\")")
-            }
-            guard let name else {
-                throw issue(record, layout.has(.name) ? .name : .sku, "new product \"\(sku)\" needs a name")
-            }
+            guard let attributeSet else { throw missingAttributeSet(record, sku: sku) }
+            guard let name else { throw missingName(record, sku: sku) }
             if inStock == nil { inStock = Self.tracksQuantity(type) && qty != nil ? qty! > 0 : true }
             let s = insertProduct
             s.reset()
@@ -120,6 +84,76 @@ extension ImportRun {
             try addWebsite(productID: id, websiteID: website)
         }
         try importAttributes(record, productID: id, fresh: fresh)
+    }
+
+    // MARK: Cell values (shared with validation, so both report the same error)
+
+    func productType(_ record: CSVRecord) throws -> ProductType? {
+        try required(record, .productType).map { value in
+            guard let type = ProductType(rawValue: value) ?? ProductType(rawValue: value.lowercased()) else {
+                throw issue(record, .productType, "Product Type is invalid or not supported: \"\(value)\" (expected one of "
+                            + ProductType.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            return type
+        }
+    }
+
+    /// A set Magento has: `Default`, a stored product's set, or one declared in ImportOptions.attributeSets.
+    func attributeSetCode(_ record: CSVRecord) throws -> String? {
+        try required(record, .attributeSetCode).map { value in
+            guard attributeSets.contains(value) else {
+                throw issue(record, .attributeSetCode, "Invalid value for Attribute Set column (set doesn't exist?): \"\(value)\"; known sets: "
+                            + attributeSets.sorted().joined(separator: ", ") + " (declare others with --attribute-set)")
+            }
+            return value
+        }
+    }
+
+    func missingAttributeSet(_ record: CSVRecord, sku: String) -> ImportIssue {
+        issue(record, layout.has(.attributeSetCode) ? .attributeSetCode : .sku,
+              "Invalid value for Attribute Set column (set doesn't exist?): new product \"\(sku)\" has no attribute_set_code")
+    }
+
+    func missingName(_ record: CSVRecord, sku: String) -> ImportIssue {
+        issue(record, layout.has(.name) ? .name : .sku, "Please make sure attribute \"name\" is not empty. (new product \"\(sku)\")")
+    }
+
+    func enabledValue(_ record: CSVRecord) throws -> Bool? {
+        try required(record, .productOnline).map { value in
+            // Magento's status: 1 enabled, 2 disabled; export files write 1/2, hand-made ones 1/0 or yes/no.
+            if value == "2" { return false }
+            guard let flag = MagentoFields.parseBool(value) else {
+                throw incorrectValue(record, .productOnline, "\"\(value)\" is not 1 (enabled), 2 or 0 (disabled)")
+            }
+            return flag
+        }
+    }
+
+    func visibilityValue(_ record: CSVRecord) throws -> Int? {
+        try required(record, .visibility).map { value in
+            if let known = visibilities[value] { return known }
+            guard let visibility = MagentoFields.parseVisibility(value) else {
+                throw issue(record, .visibility, "Value for 'visibility' attribute contains incorrect value, see acceptable values on settings "
+                            + "specified for Admin: \"\(value)\" is not one of Not Visible Individually, Catalog, Search, \"Catalog, Search\"")
+            }
+            visibilities[value] = visibility
+            return visibility
+        }
+    }
+
+    /// `__EMPTY__VALUE__` sets 0. Negative quantities are valid (backorders), as in Magento.
+    func qtyValue(_ record: CSVRecord) throws -> Double? {
+        guard let value = cell(record, .qty) else { return nil }
+        if isClear(value) { return 0 }
+        guard let number = MagentoFields.parseDecimal(value) else { throw incorrectValue(record, .qty, "\"\(value)\" is not a number") }
+        return number
+    }
+
+    func inStockValue(_ record: CSVRecord) throws -> Bool? {
+        try required(record, .isInStock).map { value in
+            guard let flag = MagentoFields.parseBool(value) else { throw incorrectValue(record, .isInStock, "\"\(value)\" is not 1 or 0") }
+            return flag
+        }
     }
 
     /// Types whose stock status follows their own quantity (composite products have none).
@@ -211,10 +245,7 @@ extension ImportRun {
         var ids: [Int] = []
         if !isClear(value) {
             for code in MagentoFields.splitList(value, separator: separator) {
-                guard let id = websiteIDs[code] else {
-                    throw issue(record, .productWebsites, "Invalid value in Website column (website does not exist?): \"\(code)\"; known websites: "
-                                + websiteIDs.keys.sorted().joined(separator: ", "))
-                }
+                guard let id = websiteIDs[code] else { throw unknownWebsite(record, code) }
                 if !ids.contains(id) { ids.append(id) }
             }
             if ids.isEmpty { return false }

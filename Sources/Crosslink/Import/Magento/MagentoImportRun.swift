@@ -45,6 +45,14 @@ final class ImportRun {
     var written = Set<Int>()
     /// Products inserted or given a name by this import (their name words are indexed at the end).
     var named = Set<Int>()
+    /// Store view codes of the `stores` table (a store-view row must name one).
+    var storeCodes = Set<String>()
+    /// Attribute sets a row may name: `Default`, the stored products' sets, ImportOptions.attributeSets.
+    var attributeSets: Set<String> = ["Default"]
+    /// Rows (by index in the table) that failed validation and are not imported.
+    var invalidRows = Set<Int>()
+    /// Errors left to the skip strategy before the import is refused (other files' errors count too).
+    let allowedErrors: Int
 
     // Hot statements, prepared once per run.
     let insertProduct: Statement
@@ -59,8 +67,10 @@ final class ImportRun {
     let deleteAllAttributes: Statement
     let insertAttribute: Statement
 
-    init(db: Database, table: CSVTable, layout: ColumnLayout, options: ImportOptions, started: ContinuousClock.Instant) throws {
+    init(db: Database, table: CSVTable, layout: ColumnLayout, options: ImportOptions, started: ContinuousClock.Instant,
+         allowedErrors: Int) throws {
         self.db = db
+        self.allowedErrors = allowedErrors
         self.table = table
         self.layout = layout
         self.options = options
@@ -110,6 +120,9 @@ final class ImportRun {
             if defaultWebsiteID == nil { defaultWebsiteID = row.int(at: 0) }
         }
         if let base = websiteIDs["base"] { defaultWebsiteID = base }
+        try db.cachedStatement("SELECT code FROM stores").forEachRow { row in storeCodes.insert(row.text(at: 0)) }
+        try db.cachedStatement("SELECT DISTINCT attribute_set FROM products").forEachRow { row in attributeSets.insert(row.text(at: 0)) }
+        attributeSets.formUnion(options.attributeSets)
         try db.cachedStatement("SELECT attribute_id, code, type FROM attributes").forEachRow { row in
             attributes[row.text(at: 1)] = AttributeState(
                 id: row.int(at: 0), type: AttributeType(rawValue: row.text(at: 2)) ?? .text, inferred: false)
@@ -169,9 +182,12 @@ final class ImportRun {
                              + layout.unknown.joined(separator: ", ")))
         }
         let rows = table.rows
+        // Every row is validated before anything is written (Magento's validateData before importData).
+        let errors = try validateRows()
         // Pass 1: products, with their own categories, websites and attributes.
         var storeViewWarningGiven = false
         for (offset, record) in rows.enumerated() {
+            if invalidRows.contains(offset) { continue }
             if let storeView = cell(record, .storeViewCode) {
                 if !storeViewWarningGiven, ImportColumn.storeScoped.contains(where: { cell(record, $0) != nil }) {
                     storeViewWarningGiven = true
@@ -187,7 +203,7 @@ final class ImportRun {
             if done % Self.progressInterval == 0 && done < rows.count { reportProgress(done) }
         }
         // Pass 2: everything that refers to other SKUs, now that all of the file's products exist.
-        for record in rows {
+        for (offset, record) in rows.enumerated() where !invalidRows.contains(offset) {
             try guarded(record) { try importRelations(record) }
         }
         reportProgress(rows.count)
@@ -199,7 +215,7 @@ final class ImportRun {
             files: [file], rows: rows.count, productsCreated: createdCount, productsUpdated: touchedExisting.count,
             categoriesCreated: categoriesAfter - categoriesBefore,
             links: Dictionary(uniqueKeysWithValues: linkCounts.map { ($0.key.rawValue, $0.value) }),
-            warnings: warnings, dryRun: options.dryRun)
+            warnings: warnings, dryRun: options.dryRun, rowsSkipped: invalidRows.count, errors: errors)
     }
 
     func reportProgress(_ rows: Int) {
@@ -257,10 +273,15 @@ final class ImportRun {
         guard let value = cell(record, column) else { return nil }
         if isClear(value) { return .some(nil) }
         guard let number = MagentoFields.parseDecimal(value) else {
-            throw issue(record, column, "\(column.name) \"\(value)\" is not a number")
+            throw incorrectValue(record, column, "\"\(value)\" is not a number")
         }
-        guard number >= 0 else { throw issue(record, column, "\(column.name) \(value) is negative") }
+        guard number >= 0 else { throw incorrectValue(record, column, "\(value) is negative") }
         return .some(number)
+    }
+
+    /// Magento's ERROR_INVALID_ATTRIBUTE_TYPE wording, with what is wrong.
+    func incorrectValue(_ record: CSVRecord, _ column: ImportColumn, _ detail: String) -> ImportIssue {
+        issue(record, column, "Value for '\(column.name)' attribute contains incorrect value: \(detail)")
     }
 
     func timestamp(_ record: CSVRecord, _ column: ImportColumn) -> String? {
