@@ -146,7 +146,7 @@ import Testing
     /// The hazard SQLite documents ("How To Corrupt An SQLite Database File": mispairing
     /// database files and hot journals): a -wal is matched to its database by file name only, so
     /// a valid WAL of *another* database is replayed into this one. Crosslink cannot tell; the
-    /// rule (README, Reliability) is to move or copy a database with its -wal, or only after the
+    /// rule (the Reliability article) is to move or copy a database with its -wal, or only after the
     /// last connection closed — which checkpoints and deletes the -wal, as this test shows.
     @Test func aWALOfAnotherDatabaseIsReplayedSoCopyDatabasesClosed() throws {
         let dir = try TemporaryDirectory()
