@@ -23,7 +23,7 @@ public struct UnitValidator {
         guard (1...255).contains(unit.name.unicodeScalars.count) else {
             throw fail("name", "must be 1 to 255 characters (Unicode scalars), found \(unit.name.unicodeScalars.count)")
         }
-        guard !unit.name.utf8.contains(0) else { throw fail("name", "must not contain NUL") }
+        if let problem = StoredText.problem(unit.name) { throw fail("name", problem) }
         let storeID: Int
         do { storeID = try StoreRepository(db).store(code: unit.store).id } catch CatalogError.unknownStore {
             throw fail("store", "unknown store \(RuleText.quoted(unit.store))")
