@@ -300,7 +300,10 @@ import Testing
                 }
             }
         }
-        let report = try MagentoCSVImporter(store: store).importFile(at: file)
+        // The sample's attribute sets, as its installer creates them before importing products.
+        var options = ImportOptions()
+        options.attributeSets = MagentoCSVTestSupport.sampleAttributeSets
+        let report = try MagentoCSVImporter(store: store, options: options).importFile(at: file)
         importDone.store(true, ordering: .releasing)
         for reader in readers { reader.wait() }
         #expect(report.productsCreated == 1994)
