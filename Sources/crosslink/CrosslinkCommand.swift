@@ -24,7 +24,7 @@ struct CrosslinkCommand: ParsableCommand {
             Inspect it with the sqlite3 CLI: sqlite3 crosslink.sqlite 'SELECT * FROM displayable_links LIMIT 5'
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Migrate.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Torture.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, BackupCommand.self]
+        subcommands: [Init.self, Migrate.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, BackupCommand.self, CheckCommand.self]
     )
 
     @OptionGroup var global: GlobalOptions

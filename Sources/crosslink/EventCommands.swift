@@ -12,7 +12,7 @@ struct Events: ParsableCommand {
             Retail purchase log. See README "Events" for the formats and the ingest policy.
             Examples:
               crosslink events import events.jsonl.gz
-              crosslink events import --create-catalog Sources/Crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
+              crosslink events import --create-catalog Sources/crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
               crosslink events stats
               crosslink events export --format csv --out events.csv
             """,
@@ -166,11 +166,10 @@ struct Events: ParsableCommand {
 
         func run() throws {
             let events = try EventStore(store: try global.openStore(.read)).events()
-            let text = format == .csv ? CSVEventParser.text(events) : events.map { JSONLinesEventParser.line($0) + "\n" }.joined()
-            if let out {
-                try text.write(toFile: out, atomically: true, encoding: .utf8)
+            if format == .csv {
+                try Output.data(CSVEventParser.text(events), out: out)
             } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                try Output.jsonText(events.map { JSONLinesEventParser.line($0) + "\n" }.joined(), out: out)
             }
         }
     }

@@ -92,7 +92,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let store = try global.openStore(.read)
         let report = try store.read { db in try UnitMetricsReport(db, query: try scope.query(db, by: [])) }
-        try report.html().write(toFile: out, atomically: true, encoding: .utf8)
+        try OutputFile.write(report.html(), to: out)
         if json { return print(try Output.json(report)) }
         print("wrote \(out): \(report.units.count) units, \(report.days.count) days, \(report.totals.impressions) impressions, "
               + "\(report.totals.clicks) clicks")

@@ -61,7 +61,7 @@ struct Rules: ParsableCommand {
             let store = try global.openStore(.read)
             let type = self.type
             if output.json {
-                print(try store.read { db in try RuleRepository(db).exportFile(appliesTo: type) }, terminator: "")
+                try Output.jsonText(try store.read { db in try RuleRepository(db).exportFile(appliesTo: type) })
                 return
             }
             let rows = try store.read { db in
@@ -101,7 +101,7 @@ struct Rules: ParsableCommand {
             }
             guard let rule else { throw RuleError.unknownRule(name) }
             if output.json {
-                print(rule.json.prettyText)
+                try Output.jsonText(rule.json.prettyText + "\n")
                 return
             }
             let dates = (rule.fromDate ?? "…") + " – " + (rule.toDate ?? "…")
@@ -179,7 +179,7 @@ struct Rules: ParsableCommand {
             let store = try global.openStore(.read)
             let type = self.type
             let text = try store.read { db in try RuleRepository(db).exportFile(appliesTo: type) }
-            if let out { try Data(text.utf8).write(to: URL(fileURLWithPath: out)) } else { print(text, terminator: "") }
+            try Output.jsonText(text, out: out)
         }
     }
 

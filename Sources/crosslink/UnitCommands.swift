@@ -36,7 +36,7 @@ struct Units: ParsableCommand {
         func run() throws {
             let (store, pageType) = (self.store, self.pageType)
             let list = try units.root.global.openStore(.read).read { db in try UnitRepository(db).units(store: store, pageType: pageType) }
-            if output.json { print(UnitFile.export(list), terminator: ""); return }
+            if output.json { try Output.jsonText(UnitFile.export(list)); return }
             let rows = list.flatMap { unit in
                 unit.variants.map { v in
                     [String(unit.id ?? 0), unit.name, unit.store, unit.pageType.rawValue, "\(unit.placement.rawValue) \(unit.position)",
@@ -60,7 +60,7 @@ struct Units: ParsableCommand {
             guard let unit = try units.root.global.openStore(.read).read({ db in try UnitRepository(db).unit(name: name, store: store) }) else {
                 throw UnitError.unknownUnit(name)
             }
-            print(UnitFile.export([unit]), terminator: "")
+            try Output.jsonText(UnitFile.export([unit]))
         }
     }
 
@@ -97,7 +97,7 @@ struct Units: ParsableCommand {
                                                         discussion: "Example: crosslink units export > units.json")
         @ParentCommand var units: Units
         func run() throws {
-            print(UnitFile.export(try units.root.global.openStore(.read).read { db in try UnitRepository(db).units() }), terminator: "")
+            try Output.jsonText(UnitFile.export(try units.root.global.openStore(.read).read { db in try UnitRepository(db).units() }))
         }
     }
 

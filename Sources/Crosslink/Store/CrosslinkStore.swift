@@ -11,7 +11,8 @@ public final class CrosslinkStore: Sendable {
     public var path: String { pool.path }
 
     /// Opens the database at `path`: refuses a file that is not SQLite, not a Crosslink database,
-    /// or of a newer schema; applies pending migrations unless read-only.
+    /// of a newer schema, or whose size does not match its header
+    /// (``DatabaseFileHeader/verifySize(path:)``); applies pending migrations unless read-only.
     ///
     /// - A missing file is created, unless ``Configuration/createIfMissing`` is false or the
     ///   open is ``Configuration/readOnly``: then a missing or empty (0-byte) file is a
@@ -22,6 +23,7 @@ public final class CrosslinkStore: Sendable {
     ///   last connection leaves no `-wal` or `-shm` beside it.
     public init(path: String, configuration: Configuration = Configuration(), migrator: DatabaseMigrator = DatabaseMigrator()) throws {
         try StoreFile.check(path, configuration)
+        try DatabaseFileHeader.verifySize(path: path)  // a truncated file is neither served nor written to
         if !configuration.readOnly {
             // Check the file before the pool's writer switches it to WAL (a header write):
             // a refused file must be left exactly as it was.

@@ -9,7 +9,7 @@ import Synchronization
 /// - Each read runs in its own read transaction on a reader connection: it sees one consistent
 ///   snapshot (WAL) for its whole duration, never a half-applied write, and never blocks the writer.
 /// - Connections are not Sendable; the pool is, because each connection lives in a
-///   ``SerializedConnection`` that hands it out to one caller at a time, on the caller's thread.
+///   `SerializedConnection` that hands it out to one caller at a time, on the caller's thread.
 ///
 /// ```swift
 /// let pool = try DatabasePool(path: "/var/lib/shop/crosslink.sqlite")

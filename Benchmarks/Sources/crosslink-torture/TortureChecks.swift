@@ -14,32 +14,10 @@ enum TortureCheck {
         }
     }
 
-    /// nil when every block served now (from the rule cache where it is up to date) equals the
-    /// same block computed with the cache cleared, i.e. from the rules' SQL; else the first
-    /// difference. Runs in a write transaction that is rolled back.
+    /// nil when every block of ``ruleCheckSKUs`` served now equals the rules' SQL (see
+    /// ``DerivedDataVerifier/ruleCacheMismatch(skus:date:)``); else the first difference.
     static func ruleCacheMismatch(_ store: CrosslinkStore) throws -> String? {
-        struct Rollback: Error { let mismatch: String? }
-        let date = Date(timeIntervalSince1970: 1_700_000_000)
-        do {
-            _ = try store.write { db -> Int in
-                let skus = try ruleCheckSKUs.filter { try ProductRepository(db).id(sku: $0) != nil }
-                func blocks() throws -> [String] {
-                    let placements = Placements(db)
-                    return try skus.flatMap { sku in
-                        [try placements.related(for: sku, date: date, seed: 1), try placements.upsells(for: sku, date: date, seed: 1),
-                         try placements.crossSells(cart: [sku], date: date, seed: 1)]
-                            .map { "\(sku): " + $0.map { "\($0.sku) (\($0.reason))" }.joined(separator: ", ") }
-                    }
-                }
-                let served = try blocks()
-                try RuleCache(db).clear()
-                let computed = try blocks()
-                throw Rollback(mismatch: zip(served, computed).first { $0 != $1 }.map { "served \($0.0), rules give \($0.1)" })
-            }
-        } catch let rollback as Rollback {
-            return rollback.mismatch
-        }
-        return nil
+        try DerivedDataVerifier(store).ruleCacheMismatch(skus: ruleCheckSKUs)
     }
 
     /// `PRAGMA integrity_check`'s answer: "ok", or its findings joined.
@@ -132,47 +110,10 @@ enum TortureCheck {
         }
     }
 
-    /// The aggregate tables: those the aggregates migration creates, minus its constant tables.
-    static let aggregateTables: [String] = {
-        guard let migration = Migration.crosslink.first(where: { $0.name == "aggregates" }) else { return [] }
-        let constant: Set<String> = ["recommendation_settings", "cooccurrence_kinds"]
-        return migration.sql.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("CREATE TABLE ") else { return nil }
-            let name = line.dropFirst("CREATE TABLE ".count).prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            return constant.contains(String(name)) ? nil : String(name)
-        }
-    }()
-
-    /// nil when the aggregate tables (kept incrementally by ingest) equal a full rebuild from the
-    /// log, else the first table that differs. Runs in a write transaction that is rolled back.
+    /// nil when the aggregates equal a full rebuild from the log (see
+    /// ``DerivedDataVerifier/aggregatesMismatch(products:)``), else the first table that differs.
     static func aggregatesMismatch(_ store: CrosslinkStore) throws -> String? {
-        struct Rollback: Error { let mismatch: String? }
-        let tables = aggregateTables
-        guard !tables.isEmpty else { return nil }
-        do {
-            _ = try store.write { db -> Int in
-                // Table names come from the embedded migration, never from input.
-                func snapshot() throws -> [[[DatabaseValue]]] {
-                    try tables.map { table in
-                        let columns = try db.prepare("SELECT count(*) FROM pragma_table_info(?)").map([table]) { $0.int(at: 0) }[0]
-                        return try db.rows("SELECT * FROM \(table) ORDER BY " + (1...max(1, columns)).map(String.init).joined(separator: ", "))
-                    }
-                }
-                let incremental = try snapshot()
-                try Aggregates(db).rebuild()
-                let rebuilt = try snapshot()
-                let differing = tables.indices.first { incremental[$0] != rebuilt[$0] }
-                throw Rollback(mismatch: differing.map { index in
-                    let extra = Set(incremental[index]).subtracting(rebuilt[index]).prefix(2)
-                    let missing = Set(rebuilt[index]).subtracting(incremental[index]).prefix(2)
-                    return "\(tables[index]): \(incremental[index].count) rows kept incrementally, \(rebuilt[index].count) after a rebuild; "
-                        + "only incremental \(Array(extra)), only rebuilt \(Array(missing))"
-                })
-            }
-        } catch let rollback as Rollback {
-            return rollback.mismatch
-        }
-        return nil
+        try DerivedDataVerifier(store).aggregatesMismatch()
     }
 
     enum ImportState: Equatable, CustomStringConvertible {
