@@ -237,7 +237,7 @@ import Testing
 
         #expect(error?.isBusy == true)
         #expect(error?.resultCode == SQLITE_BUSY)
-        #expect(error?.message == "database is locked")
+        #expect(error?.message == "database is locked (another connection held the lock for the whole busy timeout of 50 ms)")
         #expect(error?.sql?.hasPrefix("BEGIN IMMEDIATE") == true)
         #expect(error?.description.contains(path) == true)
         #expect(waited >= 0.04 && waited < 1, "waited \(waited) s")
