@@ -30,6 +30,9 @@ struct Events: ParsableCommand {
                 The new events are folded into the recommendation aggregates as they are stored; for a large \
                 file into a small log, --rebuild-aggregates is faster: import without, then rebuild them all. \
                 Neighbour lists that exist (`crosslink aggregates neighbours`) are refreshed at the end.
+                Until the rebuild of --rebuild-aggregates commits, the aggregates are marked stale in the \
+                database (also after a crash): `aggregates status`, `recommend` and `check` say so, and \
+                `crosslink aggregates rebuild` or the next import (with or without the flag) rebuilds them.
                 Examples:
                   crosslink events import events.jsonl
                   crosslink events import --skip-invalid --json events.csv.gz
@@ -77,7 +80,8 @@ struct Events: ParsableCommand {
                 options.createCatalog = createCatalog
                 options.store = store
                 let retail = try OnlineRetailImporter(store: crosslink, options: options).importData(data, file: url.lastPathComponent)
-                // Until the rebuild commits, readers see the new events without their aggregates.
+                // Until the rebuild commits, readers see the new events without their aggregates,
+                // and the aggregates are marked stale (AggregateStaleness).
                 if rebuildAggregates { try rebuild(crosslink) } else { try refreshNeighbours(crosslink) }
                 if output.json { return print(try Output.json(retail)) }
                 report = retail.ingest
