@@ -50,7 +50,7 @@ struct Recommend: ParsableCommand {
     }
 
     func run() throws {
-        let crosslink = try global.openStore()
+        let crosslink = try global.openStore(.read)
         let skus = sku.map { [$0] } ?? (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let context = RecommendationContext(skus: skus, visitorID: visitor)
         let (type, store, limit, asOf) = (self.type, self.store, self.limit, self.asOf.flatMap(Self.time))
@@ -95,9 +95,29 @@ struct Recommend: ParsableCommand {
     /// A value as the sqlite3 CLI's `.parameter set` reads it (text in double-quoted SQL quotes).
     static func literal(_ value: DatabaseValue) -> String {
         switch value {
-        case .text(let text): "\"'" + text.replacingOccurrences(of: "'", with: "''") + "'\""
+        case .text(let text): "\"" + sqlText(text) + "\""
         default: value.description
         }
+    }
+
+    /// A SQL text literal; control and bidi characters as `char(N)` so the line shows them and
+    /// still gives the exact value.
+    static func sqlText(_ text: String) -> String {
+        var parts: [String] = [], run = ""
+        func flush() {
+            if !run.isEmpty { parts.append("'" + run.replacingOccurrences(of: "'", with: "''") + "'") }
+            run = ""
+        }
+        for scalar in text.unicodeScalars {
+            if TerminalText.isEscaped(scalar) {
+                flush()
+                parts.append("char(\(scalar.value))")
+            } else {
+                run.unicodeScalars.append(scalar)
+            }
+        }
+        flush()
+        return parts.isEmpty ? "''" : parts.joined(separator: "||")
     }
 
     static func score(_ value: Double, _ type: RecommendationType) -> String {
@@ -129,7 +149,7 @@ struct AggregatesCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let crosslink = try root.root.global.openStore()
+            let crosslink = try root.root.global.openStore(.readWrite)
             let start = ContinuousClock.now
             try crosslink.write { db in try Aggregates(db).rebuild() }
             let seconds = (ContinuousClock.now - start) / .seconds(1)
@@ -151,7 +171,7 @@ struct AggregatesCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let status = try root.root.global.openStore().read { db in try Aggregates(db).status() }
+            let status = try root.root.global.openStore(.read).read { db in try Aggregates(db).status() }
             print(output.json ? try Output.json(status) : Self.describe(status))
         }
 
@@ -203,7 +223,7 @@ struct AggregatesCommand: ParsableCommand {
         @Option var historyProducts: Int?
 
         func run() throws {
-            let crosslink = try root.root.global.openStore()
+            let crosslink = try root.root.global.openStore(.readWrite)
             let changes = self
             let status = try crosslink.write { db in
                 var settings = changes.spec ? RecommendationSettings.specification : try Aggregates(db).settings()

@@ -161,7 +161,7 @@ import Testing
     @Test func theListsGiveThePerRequestAnswerOnTheOnlineRetailLog() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let data = try Gzip.decompress(Data(contentsOf: SampleData.onlineRetailLog), file: "online-retail")
+        let data = try Gzip.decompress(Data(contentsOf: Fixtures.onlineRetailLog), file: "online-retail")
         // The header and every line before 2010-12-08 (the log is in date order).
         let lines = String(decoding: data.prefix(3_000_000), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         let cut = lines.firstIndex { $0.contains(",2010-12-08 ") }!

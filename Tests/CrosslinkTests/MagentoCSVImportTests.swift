@@ -12,6 +12,25 @@ enum MagentoCSVTestSupport {
         return MagentoCSVImporter(store: store, options: options)
     }
 
+    /// What Magento's tests create before importing their fixtures: website `test` (website.php)
+    /// and store view `fixturestore` (core_fixturestore.php).
+    static func addMagentoTestStores(_ store: CrosslinkStore) throws {
+        try store.write { db in
+            _ = try StoreRepository(db).ensureWebsite(code: "test", name: "Test Website")
+            _ = try StoreRepository(db).upsertStore(code: "fixturestore", website: "base", name: "Fixture Store")
+        }
+    }
+
+    /// The Luma sample's product CSV with the attribute sets its installer creates first.
+    static func importSampleProducts(_ store: CrosslinkStore, dryRun: Bool = false) throws -> ImportReport {
+        var options = ImportOptions()
+        options.dryRun = dryRun
+        options.attributeSets = sampleAttributeSets
+        return try MagentoCSVImporter(store: store, options: options).importFile(at: sampleProducts)
+    }
+
+    static let sampleAttributeSets: Set<String> = ["Top", "Bottom"]
+
     static func importFixture(_ store: CrosslinkStore, _ file: String, separator: Character = ",") throws -> ImportReport {
         try importer(store, separator: separator).importFile(at: Fixtures.magentoImport(file))
     }
@@ -275,7 +294,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test func multipleStoresWithVariations() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        try store.write { db in _ = try StoreRepository(db).ensureWebsite(code: "test", name: "Test Website") }
+        try Support.addMagentoTestStores(store)
         let report = try Support.importFixture(store, "products_multiple_stores.csv")
         #expect(report.rows == 4)
         #expect(report.productsCreated == 3)
@@ -307,6 +326,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test func configurableMultistoreFixture() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
+        try Support.addMagentoTestStores(store)
         let report = try Support.importFixture(store, "import_configurable_product_multistore.csv")
         #expect(report.rows == 4)
         #expect(report.productsCreated == 3)
@@ -368,26 +388,29 @@ private typealias Support = MagentoCSVTestSupport
         #expect(try Support.product(store, "simple")?.qty == 5)
     }
 
-    @Test func negativeWeightImportsBecauseWeightIsNotStored() throws {
-        // Magento rejects simple2's weight -5; Crosslink ignores the weight column, so the file imports.
+    @Test func negativeWeightIsRefusedAsMagentoRefusesIt() throws {
+        // Magento's testProductWithInvalidWeight: one error, on simple2's row, and nothing imported.
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let report = try Support.importFixture(store, "product_to_import_invalid_weight.csv")
-        #expect(report.productsCreated == 4)
-        #expect(report.warnings.isEmpty)
-        #expect(try Support.product(store, "simple2")?.price == 20)
-        #expect(try Support.product(store, "virtual1")?.type == .virtual)
-        #expect(try Support.product(store, "virtual1")?.price == 5)
+        let before = try Support.dump(store)
+        let issue = #expect(throws: ImportIssue.self) { try Support.importFixture(store, "product_to_import_invalid_weight.csv") }
+        #expect(issue?.line == 3)
+        #expect(issue?.column == "weight")
+        #expect(issue?.message.hasPrefix("Value for 'weight' attribute contains incorrect value") == true)
+        #expect(issue?.additionalIssues == nil)
+        #expect(try Support.dump(store) == before)
     }
 
-    @Test func duplicatedURLKeysImportBecauseURLKeysAreNotStored() throws {
-        // Magento rejects two products with url_key "key1"; Crosslink ignores url_key.
+    @Test func duplicatedURLKeysAreRefusedAsMagentoRefusesThem() throws {
+        // Magento's validateUrlKeysDataProvider: simple2 repeats simple1's url_key "key1".
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let report = try Support.importFixture(store, "products_to_check_duplicated_url_keys.csv")
-        #expect(report.productsCreated == 3)
-        #expect(report.warnings.isEmpty)
-        #expect(try Support.product(store, "simple3")?.price == 58)
+        let before = try Support.dump(store)
+        let issue = #expect(throws: ImportIssue.self) { try Support.importFixture(store, "products_to_check_duplicated_url_keys.csv") }
+        #expect(issue?.line == 3)
+        #expect(issue?.column == "url_key")
+        #expect(issue?.message == "Url key: 'key1' was already generated for an item with the SKU: 'simple1'. You need to specify the unique URL key manually")
+        #expect(try Support.dump(store) == before)
     }
 
     // MARK: The Luma sample
@@ -395,7 +418,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test func configurableSampleImports() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let report = try MagentoCSVImporter(store: store).importFile(at: Support.sampleProducts)
+        let report = try Support.importSampleProducts(store)
         // Counts computed from the file with Python's csv module.
         #expect(report.rows == 1994)
         #expect(report.productsCreated == 1994)
@@ -441,7 +464,7 @@ private typealias Support = MagentoCSVTestSupport
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
         let before = try Support.dump(store)
-        let report = try Support.importer(store, dryRun: true).importFile(at: Support.sampleProducts)
+        let report = try Support.importSampleProducts(store, dryRun: true)
         #expect(report.dryRun)
         #expect(report.productsCreated == 1994)
         #expect(report.categoriesCreated == 28)
@@ -516,7 +539,7 @@ private typealias Support = MagentoCSVTestSupport
         BadInput(name: "new product without a name", csv: """
             sku,product_type,attribute_set_code,name
             new1,simple,Default,
-            """, line: 2, column: "name", message: "needs a name"),
+            """, line: 2, column: "name", message: "Please make sure attribute \"name\" is not empty."),
         BadInput(name: "unknown product type", csv: """
             sku,product_type,attribute_set_code,name
             new1,gift,Default,Gift
@@ -622,7 +645,7 @@ private typealias Support = MagentoCSVTestSupport
         #expect(report.warnings.count == 1)
         #expect(report.warnings.first?.line == 1)
         #expect(report.warnings.first?.message.hasSuffix("colour, flavour") == true)
-        #expect(MagentoCSVImporter.ignoredColumns.contains("weight"))
+        #expect(MagentoCSVImporter.ignoredColumns.contains("description"))
     }
 
     @Test func timestampsInMagentoFormsAreKept() throws {
@@ -699,6 +722,7 @@ private typealias Support = MagentoCSVTestSupport
         // Magento's products_to_import_with_multiple_store.csv puts each store-view row first.
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
+        try Support.addMagentoTestStores(store)
         let report = try Support.importText(store, """
             sku,product_type,store_view_code,name,price,attribute_set_code,categories
             simple1,simple,fixturestore,"simple 1",25,Default,"Default Category/Category 1"

@@ -196,10 +196,10 @@ struct AggregateDeltas {
             let cents = Self.cents(line.quantity * line.price * 100)
             if cancelled {
                 products[key, default: ProductCounters()].cancelledUnits += line.quantity
-                products[key, default: ProductCounters()].cancelledRevenueCents += cents
+                products[key, default: ProductCounters()].cancelledRevenueCents.addSaturating(cents)
             } else {
                 products[key, default: ProductCounters()].units += line.quantity
-                products[key, default: ProductCounters()].revenueCents += cents
+                products[key, default: ProductCounters()].revenueCents.addSaturating(cents)
             }
         }
         var basket: [Int] = []
@@ -223,8 +223,29 @@ struct AggregateDeltas {
 
     /// SQLite's `round(x)` (round half away from zero by adding 0.5 and truncating), so the
     /// incremental path and the SQL rebuild round every line's revenue identically.
+    /// Out of Int64's range it saturates as SQLite's `CAST(... AS INTEGER)` does (only a
+    /// hand-edited line can get there: ingest bounds a line to ``EventBounds/maximumLineAmount``).
     static func cents(_ value: Double) -> Int {
-        guard value.isFinite, abs(value) < 9.0e18 else { return 0 }
-        return value >= 0 ? Int(value + 0.5) : -Int(-value + 0.5)
+        guard !value.isNaN else { return 0 }
+        // SQLite's round() leaves a value beyond 2⁵² as it is: it is already an integer.
+        let rounded = abs(value) > 4_503_599_627_370_496 ? value
+            : value >= 0 ? (value + 0.5).rounded(.towardZero) : -(-value + 0.5).rounded(.towardZero)
+        if rounded >= 9.223372036854775807e18 { return .max }
+        if rounded <= -9.223372036854775807e18 { return .min }
+        return Int(rounded)
+    }
+}
+
+extension Int {
+    /// Revenue in cents: sums clamp at Int64's bounds instead of trapping, like the SQL side
+    /// (``AggregateTables/plus(_:)``), so no stored amount can make a later write fail.
+    mutating func addSaturating(_ other: Int) {
+        let (sum, overflow) = addingReportingOverflow(other)
+        self = overflow ? (other > 0 ? .max : .min) : sum
+    }
+
+    func multipliedSaturating(by other: Int) -> Int {
+        let (product, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? ((self < 0) == (other < 0) ? .max : .min) : product
     }
 }

@@ -74,7 +74,7 @@ extension Aggregates {
                                  viewed_then_bought, units, revenue_cents, orders, cancelled_units, cancelled_revenue_cents,
                                  cancelled_orders, co_viewers, co_buyers)
         SELECT day, store_id, product_id, sum(viewers), sum(carters), sum(buyers), sum(cancellers), sum(vtc), sum(vtb),
-               sum(units), sum(revenue), sum(orders), sum(c_units), sum(c_revenue), sum(c_orders), sum(co_viewers), sum(co_buyers)
+               sum(units), CAST(total(revenue) AS INTEGER), sum(orders), sum(c_units), CAST(total(c_revenue) AS INTEGER), sum(c_orders), sum(co_viewers), sum(co_buyers)
         FROM (
             SELECT p.first_viewed_at / 86400000 AS day, p.store_id, p.product_id, 1 AS viewers, 0 AS carters, 0 AS buyers,
                    0 AS cancellers, 0 AS vtc, 0 AS vtb, 0.0 AS units, 0 AS revenue, 0 AS orders, 0.0 AS c_units, 0 AS c_revenue,

@@ -9,6 +9,23 @@ struct AggregateTables {
     static let productCounters = ["viewers", "carters", "buyers", "cancellers", "viewed_then_carted", "viewed_then_bought",
                                   "units", "revenue_cents", "orders", "cancelled_units", "cancelled_revenue_cents", "cancelled_orders",
                                   "co_viewers", "co_buyers"]
+    /// Counters that can exceed Int64 when summed (see ``EventBounds``): their sums and additions
+    /// saturate. SQLite turns an overflowing integer `+` into a REAL, which the STRICT tables
+    /// refuse, and makes `sum()` fail; `CAST(… AS INTEGER)` clamps to Int64's bounds instead, and
+    /// `total()` sums in floating point (exact below 2⁵³ cents) without failing.
+    static let revenueCounters: Set = ["revenue_cents", "cancelled_revenue_cents"]
+
+    /// `column + excluded.column`, saturating for revenue.
+    static func plus(_ column: String) -> String {
+        revenueCounters.contains(column) ? "CAST(\(column) + excluded.\(column) AS INTEGER)" : "\(column) + excluded.\(column)"
+    }
+
+    /// `sum(column)` (times `sign`, a parameter or literal), saturating for revenue.
+    static func sum(_ column: String, sign: String? = nil) -> String {
+        if revenueCounters.contains(column) { return "CAST(\(sign.map { "\($0) * " } ?? "")total(\(column)) AS INTEGER)" }
+        return "\(sign.map { "\($0) * " } ?? "")sum(\(column))"
+    }
+
     static let storeCounters = ["viewers", "viewed_then_carted", "viewed_then_bought", "co_sessions", "orders", "cancelled_orders"]
 
     /// `product_windows.window_id` / `store_windows.window_id`.
@@ -142,7 +159,7 @@ struct AggregateTables {
     private func moveProductWindow(_ window: Window, days range: ClosedRange<Int>, sign: Int) throws {
         var windowProducts: [ProductBucket: ProductCounters] = [:]
         try db.cachedStatement("""
-            SELECT store_id, product_id, \(Self.productCounters.map { "sum(\($0))" }.joined(separator: ", "))
+            SELECT store_id, product_id, \(Self.productCounters.map { Self.sum($0) }.joined(separator: ", "))
             FROM product_days WHERE day BETWEEN ?1 AND ?2 GROUP BY store_id, product_id
             """).forEachRow([range.lowerBound, range.upperBound]) { row in
             windowProducts[ProductBucket(store: row.int(at: 0), bucket: window.rawValue, product: row.int(at: 1))] = ProductCounters(row, from: 2, sign: sign)
@@ -205,7 +222,7 @@ struct AggregateTables {
             let upsert = try db.cachedStatement("""
                 INSERT INTO \(table)(\((keys + set.map(\.column)).joined(separator: ", ")))
                 VALUES (\((keys.indices.map { "?\($0 + 1)" } + set.map(\.parameter)).joined(separator: ", ")))
-                ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET \(set.map { "\($0.column) = \($0.column) + excluded.\($0.column)" }.joined(separator: ", "))
+                ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET \(set.map { "\($0.column) = \(AggregateTables.plus($0.column))" }.joined(separator: ", "))
                 """)
             upserts[changed] = upsert
             return upsert
@@ -231,7 +248,7 @@ struct AggregateTables {
                 INSERT INTO \(live)(\((keys + counters).joined(separator: ", ")))
                 SELECT \(((windowKey ? ["?3"] : []) + groupKeys + sources).joined(separator: ", "))
                 FROM \(history) WHERE \(bucket) BETWEEN ?1 AND ?2 GROUP BY \(groupKeys.joined(separator: ", "))
-                ON CONFLICT (\(liveKeys.joined(separator: ", "))) DO UPDATE SET \(counters.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+                ON CONFLICT (\(liveKeys.joined(separator: ", "))) DO UPDATE SET \(counters.map { "\($0) = \(AggregateTables.plus($0))" }.joined(separator: ", "))
                 """
         }
 
@@ -250,7 +267,7 @@ struct AggregateTables {
 
     static let productWindows = Derivation(
         live: "product_windows", history: "product_days", bucket: "day", groupKeys: ["store_id", "product_id"], windowKey: true,
-        counters: productCounters, sources: productCounters.map { "?4 * sum(\($0))" })
+        counters: productCounters, sources: productCounters.map { sum($0, sign: "?4") })
     static let storeWindows = Derivation(
         live: "store_windows", history: "store_days", bucket: "day", groupKeys: ["store_id"], windowKey: true,
         counters: storeCounters, sources: storeCounters.map { "?4 * sum(\($0))" })
@@ -348,8 +365,8 @@ extension ProductCounters {
     init(_ row: Statement, from index: Int32, sign: Int) {
         func int(_ offset: Int32) -> Int { sign * row.int(at: index + offset) }
         self.init(viewers: int(0), carters: int(1), buyers: int(2), cancellers: int(3), viewedThenCarted: int(4), viewedThenBought: int(5),
-                  units: Double(sign) * row.double(at: index + 6), revenueCents: int(7), orders: int(8),
-                  cancelledUnits: Double(sign) * row.double(at: index + 9), cancelledRevenueCents: int(10), cancelledOrders: int(11),
+                  units: Double(sign) * row.double(at: index + 6), revenueCents: row.int(at: index + 7).multipliedSaturating(by: sign), orders: int(8),
+                  cancelledUnits: Double(sign) * row.double(at: index + 9), cancelledRevenueCents: row.int(at: index + 10).multipliedSaturating(by: sign), cancelledOrders: int(11),
                   coViewers: int(12), coBuyers: int(13))
     }
 
@@ -383,8 +400,8 @@ extension ProductCounters {
     mutating func add(_ other: ProductCounters) {
         viewers += other.viewers; carters += other.carters; buyers += other.buyers; cancellers += other.cancellers
         viewedThenCarted += other.viewedThenCarted; viewedThenBought += other.viewedThenBought; units += other.units
-        revenueCents += other.revenueCents; orders += other.orders; cancelledUnits += other.cancelledUnits
-        cancelledRevenueCents += other.cancelledRevenueCents; cancelledOrders += other.cancelledOrders
+        revenueCents.addSaturating(other.revenueCents); orders += other.orders; cancelledUnits += other.cancelledUnits
+        cancelledRevenueCents.addSaturating(other.cancelledRevenueCents); cancelledOrders += other.cancelledOrders
         coViewers += other.coViewers; coBuyers += other.coBuyers
     }
 }

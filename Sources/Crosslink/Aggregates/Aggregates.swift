@@ -10,7 +10,7 @@
 /// ```swift
 /// try store.write { db in try Aggregates(db).rebuild() }
 /// let settings = try store.read { db in try Aggregates(db).settings() }
-/// print(settings.popularityDays)  // 7
+/// print(settings.popularityDays)  // 14
 /// ```
 ///
 /// What is counted (rolled up: a configurable child counts as its parent):

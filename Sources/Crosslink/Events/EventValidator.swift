@@ -55,6 +55,9 @@ enum EventValidator {
         }
         if let quantity = event.quantity, let reason = positive(quantity) { return Problem(field: "quantity", reason: reason) }
         if let price = event.price, let reason = nonNegative(price) { return Problem(field: "price", reason: reason) }
+        if let quantity = event.quantity, let price = event.price, let reason = amount(quantity, price) {
+            return Problem(field: "price", reason: reason)
+        }
         guard isOrder(type) else {
             if !event.lines.isEmpty {
                 return Problem(field: "lines", reason: "only place-order and cancel-order events have lines")
@@ -72,6 +75,7 @@ enum EventValidator {
             if isBlank(line.sku) { return Problem(field: field + "sku", reason: "missing or empty", orderLine: index) }
             if let reason = positive(line.quantity) { return Problem(field: field + "quantity", reason: reason, orderLine: index) }
             if let reason = nonNegative(line.price) { return Problem(field: field + "price", reason: reason, orderLine: index) }
+            if let reason = amount(line.quantity, line.price) { return Problem(field: field + "price", reason: reason, orderLine: index) }
         }
         return nil
     }
@@ -80,11 +84,34 @@ enum EventValidator {
         text.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
     }
 
-    private static func positive(_ value: Double) -> String? {
-        value.isFinite && value > 0 ? nil : "must be a number > 0, got \(MagentoFields.formatDecimal(value))"
+    /// A number for a message: plain decimals, an exponent for huge ones (`1e+308`).
+    private static func show(_ value: Double) -> String {
+        abs(value) < 1e15 ? MagentoFields.formatDecimal(value) : value.description
     }
 
+    /// A quantity: > 0 and at most ``EventBounds/maximumQuantity``.
+    private static func positive(_ value: Double) -> String? {
+        guard value.isFinite && value > 0 else { return "must be a number > 0, got \(show(value))" }
+        guard value <= EventBounds.maximumQuantity else {
+            return "must be at most \(show(EventBounds.maximumQuantity)), got \(show(value))"
+        }
+        return nil
+    }
+
+    /// A price: ≥ 0 and at most ``EventBounds/maximumPrice``.
     private static func nonNegative(_ value: Double) -> String? {
-        value.isFinite && value >= 0 ? nil : "must be a number ≥ 0, got \(MagentoFields.formatDecimal(value))"
+        guard value.isFinite && value >= 0 else { return "must be a number ≥ 0, got \(show(value))" }
+        guard value <= EventBounds.maximumPrice else {
+            return "must be at most \(show(EventBounds.maximumPrice)), got \(show(value))"
+        }
+        return nil
+    }
+
+    /// quantity × price within ``EventBounds/maximumLineAmount`` (both already in bounds).
+    private static func amount(_ quantity: Double, _ price: Double) -> String? {
+        let amount = quantity * price
+        guard amount > EventBounds.maximumLineAmount else { return nil }
+        return "quantity × price must be at most \(show(EventBounds.maximumLineAmount)), got "
+            + "\(show(quantity)) × \(show(price)) = \(show(amount))"
     }
 }

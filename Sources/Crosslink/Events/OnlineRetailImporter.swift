@@ -7,7 +7,7 @@ import Foundation
 /// ```swift
 /// var options = OnlineRetailImporter.Options()
 /// options.createCatalog = true
-/// let report = try OnlineRetailImporter(store: store, options: options).importFile(at: SampleData.onlineRetailLog)
+/// let report = try OnlineRetailImporter(store: store, options: options).importFile(at: URL(fileURLWithPath: "online_retail.csv.gz"))
 /// print(report.orders, report.cancellations, report.productsCreated)
 /// ```
 ///
@@ -389,25 +389,36 @@ private struct LogReader {
         return local - offset
     }
 
-    func finish() -> OnlineRetailImporter.Log {
+    mutating func finish() -> OnlineRetailImporter.Log {
         var report = self.report
         report.invoices = invoices.count
         var events: [Event] = []
         var eventLines: [Int] = []
         var customers = Set<String>()
-        for invoice in invoices where !invoice.invalid {
+        var issues = self.issues
+        for (index, invoice) in invoices.enumerated() where !invoice.invalid {
             guard !invoice.lines.isEmpty else { report.emptyInvoices += 1; continue }
             let type: EventType = invoice.isCancellation ? .cancelOrder : .placeOrder
+            let event = Event(id: options.eventIDPrefix + invoice.number, type: type, time: EventTime.date(invoice.earliest),
+                              store: options.store, visitorID: invoice.customer ?? "guest-" + invoice.number,
+                              customerID: invoice.customer, sessionID: invoice.number, orderID: invoice.number,
+                              lines: invoice.lines)
+            // Checked here, not only by ingest, so that every issue is known before the first
+            // commit of an import in several transactions (e.g. a quantity over EventBounds).
+            if let problem = EventValidator.problem(event) {
+                let line = problem.orderLine.map { invoice.lineRows[$0] } ?? invoice.firstLine
+                issues.append(ImportIssue(file: file, line: line, column: problem.field, message: problem.reason + EventIngestSession.naming(event)))
+                invoices[index].invalid = true
+                continue
+            }
             if invoice.isCancellation { report.cancellations += 1 } else { report.orders += 1 }
             report.orderLines += invoice.lines.count
             if let customer = invoice.customer { customers.insert(customer) } else { report.guestInvoices += 1 }
-            events.append(Event(id: options.eventIDPrefix + invoice.number, type: type, time: EventTime.date(invoice.earliest),
-                                store: options.store, visitorID: invoice.customer ?? "guest-" + invoice.number,
-                                customerID: invoice.customer, sessionID: invoice.number, orderID: invoice.number,
-                                lines: invoice.lines))
+            events.append(event)
             eventLines.append(invoice.firstLine)
         }
         report.customers = customers.count
+        issues.sort { $0.line < $1.line }
         return OnlineRetailImporter.Log(events: events, eventLines: eventLines, products: products(), issues: issues, report: report)
     }
 

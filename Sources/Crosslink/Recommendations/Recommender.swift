@@ -29,7 +29,7 @@ public struct Recommender {
     public init(_ db: Database) { self.db = db }
 
     /// The SQL of one request and the values of its named parameters: run it with the sqlite3
-    /// CLI (`.parameter set :store 1` …) to reproduce an answer. ``Recommender/plan(_:context:store:limit:asOf:)`` builds it.
+    /// CLI (`.parameter set :store 1` …) to reproduce an answer. ``Recommender/plan(_:context:store:limit:asOf:filter:excluding:)`` builds it.
     public struct Query: Sendable {
         public var type: RecommendationType
         public var sql: String
@@ -71,7 +71,7 @@ public struct Recommender {
         return result
     }
 
-    /// The query ``recommend(_:context:store:limit:asOf:)`` runs, with its parameter values.
+    /// The query ``recommend(_:context:store:limit:asOf:filter:excluding:)`` runs, with its parameter values.
     public func plan(_ type: RecommendationType, context: RecommendationContext = .none, store: String = "default",
                      limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = []) throws -> Query {
         try checkRequest(type, context: context, limit: limit)

@@ -8,6 +8,9 @@ import Foundation
 /// let data = try Data(contentsOf: url)
 /// let text = Gzip.isCompressed(data) ? try Gzip.decompress(data, file: url.lastPathComponent) : data
 /// ```
+///
+/// ``decompress(_:file:)`` holds the whole output; event imports stream instead, a chunk at a
+/// time (``EventFileLimits``), so a small file of gigabytes of newlines costs no memory.
 public enum Gzip {
     /// Whether `data` starts with the gzip magic bytes `1f 8b`.
     public static func isCompressed(_ data: Data) -> Bool {
@@ -20,45 +23,84 @@ public enum Gzip {
     public static func decompress(_ data: Data, file: String) throws -> Data {
         var output = Data()
         output.reserveCapacity(data.count * 6)
-        var stream = z_stream()
+        let inflater = try GzipInflater(file: file)
+        var input = data[...]
+        while true {
+            let (chunk, consumed) = try inflater.inflate(input, final: true)
+            input = input.dropFirst(consumed)
+            guard let chunk else { return output }
+            output.append(chunk)
+        }
+    }
+}
+
+/// A streaming gzip decoder: input goes in as it is read, output comes out at most
+/// ``chunkSize`` bytes at a time, so memory does not grow with the decompressed size.
+final class GzipInflater {
+    static let chunkSize = 1 << 18
+    let file: String
+    private var stream = z_stream()
+    private var buffer = [UInt8](repeating: 0, count: GzipInflater.chunkSize)
+    private var ended = false
+    /// A member ended: only another member (or the end of the input) may follow.
+    private var betweenMembers = false
+
+    init(file: String) throws {
+        self.file = file
         // 15 + 16: a gzip wrapper (not raw deflate or zlib), full window.
         guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw ImportIssue(file: file, line: 0, message: "cannot start gzip decompression")
         }
-        defer { inflateEnd(&stream) }
-        let chunkSize = 1 << 18
-        var chunk = [UInt8](repeating: 0, count: chunkSize)
-        try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
-            guard let base = input.baseAddress else { return }
-            stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
-            stream.avail_in = uInt(input.count)
+    }
+
+    deinit { inflateEnd(&stream) }
+
+    /// Inflates from `input`: returns the next output chunk (nil once the stream is complete)
+    /// and how many input bytes were used. `final`: no input follows `input` (the file's end),
+    /// so running out of it inside a member means a truncated file. The chunk may be empty
+    /// (a member ended, or the input was used up without output): call again, with more
+    /// input when all of it was used.
+    func inflate(_ input: Data.SubSequence, final: Bool) throws -> (chunk: Data?, consumed: Int) {
+        if ended { return (nil, 0) }
+        if betweenMembers {
+            guard !input.isEmpty else {
+                if final { ended = true; return (nil, 0) }
+                return (Data(), 0)
+            }
+            guard inflateReset(&stream) == Z_OK else {
+                throw ImportIssue(file: file, line: 0, message: "damaged gzip data (cannot read the next member)")
+            }
+            betweenMembers = false
+        }
+        let chunkSize = Self.chunkSize
+        return try input.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> (Data?, Int) in
+            stream.next_in = raw.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self)) }
+            stream.avail_in = uInt(raw.count)
+            defer { stream.next_in = nil; stream.avail_in = 0 }
             while true {
-                let (code, produced) = chunk.withUnsafeMutableBufferPointer { buffer -> (Int32, Int) in
-                    stream.next_out = buffer.baseAddress
+                let (code, produced) = buffer.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
+                    stream.next_out = out.baseAddress
                     stream.avail_out = uInt(chunkSize)
-                    let code = inflate(&stream, Z_NO_FLUSH)
+                    let code = CZlib.inflate(&stream, Z_NO_FLUSH)
                     return (code, chunkSize - Int(stream.avail_out))
                 }
-                output.append(contentsOf: chunk[0..<produced])
+                let consumed = raw.count - Int(stream.avail_in)
                 switch code {
                 case Z_STREAM_END:
-                    // Another member may follow.
-                    guard stream.avail_in > 0 else { return }
-                    guard inflateReset(&stream) == Z_OK else {
-                        throw ImportIssue(file: file, line: 0, message: "damaged gzip data (cannot read the next member)")
+                    // Another member may follow (concatenated gzip files).
+                    betweenMembers = true
+                    return (Data(buffer[0..<produced]), consumed)
+                case Z_OK, Z_BUF_ERROR:
+                    if produced > 0 { return (Data(buffer[0..<produced]), consumed) }
+                    if stream.avail_in == 0 {
+                        if final { throw ImportIssue(file: file, line: 0, message: "truncated gzip data (the file ends inside a compressed stream)") }
+                        return (Data(), consumed)
                     }
-                case Z_OK:
-                    if stream.avail_in == 0 && produced < chunkSize {
-                        throw ImportIssue(file: file, line: 0, message: "truncated gzip data (the file ends inside a compressed stream)")
-                    }
-                case Z_BUF_ERROR where stream.avail_in == 0:
-                    throw ImportIssue(file: file, line: 0, message: "truncated gzip data (the file ends inside a compressed stream)")
                 default:
                     let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(code)"
                     throw ImportIssue(file: file, line: 0, message: "damaged gzip data: \(reason)")
                 }
             }
         }
-        return output
     }
 }

@@ -2,7 +2,7 @@
 // Retail log, and the latency of every recommendation type against a raw C baseline that runs
 // the same SQL (Sources/CrosslinkBaseline/recommend_baseline.c), in one run.
 //
-//   crosslink-bench [--rec-sessions N] [--rec-products N] [--rec-lookups N] [--rec-log-months M]
+//   crosslink-bench recommend [--rec-sessions N] [--rec-products N] [--rec-lookups N] [--rec-log-months M]
 //
 // - Online Retail: the log (first M months, default 2; 10 is all of it) imported in batches of 1,000 events
 //   with aggregation off, then `Aggregates.rebuild()` timed; imported again with aggregation on
@@ -10,33 +10,27 @@
 // - A generated view log (N sessions, default 20,000, of views, adds to cart and orders over
 //   14 days on a catalog of P products with categories, attributes and names), ingested with
 //   and without aggregation; then p50/p99 of each type for a random product or visitor.
+import ArgumentParser
 import CrosslinkBaseline
 import Crosslink
 import Foundation
+import SampleFiles
 
-struct RecommendBenchOptions {
-    var sessions = 20_000
-    var products = 5_000
-    var lookups = 2_000
+struct RecommendBenchOptions: ParsableArguments {
+    @Option(name: .customLong("rec-sessions"), help: "Sessions in the generated view log.") var sessions = 20_000
+    @Option(name: .customLong("rec-products"), help: "Products of the generated shop (at least 100).") var products = 5_000
+    @Option(name: .customLong("rec-lookups"), help: "Lookups timed per recommendation type (at least 10).") var lookups = 2_000
+    @Option(name: .customLong("rec-log-months"), help: "Months of the Online Retail log to aggregate (10 is all of it, 0 skips it).")
     var logMonths = 2
 
-    init(arguments: [String]) {
-        var iterator = arguments.dropFirst().makeIterator()
-        while let argument = iterator.next() {
-            switch argument {
-            case "--rec-sessions": sessions = iterator.next().flatMap { Int($0) } ?? sessions
-            case "--rec-products": products = max(100, iterator.next().flatMap { Int($0) } ?? products)
-            case "--rec-lookups": lookups = max(10, iterator.next().flatMap { Int($0) } ?? lookups)
-            case "--rec-log-months": logMonths = iterator.next().flatMap { Int($0) } ?? logMonths
-            default: break
-            }
+    func validate() throws {
+        guard products >= 100, lookups >= 10, sessions >= 1, (0...10).contains(logMonths) else {
+            throw ValidationError("--rec-products must be at least 100, --rec-lookups at least 10, --rec-sessions at least 1, --rec-log-months 0…10")
         }
     }
 }
 
-@MainActor
-func runRecommendBenchmark(arguments: [String], directory: String) throws {
-    let options = RecommendBenchOptions(arguments: arguments)
+func runRecommendBenchmark(_ options: RecommendBenchOptions, directory: String) throws {
     print("\nRecommendations")
     print(row(["work", "crosslink", "raw C", "ratio", "target"]))
     print(row(["----", "---------", "-----", "-----", "------"]))
@@ -65,9 +59,8 @@ func aggregateDigest(_ store: CrosslinkStore) throws -> [String] {
 
 // MARK: Online Retail
 
-@MainActor
 func onlineRetailAggregation(_ options: RecommendBenchOptions, directory: String) throws {
-    var data = try Gzip.decompress(Data(contentsOf: SampleData.onlineRetailLog), file: "online-retail")
+    var data = try Gzip.decompress(Data(contentsOf: SampleFiles.onlineRetailLog), file: "online-retail")
     if options.logMonths < 10 {
         // The log is in date order from 2010-12: keep the lines before the first day of month M+1.
         var components = DateComponents(year: 2010, month: 12 + options.logMonths, day: 1)
@@ -80,7 +73,7 @@ func onlineRetailAggregation(_ options: RecommendBenchOptions, directory: String
         }
     }
     func importLog(_ name: String, aggregate: Bool) throws -> (CrosslinkStore, Double, OnlineRetailReport) {
-        let store = try CrosslinkStore(path: try freshDatabase(name))
+        let store = try CrosslinkStore(path: try freshDatabase(name, in: directory))
         var importOptions = OnlineRetailImporter.Options()
         importOptions.createCatalog = true
         importOptions.eventsPerTransaction = 1_000
@@ -217,11 +210,10 @@ struct CParameters {
     func release() { for pointer in strings { free(pointer) } }
 }
 
-@MainActor
 func recommendationLatency(_ options: RecommendBenchOptions, directory: String) throws {
     let shop = GeneratedShop(products: options.products, sessions: options.sessions)
     func shopDatabase(_ name: String) throws -> CrosslinkStore {
-        let store = try CrosslinkStore(path: try freshDatabase(name))
+        let store = try CrosslinkStore(path: try freshDatabase(name, in: directory))
         try shop.load(into: store)
         return store
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crosslink
 import Foundation
+import SampleFiles
 import Synchronization
 
 struct TortureCrashLoop: ParsableCommand {
@@ -10,7 +11,7 @@ struct TortureCrashLoop: ParsableCommand {
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case events, `import`, rules }
 
-    @ParentCommand var root: CrosslinkCommand
+    @ParentCommand var root: CrosslinkTorture
     @Option(help: "events, import or rules.") var mode: Mode = .events
     @Option(help: "Number of kills.") var kills = 50
     @Option(help: "Seed of the kill times.") var seed: UInt64 = 42
@@ -29,14 +30,14 @@ struct TortureCrashLoop: ParsableCommand {
 
     func run() throws {
         let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
-        var loop = CrashLoop(executable: executable, database: root.global.database, seed: seed)
+        var loop = CrashLoop(executable: executable, database: root.database, seed: seed)
         let summary: CrashLoop.Summary
         switch mode {
         case .events:
             var total = CrashLoop.Summary(mode: "events")
             var file = 1
             while total.kills < kills {
-                loop.database = file == 1 ? root.global.database : "\(root.global.database).\(file)"
+                loop.database = file == 1 ? root.database : "\(root.database).\(file)"
                 let part = try loop.runEvents(kills: min(killsPerFile, kills - total.kills), maxDelayMilliseconds: maxDelay,
                                               ackLog: file == 1 ? ackLog : nil)
                 total.add(part)
@@ -230,7 +231,7 @@ struct CrashLoop {
     private func prepareCatalog() throws {
         let store = try CrosslinkStore(path: database)
         if try store.read({ db in try ProductRepository(db).count() }) == 0 {
-            _ = try MagentoSampleImporter(store: store).importSample()
+            _ = try MagentoSampleImporter(store: store).importSample(at: SampleFiles.magentoSample)
         }
     }
 
@@ -239,10 +240,7 @@ struct CrashLoop {
         let started = Date()
         var summary = Summary(mode: "events")
         try prepareCatalog()
-        let log = try ackLog.map { path -> FileHandle in
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        }
+        let log = try ackLog.map(OutputFile.openForStreaming)
         // Events stored before this loop (a reused file) are checked too.
         var stored = try CrosslinkStore(path: database).read { db in try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
         var acknowledgedEnd = stored
@@ -251,7 +249,7 @@ struct CrashLoop {
         var batchEnds: Set<Int> = [stored]
         while summary.kills < kills {
             let child = try ChildProcess(executable: executable, arguments: [
-                "--database", database, "torture", "events", "--from", String(acknowledgedEnd),
+                "--database", database, "events", "--from", String(acknowledgedEnd),
                 "--seed", String(random.next() % 1_000_000)])
             summary.childRuns += 1
             guard child.wait(timeout: 30, for: { $0 == "ready" }) else {
@@ -318,13 +316,13 @@ struct CrashLoop {
         var summary = Summary(mode: "rules")
         let store = try CrosslinkStore(path: database)
         if try store.read({ db in try ProductRepository(db).count() }) == 0 {
-            _ = try MagentoSampleImporter(store: store).importSample()
+            _ = try MagentoSampleImporter(store: store).importSample(at: SampleFiles.magentoSample)
             try store.write { db in
                 try RuleRepository(db).importFile(text: Self.tortureRules, file: "torture-rules.json")
                 _ = try RuleCache(db).rebuild()
             }
         }
-        try killGenerations(kills, into: &summary, arguments: { ["torture", "rules", "--generation", String($0)] },
+        try killGenerations(kills, into: &summary, arguments: { ["rules", "--generation", String($0)] },
                             finished: { "rebuilt \($0)" }) { generation, lines, store, summary in
             if lines.contains("rebuilt \(generation)") { summary.importsCommitted += 1 } else { summary.importsRolledBack += 1 }
             if lines.contains("changed \(generation)") && !lines.contains("rebuilt \(generation)") { summary.staleCacheKills += 1 }
@@ -343,7 +341,7 @@ struct CrashLoop {
         var summary = Summary(mode: "import")
         _ = try CrosslinkStore(path: database)
         var committed = 1
-        try killGenerations(kills, into: &summary, arguments: { ["torture", "import", "--generation", String($0), "--products", String(products)] },
+        try killGenerations(kills, into: &summary, arguments: { ["import", "--generation", String($0), "--products", String(products)] },
                             finished: { "committed \($0)" }) { generation, lines, store, summary in
             let acknowledged = lines.contains("committed \(generation)")
             let state = try TortureCheck.importState(store, products: products)

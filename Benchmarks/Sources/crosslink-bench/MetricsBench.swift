@@ -2,16 +2,23 @@
 // a storefront with two units per page sends), read through UnitMetrics and, in raw C, through
 // the views a sqlite3 user would query for the same answer.
 //
-//   crosslink-bench --metrics-events 2000000
+//   crosslink-bench metrics --metrics-events 2000000
+import ArgumentParser
 import CrosslinkBaseline
 import Crosslink
 import Foundation
 
-func runMetricsBenchmark(arguments: [String], directory: String) throws {
+struct MetricsBenchOptions: ParsableArguments {
+    @Option(name: .customLong("metrics-events"), help: "Events in the generated log (the issue's size is 2000000).")
     var events = 200_000
-    if let index = arguments.firstIndex(of: "--metrics-events"), index + 1 < arguments.count, let n = Int(arguments[index + 1]) {
-        events = n
+
+    func validate() throws {
+        guard events >= 10 else { throw ValidationError("--metrics-events must be at least 10") }
     }
+}
+
+func runMetricsBenchmark(_ options: MetricsBenchOptions, directory: String) throws {
+    let events = options.events
     let path = directory + "/metrics.sqlite"
     try? FileManager.default.removeItem(atPath: path)
     let store = try CrosslinkStore(path: path)

@@ -1,13 +1,14 @@
 // Rules benchmark (issue 4): product-page placements with 50 active rules over a catalog
 // generated deterministically from the Magento sample's shapes — uncached (every rule's SQL),
 // cached (materialised results), the raw-C cost of the cached path, and the time to rebuild
-// all rule results. Sizes follow --products and --lookups of crosslink-bench.
+// all rule results. Sizes follow --products and --lookups of `crosslink-bench rules`.
 import CrosslinkBaseline
 import Crosslink
 import Foundation
+import SampleFiles
 
 /// Runs the rules benchmark and prints its table. `rawLinkLookup` is the raw C related-link
-/// lookup (p50, p99 µs) measured by main.swift, the reference of the cached target.
+/// lookup (p50, p99 µs) measured by the catalog benchmark, the reference of the cached target.
 func runRulesBenchmark(products: Int, lookups: Int, directory: String, rawLinkLookup: (p50: Double, p99: Double)) throws {
     let path = directory + "/rules.sqlite"
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -155,7 +156,7 @@ enum RulesBenchCatalog {
     /// the color and size of one of a configurable's children) with a price of 70–130 % of the
     /// shape's in 5 steps, in stock except every 20th. The sample's own products are removed.
     static func generate(_ store: CrosslinkStore, products: Int) throws {
-        _ = try MagentoSampleImporter(store: store).importSample()
+        _ = try MagentoSampleImporter(store: store).importSample(at: SampleFiles.magentoSample)
         try store.write { db in
             try db.execute(script: """
                 CREATE TEMP TABLE shapes AS

@@ -1,7 +1,7 @@
 // Event ingest benchmark: the same events appended through Crosslink's EventStore and through
 // raw C prepared statements (Sources/CrosslinkBaseline/events.c), in one run, with the ratio.
 //
-//   crosslink-bench [--events N] [--event-batch B] [--single-appends K] [--event-aggregates]
+//   crosslink-bench events [--events N] [--event-batch B] [--single-appends K] [--event-aggregates]
 //
 // - generated: N events (default 200,000; the size is 2,000,000) of every type over a
 //   10,000-product catalog, appended in batches of B (default 1,000), one transaction each;
@@ -12,28 +12,24 @@
 //   `Aggregates.apply`, target ≥ 0.3×); the Recommendations section measures that cost by default;
 // - single-event appends (one transaction per event, no aggregation) with synchronous NORMAL
 //   and FULL: the latency a storefront waits for an acknowledged event.
+import ArgumentParser
 import CrosslinkBaseline
 import Crosslink
 import Foundation
+import SampleFiles
 
-struct EventBenchOptions {
+struct EventBenchOptions: ParsableArguments {
+    @Option(name: .customLong("events"), help: "Generated events appended in batches (the issue's size is 2000000).")
     var events = 200_000
+    @Option(name: .customLong("event-batch"), help: "Events per batch (one transaction each).")
     var batch = 1_000
+    @Option(name: .customLong("single-appends"), help: "One-event transactions timed with synchronous NORMAL and FULL.")
     var singleAppends = 2_000
+    @Flag(name: .customLong("event-aggregates"), help: "Also measure the appends with incremental aggregation.")
     var aggregates = false
 
-    /// Reads its own flags and leaves the others to main.swift.
-    init(arguments: [String]) {
-        var iterator = arguments.dropFirst().makeIterator()
-        while let argument = iterator.next() {
-            switch argument {
-            case "--events": events = iterator.next().flatMap { Int($0) } ?? events
-            case "--event-batch": batch = max(1, iterator.next().flatMap { Int($0) } ?? batch)
-            case "--single-appends": singleAppends = iterator.next().flatMap { Int($0) } ?? singleAppends
-            case "--event-aggregates": aggregates = true
-            default: break
-            }
-        }
+    func validate() throws {
+        guard events >= 1, batch >= 1, singleAppends >= 1 else { throw ValidationError("--events, --event-batch and --single-appends must be at least 1") }
     }
 }
 
@@ -145,9 +141,8 @@ func openBaseline(_ path: String, synchronous: Configuration.Synchronous) -> Opa
 }
 
 /// A fresh database holding `products` (on website 1) and the category paths.
-@MainActor
-func eventDatabase(_ name: String, products: [Product], categories: [[String]], synchronous: Configuration.Synchronous = .normal) throws -> CrosslinkStore {
-    let path = try freshDatabase(name)
+func eventDatabase(_ name: String, in directory: String, products: [Product], categories: [[String]], synchronous: Configuration.Synchronous = .normal) throws -> CrosslinkStore {
+    let path = try freshDatabase(name, in: directory)
     var configuration = Configuration()
     configuration.synchronous = synchronous
     let store = try CrosslinkStore(path: path, configuration: configuration)
@@ -176,13 +171,12 @@ func eventFingerprint(_ store: CrosslinkStore) throws -> [Int] {
 /// One comparison: the same batches (one transaction each) appended by Crosslink and by C into
 /// twin databases, alternating batch by batch (which side goes first alternates too), so both
 /// see the same machine load and the same file sizes.
-@MainActor
-func compareAppend(_ label: String, events: [Event], batch: Int, products: [Product], categories: [[String]],
+func compareAppend(_ label: String, in directory: String, events: [Event], batch: Int, products: [Product], categories: [[String]],
                    aggregate: Bool, target: String) throws {
     var options = EventIngestOptions()
     options.aggregate = aggregate
-    let store = try eventDatabase("events-swift.sqlite", products: products, categories: categories)
-    let twin = try eventDatabase("events-c.sqlite", products: products, categories: categories)
+    let store = try eventDatabase("events-swift.sqlite", in: directory, products: products, categories: categories)
+    let twin = try eventDatabase("events-c.sqlite", in: directory, products: products, categories: categories)
     let storeID = try twin.read { db in try StoreRepository(db).store(code: "default").id }
     let cEvents = CEvents(events, storeID: Int64(storeID))
     let handle = openBaseline(twin.path, synchronous: .normal)
@@ -209,10 +203,9 @@ func compareAppend(_ label: String, events: [Event], batch: Int, products: [Prod
 }
 
 /// p50/p99 of one-event appends (a transaction each), alternating the two sides event by event.
-@MainActor
-func compareSingleAppends(_ events: [Event], synchronous: Configuration.Synchronous, products: [Product], categories: [[String]]) throws {
-    let store = try eventDatabase("single-swift.sqlite", products: products, categories: categories, synchronous: synchronous)
-    let twin = try eventDatabase("single-c.sqlite", products: products, categories: categories, synchronous: synchronous)
+func compareSingleAppends(_ events: [Event], in directory: String, synchronous: Configuration.Synchronous, products: [Product], categories: [[String]]) throws {
+    let store = try eventDatabase("single-swift.sqlite", in: directory, products: products, categories: categories, synchronous: synchronous)
+    let twin = try eventDatabase("single-c.sqlite", in: directory, products: products, categories: categories, synchronous: synchronous)
     let cEvents = CEvents(events, storeID: 1)
     let handle = openBaseline(twin.path, synchronous: synchronous)
     defer { baseline_events_close(handle) }
@@ -235,15 +228,13 @@ func compareSingleAppends(_ events: [Event], synchronous: Configuration.Synchron
     }
 }
 
-@MainActor
-func runEventIngestBenchmark(arguments: [String]) throws {
-    let bench = EventBenchOptions(arguments: arguments)
+func runEventIngestBenchmark(_ bench: EventBenchOptions, directory: String) throws {
     let categoryPaths = (0..<20).map { ["Default Category", "Cat \($0)"] }
     let categoryNames = categoryPaths.map { $0.joined(separator: "/") }
     let catalog = (0..<10_000).map { Product(sku: String(format: "GEN-%05d", $0), name: "Generated \($0)", price: Double(5 + $0 % 90)) }
     let generated = generatedEvents(count: bench.events, products: catalog.count, categories: categoryNames)
 
-    let logData = try Data(contentsOf: SampleData.onlineRetailLog)
+    let logData = try Data(contentsOf: SampleFiles.onlineRetailLog)
     let log = try OnlineRetailImporter.read(logData, file: "online-retail")
 
     print("\nEvent ingest — batches of \(bench.batch) events, one transaction each (events/s; rows = events + order lines)\n")
@@ -251,14 +242,14 @@ func runEventIngestBenchmark(arguments: [String]) throws {
     print(row(["----", "---------", "-----", "-----", "------"]))
     for aggregate in bench.aggregates ? [false, true] : [false] {
         let (what, target) = aggregate ? ("+ aggregates", "≥ 0.3×") : ("append", "≥ 0.9×")
-        try compareAppend("generated \(bench.events / 1000)k: \(what)", events: generated, batch: bench.batch,
+        try compareAppend("generated \(bench.events / 1000)k: \(what)", in: directory, events: generated, batch: bench.batch,
                           products: catalog, categories: categoryPaths, aggregate: aggregate, target: target)
-        try compareAppend("Online Retail: \(what)", events: log.events, batch: bench.batch,
+        try compareAppend("Online Retail: \(what)", in: directory, events: log.events, batch: bench.batch,
                           products: log.products, categories: [], aggregate: aggregate, target: target)
     }
 
     // The whole import as a user runs it (gunzip, parse, create the catalog, insert), without aggregation.
-    let store = try CrosslinkStore(path: try freshDatabase("online-retail.sqlite"))
+    let store = try CrosslinkStore(path: try freshDatabase("online-retail.sqlite", in: directory))
     var options = OnlineRetailImporter.Options()
     options.createCatalog = true
     options.ingest.aggregate = false
@@ -271,7 +262,7 @@ func runEventIngestBenchmark(arguments: [String]) throws {
 
     if bench.singleAppends > 0 {
         let single = Array(generated.prefix(bench.singleAppends))
-        try compareSingleAppends(single, synchronous: .normal, products: catalog, categories: categoryPaths)
-        try compareSingleAppends(Array(single.prefix(max(1, bench.singleAppends / 10))), synchronous: .full, products: catalog, categories: categoryPaths)
+        try compareSingleAppends(single, in: directory, synchronous: .normal, products: catalog, categories: categoryPaths)
+        try compareSingleAppends(Array(single.prefix(max(1, bench.singleAppends / 10))), in: directory, synchronous: .full, products: catalog, categories: categoryPaths)
     }
 }

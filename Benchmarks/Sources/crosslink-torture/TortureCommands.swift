@@ -1,29 +1,8 @@
 import ArgumentParser
 import Crosslink
 import Foundation
+import SampleFiles
 import Synchronization
-
-/// Reliability drills, hidden from `crosslink --help`: the crash loop of `scripts/crash-loop`
-/// and of the tests (a parent that SIGKILLs a writing child at random moments and checks what
-/// survived), and the writers used for the two-process concurrency test.
-struct Torture: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "torture",
-        abstract: "Reliability drills: crash loops and concurrent writers (used by scripts/crash-loop and the tests).",
-        discussion: """
-            crosslink --database DIR/x.sqlite torture crash-loop --mode events --kills 1000
-              starts a child that writes and acknowledges each commit on stdout, kills it with SIGKILL at \
-            random moments, reopens the database and checks it: every acknowledged event stored once with \
-            its fields and aggregates equal to a rebuild (events), an import wholly there or wholly absent \
-            (import), no stale rule result served (rules), and PRAGMA integrity_check every time.
-            crosslink --database DIR/x.sqlite torture concurrency --reads 5000 --writes 400
-              4 reader threads and 1 writer on one store; no error and no half write may be seen.
-            The children (events, import, rules, hammer) are what the crash loop, scripts and tests start.
-            """,
-        shouldDisplay: false,
-        subcommands: [TortureCrashLoop.self, TortureVerify.self, TortureConcurrency.self, TortureEvents.self, TortureImport.self,
-                      TortureRules.self, TortureHammer.self])
-}
 
 // MARK: - The deterministic workloads (the tests re-derive them independently)
 
@@ -82,7 +61,7 @@ struct TortureEvents: ParsableCommand {
         commandName: "events",
         abstract: "Child: append TortureWorkload events from --from in batches; print `ack FIRST END` after each commit.")
 
-    @ParentCommand var root: CrosslinkCommand
+    @ParentCommand var root: CrosslinkTorture
     @Option(help: "First event index.") var from = 0
     @Option(help: "Stop after this many events (default: run until killed).") var count: Int?
     @Option(help: "Largest batch.") var batchMax = 40
@@ -92,7 +71,7 @@ struct TortureEvents: ParsableCommand {
     func run() throws {
         var configuration = Configuration()
         if full { configuration.synchronous = .full }
-        let store = try CrosslinkStore(path: root.global.database, configuration: configuration)
+        let store = try CrosslinkStore(path: root.database, configuration: configuration)
         var random = SplitMix64(seed: seed &+ UInt64(from))
         emit("ready")
         var next = from
@@ -117,12 +96,12 @@ struct TortureImport: ParsableCommand {
         commandName: "import",
         abstract: "Child: import generation G of the generated catalog in one transaction; print `committed G`.")
 
-    @ParentCommand var root: CrosslinkCommand
+    @ParentCommand var root: CrosslinkTorture
     @Option(help: "Generation number written into every product.") var generation: Int
     @Option(help: "Number of products.") var products = 3_000
 
     func run() throws {
-        let store = try root.global.openStore()
+        let store = try root.openStore()
         let data = TortureWorkload.importCSV(generation: generation, products: products)
         emit("ready")
         _ = try MagentoCSVImporter(store: store).importData(data, file: "generation-\(generation).csv")
@@ -135,13 +114,13 @@ struct TortureVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Run a crash loop's checks once: events (every event, integrity, aggregates) or rules (cache against the rules' SQL).")
 
-    @ParentCommand var root: CrosslinkCommand
+    @ParentCommand var root: CrosslinkTorture
     @Option(help: "events or rules.") var mode: TortureCrashLoop.Mode = .events
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() throws {
         var summary = CrashLoop.Summary(mode: mode.rawValue)
-        let store = try CrosslinkStore(path: root.global.database)
+        let store = try CrosslinkStore(path: root.database)
         switch mode {
         case .rules:
             let integrity = try TortureCheck.integrity(store)
@@ -175,7 +154,7 @@ struct TortureConcurrency: ParsableCommand {
             reader saw; exits 1 if there is any.
             """)
 
-    @ParentCommand var root: CrosslinkCommand
+    @ParentCommand var root: CrosslinkTorture
     @Option(help: "Reader threads.") var readers = 4
     @Option(help: "Snapshots per reader.") var reads = 150
     @Option(help: "Writer operations (event batches and imports alternate).") var writes = 40
@@ -201,8 +180,8 @@ struct TortureConcurrency: ParsableCommand {
     }
 
     func run() throws {
-        let store = try root.global.openStore()
-        if try store.read({ db in try ProductRepository(db).count() }) == 0 { _ = try MagentoSampleImporter(store: store).importSample() }
+        let store = try root.openStore()
+        if try store.read({ db in try ProductRepository(db).count() }) == 0 { _ = try MagentoSampleImporter(store: store).importSample(at: SampleFiles.magentoSample) }
         _ = try MagentoCSVImporter(store: store).importData(catalog(generation: 0), file: "generation-0.csv")
         let eventsBefore = try store.read { db in try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
         let (readers, reads, writes, batchSize, products) = (self.readers, self.reads, self.writes, self.batchSize, self.products)
@@ -295,11 +274,11 @@ struct TortureRules: ParsableCommand {
         commandName: "rules",
         abstract: "Child: change prices (one transaction), then rebuild the rule cache (another); print `changed G`, `rebuilt G`.")
 
-    @ParentCommand var root: CrosslinkCommand
+    @ParentCommand var root: CrosslinkTorture
     @Option(help: "Generation number: decides the price changes.") var generation: Int
 
     func run() throws {
-        let store = try root.global.openStore()
+        let store = try root.openStore()
         emit("ready")
         // Every priced product moves by -3…+3 %, differently each generation: rule results change.
         try store.write { db in
@@ -317,7 +296,7 @@ struct TortureHammer: ParsableCommand {
         commandName: "hammer",
         abstract: "Child for the two-process test: N event batches interleaved with placement reads; prints a JSON summary.")
 
-    @ParentCommand var root: CrosslinkCommand
+    @ParentCommand var root: CrosslinkTorture
     @Option(help: "First event index (give each process its own range).") var from = 0
     @Option(help: "Number of batches.") var batches = 200
     @Option(help: "Events per batch.") var batchSize = 10
@@ -328,7 +307,7 @@ struct TortureHammer: ParsableCommand {
     }
 
     func run() throws {
-        let store = try root.global.openStore()
+        let store = try root.openStore()
         var summary = Summary()
         let started = Date()
         for b in 0..<batches {

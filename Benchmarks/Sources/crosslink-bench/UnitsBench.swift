@@ -4,7 +4,7 @@
 // like this — on the generated shop of RecommendBench.swift, beside the raw C single lookup
 // (units_baseline.c: the SKU and the related links in one read transaction).
 //
-//   crosslink-bench [--units-products N] [--units-sessions N] [--units-lookups N] [--units-reuse]
+//   crosslink-bench units [--units-products N] [--units-sessions N] [--units-lookups N] [--units-reuse]
 //
 // --units-reuse (with the same --directory DIR) measures on the database the previous run left
 // (DIR/units.sqlite) instead of building it again: the size takes ~20 minutes to set up.
@@ -12,23 +12,28 @@
 // issue's size is --units-products 100000 --units-sessions 330000 (≈ 2 M events).
 // Latency is wall-clock per page; the "CPU" row is the thread's CPU time per page, which leaves
 // out the time the thread waited for a core (on a loaded machine that wait is the p99 tail).
+import ArgumentParser
 import CrosslinkBaseline
 import Crosslink
 import Foundation
 
-@MainActor
-func runUnitsBenchmark(arguments: [String], directory: String) throws {
-    var products = 2_000, sessions = 6_000, lookups = 500, reuse = false
-    var iterator = arguments.dropFirst().makeIterator()
-    while let argument = iterator.next() {
-        switch argument {
-        case "--units-products": products = max(100, iterator.next().flatMap { Int($0) } ?? products)
-        case "--units-sessions": sessions = iterator.next().flatMap { Int($0) } ?? sessions
-        case "--units-lookups": lookups = max(10, iterator.next().flatMap { Int($0) } ?? lookups)
-        case "--units-reuse": reuse = true
-        default: break
+struct UnitsBenchOptions: ParsableArguments {
+    @Option(name: .customLong("units-products"), help: "Products of the generated shop (at least 100).") var products = 2_000
+    @Option(name: .customLong("units-sessions"), help: "Sessions in its event log.") var sessions = 6_000
+    @Option(name: .customLong("units-lookups"), help: "Product pages resolved (at least 10).") var lookups = 500
+    @Flag(name: .customLong("units-reuse"), help: "Measure on DIR/units.sqlite left by an earlier run with the same --directory.")
+    var reuse = false
+
+    func validate() throws {
+        guard products >= 100, lookups >= 10, sessions >= 1 else {
+            throw ValidationError("--units-products must be at least 100, --units-lookups at least 10, --units-sessions at least 1")
         }
     }
+}
+
+func runUnitsBenchmark(_ options: UnitsBenchOptions, directory: String) throws {
+    var products = options.products
+    let (sessions, lookups, reuse) = (options.sessions, options.lookups, options.reuse)
     func printHeader(_ size: String) {
         print("\nPage resolution — \(size), \(lookups) product pages")
         print(row(["work", "crosslink", "raw C", "ratio", "target"]))
@@ -46,7 +51,7 @@ func runUnitsBenchmark(arguments: [String], directory: String) throws {
         if similar.rebuilt { print(row(["  similar lists rebuilt (s)", String(format: "%.1f", similar.seconds), "", "", ""])) }
     } else {
         let setup: UnitsBenchShop.Setup
-        (store, setup) = try UnitsBenchShop.build(products: products, sessions: sessions)
+        (store, setup) = try UnitsBenchShop.build(products: products, sessions: sessions, directory: directory)
         printHeader("\(products) products, \(sessions) sessions, \(setup.events) events")
         print(row(["setup (s)", String(format: "%.1f", setup.seconds), "", "", ""]))
         print(row(["  similar lists, rule cache (s)", String(format: "%.1f, %.1f", setup.similarSeconds, setup.ruleSeconds), "", "", ""]))
@@ -83,11 +88,10 @@ enum UnitsBenchShop {
 
     struct Setup { var events: Int; var seconds: Double; var similarSeconds: Double; var ruleSeconds: Double }
 
-    @MainActor
-    static func build(products: Int, sessions: Int) throws -> (CrosslinkStore, Setup) {
+    static func build(products: Int, sessions: Int, directory: String) throws -> (CrosslinkStore, Setup) {
         let start = ContinuousClock.now
         let shop = GeneratedShop(products: products, sessions: sessions)
-        let store = try CrosslinkStore(path: try freshDatabase("units.sqlite"))
+        let store = try CrosslinkStore(path: try freshDatabase("units.sqlite", in: directory))
         try shop.load(into: store)
         try store.write { db in
             let links = LinkRepository(db)
