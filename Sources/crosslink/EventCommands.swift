@@ -32,6 +32,9 @@ struct Events: ParsableCommand {
                 Neighbour lists that exist (`crosslink aggregates neighbours`) are refreshed at the end.
                 The file is read as a stream (gzip too): a line longer than --max-line-bytes (default 1 MiB) \
                 or more than --max-decompressed-bytes refuses the whole file, nothing stored.
+                Until the rebuild of --rebuild-aggregates commits, the aggregates are marked stale in the \
+                database (also after a crash): `aggregates status`, `recommend` and `check` say so, and \
+                `crosslink aggregates rebuild` or the next import (with or without the flag) rebuilds them.
                 Examples:
                   crosslink events import events.jsonl
                   crosslink events import --skip-invalid --json events.csv.gz
@@ -93,7 +96,8 @@ struct Events: ParsableCommand {
                 options.createCatalog = createCatalog
                 options.store = store
                 let retail = try OnlineRetailImporter(store: crosslink, options: options).importFile(at: url)
-                // Until the rebuild commits, readers see the new events without their aggregates.
+                // Until the rebuild commits, readers see the new events without their aggregates,
+                // and the aggregates are marked stale (AggregateStaleness).
                 if rebuildAggregates { try rebuild(crosslink) } else { try refreshNeighbours(crosslink) }
                 if output.json { return print(try Output.json(retail)) }
                 report = retail.ingest
