@@ -57,6 +57,10 @@ public final class Database {
     /// The file path as given to `init`.
     public let path: String
     private var statementCache: [SQLKey: Statement] = [:]
+    /// Renderings of ``SQLTemplate``s with their statements.
+    let templateStatements = TemplateStatements()
+    /// State derived from the store's data, shared with the other connections of its pool.
+    public let caches: StoreCaches
     private var savepointDepth = 0
 
     /// Opens (creating if needed, unless read-only) the database at `path` and applies the
@@ -66,11 +70,17 @@ public final class Database {
         try self.init(path: path, configuration: configuration, readOnly: readOnly, writerSettings: !readOnly)
     }
 
+    /// A connection sharing `caches` with the other connections of its pool.
+    convenience init(path: String, configuration: Configuration, readOnly: Bool, caches: StoreCaches) throws {
+        try self.init(path: path, configuration: configuration, readOnly: readOnly, writerSettings: !readOnly, caches: caches)
+    }
+
     /// `writerSettings: false` opens a read-write connection that leaves the journal mode alone:
     /// switching to WAL rewrites the file header, so a file must be checked before (CrosslinkStore).
-    init(path: String, configuration: Configuration, readOnly: Bool, writerSettings: Bool) throws {
+    init(path: String, configuration: Configuration, readOnly: Bool, writerSettings: Bool, caches: StoreCaches = StoreCaches()) throws {
         _ = sqliteProcessConfiguration
         self.path = path
+        self.caches = caches
         var handle: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -107,6 +117,7 @@ public final class Database {
             }
         } catch let error as DatabaseError {
             statementCache.removeAll()
+            templateStatements.removeAll()
             sqlite3_close_v2(handle)
             if error.resultCode == SQLITE_NOTADB {
                 throw DatabaseError(extendedResultCode: error.extendedResultCode,
@@ -132,6 +143,7 @@ public final class Database {
 
     deinit {
         statementCache.removeAll()
+        templateStatements.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -147,6 +159,10 @@ public final class Database {
     /// Prepares a statement that the caller owns.
     public func prepare(_ sql: String) throws -> Statement {
         try Statement(database: self, sql: sql, persistent: false)
+    }
+
+    func prepare(_ sql: String, persistent: Bool) throws -> Statement {
+        try Statement(database: self, sql: sql, persistent: persistent)
     }
 
     /// Returns a prepared statement kept for the life of the connection; preparing the same SQL

@@ -23,16 +23,22 @@ public final class DatabasePool: Sendable {
     private let readers: [SerializedConnection]
     private let freeReaders: Mutex<[Int]>
     private let readerSemaphore: DispatchSemaphore
+    /// What the connections derive from the store's data (compiled rules, decoded units), shared
+    /// by them and freed with the pool.
+    public let caches: StoreCaches
 
     /// Opens the pool. The writer is opened at once (creating the file and switching it to WAL);
     /// readers are opened on first use. With `configuration.readOnly`, there is no writer.
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
         self.configuration = configuration
-        writer = configuration.readOnly ? nil : try SerializedConnection(opened: Database(path: path, configuration: configuration))
+        let caches = StoreCaches()
+        self.caches = caches
+        writer = configuration.readOnly ? nil
+            : try SerializedConnection(opened: Database(path: path, configuration: configuration, readOnly: false, caches: caches))
         let count = max(1, configuration.maximumReaderCount)
         readers = (0..<count).map { _ in
-            SerializedConnection { try Database(path: path, configuration: configuration, readOnly: true) }
+            SerializedConnection { try Database(path: path, configuration: configuration, readOnly: true, caches: caches) }
         }
         freeReaders = Mutex(Array(0..<count))
         readerSemaphore = DispatchSemaphore(value: count)
