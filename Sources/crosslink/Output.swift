@@ -77,21 +77,3 @@ func print(_ items: Any..., separator: String = " ", terminator: String = "\n") 
     let text = items.map { "\($0)" }.joined(separator: separator)
     Swift.print(TerminalText.escaped(text, keepingNewlines: true), terminator: terminator)
 }
-
-extension CrosslinkCommand {
-    /// ArgumentParser's `main()`, with the message of an error escaped like printed lines: an
-    /// error often quotes the value it refuses (a SKU, a rule name, a file's line).
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            let code = exitCode(for: error)
-            let message = TerminalText.escaped(fullMessage(for: error), keepingNewlines: true)
-            if !message.isEmpty {
-                if code == .success { Swift.print(message) } else { Output.error(message) }
-            }
-            exit(withError: code == .success ? nil : code)
-        }
-    }
-}

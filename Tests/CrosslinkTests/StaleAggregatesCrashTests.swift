@@ -20,7 +20,7 @@ import Testing
     }
 
     static func shippedLogLines(_ count: Int) throws -> [Substring] {
-        let data = try Gzip.decompress(Data(contentsOf: SampleData.onlineRetailLog), file: "online-retail")
+        let data = try Gzip.decompress(Data(contentsOf: Fixtures.onlineRetailLog), file: "online-retail")
         return String(decoding: data, as: UTF8.self).split(separator: "\n", maxSplits: count + 1, omittingEmptySubsequences: false).prefix(count + 1).map { $0 }
     }
 

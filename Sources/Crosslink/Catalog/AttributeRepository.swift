@@ -12,6 +12,7 @@ public struct AttributeRepository {
         guard !code.isEmpty, code.utf8.count <= 255 else {
             throw CatalogError.invalidValue(field: "attribute code", value: code, reason: "must be 1 to 255 bytes")
         }
+        if let problem = StoredText.codeProblem(code) { throw CatalogError.invalidValue(field: "attribute code", value: code, reason: problem) }
         let statement = try db.cachedStatement("""
             INSERT INTO attributes(code, type, label) VALUES (?1, ?2, ?3)
             ON CONFLICT(code) DO UPDATE SET type = excluded.type, label = coalesce(excluded.label, attributes.label)

@@ -14,6 +14,9 @@ public struct CategoryRepository {
     public func ensure(path names: [String], urlKey: String? = nil, position: Int? = nil) throws -> Int {
         let rootName = try db.scalarText("SELECT name FROM categories WHERE category_id = ?", [Self.rootID]) ?? "Default Category"
         var levels = names.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for name in levels {
+            if let problem = StoredText.problem(name) { throw CatalogError.invalidValue(field: "category", value: name, reason: problem) }
+        }
         if levels.first == rootName { levels.removeFirst() }
         var parentID = Self.rootID
         var parentPath = String(Self.rootID)

@@ -55,6 +55,7 @@ public struct ProductRepository {
     func validate(_ product: Product) throws {
         let sku = product.sku
         if let reason = Self.skuProblem(sku) { throw CatalogError.invalidValue(field: "sku", value: sku, reason: reason) }
+        if let reason = StoredText.problem(product.name) { throw CatalogError.invalidValue(field: "name", value: product.name, reason: reason + " (product \(sku))") }
         for (field, value) in [("price", product.price), ("special_price", product.specialPrice)] {
             if let value, !(value.isFinite && value >= 0) {
                 throw CatalogError.invalidValue(field: field, value: "\(value)", reason: "must be a finite number ≥ 0 (product \(sku))")
@@ -71,7 +72,7 @@ public struct ProductRepository {
     static func skuProblem(_ sku: String) -> String? {
         if sku.trimmingCharacters(in: .whitespaces).isEmpty { return "must have a non-blank character" }
         if sku.unicodeScalars.count > 64 { return "is longer than 64 characters" }
-        if sku.utf8.contains(0) { return "must not contain NUL" }
+        if let problem = StoredText.problem(sku) { return problem }
         return nil
     }
 

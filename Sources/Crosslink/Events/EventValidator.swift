@@ -32,6 +32,7 @@ enum EventValidator {
     static func problem(_ event: Event) -> Problem? {
         func missing(_ value: String?) -> Bool { value.map(isBlank) ?? true }
         if missing(event.id) { return Problem(field: "id", reason: "missing or empty") }
+        if let problem = textProblem(event) { return problem }
         if EventTime.milliseconds(event.time) == nil {
             return Problem(field: "time", reason: "outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59Z")
         }
@@ -76,6 +77,24 @@ enum EventValidator {
             if let reason = positive(line.quantity) { return Problem(field: field + "quantity", reason: reason, orderLine: index) }
             if let reason = nonNegative(line.price) { return Problem(field: field + "price", reason: reason, orderLine: index) }
             if let reason = amount(line.quantity, line.price) { return Problem(field: field + "price", reason: reason, orderLine: index) }
+        }
+        return nil
+    }
+
+    /// The first text field holding what no stored text may (``StoredText``).
+    private static func textProblem(_ event: Event) -> Problem? {
+        let fields: [(String, String?)] = [
+            ("id", event.id), ("store", event.store), ("visitor_id", event.visitorID), ("customer_id", event.customerID),
+            ("session_id", event.sessionID), ("sku", event.sku), ("category", event.category), ("order_id", event.orderID),
+            ("unit_id", event.unitID), ("variant", event.variant),
+        ]
+        for case let (field, text?) in fields {
+            if let reason = StoredText.problem(text) { return Problem(field: field, reason: reason) }
+        }
+        for (index, line) in event.lines.enumerated() {
+            for case let (field, text?) in [("sku", line.sku), ("parent_sku", line.parentSKU)] {
+                if let reason = StoredText.problem(text) { return Problem(field: "lines[\(index + 1)].\(field)", reason: reason, orderLine: index) }
+            }
         }
         return nil
     }
