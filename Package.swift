@@ -7,10 +7,11 @@ let package = Package(
     products: [
         .library(name: "Crosslink", targets: ["Crosslink"]),
         .executable(name: "crosslink", targets: ["crosslink"]),
-        .executable(name: "crosslink-bench", targets: ["crosslink-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // `swift package generate-documentation --target Crosslink` builds Crosslink.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
     ],
     targets: [
         // Shim over the system libsqlite3 (Debian: libsqlite3-dev).
@@ -35,25 +36,26 @@ let package = Package(
         .target(
             name: "Crosslink",
             dependencies: ["CSQLite", "CZlib"],
-            resources: [.copy("SampleData")],
             plugins: ["EmbedMigrations"]
         ),
+        // The CLI carries the demo's data (SampleData/: the Magento sample catalog and the Online
+        // Retail log, with their sources and licences), not the library: an app linking Crosslink
+        // ships none of it. An installed `crosslink` finds it in the Crosslink_crosslink.resources
+        // folder beside the binary (docs/notes/bench.md).
         .executableTarget(
             name: "crosslink",
             dependencies: [
                 "Crosslink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            resources: [.copy("SampleData")]
         ),
-        // Raw C SQLite baseline for the benchmark: the same work without any Swift layer.
-        .target(
-            name: "CrosslinkBaseline",
-            linkerSettings: [.linkedLibrary("sqlite3")]
-        ),
-        .executableTarget(
-            name: "crosslink-bench",
-            dependencies: ["Crosslink", "CrosslinkBaseline"]
-        ),
+        // The benchmark (`crosslink-bench`), its C baseline and the reliability drills
+        // (`crosslink-torture`) live in the Benchmarks package, not here: any executable or
+        // library target of this package is built by every `swift build` and seen by every
+        // dependent. The crash and concurrency tests, which start the drills as processes, build
+        // that package's `crosslink-torture` once on first use (TortureDrills in the tests),
+        // against this checkout's library, so plain `swift test` still runs them.
         .testTarget(
             name: "CrosslinkTests",
             dependencies: ["Crosslink", "CSQLite"],

@@ -18,14 +18,39 @@ struct CrosslinkCommand: ParsableCommand {
               crosslink --database shop.sqlite placement product 24-MB01
               crosslink --database shop.sqlite placement cart 24-MB01 24-WB04
 
-            The database path defaults to $CROSSLINK_DATABASE, else ./crosslink.sqlite. \
+            The database path defaults to $CROSSLINK_DATABASE, else ./crosslink.sqlite. Only init, migrate, \
+            import, events import and demo create it; every other command needs an existing database, and \
+            commands that only read open it read-only. \
             Inspect it with the sqlite3 CLI: sqlite3 crosslink.sqlite 'SELECT * FROM displayable_links LIMIT 5'
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Migrate.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Torture.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self]
+        subcommands: [Init.self, Migrate.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, BackupCommand.self, CheckCommand.self]
     )
 
     @OptionGroup var global: GlobalOptions
+
+    /// ArgumentParser's `main()`, plus:
+    /// - every store the command opened is closed on every path (success, error, `--help`), so
+    ///   a database closed by its last process is one file with no `-wal` beside it;
+    /// - errors about the store are explained for a shell user (which file, which command fixes it);
+    /// - the message of an error is escaped like printed lines: an error often quotes the value
+    ///   it refuses (a SKU, a rule name, a file's line).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            OpenStores.closeAll()
+        } catch {
+            OpenStores.closeAll()
+            let error = StoreErrorText.explained(error)
+            let code = exitCode(for: error)
+            let message = TerminalText.escaped(fullMessage(for: error), keepingNewlines: true)
+            if !message.isEmpty {
+                if code == .success { Swift.print(message) } else { Output.error(message) }
+            }
+            exit(withError: code == .success ? nil : code)
+        }
+    }
 }
 
 /// Options every command shares.
@@ -33,9 +58,59 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The Crosslink database file.", valueName: "path"))
     var database: String = ProcessInfo.processInfo.environment["CROSSLINK_DATABASE"] ?? "crosslink.sqlite"
 
-    /// Opens the store, creating or upgrading the schema.
-    func openStore() throws -> CrosslinkStore {
-        try CrosslinkStore(path: database)
+    @Option(name: .long, help: ArgumentHelp(
+        "How long to wait for another process's lock on the database before failing (default $CROSSLINK_BUSY_TIMEOUT, else 5000).",
+        valueName: "ms"))
+    var busyTimeout: Int32?
+
+    func validate() throws {
+        if let busyTimeout, busyTimeout < 0 { throw ValidationError("--busy-timeout must be 0 or more milliseconds") }
+        _ = try busyTimeoutMilliseconds()
+    }
+
+    /// `--busy-timeout`, else `$CROSSLINK_BUSY_TIMEOUT`, else the library's default.
+    func busyTimeoutMilliseconds() throws -> Int32 {
+        if let busyTimeout { return busyTimeout }
+        guard let text = ProcessInfo.processInfo.environment["CROSSLINK_BUSY_TIMEOUT"], !text.isEmpty else {
+            return Configuration().busyTimeoutMilliseconds
+        }
+        guard let value = Int32(text), value >= 0 else {
+            throw ValidationError("CROSSLINK_BUSY_TIMEOUT must be 0 or more milliseconds, not \"\(text)\"")
+        }
+        return value
+    }
+
+    /// What a command does with the database file.
+    enum Access {
+        /// Only reads: opened read-only (`SQLITE_OPEN_READONLY`); a missing or empty file is an error.
+        case read
+        /// Changes an existing store: read-write, migrated, never created.
+        case readWrite
+        /// May create the file (init, migrate, import, events import, demo).
+        case create
+    }
+
+    func configuration(_ access: Access) throws -> Configuration {
+        var configuration = Configuration()
+        configuration.busyTimeoutMilliseconds = try busyTimeoutMilliseconds()
+        configuration.readOnly = access == .read
+        configuration.createIfMissing = access == .create
+        return configuration
+    }
+
+    /// Opens the store for `access` (the schema is created or upgraded unless `.read`). The
+    /// store is closed when the command ends, on every path (``CrosslinkCommand/main()``).
+    func openStore(_ access: Access = .readWrite) throws -> CrosslinkStore {
+        let store = try CrosslinkStore(path: database, configuration: configuration(access))
+        OpenStores.register(store.pool)
+        return store
+    }
+
+    /// A bare pool for `access`: no migration (`migrate` applies them itself).
+    func openPool(_ access: Access) throws -> DatabasePool {
+        let pool = try DatabasePool(path: database, configuration: configuration(access))
+        OpenStores.register(pool)
+        return pool
     }
 }
 

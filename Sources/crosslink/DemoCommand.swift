@@ -17,12 +17,12 @@ struct Demo: ParsableCommand {
     @Flag(help: "No import progress on stderr.") var quiet = false
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(.create)
         if try store.read({ db in try ProductRepository(db).count() }) == 0 {
             var options = ImportOptions()
             options.refreshesSimilarProducts = true   // 0.1 s on the sample; more like this then reads its lists
             if !quiet { options.progress = { Output.error("importing sample: \($0.rows) rows, \(Int($0.rowsPerSecond)) rows/s") } }
-            let report = try MagentoSampleImporter(store: store, options: options).importSample()
+            let report = try MagentoSampleImporter(store: store, options: options).importSample(at: SampleData.magentoSampleDirectory)
             print("Imported the Magento sample into \(store.path): \(report.productsCreated) products, "
                   + LinkType.allCases.map { "\(report.links[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
                   + " links; \(report.warnings.count) warning(s) (links to SKUs missing from the sample).")

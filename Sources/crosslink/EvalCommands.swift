@@ -89,7 +89,7 @@ struct Eval: ParsableCommand {
         let progress: ((String) -> Void)? = quiet ? nil : { Output.error($0) }
 
         let temporary = try TemporaryStore(onlineRetail: onlineRetail, log: log, createCatalog: createCatalog, progress: progress)
-        let source = try temporary?.store ?? global.openStore()
+        let source = try temporary?.store ?? global.openStore(.readWrite)
         options.catalog = catalogSoldBeforeSplit || onlineRetail || createCatalog ? .soldBeforeSplit : .asIs
 
         let session = try Evaluator(source: source, options: options).prepare(progress: progress)
@@ -97,7 +97,7 @@ struct Eval: ParsableCommand {
         let gridReport = grid ? try session.grid(progress: progress) : nil
 
         if let html {
-            try EvaluationHTML.document(report, grid: gridReport).write(toFile: html, atomically: true, encoding: .utf8)
+            try OutputFile.write(EvaluationHTML.document(report, grid: gridReport), to: html)
             progress?("wrote \(html)")
         }
         if output.json {
@@ -123,7 +123,7 @@ private final class TemporaryStore {
 
     init?(onlineRetail: Bool, log: String?, createCatalog: Bool, progress: ((String) -> Void)?) throws {
         guard onlineRetail || log != nil else { return nil }
-        let url = onlineRetail ? SampleData.onlineRetailLog : URL(fileURLWithPath: log!)
+        let url = try onlineRetail ? SampleData.onlineRetailLog : URL(fileURLWithPath: log!)
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no such file: \(url.path)") }
         directory = FileManager.default.temporaryDirectory.appending(path: "crosslink-eval-log-\(UUID().uuidString)", directoryHint: .isDirectory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -12,7 +12,7 @@ struct Events: ParsableCommand {
             Retail purchase log. See README "Events" for the formats and the ingest policy.
             Examples:
               crosslink events import events.jsonl.gz
-              crosslink events import --create-catalog Sources/Crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
+              crosslink events import --create-catalog Sources/crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
               crosslink events stats
               crosslink events export --format csv --out events.csv
             """,
@@ -32,6 +32,9 @@ struct Events: ParsableCommand {
                 Neighbour lists that exist (`crosslink aggregates neighbours`) are refreshed at the end.
                 The file is read as a stream (gzip too): a line longer than --max-line-bytes (default 1 MiB) \
                 or more than --max-decompressed-bytes refuses the whole file, nothing stored.
+                Until the rebuild of --rebuild-aggregates commits, the aggregates are marked stale in the \
+                database (also after a crash): `aggregates status`, `recommend` and `check` say so, and \
+                `crosslink aggregates rebuild` or the next import (with or without the flag) rebuilds them.
                 Examples:
                   crosslink events import events.jsonl
                   crosslink events import --skip-invalid --json events.csv.gz
@@ -75,7 +78,7 @@ struct Events: ParsableCommand {
             if format != .onlineRetail && (createCatalog || store != "default") {
                 throw ValidationError("--create-catalog and --store apply to --format online-retail only")
             }
-            let crosslink = try global.openStore()
+            let crosslink = try global.openStore(.create)
             var ingest = EventIngestOptions()
             ingest.invalidEvents = skipInvalid ? .skipInvalid : .rejectBatch
             ingest.aggregate = !rebuildAggregates
@@ -93,7 +96,8 @@ struct Events: ParsableCommand {
                 options.createCatalog = createCatalog
                 options.store = store
                 let retail = try OnlineRetailImporter(store: crosslink, options: options).importFile(at: url)
-                // Until the rebuild commits, readers see the new events without their aggregates.
+                // Until the rebuild commits, readers see the new events without their aggregates,
+                // and the aggregates are marked stale (AggregateStaleness).
                 if rebuildAggregates { try rebuild(crosslink) } else { try refreshNeighbours(crosslink) }
                 if output.json { return print(try Output.json(retail)) }
                 report = retail.ingest
@@ -145,7 +149,7 @@ struct Events: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let stats = try EventStore(store: try global.openStore()).stats()
+            let stats = try EventStore(store: try global.openStore(.read)).stats()
             if output.json { return print(try Output.json(stats)) }
             print(Output.table(["type", "events"], EventType.allCases.map { [$0.rawValue, String(stats.byType[$0.rawValue] ?? 0)] }
                                + [["all", String(stats.events)]]))
@@ -181,12 +185,11 @@ struct Events: ParsableCommand {
         }
 
         func run() throws {
-            let events = try EventStore(store: try global.openStore()).events()
-            let text = format == .csv ? CSVEventParser.text(events) : events.map { JSONLinesEventParser.line($0) + "\n" }.joined()
-            if let out {
-                try text.write(toFile: out, atomically: true, encoding: .utf8)
+            let events = try EventStore(store: try global.openStore(.read)).events()
+            if format == .csv {
+                try Output.data(CSVEventParser.text(events), out: out)
             } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                try Output.jsonText(events.map { JSONLinesEventParser.line($0) + "\n" }.joined(), out: out)
             }
         }
     }

@@ -21,7 +21,7 @@ struct Links: ParsableCommand {
         @Option(help: "related, upsell or crosssell.") var type: LinkType?
 
         func run() throws {
-            let store = try global.openStore()
+            let store = try global.openStore(.read)
             let types = type.map { [$0] } ?? LinkType.allCases
             let sku = self.sku
             let links = try store.read { db in
@@ -63,7 +63,7 @@ struct Links: ParsableCommand {
                 }
                 return ProductLink(sku: String(target[..<colon]), position: position)
             }
-            let store = try global.openStore()
+            let store = try global.openStore(.readWrite)
             let (sku, type) = (self.sku, self.type)
             try store.write { db in try LinkRepository(db).replace(sku: sku, type: type, with: links) }
             print("\(sku): \(links.count) \(type.rawValue) link(s) set")

@@ -48,7 +48,7 @@ struct MetricsCommand: ParsableCommand {
             }
             dimensions.insert(dimension)
         }
-        let store = try global.openStore()
+        let store = try global.openStore(.read)
         let rows = try store.read { db in try UnitMetrics(db).rows(try scope.query(db, by: dimensions)) }
         if output.json { return print(try Output.json(rows)) }
         guard !rows.isEmpty else { return print("(no unit events)") }
@@ -90,9 +90,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Print the report's numbers as JSON too.") var json = false
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(.read)
         let report = try store.read { db in try UnitMetricsReport(db, query: try scope.query(db, by: [])) }
-        try report.html().write(toFile: out, atomically: true, encoding: .utf8)
+        try OutputFile.write(report.html(), to: out)
         if json { return print(try Output.json(report)) }
         print("wrote \(out): \(report.units.count) units, \(report.days.count) days, \(report.totals.impressions) impressions, "
               + "\(report.totals.clicks) clicks")

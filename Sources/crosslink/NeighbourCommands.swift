@@ -30,7 +30,7 @@ extension AggregatesCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let crosslink = try root.root.global.openStore()
+            let crosslink = try root.root.global.openStore(refresh || listLength != nil || maxLagHours != nil ? .readWrite : .read)
             let options = self
             var report: ItemNeighbours.Report?
             if refresh {

@@ -75,7 +75,7 @@ struct Placement: ParsableCommand {
         struct Page: Encodable { var sku: String; var store: String; var related: [PlacedProduct]; var upsell: [PlacedProduct] }
 
         func run() throws {
-            let crosslink = try global.openStore()
+            let crosslink = try global.openStore(.read)
             let cartSKUs = cart.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let (sku, store, limit) = (self.sku, self.store, self.limit)
             let (segments, date, seed) = (visitor.segmentList, try visitor.moment(store: store, in: crosslink), seed)
@@ -119,7 +119,7 @@ struct Placement: ParsableCommand {
         var seed: UInt64?
 
         func run() throws {
-            let crosslink = try global.openStore()
+            let crosslink = try global.openStore(.read)
             let (skus, lastAdded, store, limit) = (self.skus, self.lastAdded, self.store, self.limit)
             let (segments, date, seed) = (visitor.segmentList, try visitor.moment(store: store, in: crosslink), seed)
             let crossSells = try crosslink.read { db in

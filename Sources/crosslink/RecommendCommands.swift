@@ -50,7 +50,7 @@ struct Recommend: ParsableCommand {
     }
 
     func run() throws {
-        let crosslink = try global.openStore()
+        let crosslink = try global.openStore(.read)
         let skus = sku.map { [$0] } ?? (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let context = RecommendationContext(skus: skus, visitorID: visitor)
         let (type, store, limit, asOf) = (self.type, self.store, self.limit, self.asOf.flatMap(Self.time))
@@ -61,11 +61,12 @@ struct Recommend: ParsableCommand {
             print(query.sql + ";")
             return
         }
-        let list = try crosslink.read { db in
-            try Recommender(db).recommend(type, context: context, store: store, limit: limit, asOf: asOf)
+        let (list, stale) = try crosslink.read { db in
+            (try Recommender(db).recommend(type, context: context, store: store, limit: limit, asOf: asOf), try Aggregates(db).staleness())
         }
+        if let stale { Output.error("warning: \(stale.description)") }
         if output.json {
-            print(try Output.json(list.map { JSONRecommendation(recommendation: $0) }))
+            print(try Output.json(list.map { JSONRecommendation(recommendation: $0, aggregatesStale: stale != nil) }))
             return
         }
         guard !list.isEmpty else {
@@ -77,23 +78,46 @@ struct Recommend: ParsableCommand {
         }))
     }
 
-    /// A recommendation with its reason as text too.
+    /// A recommendation with its reason as text too, and `aggregatesStale: true` while the
+    /// aggregates miss stored events (absent otherwise, so the usual output is unchanged).
     struct JSONRecommendation: Encodable {
         var recommendation: Recommendation
+        var aggregatesStale = false
         func encode(to encoder: any Encoder) throws {
             try recommendation.encode(to: encoder)
             var container = encoder.container(keyedBy: Key.self)
             try container.encode(recommendation.reason.description, forKey: .why)
+            if aggregatesStale { try container.encode(true, forKey: .aggregatesStale) }
         }
-        enum Key: CodingKey { case why }
+        enum Key: CodingKey { case why, aggregatesStale }
     }
 
     /// A value as the sqlite3 CLI's `.parameter set` reads it (text in double-quoted SQL quotes).
     static func literal(_ value: DatabaseValue) -> String {
         switch value {
-        case .text(let text): "\"'" + text.replacingOccurrences(of: "'", with: "''") + "'\""
+        case .text(let text): "\"" + sqlText(text) + "\""
         default: value.description
         }
+    }
+
+    /// A SQL text literal; control and bidi characters as `char(N)` so the line shows them and
+    /// still gives the exact value.
+    static func sqlText(_ text: String) -> String {
+        var parts: [String] = [], run = ""
+        func flush() {
+            if !run.isEmpty { parts.append("'" + run.replacingOccurrences(of: "'", with: "''") + "'") }
+            run = ""
+        }
+        for scalar in text.unicodeScalars {
+            if TerminalText.isEscaped(scalar) {
+                flush()
+                parts.append("char(\(scalar.value))")
+            } else {
+                run.unicodeScalars.append(scalar)
+            }
+        }
+        flush()
+        return parts.isEmpty ? "''" : parts.joined(separator: "||")
     }
 
     static func score(_ value: Double, _ type: RecommendationType) -> String {
@@ -125,7 +149,7 @@ struct AggregatesCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let crosslink = try root.root.global.openStore()
+            let crosslink = try root.root.global.openStore(.readWrite)
             let start = ContinuousClock.now
             try crosslink.write { db in try Aggregates(db).rebuild() }
             let seconds = (ContinuousClock.now - start) / .seconds(1)
@@ -147,7 +171,7 @@ struct AggregatesCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let status = try root.root.global.openStore().read { db in try Aggregates(db).status() }
+            let status = try root.root.global.openStore(.read).read { db in try Aggregates(db).status() }
             print(output.json ? try Output.json(status) : Self.describe(status))
         }
 
@@ -155,7 +179,8 @@ struct AggregatesCommand: ParsableCommand {
             let span = status.firstEventAt.flatMap { first in status.lastEventAt.map { (first, $0) } }
                 .map { "events from \(EventTime.format($0.0)) to \(EventTime.format($0.1))" } ?? "no events"
             let settings = status.settings
-            return """
+            let stale = status.stale.map { "Stale: \($0.description)\n" } ?? "Up to date: every stored event is aggregated.\n"
+            return stale + """
                 Aggregated log: \(span)
                 \(Output.table(["table", "rows"], status.rows.keys.sorted().map { [$0, String(status.rows[$0]!)] }))
                 Windows: popularity \(settings.popularityDays) days, trending \(settings.trendingForegroundHours) h vs \
@@ -198,7 +223,7 @@ struct AggregatesCommand: ParsableCommand {
         @Option var historyProducts: Int?
 
         func run() throws {
-            let crosslink = try root.root.global.openStore()
+            let crosslink = try root.root.global.openStore(.readWrite)
             let changes = self
             let status = try crosslink.write { db in
                 var settings = changes.spec ? RecommendationSettings.specification : try Aggregates(db).settings()

@@ -58,10 +58,10 @@ struct Rules: ParsableCommand {
         @Option(help: "Only rules of this block: related, upsell or crosssell.") var type: LinkType?
 
         func run() throws {
-            let store = try global.openStore()
+            let store = try global.openStore(.read)
             let type = self.type
             if output.json {
-                print(try store.read { db in try RuleRepository(db).exportFile(appliesTo: type) }, terminator: "")
+                try Output.jsonText(try store.read { db in try RuleRepository(db).exportFile(appliesTo: type) })
                 return
             }
             let rows = try store.read { db in
@@ -89,7 +89,7 @@ struct Rules: ParsableCommand {
         @Argument(help: "The rule's name.") var name: String
 
         func run() throws {
-            let store = try global.openStore()
+            let store = try global.openStore(.read)
             let name = self.name
             let (rule, conditions) = try store.read { db -> (Rule?, [[String]]) in
                 guard let rule = try RuleRepository(db).rule(named: name) else { return (nil, []) }
@@ -101,7 +101,7 @@ struct Rules: ParsableCommand {
             }
             guard let rule else { throw RuleError.unknownRule(name) }
             if output.json {
-                print(rule.json.prettyText)
+                try Output.jsonText(rule.json.prettyText + "\n")
                 return
             }
             let dates = (rule.fromDate ?? "…") + " – " + (rule.toDate ?? "…")
@@ -125,7 +125,7 @@ struct Rules: ParsableCommand {
             let path = file
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
             guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(path) is not UTF-8 text") }
-            let store = try root.global.openStore()
+            let store = try root.global.openStore(.readWrite)
             let noRefresh = self.noRefresh
             let (ids, report) = try store.write { db in
                 let ids = try RuleRepository(db, refreshesCache: false).importFile(text: text, file: path, replaceExisting: replacing)
@@ -176,10 +176,10 @@ struct Rules: ParsableCommand {
         @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var out: String?
 
         func run() throws {
-            let store = try global.openStore()
+            let store = try global.openStore(.read)
             let type = self.type
             let text = try store.read { db in try RuleRepository(db).exportFile(appliesTo: type) }
-            if let out { try Data(text.utf8).write(to: URL(fileURLWithPath: out)) } else { print(text, terminator: "") }
+            try Output.jsonText(text, out: out)
         }
     }
 
@@ -189,7 +189,7 @@ struct Rules: ParsableCommand {
         var global: GlobalOptions { root.global }
         @Argument(help: "The rule's name.") var name: String
         func run() throws {
-            let store = try global.openStore()
+            let store = try global.openStore(.readWrite)
             let name = self.name
             try store.write { db in try RuleRepository(db, refreshesCache: false).setActive(true, name: name) }
             print("\(name): active")
@@ -203,7 +203,7 @@ struct Rules: ParsableCommand {
         var global: GlobalOptions { root.global }
         @Argument(help: "The rule's name.") var name: String
         func run() throws {
-            let store = try global.openStore()
+            let store = try global.openStore(.readWrite)
             let name = self.name
             try store.write { db in try RuleRepository(db).setActive(false, name: name) }
             print("\(name): inactive")
@@ -216,7 +216,7 @@ struct Rules: ParsableCommand {
         var global: GlobalOptions { root.global }
         @Argument(help: "The rule's name.") var name: String
         func run() throws {
-            let store = try global.openStore()
+            let store = try global.openStore(.readWrite)
             let name = self.name
             try store.write { db in try RuleRepository(db).delete(name: name) }
             print("\(name): deleted")
@@ -243,7 +243,7 @@ struct Rules: ParsableCommand {
         @OptionGroup var visitor: VisitorOptions
 
         func run() throws {
-            let crosslink = try global.openStore()
+            let crosslink = try global.openStore(.read)
             let (segmentList, day) = (visitor.segmentList, try visitor.moment(store: store, in: crosslink))
             let (sku, store, type) = (self.sku, self.store, self.type)
             let explanations = try crosslink.read { db in
@@ -291,7 +291,7 @@ struct Rules: ParsableCommand {
         @Flag(help: "Drop every cached result.") var clear = false
 
         func run() throws {
-            let store = try global.openStore()
+            let store = try global.openStore(.readWrite)
             if clear {
                 try store.write { db in try RuleCache(db).clear() }
                 print("rule cache cleared")
@@ -332,7 +332,7 @@ struct Rules: ParsableCommand {
         }
 
         func run() throws {
-            let crosslink = try global.openStore()
+            let crosslink = try global.openStore(.readWrite)
             let (code, block, displayMode, max, rotation, timeZone) = (store, self.block, self.displayMode, self.max, self.rotation, self.timeZone)
             try crosslink.write { db in
                 let repository = BlockSettingsRepository(db)

@@ -11,7 +11,7 @@ struct Init: ParsableCommand {
     var global: GlobalOptions { root.global }
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(.create)
         let version = try store.read { db in try DatabaseMigrator().appliedVersions(db).last ?? 0 }
         print("\(store.path): Crosslink database, schema version \(version)")
     }
@@ -36,7 +36,7 @@ struct Migrate: ParsableCommand {
     func run() throws {
         let migrator = DatabaseMigrator()
         if status {
-            let pool = try DatabasePool(path: global.database)
+            let pool = try global.openPool(.read)
             let applied = try pool.read { db in
                 try migrator.validate(db)
                 return try migrator.appliedVersions(db)
@@ -46,7 +46,7 @@ struct Migrate: ParsableCommand {
             }))
             return
         }
-        let pool = try DatabasePool(path: global.database)
+        let pool = try global.openPool(.create)
         let done = try pool.writeWithoutTransaction { db in try migrator.migrate(db) }
         print(done.isEmpty ? "\(global.database): up to date" : "\(global.database): applied \(done.joined(separator: ", "))")
     }

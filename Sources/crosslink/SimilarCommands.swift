@@ -34,7 +34,7 @@ struct SimilarCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let report = try root.root.global.openStore().write { db in try SimilarProducts(db).refresh(force: full, listLength: listLength) }
+            let report = try root.root.global.openStore(.readWrite).write { db in try SimilarProducts(db).refresh(force: full, listLength: listLength) }
             print(output.json ? try Output.json(report) : "similar products: \(report)")
         }
     }
@@ -47,7 +47,7 @@ struct SimilarCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let status = try root.root.global.openStore().read { db in try SimilarProducts(db).status() }
+            let status = try root.root.global.openStore(.read).read { db in try SimilarProducts(db).status() }
             if output.json { return print(try Output.json(status)) }
             print("""
                 \(status.fresh ? "fresh" : "stale (more-like-this computes live answers until `crosslink similar refresh`)")

@@ -35,8 +35,8 @@ struct Units: ParsableCommand {
 
         func run() throws {
             let (store, pageType) = (self.store, self.pageType)
-            let list = try units.root.global.openStore().read { db in try UnitRepository(db).units(store: store, pageType: pageType) }
-            if output.json { print(UnitFile.export(list), terminator: ""); return }
+            let list = try units.root.global.openStore(.read).read { db in try UnitRepository(db).units(store: store, pageType: pageType) }
+            if output.json { try Output.jsonText(UnitFile.export(list)); return }
             let rows = list.flatMap { unit in
                 unit.variants.map { v in
                     [String(unit.id ?? 0), unit.name, unit.store, unit.pageType.rawValue, "\(unit.placement.rawValue) \(unit.position)",
@@ -57,10 +57,10 @@ struct Units: ParsableCommand {
 
         func run() throws {
             let (name, store) = (unit.name, unit.store)
-            guard let unit = try units.root.global.openStore().read({ db in try UnitRepository(db).unit(name: name, store: store) }) else {
+            guard let unit = try units.root.global.openStore(.read).read({ db in try UnitRepository(db).unit(name: name, store: store) }) else {
                 throw UnitError.unknownUnit(name)
             }
-            print(UnitFile.export([unit]), terminator: "")
+            try Output.jsonText(UnitFile.export([unit]))
         }
     }
 
@@ -79,7 +79,7 @@ struct Units: ParsableCommand {
             let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
             let parsed = try UnitFile.parse(String(decoding: data, as: UTF8.self), file: file == "-" ? "stdin" : file)
             let dryRun = self.dryRun
-            let ids = try units.root.global.openStore().write { db -> [Int] in
+            let ids = try units.root.global.openStore(.readWrite).write { db -> [Int] in
                 if dryRun {
                     // Saved inside a savepoint that is rolled back: validation sees the file's own units.
                     struct Rollback: Error { let ids: [Int] }
@@ -97,7 +97,7 @@ struct Units: ParsableCommand {
                                                         discussion: "Example: crosslink units export > units.json")
         @ParentCommand var units: Units
         func run() throws {
-            print(UnitFile.export(try units.root.global.openStore().read { db in try UnitRepository(db).units() }), terminator: "")
+            try Output.jsonText(UnitFile.export(try units.root.global.openStore(.read).read { db in try UnitRepository(db).units() }))
         }
     }
 
@@ -144,7 +144,7 @@ protocol UnitStatusChange: ParsableCommand {
 extension UnitStatusChange {
     func run() throws {
         let unit = self.unit
-        try units.root.global.openStore().write { db in try Self.change(UnitRepository(db), unit) }
+        try units.root.global.openStore(.readWrite).write { db in try Self.change(UnitRepository(db), unit) }
         print("\(Self.done) \(unit.name).")
     }
 }
@@ -192,7 +192,7 @@ struct PageCommand: ParsableCommand {
         case .confirmation: .confirmation(values)
         }
         let options = PageOptions(seed: seed, cart: (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        let resolved = try root.global.openStore().resolvePage(page, store: store, visitor: visitor, options: options)
+        let resolved = try root.global.openStore(.read).resolvePage(page, store: store, visitor: visitor, options: options)
         if output.json { print(try Output.json(resolved)); return }
         print(Output.page(resolved))
     }

@@ -122,7 +122,7 @@ import Testing
             settings.cooccurrenceDays = 2
             try Aggregates(db).configure(settings)
         }
-        let data = try Gzip.decompress(Data(contentsOf: SampleData.onlineRetailLog), file: "online-retail")
+        let data = try Gzip.decompress(Data(contentsOf: Fixtures.onlineRetailLog), file: "online-retail")
         // The header and every line before 2010-12-04 (the log is in date order).
         let lines = String(decoding: data.prefix(2_000_000), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         let cut = lines.firstIndex { $0.contains(",2010-12-05 ") || $0.contains(",2010-12-04 ") }!

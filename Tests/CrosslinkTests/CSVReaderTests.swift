@@ -3,7 +3,7 @@ import Testing
 
 @testable import Crosslink
 
-/// The project's copies of the shared data: magento-sample/ ships in the library,
+/// The project's copies of the shared data: magento-sample/ ships with the CLI,
 /// magento-import/ is a test fixture (a user's clone has no ../shared).
 private func csvDataFolder(_ folder: String) -> URL {
     folder == "magento-sample" ? Fixtures.magentoSample : Fixtures.magentoImport

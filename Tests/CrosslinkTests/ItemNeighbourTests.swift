@@ -150,7 +150,7 @@ import Testing
         }
         #expect(try F.skus(store, .recommendedForYou, .visitor("V"), limit: 3) == ["N10", "N11", "N12"])
         // A unit's filter applies inside the candidates' check; the SQL form agrees.
-        let filter = CandidateFilter(predicate: "cf_p.sku <> :cf_sku", parameters: [(":cf_sku", .text("N11"))])
+        let filter = CandidateFilter(predicate: "cf_p.sku <> \("N11")")
         let filtered = try store.read { db in
             try Recommender(db).recommend(.recommendedForYou, context: .visitor("V"), limit: 3, filter: filter)
         }
@@ -161,7 +161,7 @@ import Testing
     @Test func theListsGiveThePerRequestAnswerOnTheOnlineRetailLog() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let data = try Gzip.decompress(Data(contentsOf: SampleData.onlineRetailLog), file: "online-retail")
+        let data = try Gzip.decompress(Data(contentsOf: Fixtures.onlineRetailLog), file: "online-retail")
         // The header and every line before 2010-12-08 (the log is in date order).
         let lines = String(decoding: data.prefix(3_000_000), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         let cut = lines.firstIndex { $0.contains(",2010-12-08 ") }!

@@ -52,7 +52,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test func multipleStoresFixtureExportsVariationsAndTimes() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        try store.write { db in _ = try StoreRepository(db).ensureWebsite(code: "test") }
+        try Support.addMagentoTestStores(store)
         _ = try Support.importFixture(store, "products_multiple_stores.csv")
         let exported = try rows(try MagentoCSVExporter(store: store).export())
         #expect(exported.count == 3)
@@ -117,7 +117,13 @@ private typealias Support = MagentoCSVTestSupport
         #expect(first == (try MagentoCSVExporter(store: source).export()))
         let copy = try makeStore(dir, name: "copy.sqlite")
         try prepareCopy(copy)
-        let report = try MagentoCSVImporter(store: copy).importFile(at: exportURL)
+        // The copy knows the source's attribute sets, as a Magento receiving the file would.
+        var options = ImportOptions()
+        options.attributeSets = Set(try source.read { db in try db.rows("SELECT DISTINCT attribute_set FROM products") }.compactMap { row in
+            if case .text(let name) = row[0] { return name }
+            return nil
+        })
+        let report = try MagentoCSVImporter(store: copy, options: options).importFile(at: exportURL)
         #expect(report.warnings.isEmpty)
         let second = try MagentoCSVExporter(store: copy).export()
         return (first, second, source, copy)
@@ -125,7 +131,7 @@ private typealias Support = MagentoCSVTestSupport
 
     @Test func sampleAndLinksRoundTripByteForByte() throws {
         let result = try roundTrip { store in
-            _ = try MagentoCSVImporter(store: store).importFile(at: Support.sampleProducts)
+            _ = try Support.importSampleProducts(store)
             _ = try Support.importFixture(store, "products_to_import_with_product_links.csv")
         }
         #expect(result.first == result.second)
@@ -157,9 +163,7 @@ private typealias Support = MagentoCSVTestSupport
 
     @Test func fixturesWithSpecialCharactersRoundTrip() throws {
         // Websites are not part of the CSV: the copy needs website "test" as the source did.
-        let addTestWebsite: (CrosslinkStore) throws -> Void = { store in
-            try store.write { db in _ = try StoreRepository(db).ensureWebsite(code: "test") }
-        }
+        let addTestWebsite: (CrosslinkStore) throws -> Void = { store in try Support.addMagentoTestStores(store) }
         let result = try roundTrip(prepareCopy: addTestWebsite) { store in
             try addTestWebsite(store)
             try store.write { db in

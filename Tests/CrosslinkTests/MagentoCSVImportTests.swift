@@ -1,93 +1,6 @@
 import Foundation
-import Synchronization
 import Testing
 @testable import Crosslink
-
-/// Helpers shared by the Magento CSV import and export suites.
-enum MagentoCSVTestSupport {
-    static func importer(_ store: CrosslinkStore, separator: Character = ",", dryRun: Bool = false) -> MagentoCSVImporter {
-        var options = ImportOptions()
-        options.multipleValueSeparator = separator
-        options.dryRun = dryRun
-        return MagentoCSVImporter(store: store, options: options)
-    }
-
-    static func importFixture(_ store: CrosslinkStore, _ file: String, separator: Character = ",") throws -> ImportReport {
-        try importer(store, separator: separator).importFile(at: Fixtures.magentoImport(file))
-    }
-
-    static func importText(_ store: CrosslinkStore, _ text: String, file: String = "test.csv") throws -> ImportReport {
-        try importer(store).importData(Data(text.utf8), file: file)
-    }
-
-    static var sampleProducts: URL {
-        Fixtures.magentoSample.appending(path: "ConfigurableSampleData/products.csv")
-    }
-
-    /// Every row of every table (sorted, so the comparison is about content, not page order).
-    static func dump(_ store: CrosslinkStore) throws -> [String: [String]] {
-        try store.read { db in
-            let tables = try db.rows("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").compactMap { row -> String? in
-                if case .text(let name) = row[0] { return name }
-                return nil
-            }
-            var result: [String: [String]] = [:]
-            for table in tables {
-                // Table names come from sqlite_schema; identifiers cannot be bound parameters.
-                let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-                result[table] = try db.rows("SELECT * FROM \(quoted)").map { $0.map(\.description).joined(separator: "|") }.sorted()
-            }
-            return result
-        }
-    }
-
-    static func integrityCheck(_ store: CrosslinkStore) throws -> String? {
-        try store.read { db in try db.scalarText("PRAGMA integrity_check") }
-    }
-
-    static func product(_ store: CrosslinkStore, _ sku: String) throws -> Product? {
-        try store.read { db in try ProductRepository(db).product(sku: sku) }
-    }
-
-    static func links(_ store: CrosslinkStore, _ sku: String, _ type: LinkType) throws -> [ProductLink] {
-        try store.read { db in try LinkRepository(db).links(sku: sku, type: type) }
-    }
-
-    static func categoryPaths(_ store: CrosslinkStore, _ sku: String) throws -> [String] {
-        try store.read { db in
-            try CategoryRepository(db).categories(productID: try ProductRepository(db).requireID(sku: sku)).map(\.namePath)
-        }
-    }
-
-    static func websites(_ store: CrosslinkStore, _ sku: String) throws -> [String] {
-        try store.read { db in try StoreRepository(db).websiteCodes(productID: try ProductRepository(db).requireID(sku: sku)) }
-    }
-
-    static func attributes(_ store: CrosslinkStore, _ sku: String) throws -> [String: [String]] {
-        try store.read { db in
-            let values = try AttributeRepository(db).values(productID: try ProductRepository(db).requireID(sku: sku))
-            return Dictionary(uniqueKeysWithValues: values.map { ($0.code, $0.values) })
-        }
-    }
-
-    static func children(_ store: CrosslinkStore, _ sku: String) throws -> [String] {
-        try store.read { db in try ChildRepository(db).children(parentID: try ProductRepository(db).requireID(sku: sku)).map(\.sku) }
-    }
-
-    static func count(_ store: CrosslinkStore, _ sql: String, _ arguments: [any DatabaseValueConvertible] = []) throws -> Int {
-        try store.read { db in try db.scalarInt(sql, arguments) ?? -1 }
-    }
-
-    /// Products as a test's Magento fixture would have created them before the import.
-    static func seed(_ store: CrosslinkStore, _ products: [Product]) throws {
-        try store.write { db in
-            for product in products {
-                let id = try ProductRepository(db).upsert(product)
-                try StoreRepository(db).assign(productID: id, websiteIDs: [1])
-            }
-        }
-    }
-}
 
 private typealias Support = MagentoCSVTestSupport
 
@@ -275,7 +188,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test func multipleStoresWithVariations() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        try store.write { db in _ = try StoreRepository(db).ensureWebsite(code: "test", name: "Test Website") }
+        try Support.addMagentoTestStores(store)
         let report = try Support.importFixture(store, "products_multiple_stores.csv")
         #expect(report.rows == 4)
         #expect(report.productsCreated == 3)
@@ -307,6 +220,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test func configurableMultistoreFixture() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
+        try Support.addMagentoTestStores(store)
         let report = try Support.importFixture(store, "import_configurable_product_multistore.csv")
         #expect(report.rows == 4)
         #expect(report.productsCreated == 3)
@@ -368,26 +282,29 @@ private typealias Support = MagentoCSVTestSupport
         #expect(try Support.product(store, "simple")?.qty == 5)
     }
 
-    @Test func negativeWeightImportsBecauseWeightIsNotStored() throws {
-        // Magento rejects simple2's weight -5; Crosslink ignores the weight column, so the file imports.
+    @Test func negativeWeightIsRefusedAsMagentoRefusesIt() throws {
+        // Magento's testProductWithInvalidWeight: one error, on simple2's row, and nothing imported.
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let report = try Support.importFixture(store, "product_to_import_invalid_weight.csv")
-        #expect(report.productsCreated == 4)
-        #expect(report.warnings.isEmpty)
-        #expect(try Support.product(store, "simple2")?.price == 20)
-        #expect(try Support.product(store, "virtual1")?.type == .virtual)
-        #expect(try Support.product(store, "virtual1")?.price == 5)
+        let before = try Support.dump(store)
+        let issue = #expect(throws: ImportIssue.self) { try Support.importFixture(store, "product_to_import_invalid_weight.csv") }
+        #expect(issue?.line == 3)
+        #expect(issue?.column == "weight")
+        #expect(issue?.message.hasPrefix("Value for 'weight' attribute contains incorrect value") == true)
+        #expect(issue?.additionalIssues == nil)
+        #expect(try Support.dump(store) == before)
     }
 
-    @Test func duplicatedURLKeysImportBecauseURLKeysAreNotStored() throws {
-        // Magento rejects two products with url_key "key1"; Crosslink ignores url_key.
+    @Test func duplicatedURLKeysAreRefusedAsMagentoRefusesThem() throws {
+        // Magento's validateUrlKeysDataProvider: simple2 repeats simple1's url_key "key1".
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let report = try Support.importFixture(store, "products_to_check_duplicated_url_keys.csv")
-        #expect(report.productsCreated == 3)
-        #expect(report.warnings.isEmpty)
-        #expect(try Support.product(store, "simple3")?.price == 58)
+        let before = try Support.dump(store)
+        let issue = #expect(throws: ImportIssue.self) { try Support.importFixture(store, "products_to_check_duplicated_url_keys.csv") }
+        #expect(issue?.line == 3)
+        #expect(issue?.column == "url_key")
+        #expect(issue?.message == "Url key: 'key1' was already generated for an item with the SKU: 'simple1'. You need to specify the unique URL key manually")
+        #expect(try Support.dump(store) == before)
     }
 
     // MARK: The Luma sample
@@ -395,7 +312,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test func configurableSampleImports() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let report = try MagentoCSVImporter(store: store).importFile(at: Support.sampleProducts)
+        let report = try Support.importSampleProducts(store)
         // Counts computed from the file with Python's csv module.
         #expect(report.rows == 1994)
         #expect(report.productsCreated == 1994)
@@ -441,7 +358,7 @@ private typealias Support = MagentoCSVTestSupport
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
         let before = try Support.dump(store)
-        let report = try Support.importer(store, dryRun: true).importFile(at: Support.sampleProducts)
+        let report = try Support.importSampleProducts(store, dryRun: true)
         #expect(report.dryRun)
         #expect(report.productsCreated == 1994)
         #expect(report.categoriesCreated == 28)
@@ -453,13 +370,6 @@ private typealias Support = MagentoCSVTestSupport
 
     // MARK: Bad input
 
-    /// A store holding the links fixture, for bad-input tests to leave unchanged.
-    func populated() throws -> (TemporaryDirectory, CrosslinkStore, [String: [String]]) {
-        let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        _ = try Support.importFixture(store, "products_to_import_with_product_links.csv")
-        return (dir, store, try Support.dump(store))
-    }
 
     struct BadInput: Sendable, CustomTestStringConvertible {
         var name: String
@@ -516,7 +426,7 @@ private typealias Support = MagentoCSVTestSupport
         BadInput(name: "new product without a name", csv: """
             sku,product_type,attribute_set_code,name
             new1,simple,Default,
-            """, line: 2, column: "name", message: "needs a name"),
+            """, line: 2, column: "name", message: "Please make sure attribute \"name\" is not empty."),
         BadInput(name: "unknown product type", csv: """
             sku,product_type,attribute_set_code,name
             new1,gift,Default,Gift
@@ -541,7 +451,7 @@ private typealias Support = MagentoCSVTestSupport
 
     @Test(arguments: badInputs)
     func badInputNamesItsPlaceAndLeavesTheDatabaseUnchanged(_ input: BadInput) throws {
-        let (_, store, before) = try populated()
+        let (_, store, before) = try Support.populatedWithLinks()
         let issue = #expect(throws: ImportIssue.self) { try Support.importText(store, input.csv, file: "bad.csv") }
         #expect(issue?.file == "bad.csv")
         #expect(issue?.line == input.line)
@@ -559,177 +469,5 @@ private typealias Support = MagentoCSVTestSupport
         let issue = ImportIssue(file: "products.csv", line: 12, column: "related_position", message: "3 positions for 2 SKUs")
         #expect(issue.description == "products.csv:12: column related_position: 3 positions for 2 SKUs")
         #expect(ImportIssue(file: "a.csv", line: 1, message: "the header has no sku column").description == "a.csv:1: the header has no sku column")
-    }
-
-    // MARK: Semantics
-
-    @Test func emptyCellsLeaveValuesAndEmptyMarkerClears() throws {
-        let (_, store, _) = try populated()
-        try store.write { db in
-            let id = try ProductRepository(db).requireID(sku: "simple1")
-            try db.execute("UPDATE products SET special_price = 20 WHERE product_id = ?", [id])
-            try AttributeRepository(db).set(productID: id, code: "color", values: ["Red"])
-            try AttributeRepository(db).set(productID: id, code: "size", values: ["M"])
-        }
-        _ = try Support.importText(store, """
-            sku,name,price,special_price,qty,additional_attributes,related_skus,related_position
-            simple1,,,__EMPTY__VALUE__,,"color=__EMPTY__VALUE__,size=",,
-            simple4,Renamed,70,,,,__EMPTY__VALUE__,
-            """)
-        let simple1 = try #require(try Support.product(store, "simple1"))
-        #expect(simple1.name == "simple 1")
-        #expect(simple1.price == 25)
-        #expect(simple1.specialPrice == nil)
-        #expect(simple1.qty == 10)
-        #expect(try Support.attributes(store, "simple1") == ["size": ["M"]])
-        let simple4 = try #require(try Support.product(store, "simple4"))
-        #expect(simple4.name == "Renamed")
-        #expect(simple4.price == 70)
-        #expect(try Support.links(store, "simple4", .related).isEmpty)
-        #expect(try Support.links(store, "simple4", .upsell).count == 2)
-    }
-
-    @Test func linksMayReferToSKUsFurtherDownWithoutPositions() throws {
-        let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        // Old column names; positions absent: list order gives 1, 2, 3. SKUs match case-insensitively.
-        let report = try Support.importText(store, """
-            sku,_type,_attribute_set,name,_related_sku,_upsell_sku,_crosssell_sku
-            a,simple,Default,A,"C,b,c",b,d
-            b,simple,Default,B,,,
-            c,simple,Default,C,,,
-            d,virtual,Default,D,a,,
-            """)
-        #expect(report.productsCreated == 4)
-        #expect(report.links == ["related": 3, "upsell": 1, "crosssell": 1])
-        // "C" and "c" are the same product: the second is dropped with a warning.
-        #expect(report.warnings.count == 1)
-        #expect(report.warnings.first?.column == "_related_sku")
-        #expect(try Support.links(store, "a", .related) == [.init(sku: "c", position: 1), .init(sku: "b", position: 2)])
-        #expect(try Support.links(store, "a", .crosssell) == [.init(sku: "d", position: 1)])
-        #expect(try Support.links(store, "d", .related) == [.init(sku: "a", position: 1)])
-    }
-
-    @Test func unknownColumnsGetOneWarningAndKnownIgnoredOnesNone() throws {
-        let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        let report = try Support.importText(store, """
-            sku,product_type,attribute_set_code,name,colour,weight,url_key,description,flavour
-            a,simple,Default,A,red,1,a-key,Text,mint
-            b,simple,Default,B,blue,1,b-key,Text,lime
-            """)
-        #expect(report.productsCreated == 2)
-        #expect(report.warnings.count == 1)
-        #expect(report.warnings.first?.line == 1)
-        #expect(report.warnings.first?.message.hasSuffix("colour, flavour") == true)
-        #expect(MagentoCSVImporter.ignoredColumns.contains("weight"))
-    }
-
-    @Test func timestampsInMagentoFormsAreKept() throws {
-        let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        let report = try Support.importText(store, """
-            sku,product_type,attribute_set_code,name,created_at,updated_at
-            a,simple,Default,A,"10/23/15, 12:35 AM",2015-10-23T02:00:00+02:00
-            b,simple,Default,B,"1/2/2016, 1:05 PM",2016-01-02
-            c,simple,Default,C,yesterday,
-            """)
-        #expect(try Support.product(store, "a")?.createdAt == "2015-10-23T00:35:00Z")
-        #expect(try Support.product(store, "a")?.updatedAt == "2015-10-23T00:00:00Z")
-        #expect(try Support.product(store, "b")?.createdAt == "2016-01-02T13:05:00Z")
-        #expect(try Support.product(store, "b")?.updatedAt == "2016-01-02T00:00:00Z")
-        // An unreadable time is a warning; the import time is used instead.
-        #expect(report.warnings.map(\.column) == ["created_at"])
-        #expect(report.warnings.first?.line == 4)
-        #expect(try Support.product(store, "c")?.createdAt?.hasSuffix("Z") == true)
-    }
-
-    @Test func stockStatusFollowsQuantityOnlyWhenNotGiven() throws {
-        let (_, store, _) = try populated()
-        _ = try Support.importText(store, """
-            sku,qty,is_in_stock
-            simple1,0,
-            simple2,0,1
-            simple3,5,0
-            """)
-        #expect(try Support.product(store, "simple1")?.inStock == false)
-        #expect(try Support.product(store, "simple2")?.inStock == true)
-        #expect(try Support.product(store, "simple3")?.inStock == false)
-        _ = try Support.importText(store, "sku,qty\nsimple1,3\n")
-        #expect(try Support.product(store, "simple1")?.inStock == true)
-    }
-
-    @Test func categoriesAndWebsitesAreReplacedWhenGiven() throws {
-        let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        try store.write { db in _ = try StoreRepository(db).ensureWebsite(code: "eu") }
-        _ = try Support.importText(store, """
-            sku,product_type,attribute_set_code,name,categories,product_websites
-            a,simple,Default,A,"Default Category/Gear,Default Category/Gear/Bags","base,eu"
-            """)
-        #expect(try Support.categoryPaths(store, "a") == ["Default Category/Gear", "Default Category/Gear/Bags"])
-        #expect(try Support.websites(store, "a") == ["base", "eu"])
-        _ = try Support.importText(store, """
-            sku,categories,product_websites
-            a,"Default Category/Gear/Bags,Default Category/Sale",eu
-            """)
-        #expect(try Support.categoryPaths(store, "a") == ["Default Category/Gear/Bags", "Default Category/Sale"])
-        #expect(try Support.websites(store, "a") == ["eu"])
-        _ = try Support.importText(store, "sku,categories\na,__EMPTY__VALUE__\n")
-        #expect(try Support.categoryPaths(store, "a").isEmpty)
-    }
-
-    @Test func escapedSlashIsPartOfACategoryName() throws {
-        // The row of Magento's import_new_categories_default_separator.csv: "Category\/ 2" is one name.
-        let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        let report = try Support.importText(store, #"""
-            sku,product_type,store_view_code,name,price,attribute_set_code,categories,product_websites,url_key
-            simple1,simple,,"simple 1",25,Default,"Default Category/Category 1,Default Category/Category\/ 2",base,simple1-ds
-
-            """#)
-        #expect(report.categoriesCreated == 2)
-        let names = try store.read { db in try CategoryRepository(db).categories(productID: try ProductRepository(db).requireID(sku: "simple1")).map(\.name) }
-        #expect(names == ["Category 1", "Category/ 2"])
-        let exported = try MagentoCSVExporter(store: store).export()
-        #expect(exported.contains(#""Default Category/Category 1,Default Category/Category\/ 2""#))
-    }
-
-    @Test func storeViewRowsMayComeBeforeTheirDefaultRow() throws {
-        // Magento's products_to_import_with_multiple_store.csv puts each store-view row first.
-        let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        let report = try Support.importText(store, """
-            sku,product_type,store_view_code,name,price,attribute_set_code,categories
-            simple1,simple,fixturestore,"simple 1",25,Default,"Default Category/Category 1"
-            simple1,simple,,"simple 1",25,Default,"Default Category/Category 1"
-            simple2,simple,fixturestore,"simple 2 (store)",34,Default,"Default Category/Category 1"
-            simple2,simple,,"simple 2",34,Default,"Default Category/Category 1"
-            simple3,simple,,"simple 3",58,Default,"Default Category/Category 1"
-            """)
-        #expect(report.rows == 5)
-        #expect(report.productsCreated == 3)
-        #expect(report.categoriesCreated == 1)
-        #expect(report.warnings.map(\.line) == [2])
-        #expect(try Support.product(store, "simple2")?.name == "simple 2")
-        #expect(try Support.categoryPaths(store, "simple2") == ["Default Category/Category 1"])
-    }
-
-    @Test func progressIsReportedWithIncreasingRowCounts() throws {
-        let dir = try TemporaryDirectory()
-        let store = try makeStore(dir)
-        var csv = "sku,product_type,attribute_set_code,name,price,qty\n"
-        for i in 0..<25_000 { csv += "p\(i),simple,Default,Product \(i),\(i % 100).5,\(i % 7)\n" }
-        let seen = Mutex<[Int]>([])
-        var options = ImportOptions()
-        options.progress = { progress in
-            #expect(progress.file == "many.csv")
-            #expect(progress.rowsPerSecond > 0)
-            seen.withLock { $0.append(progress.rows) }
-        }
-        let report = try MagentoCSVImporter(store: store, options: options).importData(Data(csv.utf8), file: "many.csv")
-        #expect(report.productsCreated == 25_000)
-        #expect(seen.withLock { $0 } == [10_000, 20_000, 25_000])
-        #expect(try Support.count(store, "SELECT count(*) FROM products WHERE in_stock = 0") == 25_000 / 7 + 1)
     }
 }

@@ -332,9 +332,8 @@ import Testing
 
         // A read-only store never creates a file.
         let missing = dir.path("missing.sqlite")
-        let error = #expect(throws: DatabaseError.self) { _ = try CrosslinkStore(path: missing, configuration: readOnlyConfiguration) }
-        #expect(error?.resultCode == SQLITE_CANTOPEN)
-        #expect(error?.description.contains(missing) == true)
+        let error = #expect(throws: StoreError.self) { _ = try CrosslinkStore(path: missing, configuration: readOnlyConfiguration) }
+        #expect(error == .missingFile(path: missing))
         #expect(FileManager.default.fileExists(atPath: missing) == false)
     }
 

@@ -139,7 +139,7 @@ import Testing
 
     /// The shipped log's rows with an InvoiceDate before `limit` (the file is in date order), by day.
     static func logDays(before limit: String) throws -> [(day: String, rows: [Substring])] {
-        let text = String(decoding: try EventFileFormat.contents(of: SampleData.onlineRetailLog), as: UTF8.self)
+        let text = String(decoding: try EventFileFormat.contents(of: Fixtures.onlineRetailLog), as: UTF8.self)
         let date = /,(\d{4}-\d{2}-\d{2}) \d{2}:\d{2}:\d{2},/
         var days: [(day: String, rows: [Substring])] = []
         for line in text.split(separator: "\n").dropFirst() {
@@ -205,7 +205,7 @@ import Testing
     /// The whole shipped log (360,208 rows), read into events (importing it into SQLite takes
     /// several seconds in a debug build: the benchmark does that; the first days are imported above).
     @Test func theShippedLogReadsIntoIndependentlyCountedEvents() throws {
-        let log = try OnlineRetailImporter.read(try Data(contentsOf: SampleData.onlineRetailLog), file: "log.csv.gz")
+        let log = try OnlineRetailImporter.read(try Data(contentsOf: Fixtures.onlineRetailLog), file: "log.csv.gz")
         let report = log.report
         #expect(report.lines == 360_208 && report.invoices == 18_270 && report.adjustmentInvoices == 3)
         #expect(report.orders == 13_795 && report.cancellations == 2_508 && report.emptyInvoices == 1_964)

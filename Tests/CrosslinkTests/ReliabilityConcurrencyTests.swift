@@ -15,12 +15,12 @@ import Testing
         var errors: [String], halfWritesSeen: [String]
     }
 
-    /// `crosslink torture concurrency` (4 reader threads, 1 writer, in one process): every reader
+    /// `crosslink-torture concurrency` (4 reader threads, 1 writer, in one process): every reader
     /// snapshot checks that the viewed product and the products it shows are of one catalog
     /// generation, that prices are of one generation and that the event log holds whole batches.
     @Test func fourReadersAndOneWriterNeverFailAndNeverSeeHalfAWrite() throws {
         let dir = try TemporaryDirectory()
-        let result = try run(CLITests.executable, ["--database", dir.path("concurrency.sqlite"), "torture", "concurrency",
+        let result = try run(try TortureDrills.executable(), ["--database", dir.path("concurrency.sqlite"), "concurrency",
                                                    "--readers", "4", "--reads", "150", "--writes", "40"])
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try JSONDecoder().decode(Summary.self, from: Data(result.stdout.utf8))
@@ -34,7 +34,7 @@ import Testing
               + "\(summary.readsDuringWrites) of \(4 * 150) snapshots during writes, 0 errors")
     }
 
-    /// Two `crosslink` processes on one file, each writing event batches and reading placements,
+    /// Two `crosslink-torture hammer` processes on one file, each writing event batches and reading placements,
     /// and this process reading meanwhile: every write waits for the other writer (busy
     /// timeout), nothing fails, and every event of both is stored once.
     @Test func twoProcessesWriteAndReadOneFile() throws {
@@ -45,7 +45,7 @@ import Testing
         let outputs = Mutex<[ProcessResult]>([])
         let children = [0, 1].map { child in
             ConcurrencyTests.thread {
-                let result = try? run(CLITests.executable, ["--database", path, "torture", "hammer", "--from", String(child * 100_000),
+                let result = try? run(try TortureDrills.executable(), ["--database", path, "hammer", "--from", String(child * 100_000),
                                                             "--batches", String(batches), "--batch-size", String(batchSize)])
                 if let result { outputs.withLock { $0.append(result) } }
             }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Crosslink
 
-/// Crash loops: the `crosslink` CLI's hidden `torture crash-loop` starts a writing child, kills it
+/// Crash loops: `crosslink-torture crash-loop` (Benchmarks/, see ``TortureDrills``) starts a writing child, kills it
 /// with SIGKILL at random moments and checks the reopened file after every kill. These tests run
 /// short loops (CI budget) and then check the surviving database again *independently*: through
 /// the sqlite3 CLI and the acknowledgement log, with the workload re-derived here, not taken
@@ -29,7 +29,7 @@ import Testing
     }
 
     func crashLoop(_ arguments: [String]) throws -> (Summary, ProcessResult) {
-        let result = try run(CLITests.executable, arguments + ["--json"])
+        let result = try run(try TortureDrills.executable(), arguments + ["--json"])
         let summary = try JSONDecoder().decode(Summary.self, from: Data(result.stdout.utf8))
         return (summary, result)
     }
@@ -47,7 +47,7 @@ import Testing
         let dir = try TemporaryDirectory()
         let path = dir.path("events.sqlite")
         let ackLog = dir.path("acks.txt")
-        let (summary, result) = try crashLoop(["--database", path, "torture", "crash-loop", "--mode", "events",
+        let (summary, result) = try crashLoop(["--database", path, "crash-loop", "--mode", "events",
                                                "--kills", "30", "--max-delay", "200", "--seed", "7", "--ack-log", ackLog])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(summary.failures == [])
@@ -90,21 +90,21 @@ import Testing
     }
 
     /// The checks can fail: after an event's field and an aggregate counter are changed behind
-    /// Crosslink's back, `torture verify` reports exactly those two and exits 1.
+    /// Crosslink's back, `crosslink-torture verify` reports exactly those two and exits 1.
     @Test func theChecksFindATamperedEventAndATamperedAggregate() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("tampered.sqlite")
-        let (summary, result) = try crashLoop(["--database", path, "torture", "crash-loop", "--mode", "events", "--kills", "2", "--seed", "3"])
+        let (summary, result) = try crashLoop(["--database", path, "crash-loop", "--mode", "events", "--kills", "2", "--seed", "3"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(summary.acknowledgedEvents > 10)
-        let clean = try run(CLITests.executable, ["--database", path, "torture", "verify", "--json"])
+        let clean = try run(try TortureDrills.executable(), ["--database", path, "verify", "--json"])
         #expect(clean.status == 0, "\(clean.stderr)")
 
         #expect(try run("/usr/bin/sqlite3", [path, """
             UPDATE events SET visitor_id = 'someone else' WHERE event_key = 'ev-3';
             UPDATE product_windows SET viewers = viewers + 1 WHERE product_id = (SELECT min(product_id) FROM product_windows);
             """]).status == 0)
-        let tampered = try run(CLITests.executable, ["--database", path, "torture", "verify", "--json"])
+        let tampered = try run(try TortureDrills.executable(), ["--database", path, "verify", "--json"])
         #expect(tampered.status == 1)
         let found = try JSONDecoder().decode(Summary.self, from: Data(tampered.stdout.utf8))
         #expect(found.eventsChecked == summary.storedEvents)
@@ -121,7 +121,7 @@ import Testing
     @Test func anInterruptedRuleRebuildNeverServesStaleResults() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("rules.sqlite")
-        let (summary, result) = try crashLoop(["--database", path, "torture", "crash-loop", "--mode", "rules", "--kills", "12", "--seed", "5"])
+        let (summary, result) = try crashLoop(["--database", path, "crash-loop", "--mode", "rules", "--kills", "12", "--seed", "5"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(summary.failures == [])
         #expect(summary.kills == 12)
@@ -129,13 +129,13 @@ import Testing
         #expect(summary.integrityFailures == 0)
         #expect(summary.importsRolledBack >= 1, "no kill landed before a rebuild committed")
 
-        let finish = try run(CLITests.executable, ["--database", path, "torture", "rules", "--generation", "1000"])
+        let finish = try run(try TortureDrills.executable(), ["--database", path, "rules", "--generation", "1000"])
         #expect(finish.stdout.hasSuffix("rebuilt 1000\n"), "\(finish.stdout)\(finish.stderr)")
-        let clean = try run(CLITests.executable, ["--database", path, "torture", "verify", "--mode", "rules", "--json"])
+        let clean = try run(try TortureDrills.executable(), ["--database", path, "verify", "--mode", "rules", "--json"])
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(try JSONDecoder().decode(Summary.self, from: Data(clean.stdout.utf8)).checksWithCacheInUse == 1)
         #expect(try run("/usr/bin/sqlite3", [path, "DELETE FROM rule_results WHERE position = 1"]).status == 0)
-        let tampered = try run(CLITests.executable, ["--database", path, "torture", "verify", "--mode", "rules", "--json"])
+        let tampered = try run(try TortureDrills.executable(), ["--database", path, "verify", "--mode", "rules", "--json"])
         #expect(tampered.status == 1)
         #expect(try JSONDecoder().decode(Summary.self, from: Data(tampered.stdout.utf8)).staleResultsServed == 1)
     }
@@ -143,7 +143,7 @@ import Testing
     @Test func anInterruptedImportLeavesNothingOrEverything() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("import.sqlite")
-        let (summary, result) = try crashLoop(["--database", path, "torture", "crash-loop", "--mode", "import",
+        let (summary, result) = try crashLoop(["--database", path, "crash-loop", "--mode", "import",
                                                "--kills", "20", "--products", "1500", "--seed", "11"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(summary.failures == [])

@@ -18,11 +18,25 @@ enum Fixtures {
         Bundle.module.resourceURL!.appending(path: "Fixtures/magento-import", directoryHint: .isDirectory)
     }
     static func magentoImport(_ file: String) -> URL { magentoImport.appending(path: file) }
-    /// Magento's Luma sample catalog, as shipped in the library.
-    static var magentoSample: URL { SampleData.magentoSampleDirectory }
+    /// Magento's Luma sample catalog, as the CLI ships it (Sources/crosslink/SampleData).
+    static var magentoSample: URL {
+        packageRoot.appending(path: "Sources/crosslink/SampleData/magento-sample", directoryHint: .isDirectory)
+    }
+    /// The Online Retail log (first 80 % of its time range) the CLI ships, gzip-compressed CSV.
+    static var onlineRetailLog: URL {
+        packageRoot.appending(path: "Sources/crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz")
+    }
     /// The package root (for Migrations/ and the sqlite3 CLI tests).
     static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+}
+
+extension MagentoSampleImporter {
+    /// Imports the CLI's copy of the Magento sample (``Fixtures/magentoSample``): the import
+    /// most tests start from.
+    func importSample() throws -> ImportReport {
+        try importSample(at: Fixtures.magentoSample)
     }
 }
 

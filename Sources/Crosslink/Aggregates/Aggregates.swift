@@ -10,7 +10,7 @@
 /// ```swift
 /// try store.write { db in try Aggregates(db).rebuild() }
 /// let settings = try store.read { db in try Aggregates(db).settings() }
-/// print(settings.popularityDays)  // 7
+/// print(settings.popularityDays)  // 14
 /// ```
 ///
 /// What is counted (rolled up: a configurable child counts as its parent):
@@ -29,9 +29,14 @@ public struct Aggregates {
     /// (ingest's) it writes in it, and an error means the caller must roll it back (as
     /// ``CrosslinkStore/write(_:)`` does); outside one it opens its own. No savepoint: one would
     /// copy every page the aggregates touch into a sub-journal.
+    ///
+    /// While the aggregates are stale (``staleness()``: events were stored without them) folding
+    /// would leave them short of those events, so this rebuilds from the log instead (which
+    /// holds `events` already) and clears the mark.
     public func apply(_ events: [StoredEvent]) throws {
         guard !events.isEmpty else { return }
         try inTransaction {
+            if try AggregateStaleness.load(db) != nil { return try rebuild() }
             let settings = try RecommendationSettings.load(db)
             let old = try AggregateState.load(db)
             var new = old
@@ -54,9 +59,11 @@ public struct Aggregates {
     }
 
     /// Recomputes every aggregate from the event log and the catalog (set-based SQL), in the
-    /// caller's transaction or its own (see ``apply(_:)``).
+    /// caller's transaction or its own (see ``apply(_:)``), and clears the stale mark
+    /// (``staleness()``) in it.
     public func rebuild() throws {
         try inTransaction {
+            try AggregateStaleness.clear(db)
             try db.execute(script: Self.rebuildSQL)
             let state = try AggregateState.load(db)
             if let lastAt = state.lastAt {
@@ -115,7 +122,8 @@ public struct Aggregates {
         for table in AggregateStatus.tables {
             tables[table] = try db.scalarInt("SELECT count(*) FROM \(table)") ?? 0
         }
-        return AggregateStatus(firstEventAt: state.firstAt, lastEventAt: state.lastAt, rows: tables, settings: try settings())
+        return AggregateStatus(firstEventAt: state.firstAt, lastEventAt: state.lastAt, rows: tables, settings: try settings(),
+                               stale: try staleness())
     }
 }
 
@@ -126,6 +134,8 @@ public struct AggregateStatus: Sendable, Codable {
     /// Rows per aggregate table.
     public var rows: [String: Int]
     public var settings: RecommendationSettings
+    /// Set while stored events are missing from the aggregates (see ``AggregateStaleness``).
+    public var stale: AggregateStaleness?
 
     static let tables = ["session_products", "visitor_products", "product_days", "product_hours", "store_days", "pair_day_rows",
                          "pair_day_lists", "product_windows", "store_windows", "pair_window_rows", "pair_lists", "trend_windows"]

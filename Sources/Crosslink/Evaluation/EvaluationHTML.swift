@@ -6,7 +6,7 @@ import Foundation
 ///
 /// ```swift
 /// let page = EvaluationHTML.document(report, grid: gridReport)
-/// try page.write(toFile: "report.html", atomically: true, encoding: .utf8)
+/// try OutputFile.write(page, to: "report.html")
 /// ```
 public enum EvaluationHTML {
     public static func document(_ report: EvaluationReport, grid: EvaluationGridReport? = nil) -> String {

@@ -31,7 +31,7 @@ public struct Evaluator: Sendable {
         try prepare(progress: progress).run(progress: progress)
     }
 
-    /// Builds the model and reads the test cases (``run(progress:)`` and ``grid(_:progress:)`` start here).
+    /// Builds the model and reads the test cases (``EvaluationSession/run(progress:)`` and ``EvaluationSession/grid(_:progress:)`` start here).
     public func prepare(progress: ((String) -> Void)? = nil) throws -> EvaluationSession {
         try EvaluationSession(source: source, options: options, progress: progress)
     }

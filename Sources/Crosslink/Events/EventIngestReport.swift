@@ -21,7 +21,8 @@ public struct EventIngestOptions: Sendable {
     public var invalidEvents: InvalidEvents = .rejectBatch
     /// Fold the new events into the aggregates in the same transaction (``Aggregates/apply(_:)``).
     /// Turn off only for a bulk load followed by a full aggregate rebuild: until then the
-    /// aggregates miss these events.
+    /// aggregates miss these events, and are marked stale (``AggregateStaleness``) in the
+    /// transaction that stores them; the next aggregating ingest or ``Aggregates/rebuild()`` catches up.
     public var aggregate = true
     /// Bounds on reading event files: line length, decompressed size (``EventFileLimits``).
     public var fileLimits = EventFileLimits()

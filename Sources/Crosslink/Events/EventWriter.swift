@@ -64,6 +64,8 @@ final class EventIngestSession {
     private let insertLine: Statement
     private let findProduct: Statement
     private let started = ContinuousClock.now
+    /// Events stored without aggregation: ``finish()`` marks the aggregates stale for them.
+    private var unaggregated = 0
     static let aggregateChunk = 1_000
     static let progressInterval = 10_000
 
@@ -161,6 +163,7 @@ final class EventIngestSession {
         }
         let seq = db.lastInsertRowID
         report.stored += 1
+        if !options.aggregate { unaggregated += 1 }
         if event.sku != nil && productID == nil { report.unknownSKUs += 1 }
         if event.category != nil && categoryID == nil { report.unknownCategories += 1 }
 
@@ -213,6 +216,11 @@ final class EventIngestSession {
             throw InvalidEventsError(issues: report.rejected)
         }
         try flushAggregates()
+        // Aggregates left stale by an earlier ingest (one killed before its rebuild) catch up
+        // here even when this one stored nothing new (a retried file).
+        if options.aggregate, try AggregateStaleness.load(db) != nil { try Aggregates(db).rebuild() }
+        // In the transaction that stores them: a crash before the rebuild cannot hide them.
+        if unaggregated > 0 { try AggregateStaleness.mark(db, source: report.file, events: unaggregated) }
         reportProgress()
         return report
     }

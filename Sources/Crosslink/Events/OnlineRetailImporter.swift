@@ -7,7 +7,7 @@ import Foundation
 /// ```swift
 /// var options = OnlineRetailImporter.Options()
 /// options.createCatalog = true
-/// let report = try OnlineRetailImporter(store: store, options: options).importFile(at: SampleData.onlineRetailLog)
+/// let report = try OnlineRetailImporter(store: store, options: options).importFile(at: URL(fileURLWithPath: "online_retail.csv.gz"))
 /// print(report.orders, report.cancellations, report.productsCreated)
 /// ```
 ///

@@ -18,12 +18,17 @@ public struct ImportIssue: Error, Sendable, Equatable, Codable, CustomStringConv
     /// The CSV column name, when the problem is in one cell.
     public var column: String?
     public var message: String
+    /// The other errors found by the same validation, in file order, when an import refuses a
+    /// file for several errors (``ImportOptions/onError``); nil when this is the only one. A
+    /// last entry with line 0 counts those past ``ImportOptions/errorListLimit``.
+    public var additionalIssues: [ImportIssue]?
 
-    public init(file: String, line: Int, column: String? = nil, message: String) {
+    public init(file: String, line: Int, column: String? = nil, message: String, additionalIssues: [ImportIssue]? = nil) {
         self.file = file
         self.line = line
         self.column = column
         self.message = message
+        self.additionalIssues = additionalIssues
     }
 
     /// A CSV syntax error as an import issue; `header` names the column when the error has an index.
@@ -42,7 +47,9 @@ public struct ImportIssue: Error, Sendable, Equatable, Codable, CustomStringConv
     public var description: String {
         var text = line > 0 ? "\(file):\(line): " : "\(file): "   // line 0: about the whole file
         if let column { text += "column \(column): " }
-        return text + message
+        text += message
+        for issue in additionalIssues ?? [] { text += "\n" + issue.description }
+        return text
     }
 }
 
@@ -90,6 +97,26 @@ public struct ImportOptions: Sendable {
     /// products all named "Product …": minutes). Off, more like this stays correct and runs its
     /// slower live query until `SimilarProducts(db).refresh()` (`crosslink similar refresh`).
     public var refreshesSimilarProducts = false
+    /// What a row that fails validation does to the import (Magento's "Validation Strategy").
+    /// Every row is validated before anything is written.
+    public var onError = ErrorStrategy.stop
+    /// With ``ErrorStrategy/skip``: the most errors an import may have and still store its
+    /// valid rows (Magento's "Allowed Errors Count", default 10). Past it nothing is stored.
+    public var allowedErrors = 10
+    /// Attribute sets a new product may name besides `Default` and the sets of stored products
+    /// (Crosslink keeps no attribute-set table; Magento refuses a set it does not have).
+    public var attributeSets: Set<String> = []
+    /// Most errors listed in a refusal (``ImportIssue/additionalIssues``); the rest are counted.
+    public var errorListLimit = 100
+
+    /// Magento's validation strategies (`validation-stop-on-errors`, `validation-skip-errors`).
+    public enum ErrorStrategy: String, Sendable, CaseIterable {
+        /// Any error: nothing is stored, and the thrown ``ImportIssue`` lists every error.
+        case stop
+        /// Rows with errors are skipped and listed in ``ImportReport/errors``; more errors
+        /// than ``ImportOptions/allowedErrors``: nothing is stored.
+        case skip
+    }
 
     public init() {}
 }
@@ -114,9 +141,15 @@ public struct ImportReport: Sendable, Equatable, Codable {
     public var links: [String: Int]
     public var warnings: [ImportIssue]
     public var dryRun: Bool
+    /// Rows skipped for their errors (``ImportOptions/ErrorStrategy/skip``).
+    public var rowsSkipped: Int
+    /// The errors of the skipped rows, in file order (at most ``ImportOptions/allowedErrors``:
+    /// with more, the import is refused).
+    public var errors: [ImportIssue]
 
     public init(files: [String] = [], rows: Int = 0, productsCreated: Int = 0, productsUpdated: Int = 0,
-                categoriesCreated: Int = 0, links: [String: Int] = [:], warnings: [ImportIssue] = [], dryRun: Bool = false) {
+                categoriesCreated: Int = 0, links: [String: Int] = [:], warnings: [ImportIssue] = [], dryRun: Bool = false,
+                rowsSkipped: Int = 0, errors: [ImportIssue] = []) {
         self.files = files
         self.rows = rows
         self.productsCreated = productsCreated
@@ -125,6 +158,8 @@ public struct ImportReport: Sendable, Equatable, Codable {
         self.links = links
         self.warnings = warnings
         self.dryRun = dryRun
+        self.rowsSkipped = rowsSkipped
+        self.errors = errors
     }
 
     /// Adds another file's report to this one (for commands that import several files).
@@ -137,6 +172,8 @@ public struct ImportReport: Sendable, Equatable, Codable {
         links.merge(other.links, uniquingKeysWith: +)
         warnings += other.warnings
         dryRun = dryRun || other.dryRun
+        rowsSkipped += other.rowsSkipped
+        errors += other.errors
     }
 }
 

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// ```swift
 /// let report = try store.read { db in try UnitMetricsReport(db, query: UnitMetricsQuery(from: "2024-05-01")) }
-/// try report.html().write(toFile: "report.html", atomically: true, encoding: .utf8)
+/// try OutputFile.write(report.html(), to: "report.html")
 /// ```
 public struct UnitMetricsReport: Sendable, Equatable, Codable {
     public var from: String?

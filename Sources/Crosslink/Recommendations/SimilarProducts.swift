@@ -13,7 +13,7 @@ import Foundation
 /// not enter the score, and displayability is joined when serving.
 ///
 /// ```swift
-/// try MagentoSampleImporter(store: store).importSample()
+/// try MagentoSampleImporter(store: store).importSample(at: sampleDirectory)
 /// let report = try store.write { db in try SimilarProducts(db).refresh() }
 /// print(report)   // 2046 lists, 21914 rows, 0.09 s
 /// let similar = try store.read { db in try Recommender(db).recommend(.moreLikeThis, context: .product("24-MB01")) }

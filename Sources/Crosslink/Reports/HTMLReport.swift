@@ -6,7 +6,7 @@ import Foundation
 ///
 /// ```swift
 /// let body = "<section class=\"crosslink-report\"><h2>\(HTMLReport.escape(title))</h2>…</section>"
-/// try HTMLReport.document(title: "Crosslink", body: body).write(toFile: "r.html", atomically: true, encoding: .utf8)
+/// try OutputFile.write(HTMLReport.document(title: "Crosslink", body: body), to: "r.html")
 /// ```
 public enum HTMLReport {
     /// A whole page around `body` with ``style`` and `extraStyle` inlined.

@@ -178,7 +178,7 @@ public struct RuleValidator {
                     return "unknown category \(RuleJSON.numberText(n))"
                 }
             case .string(let path):
-                if try db.scalarInt(RuleCompiler.categoryCountSQL, ["[\(RuleJSON(.string(path)).compactText)]"]) == 0 {
+                if try db.scalarInt(RuleCompiler.categoryCount("[\(RuleJSON(.string(path)).compactText)]")) == 0 {
                     return "unknown category \(RuleText.quoted(path)); give its id or its path such as \"Gear/Bags\""
                 }
             default: return "category takes a category id or path such as \"Gear/Bags\", found \(describe(value))"

@@ -10,24 +10,47 @@ public final class CrosslinkStore: Sendable {
     public let pool: DatabasePool
     public var path: String { pool.path }
 
-    /// Opens (creating if needed) the database at `path`: refuses a file that is not SQLite,
-    /// not a Crosslink database, or of a newer schema; applies pending migrations unless read-only.
+    /// Opens the database at `path`: refuses a file that is not SQLite, not a Crosslink database,
+    /// of a newer schema, or whose size does not match its header
+    /// (``DatabaseFileHeader/verifySize(path:)``); applies pending migrations unless read-only.
+    ///
+    /// - A missing file is created, unless ``Configuration/createIfMissing`` is false or the
+    ///   open is ``Configuration/readOnly``: then a missing or empty (0-byte) file is a
+    ///   ``StoreError`` and nothing is created.
+    /// - Read-only, the schema must be complete (``StoreError/schemaNotCurrent(path:applied:latest:)``
+    ///   otherwise): a reader cannot migrate.
+    /// - Close it with ``close()`` (or let the last reference go): a store closed by the file's
+    ///   last connection leaves no `-wal` or `-shm` beside it.
     public init(path: String, configuration: Configuration = Configuration(), migrator: DatabaseMigrator = DatabaseMigrator()) throws {
+        try StoreFile.check(path, configuration)
+        try DatabaseFileHeader.verifySize(path: path)  // a truncated file is neither served nor written to
         if !configuration.readOnly {
             // Check the file before the pool's writer switches it to WAL (a header write):
             // a refused file must be left exactly as it was.
             do {
                 let probe = try Database(path: path, configuration: configuration, readOnly: false, writerSettings: false)
+                defer { probe.close() }
                 try migrator.validate(probe)
             }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         if configuration.readOnly {
-            try pool.read { db in try migrator.validate(db) }
+            try pool.read { db in
+                try migrator.validate(db)
+                let applied = try migrator.appliedVersions(db)
+                let latest = migrator.migrations.last?.version ?? 0
+                if Set(applied) != Set(migrator.migrations.map(\.version)) {
+                    throw StoreError.schemaNotCurrent(path: path, applied: applied.last ?? 0, latest: latest)
+                }
+            }
         } else {
             try pool.writeWithoutTransaction { db in _ = try migrator.migrate(db) }
         }
     }
+
+    /// Closes the store's connections (idempotent; see ``DatabasePool/close()``). Later calls
+    /// throw ``StoreError/closed(path:)``. Also done when the last reference goes away.
+    public func close() { pool.close() }
 
     /// Runs `body` in a write transaction on the single writer connection. Before it commits,
     /// rule results that the write made stale are recomputed (``RuleCache/refreshIfStale()``:

@@ -15,8 +15,15 @@ public struct Configuration: Sendable {
     public var busyTimeoutMilliseconds: Int32 = 5_000
     /// Number of read-only connections in a ``DatabasePool``.
     public var maximumReaderCount = 4
-    /// Open the file read-only (no migrations, no writes).
+    /// Open the file read-only (`SQLITE_OPEN_READONLY`: no migrations, no writes). The file must
+    /// exist and be a database: a missing or empty file is refused, never created. In a directory
+    /// this process cannot write, a file without a `-wal` is opened `immutable=1` (SQLite could
+    /// not create the `-shm` it needs otherwise); nobody can write a WAL-mode file there either.
     public var readOnly = false
+    /// Whether opening read-write creates a missing file (`SQLITE_OPEN_CREATE`). With `false`, a
+    /// missing or empty file is an error (``StoreError``): commands that change an existing store
+    /// must not turn a mistyped path into a new database.
+    public var createIfMissing = true
     /// `PRAGMA cache_size` of every connection, in KiB (SQLite's default is 2 MiB). Memory is
     /// taken as pages are read, up to this.
     public var cacheSizeKiB = 16_384
@@ -35,6 +42,13 @@ public struct Configuration: Sendable {
     /// also checkpointed: each page written twice at once and the file fsynced per batch. At 10,000 (a WAL of up to ≈ 40 MiB) a hot page
     /// reaches the database file once per several batches: ingest with aggregation ≈ 15 % faster.
     public var batchWalAutocheckpointPages = 10_000
+    /// `PRAGMA journal_size_limit` of the writer, in bytes (-1: no limit): after a checkpoint
+    /// restarts the WAL, SQLite truncates the file to this size. A store closed cleanly has no
+    /// WAL at all (the last connection checkpoints and deletes it); this bounds the one that
+    /// stays while another process keeps the file open or after a crash. 64 MiB is above the
+    /// ≈ 40 MiB a batch WAL reaches at `batchWalAutocheckpointPages`, so batches do not pay a
+    /// truncate-and-grow per checkpoint.
+    public var journalSizeLimitBytes: Int64 = 64 << 20
 
     public init() {}
 }
@@ -57,7 +71,14 @@ public final class Database {
     /// The file path as given to `init`.
     public let path: String
     private var statementCache: [SQLKey: Statement] = [:]
+    /// Renderings of ``SQLTemplate``s with their statements.
+    let templateStatements = TemplateStatements()
+    /// State derived from the store's data, shared with the other connections of its pool.
+    public let caches: StoreCaches
     private var savepointDepth = 0
+    private var isOpen = true
+    /// The busy timeout the connection was opened with, for error messages.
+    let busyTimeoutMilliseconds: Int32
 
     /// Opens (creating if needed, unless read-only) the database at `path` and applies the
     /// connection settings: extended result codes, foreign keys, busy timeout, no double-quoted
@@ -66,15 +87,30 @@ public final class Database {
         try self.init(path: path, configuration: configuration, readOnly: readOnly, writerSettings: !readOnly)
     }
 
+    /// A connection sharing `caches` with the other connections of its pool.
+    convenience init(path: String, configuration: Configuration, readOnly: Bool, caches: StoreCaches) throws {
+        try self.init(path: path, configuration: configuration, readOnly: readOnly, writerSettings: !readOnly, caches: caches)
+    }
+
     /// `writerSettings: false` opens a read-write connection that leaves the journal mode alone:
     /// switching to WAL rewrites the file header, so a file must be checked before (CrosslinkStore).
-    init(path: String, configuration: Configuration, readOnly: Bool, writerSettings: Bool) throws {
+    /// `immutable` opens a read-only connection through the URI `file:…?immutable=1`: no locks,
+    /// no `-shm` (see ``Configuration/readOnly``).
+    init(path: String, configuration: Configuration, readOnly: Bool, writerSettings: Bool, immutable: Bool = false,
+         caches: StoreCaches = StoreCaches()) throws {
         _ = sqliteProcessConfiguration
         self.path = path
+        self.busyTimeoutMilliseconds = configuration.busyTimeoutMilliseconds
+        self.caches = caches
         var handle: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+        var flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (configuration.createIfMissing ? SQLITE_OPEN_CREATE : 0)))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        var filename = path
+        if immutable && readOnly {
+            flags |= SQLITE_OPEN_URI
+            filename = Self.immutableURI(path)
+        }
+        let code = sqlite3_open_v2(filename, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {
             var message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             // SQLite's "unable to open database file" does not say why; the OS error does
@@ -103,11 +139,10 @@ public final class Database {
                     throw DatabaseError(extendedResultCode: SQLITE_CANTOPEN,
                                         message: "cannot switch to WAL journal mode", sql: "PRAGMA journal_mode = WAL", path: path)
                 }
-                try execute(script: "PRAGMA synchronous = \(configuration.synchronous.rawValue); PRAGMA wal_autocheckpoint = \(max(0, configuration.walAutocheckpointPages))")
+                try execute(script: "PRAGMA synchronous = \(configuration.synchronous.rawValue); PRAGMA wal_autocheckpoint = \(max(0, configuration.walAutocheckpointPages)); PRAGMA journal_size_limit = \(max(-1, configuration.journalSizeLimitBytes))")
             }
         } catch let error as DatabaseError {
-            statementCache.removeAll()
-            sqlite3_close_v2(handle)
+            close()  // once: deinit, which also runs for this initialized object, then does nothing
             if error.resultCode == SQLITE_NOTADB {
                 throw DatabaseError(extendedResultCode: error.extendedResultCode,
                                     message: "\(path) is not a SQLite database (\(error.message))", sql: error.sql, path: path)
@@ -130,8 +165,32 @@ public final class Database {
         }
     }
 
-    deinit {
+    /// `file:///absolute/path?immutable=1`, the path percent-encoded (SQLite decodes `%XX`;
+    /// `?` and `#` would otherwise end the path).
+    static func immutableURI(_ path: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+        allowed.insert(charactersIn: "/-._~")
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        return "file://" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
+    }
+
+    deinit { close() }
+
+    /// Closes the connection (idempotent). `truncatingWAL`: first checkpoint and truncate the
+    /// WAL without waiting (busy timeout 0), so that even when another process keeps the file
+    /// open the WAL left behind is empty. When this is the file's last connection, SQLite's own
+    /// close then checkpoints and deletes the `-wal` and `-shm`. Nothing may use the connection
+    /// afterwards: ``SerializedConnection`` guarantees it.
+    func close(truncatingWAL: Bool = false) {
+        guard isOpen else { return }
+        isOpen = false
         statementCache.removeAll()
+        templateStatements.removeAll()
+        if truncatingWAL && sqlite3_get_autocommit(handle) != 0 {
+            sqlite3_busy_timeout(handle, 0)
+            // SQLITE_BUSY (readers of another process) leaves a partial checkpoint: harmless.
+            try? execute(script: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
         sqlite3_close_v2(handle)
     }
 
@@ -139,7 +198,12 @@ public final class Database {
         let extended = sqlite3_extended_errcode(handle)
         // sqlite3_extended_errcode may lag behind for errors detected outside a statement.
         let resolved = (extended & 0xFF) == (code & 0xFF) ? extended : code
-        return DatabaseError(extendedResultCode: resolved, message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
+        var message = String(cString: sqlite3_errmsg(handle))
+        // "database is locked" alone does not say that SQLite already waited, nor for how long.
+        if resolved == SQLITE_BUSY {
+            message += " (another connection held the lock for the whole busy timeout of \(busyTimeoutMilliseconds) ms)"
+        }
+        return DatabaseError(extendedResultCode: resolved, message: message, sql: sql, path: path)
     }
 
     // MARK: Statements
@@ -147,6 +211,10 @@ public final class Database {
     /// Prepares a statement that the caller owns.
     public func prepare(_ sql: String) throws -> Statement {
         try Statement(database: self, sql: sql, persistent: false)
+    }
+
+    func prepare(_ sql: String, persistent: Bool) throws -> Statement {
+        try Statement(database: self, sql: sql, persistent: persistent)
     }
 
     /// Returns a prepared statement kept for the life of the connection; preparing the same SQL

@@ -9,7 +9,7 @@ import Synchronization
 /// - Each read runs in its own read transaction on a reader connection: it sees one consistent
 ///   snapshot (WAL) for its whole duration, never a half-applied write, and never blocks the writer.
 /// - Connections are not Sendable; the pool is, because each connection lives in a
-///   ``SerializedConnection`` that hands it out to one caller at a time, on the caller's thread.
+///   `SerializedConnection` that hands it out to one caller at a time, on the caller's thread.
 ///
 /// ```swift
 /// let pool = try DatabasePool(path: "/var/lib/shop/crosslink.sqlite")
@@ -23,22 +23,70 @@ public final class DatabasePool: Sendable {
     private let readers: [SerializedConnection]
     private let freeReaders: Mutex<[Int]>
     private let readerSemaphore: DispatchSemaphore
+    private let isClosed = Atomic<Bool>(false)
+    private let readOnlyOpen: ReadOnlyOpen?
+    /// What the connections derive from the store's data (compiled rules, decoded units), shared
+    /// by them and freed with the pool.
+    public let caches: StoreCaches
 
-    /// Opens the pool. The writer is opened at once (creating the file and switching it to WAL);
-    /// readers are opened on first use. With `configuration.readOnly`, there is no writer.
+    /// How a read-only pool found its file, for ``close()``.
+    private struct ReadOnlyOpen: Sendable {
+        var walExisted: Bool
+        var immutable: Bool
+    }
+
+    /// Opens the pool. The writer is opened at once (creating the file unless
+    /// `configuration.createIfMissing` is false, and switching it to WAL); readers are opened on
+    /// first use. With `configuration.readOnly`, there is no writer and the file must exist.
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
         self.configuration = configuration
-        writer = configuration.readOnly ? nil : try SerializedConnection(opened: Database(path: path, configuration: configuration))
+        let caches = StoreCaches()
+        self.caches = caches
+        try StoreFile.check(path, configuration)
+        let walPath = path + "-wal"
+        let walExisted = StoreFile.exists(walPath)
+        // Read-only in a directory we cannot write, with no WAL to read: SQLite cannot create the
+        // -shm a WAL-mode reader needs, and nobody can write the file in WAL mode either (that
+        // needs a -wal here), so reading it as immutable is exact.
+        let immutable = configuration.readOnly && StoreFile.isPlainPath(path) && !walExisted
+            && !StoreFile.isWritable(StoreFile.directory(of: path))
+        readOnlyOpen = configuration.readOnly ? ReadOnlyOpen(walExisted: walExisted, immutable: immutable) : nil
+        writer = configuration.readOnly ? nil : try SerializedConnection(opened: Database(path: path, configuration: configuration, readOnly: false, caches: caches))
         let count = max(1, configuration.maximumReaderCount)
         readers = (0..<count).map { _ in
-            SerializedConnection { try Database(path: path, configuration: configuration, readOnly: true) }
+            SerializedConnection(path: path) { try Database(path: path, configuration: configuration, readOnly: true, writerSettings: false, immutable: immutable, caches: caches) }
         }
         freeReaders = Mutex(Array(0..<count))
         readerSemaphore = DispatchSemaphore(value: count)
         if configuration.readOnly {
             // Fail now, not on the first read, if the file cannot be read.
             _ = try read { db in try db.scalarInt("SELECT 1") }
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes every connection (idempotent; later reads and writes throw ``StoreError/closed(path:)``).
+    /// Waits for running reads and writes to finish.
+    ///
+    /// Readers close first and the writer last: only a read-write connection can checkpoint, and
+    /// the file's last connection to close checkpoints the WAL into the database and deletes the
+    /// `-wal` and `-shm`, so a store closed by its only process is one self-contained file that a
+    /// plain copy backs up. A read-only pool's readers may have created an empty `-wal` and a
+    /// `-shm` they cannot remove; when the file and its directory are writable and the WAL was
+    /// not there before, a read-write connection (no writes) is opened and closed to remove them.
+    public func close() {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        for reader in readers { reader.close(truncatingWAL: false) }
+        writer?.close(truncatingWAL: true)
+        if let readOnlyOpen, !readOnlyOpen.walExisted, !readOnlyOpen.immutable, StoreFile.exists(path + "-wal"),
+           StoreFile.isWritable(path), StoreFile.isWritable(StoreFile.directory(of: path)) {
+            var cleaner = configuration
+            cleaner.readOnly = false
+            cleaner.createIfMissing = false
+            // Its open only reads the schema; its close is what removes the files.
+            (try? Database(path: path, configuration: cleaner, readOnly: false, writerSettings: false))?.close()
         }
     }
 
@@ -75,22 +123,36 @@ public final class DatabasePool: Sendable {
 final class SerializedConnection: @unchecked Sendable {
     private let lock = NSLock()
     private var database: Database?
+    private var isClosed = false
+    private let path: String
     private let open: @Sendable () throws -> Database
 
     /// A connection opened lazily, on first use.
-    init(open: @escaping @Sendable () throws -> Database) {
+    init(path: String, open: @escaping @Sendable () throws -> Database) {
+        self.path = path
         self.open = open
     }
 
     /// A connection opened already (so that opening errors surface at once).
     init(opened database: Database) {
         self.database = database
+        self.path = database.path
         self.open = { preconditionFailure("already opened") }
+    }
+
+    /// Closes the connection once its current user is done; later uses throw.
+    func close(truncatingWAL: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        isClosed = true
+        database?.close(truncatingWAL: truncatingWAL)
+        database = nil
     }
 
     func withConnection<T>(_ body: (Database) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
+        if isClosed { throw StoreError.closed(path: path) }
         if database == nil { database = try open() }
         let database = database!
         // No statement of this caller may keep running (and pin its snapshot) for the next one.

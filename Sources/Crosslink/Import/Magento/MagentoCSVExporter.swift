@@ -27,6 +27,9 @@ import Foundation
 ///   their positions.
 ///
 /// Exporting, importing the file into an empty database and exporting again gives the same bytes.
+/// With `spreadsheetSafe`, cells a spreadsheet would run as formulas (`=`, `+`, `-`, `@`, tab,
+/// CR first) start with `'` (``SpreadsheetCell``): for opening in Excel or LibreOffice, not for
+/// re-import, which would keep the `'`.
 public struct MagentoCSVExporter: Sendable {
     public let store: CrosslinkStore
 
@@ -44,17 +47,17 @@ public struct MagentoCSVExporter: Sendable {
 
     /// The CSV text, read in one snapshot. `code` must name an existing store; since values are
     /// global, every store exports the same rows today.
-    public func export(store code: String = "default") throws -> String {
+    public func export(store code: String = "default", spreadsheetSafe: Bool = false) throws -> String {
         try store.read { db in
             _ = try StoreRepository(db).store(code: code)
-            return try Self.export(db)
+            return try Self.export(db, spreadsheetSafe: spreadsheetSafe)
         }
     }
 
-    /// Writes the CSV text to `url` (atomically).
-    public func export(to url: URL, store code: String = "default") throws {
-        let text = try export(store: code)
-        try Data(text.utf8).write(to: url, options: .atomic)
+    /// Writes the CSV text to `url` with ``OutputFile`` (atomically for a regular file, in
+    /// place for a device or fifo).
+    public func export(to url: URL, store code: String = "default", spreadsheetSafe: Bool = false) throws {
+        try OutputFile.write(try export(store: code, spreadsheetSafe: spreadsheetSafe), to: url.path)
     }
 
     private struct Attribute {
@@ -63,7 +66,7 @@ public struct MagentoCSVExporter: Sendable {
         var values: [String]
     }
 
-    private static func export(_ db: Database) throws -> String {
+    private static func export(_ db: Database, spreadsheetSafe: Bool) throws -> String {
         // Paths are rebuilt from the names so a `/` inside a name is written `\/`, as Magento does.
         var tree: [Int: (parent: Int?, name: String)] = [:]
         try db.prepare("SELECT category_id, parent_id, name FROM categories").forEachRow {
@@ -153,7 +156,7 @@ public struct MagentoCSVExporter: Sendable {
             }
             fields.append(product.createdAt.map(MagentoTimestamp.magentoText(fromStored:)) ?? "")
             fields.append(product.updatedAt.map(MagentoTimestamp.magentoText(fromStored:)) ?? "")
-            out += CSVWriter.line(fields)
+            out += CSVWriter.line(spreadsheetSafe ? fields.map(SpreadsheetCell.neutralised) : fields)
         }
         return out
     }

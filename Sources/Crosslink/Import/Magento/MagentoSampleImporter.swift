@@ -6,12 +6,13 @@ import Foundation
 ///
 /// ```swift
 /// let store = try CrosslinkStore(path: "crosslink.sqlite")
-/// let report = try MagentoSampleImporter(store: store).importSample()
+/// let sample = URL(fileURLWithPath: "Sources/crosslink/SampleData/magento-sample")  // in a Crosslink checkout
+/// let report = try MagentoSampleImporter(store: store).importSample(at: sample)
 /// print(report.productsCreated, report.links["related"] ?? 0)
 /// for warning in report.warnings { print(warning) }   // e.g. links to SKUs the sample lacks
 /// ```
 ///
-/// The folder is laid out as `<Module>/…` (the copy shipped in ``SampleData``) or as
+/// The folder is laid out as `<Module>/…` (the copy the `crosslink` CLI ships for `crosslink demo`) or as
 /// magento2-sample-data's own `<Module>/fixtures/…`. The files read, in this order:
 ///
 /// | files | format |
@@ -59,8 +60,8 @@ public struct MagentoSampleImporter {
         self.options = options
     }
 
-    /// Imports the whole sample (catalog, categories, attributes, children, links) in one transaction.
-    public func importSample(at directory: URL = SampleData.magentoSampleDirectory) throws -> ImportReport {
+    /// Imports the whole sample in `directory` (catalog, categories, attributes, children, links) in one transaction.
+    public func importSample(at directory: URL) throws -> ImportReport {
         let started = ContinuousClock.now
         // Every file is parsed before the write lock is taken: a malformed file fails here.
         let (tables, missing) = try Self.load(directory, limits: options.csvLimits)
@@ -168,6 +169,8 @@ extension MagentoSampleImporter {
         let started: ContinuousClock.Instant
         var report = ImportReport()
         var attributeTypes: [String: AttributeType] = [:]
+        /// Attribute sets named by the attributes files (the sets Magento's sample installer creates).
+        var attributeSets = Set<String>()
         /// Category tree by parent id → child name → id (first child of that name wins).
         var categoryChildren: [Int: [String: Int]] = [:]
         var categoryNames: [Int: String] = [:]
@@ -266,6 +269,10 @@ extension MagentoSampleImporter {
                     let label = table.value(row, "frontend_label").flatMap { MagentoFields.splitList($0, separator: "\n").first }
                     try repository.define(code: code, type: type!, label: label)
                     attributeTypes[code] = type
+                    // The sets the sample's installer creates; products.csv names them.
+                    if let sets = table.value(row, "attribute_set") {
+                        attributeSets.formUnion(MagentoFields.splitList(sets, separator: "\n"))
+                    }
                 }
             }
         }
@@ -462,6 +469,7 @@ extension MagentoSampleImporter {
         mutating func importProductCSV(_ table: CSVTable) throws {
             var options = importer.options
             options.progress = nil
+            options.attributeSets.formUnion(attributeSets)
             try MagentoCSVImporter(store: importer.store, options: options).importTable(table, in: db, report: &report)
         }
 

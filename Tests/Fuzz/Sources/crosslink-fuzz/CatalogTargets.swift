@@ -133,7 +133,7 @@ final class MagentoImportTarget: FuzzTarget {
 
     func setUp() throws {
         let store = try CrosslinkStore(path: try FuzzData.scratchDirectory(name).appending(path: "catalog.sqlite").path)
-        _ = try MagentoSampleImporter(store: store).importSample()
+        _ = try MagentoSampleImporter(store: store).importSample(at: FuzzData.magentoSample)
         self.store = store
         fingerprint = try store.read { db in try db.rows(Self.fingerprintSQL)[0] }
     }

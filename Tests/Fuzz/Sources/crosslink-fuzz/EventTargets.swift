@@ -15,7 +15,7 @@ final class IngestSandbox {
 
     func setUp(_ name: String) throws {
         let store = try CrosslinkStore(path: try FuzzData.scratchDirectory(name).appending(path: "events.sqlite").path)
-        _ = try MagentoSampleImporter(store: store).importSample()
+        _ = try MagentoSampleImporter(store: store).importSample(at: FuzzData.magentoSample)
         self.store = store
     }
 
@@ -83,7 +83,7 @@ final class EventFileTarget: FuzzTarget {
         let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
         var seeds = try files.sorted { $0.path < $1.path }.map { try Data(contentsOf: $0) }
         // The real purchase log, as events in this format, a few invoices at a time.
-        let log = try OnlineRetailImporter.read(try EventFileFormat.contents(of: SampleData.onlineRetailLog), file: "online-retail.csv")
+        let log = try OnlineRetailImporter.read(try EventFileFormat.contents(of: FuzzData.onlineRetailLog), file: "online-retail.csv")
         var start = 0
         while start < log.events.count && seeds.count < 150 {
             let chunk = Array(log.events[start..<min(log.events.count, start + 3)])
@@ -119,7 +119,7 @@ final class OnlineRetailTarget: FuzzTarget {
     }
 
     func seeds() throws -> [Data] {
-        let text = String(decoding: try EventFileFormat.contents(of: SampleData.onlineRetailLog), as: UTF8.self)
+        let text = String(decoding: try EventFileFormat.contents(of: FuzzData.onlineRetailLog), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard let header = lines.first else { return [] }
         var seeds: [Data] = []

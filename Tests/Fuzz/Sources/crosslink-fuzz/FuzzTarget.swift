@@ -35,7 +35,13 @@ enum FuzzData {
         for _ in 0..<5 { url = url.deletingLastPathComponent() }
         return url
     }
-    static var magentoSample: URL { SampleData.magentoSampleDirectory }
+    /// The data the CLI ships (Sources/crosslink/SampleData).
+    static var magentoSample: URL {
+        packageRoot.appending(path: "Sources/crosslink/SampleData/magento-sample", directoryHint: .isDirectory)
+    }
+    static var onlineRetailLog: URL {
+        packageRoot.appending(path: "Sources/crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz")
+    }
     static var magentoImportFixtures: URL {
         packageRoot.appending(path: "Tests/CrosslinkTests/Fixtures/magento-import", directoryHint: .isDirectory)
     }

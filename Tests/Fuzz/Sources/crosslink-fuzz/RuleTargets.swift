@@ -45,7 +45,7 @@ final class RuleFileTarget: FuzzTarget {
 
     func setUp() throws {
         let store = try CrosslinkStore(path: try FuzzData.scratchDirectory(name).appending(path: "rules.sqlite").path)
-        _ = try MagentoSampleImporter(store: store).importSample()
+        _ = try MagentoSampleImporter(store: store).importSample(at: FuzzData.magentoSample)
         self.store = store
     }
 

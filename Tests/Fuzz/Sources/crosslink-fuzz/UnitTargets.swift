@@ -19,7 +19,7 @@ final class UnitFileTarget: FuzzTarget {
 
     func setUp() throws {
         let store = try CrosslinkStore(path: try FuzzData.scratchDirectory(name).appending(path: "units.sqlite").path)
-        _ = try MagentoSampleImporter(store: store).importSample()
+        _ = try MagentoSampleImporter(store: store).importSample(at: FuzzData.magentoSample)
         let skus = ["24-MB01", "24-MB02", "24-MB04", "24-WB04", "24-UG01", "24-UG02", "MH01", "24-MG01"]
         var random = SplitMix64(seed: 8)
         var events: [Event] = []

@@ -1,0 +1,60 @@
+import Crosslink
+import Foundation
+import Synchronization
+
+/// The pools the running command opened, closed by ``CrosslinkCommand/main()`` after the
+/// command, whether it succeeded or threw.
+enum OpenStores {
+    private static let pools = Mutex<[DatabasePool]>([])
+
+    static func register(_ pool: DatabasePool) {
+        pools.withLock { $0.append(pool) }
+    }
+
+    /// Closes every pool (readers, then writer: see `DatabasePool.close()`).
+    static func closeAll() {
+        for pool in pools.withLock({ $0 }) { pool.close() }
+    }
+
+    /// The busy timeout the command opened `path` with.
+    static func busyTimeout(path: String) -> Int32? {
+        pools.withLock { $0.first { $0.path == path }?.configuration.busyTimeoutMilliseconds }
+    }
+}
+
+/// Store errors said for a shell user: which file, and the command that fixes it.
+enum StoreErrorText {
+    struct Explained: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func explained(_ error: any Error) -> any Error {
+        switch error {
+        case let error as DatabaseError where error.resultCode == 5 /* SQLITE_BUSY */:
+            return Explained(description: locked(error))
+        case MigrationError.failed(_, let error) where error.resultCode == 5 /* SQLITE_BUSY */:
+            return Explained(description: locked(error))
+        case StoreError.missingFile(let path):
+            return Explained(description: "no database at \(path). Create one with `crosslink --database \(path) init` "
+                + "(or `crosslink --database \(path) demo` for the Magento sample), or name an existing one with --database or CROSSLINK_DATABASE.")
+        case StoreError.emptyFile(let path):
+            return Explained(description: "\(path) is an empty file (0 bytes), not a Crosslink database; only "
+                + "`crosslink --database \(path) init` (or import, demo) turns it into one.")
+        case StoreError.schemaNotCurrent(let path, let applied, _) where applied == 0:
+            return Explained(description: "\(error). Create the schema with `crosslink --database \(path) init`.")
+        case StoreError.schemaNotCurrent(let path, _, _):
+            return Explained(description: "\(error). Upgrade it with `crosslink --database \(path) migrate`.")
+        default:
+            return error
+        }
+    }
+
+    private static func locked(_ error: DatabaseError) -> String {
+        let path = error.path ?? "the database"
+        let waited = error.path.flatMap(OpenStores.busyTimeout(path:)) ?? Configuration().busyTimeoutMilliseconds
+        var text = "database \(path) is locked: another process held its write lock for the whole \(waited) ms this command waits. "
+            + "Wait longer with --busy-timeout MS (or CROSSLINK_BUSY_TIMEOUT=MS), or retry when the other writer is done."
+        if let sql = error.sql { text += " (while executing `\(sql.trimmingCharacters(in: .whitespacesAndNewlines))`)" }
+        return text
+    }
+}
