@@ -27,3 +27,17 @@ static inline int csqlite_enable_defensive(sqlite3 *db) {
 static inline int csqlite_config_no_page_cache_bulk(void) {
     return sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)0, 0, 0);
 }
+
+/// Reads `n` bytes at `offset` of the connection's main database file, and its size, through
+/// SQLite's own file handle. Opening the file a second time in the process and closing it would
+/// release every POSIX lock SQLite holds on it (locks are per process and file, dropped by any
+/// close()), letting another process recover or checkpoint under a live connection: corruption.
+/// A short read fills the rest of `buffer` with zeros (SQLITE_IOERR_SHORT_READ).
+static inline int csqlite_main_file_read(sqlite3 *db, void *buffer, int n, sqlite3_int64 offset, sqlite3_int64 *size) {
+    sqlite3_file *file = 0;
+    int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+    if (rc != SQLITE_OK || file == 0 || file->pMethods == 0) return SQLITE_ERROR;
+    rc = file->pMethods->xFileSize(file, size);
+    if (rc != SQLITE_OK) return rc;
+    return file->pMethods->xRead(file, buffer, n, offset);
+}

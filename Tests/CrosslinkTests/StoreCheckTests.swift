@@ -159,12 +159,12 @@ import Testing
         let (_, path) = try Self.copyOfDemo()
         let full = try Self.bytes(path)
         try full.prefix(full.count - 1_024).write(to: URL(fileURLWithPath: path))
-        #expect(DatabaseFileHeader.sizeDamage(path: path)?.expectedBytes == full.count)
+        #expect(try Self.sizeDamage(path)?.expectedBytes == full.count)
         // Until a checkpoint, the file may legitimately be shorter or longer than its header says.
         try Data(count: 32).write(to: URL(fileURLWithPath: path + "-wal"))
-        #expect(DatabaseFileHeader.sizeDamage(path: path) == nil)
+        #expect(try Self.sizeDamage(path) == nil)
         try Data().write(to: URL(fileURLWithPath: path + "-wal"))
-        #expect(DatabaseFileHeader.sizeDamage(path: path)?.actualBytes == full.count - 1_024)
+        #expect(try Self.sizeDamage(path)?.actualBytes == full.count - 1_024)
     }
 
     @Test func sixtyFourKiBPagesAreReadFromTheHeader() throws {
@@ -174,10 +174,17 @@ import Testing
         #expect(tool.status == 0, "\(tool.stderr)")
         let full = try Self.bytes(path)
         #expect(DatabaseFileHeader(full.prefix(100))?.pageSize == 65_536)
-        #expect(DatabaseFileHeader.sizeDamage(path: path) == nil)
+        #expect(try Self.sizeDamage(path) == nil)
         try full.prefix(full.count - 1_024).write(to: URL(fileURLWithPath: path))
-        let damage = DatabaseFileHeader.sizeDamage(path: path)
+        let damage = try Self.sizeDamage(path)
         #expect(damage?.pageSize == 65_536)
         #expect(damage?.expectedBytes == full.count)
+    }
+
+    /// The size check on a read-only connection to `path`, as the store and `check` run it.
+    static func sizeDamage(_ path: String) throws -> DatabaseFileHeader.SizeMismatch? {
+        let db = try Database(path: path, readOnly: true)
+        defer { db.close() }
+        return DatabaseFileHeader.sizeDamage(db)
     }
 }

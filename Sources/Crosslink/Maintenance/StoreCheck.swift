@@ -106,20 +106,22 @@ struct StoreCheck {
         guard FileManager.default.isReadableFile(atPath: path) else { throw CheckError(path: path, reason: "permission denied") }
         var report = CheckReport(path: path, level: level)
 
-        let damage = DatabaseFileHeader.sizeDamage(path: path)
-        report.add("file size matches header", failure: damage?.description, ok: sizeDetail())
-
         let pragma = level == .full ? "integrity_check" : "quick_check"
         let db: Database
         do {
             db = try Database(path: path, readOnly: true)
         } catch let error as DatabaseError where error.resultCode == 11 /* SQLITE_CORRUPT */ {
+            report.skip(["file size matches header"], because: "the file cannot be opened")
             report.add(pragma, failure: "the file cannot be opened: \(error.message)", ok: "")
             report.skip(["foreign keys", "migrations"] + Self.invariantNames, because: "the file is damaged: restore a backup")
             return report
         } catch let error as DatabaseError {
             throw CheckError(path: path, reason: error.message)
         }
+        // Through the connection's file handle: this process may hold the store open (locks).
+        let damage = DatabaseFileHeader.sizeDamage(db)
+        report.add("file size matches header", failure: damage?.description, ok: sizeDetail())
+
         let integrity = try collect(db, "PRAGMA \(pragma)") { $0.text(at: 0) }
         report.add(pragma, failure: integrity == ["ok"] ? nil : Self.summary(integrity), ok: "ok")
         if !report.isSound {

@@ -12,7 +12,7 @@ public final class CrosslinkStore: Sendable {
 
     /// Opens the database at `path`: refuses a file that is not SQLite, not a Crosslink database,
     /// of a newer schema, or whose size does not match its header
-    /// (``DatabaseFileHeader/verifySize(path:)``); applies pending migrations unless read-only.
+    /// (``DatabaseFileHeader/verifySize(_:)``); applies pending migrations unless read-only.
     ///
     /// - A missing file is created, unless ``Configuration/createIfMissing`` is false or the
     ///   open is ``Configuration/readOnly``: then a missing or empty (0-byte) file is a
@@ -23,19 +23,20 @@ public final class CrosslinkStore: Sendable {
     ///   last connection leaves no `-wal` or `-shm` beside it.
     public init(path: String, configuration: Configuration = Configuration(), migrator: DatabaseMigrator = DatabaseMigrator()) throws {
         try StoreFile.check(path, configuration)
-        try DatabaseFileHeader.verifySize(path: path)  // a truncated file is neither served nor written to
         if !configuration.readOnly {
             // Check the file before the pool's writer switches it to WAL (a header write):
             // a refused file must be left exactly as it was.
             do {
                 let probe = try Database(path: path, configuration: configuration, readOnly: false, writerSettings: false)
                 defer { probe.close() }
+                try DatabaseFileHeader.verifySize(probe)  // a truncated file is neither served nor written to
                 try migrator.validate(probe)
             }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         if configuration.readOnly {
             try pool.read { db in
+                try DatabaseFileHeader.verifySize(db)
                 try migrator.validate(db)
                 let applied = try migrator.appliedVersions(db)
                 let latest = migrator.migrations.last?.version ?? 0

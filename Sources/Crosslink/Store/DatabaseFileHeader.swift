@@ -2,7 +2,7 @@ import CSQLite
 import Foundation
 
 /// The size fields of a SQLite file's 100-byte header (https://sqlite.org/fileformat.html#the_database_header),
-/// read without opening the file through SQLite, to refuse a truncated or extended file before
+/// read through SQLite's own file handle before any page is used, to refuse a truncated or extended file before
 /// anything is served from it or written to it.
 ///
 /// SQLite itself opens a file cut short by a few KiB and answers from the pages that are left;
@@ -13,7 +13,8 @@ import Foundation
 /// until the next checkpoint, and the check is skipped.
 ///
 /// ```swift
-/// if let damage = try DatabaseFileHeader.sizeDamage(path: "shop.sqlite") { print(damage) }
+/// let db = try Database(path: "shop.sqlite", readOnly: true)
+/// if let damage = DatabaseFileHeader.sizeDamage(db) { print(damage) }
 /// ```
 public struct DatabaseFileHeader: Sendable, Equatable {
     /// Page size in bytes (the header's 1 means 65536).
@@ -55,33 +56,37 @@ public struct DatabaseFileHeader: Sendable, Equatable {
         }
     }
 
-    /// The size mismatch of the file at `path`, or nil when its size matches its header, or the
-    /// check does not apply: no file, an empty or non-SQLite file (opening reports those), a
-    /// header that does not vouch for its size, or a non-empty `-wal` / `-journal` beside it.
-    public static func sizeDamage(path: String) -> SizeMismatch? {
+    /// The size mismatch of the file `db` has open, or nil when its size matches its header, or
+    /// the check does not apply: an empty or non-SQLite file (opening reports those), a header
+    /// that does not vouch for its size, or a non-empty `-wal` / `-journal` beside it.
+    ///
+    /// The bytes are read through the connection's own file handle, never by opening the file
+    /// again: closing a second descriptor would drop the POSIX locks SQLite holds on the file in
+    /// this process (see `csqlite_main_file_read`).
+    public static func sizeDamage(_ db: Database) -> SizeMismatch? {
+        let path = db.path
         // Read twice, with the side files looked at before and after: a writer in another
         // process may checkpoint meanwhile (the file then grows while the WAL is non-empty).
-        guard !hasPendingSideFile(path), let first = sizes(path), first.expected != first.actual else { return nil }
-        guard let second = sizes(path), second.expected != second.actual, !hasPendingSideFile(path) else { return nil }
+        guard !hasPendingSideFile(path), let first = sizes(db), first.expected != first.actual else { return nil }
+        guard let second = sizes(db), second.expected != second.actual, !hasPendingSideFile(path) else { return nil }
         return SizeMismatch(path: path, expectedBytes: second.expected, actualBytes: second.actual, pageSize: second.pageSize)
     }
 
     /// Throws a ``DatabaseError`` with SQLITE_CORRUPT ("database disk image is malformed", as
     /// SQLite reports damage it finds itself) naming the path and both sizes, for a file
-    /// ``sizeDamage(path:)`` finds damaged.
-    public static func verifySize(path: String) throws {
-        if let damage = sizeDamage(path: path) {
-            throw DatabaseError(extendedResultCode: SQLITE_CORRUPT, message: damage.message, path: path)
+    /// ``sizeDamage(_:)`` finds damaged.
+    public static func verifySize(_ db: Database) throws {
+        if let damage = sizeDamage(db) {
+            throw DatabaseError(extendedResultCode: SQLITE_CORRUPT, message: damage.message, path: db.path)
         }
     }
 
-    private static func sizes(_ path: String) -> (expected: Int, actual: Int, pageSize: Int)? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }  // missing or unreadable: opening says why
-        defer { try? handle.close() }
-        guard let bytes = try? handle.read(upToCount: 100), let header = DatabaseFileHeader(bytes),
-              let pages = header.pageCount, let end = try? handle.seekToEnd() else { return nil }
-        let actual = Int(end)
-        return (pages * header.pageSize, actual, header.pageSize)
+    private static func sizes(_ db: Database) -> (expected: Int, actual: Int, pageSize: Int)? {
+        var bytes = [UInt8](repeating: 0, count: 100)
+        var size: sqlite3_int64 = 0
+        let code = bytes.withUnsafeMutableBytes { csqlite_main_file_read(db.handle, $0.baseAddress, 100, 0, &size) }
+        guard code == SQLITE_OK, let header = DatabaseFileHeader(Data(bytes)), let pages = header.pageCount else { return nil }
+        return (pages * header.pageSize, Int(size), header.pageSize)
     }
 
     /// A WAL or rollback journal that may hold pages the file does not have yet.
