@@ -10,21 +10,8 @@ import Foundation
 /// ``CrosslinkCommand/main()`` for messages). JSON is escaped as JSON (`\u202e`); data meant for
 /// another program (CSV exports) is written byte for byte with ``data(_:)``.
 enum Output {
-    /// Columns padded to the widest cell, each cell escaped first so the padding counts what is shown.
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let header = header.map { TerminalText.escaped($0) }
-        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
-        var widths = header.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
-                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n")
-    }
+    /// Columns padded to the widest cell, each cell escaped (``TerminalText/table(_:_:)``).
+    static func table(_ header: [String], _ rows: [[String]]) -> String { TerminalText.table(header, rows) }
 
     /// Pretty JSON with sorted keys; control and bidi characters as JSON escapes.
     static func json<T: Encodable>(_ value: T) throws -> String {

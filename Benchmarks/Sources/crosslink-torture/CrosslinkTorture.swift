@@ -33,18 +33,8 @@ import Foundation
 
 /// The drills' output: aligned tables, JSON summaries, messages on stderr.
 enum Output {
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        var widths = header.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
-                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n")
-    }
+    /// Columns padded to the widest cell, each cell escaped (``TerminalText/table(_:_:)``).
+    static func table(_ header: [String], _ rows: [[String]]) -> String { TerminalText.table(header, rows) }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()

@@ -56,4 +56,29 @@ public enum TerminalText {
         }
         return String(out)
     }
+
+    /// An aligned text table: a header, a rule of dashes and the rows, columns padded to the
+    /// widest cell and separated by two spaces. Each cell is ``escaped(_:keepingNewlines:)``
+    /// first, so the padding counts what is shown.
+    ///
+    /// ```swift
+    /// TerminalText.table(["sku", "name"], [["24-MB01", "Joust Duffle Bag"]])
+    /// // sku      name
+    /// // -------  ----------------
+    /// // 24-MB01  Joust Duffle Bag
+    /// ```
+    public static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let header = header.map { escaped($0) }
+        let rows = rows.map { $0.map { escaped($0) } }
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 || index >= widths.count ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n")
+    }
 }
