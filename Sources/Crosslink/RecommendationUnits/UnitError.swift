@@ -4,7 +4,7 @@ public enum UnitError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The text is not JSON.
     case malformedJSON(file: String?, line: Int, column: Int, message: String)
     /// `subject` is `unit "name"` (or `unit #n`); `path` is empty for the whole unit.
-    case invalid(subject: String, path: String, message: String, location: RuleSourceLocation?)
+    case invalid(subject: String, path: String, message: String, location: InputLocation?)
     case unknownUnit(String)
 
     public var description: String {

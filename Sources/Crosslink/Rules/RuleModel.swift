@@ -213,16 +213,6 @@ public enum RotationMode: Int, Sendable, Codable, CaseIterable {
     }
 }
 
-/// Where in a file a problem is.
-public struct RuleSourceLocation: Sendable, Equatable, CustomStringConvertible {
-    public var file: String?
-    public var line: Int
-    public var column: Int
-    public var description: String {
-        (file.map { "\($0):" } ?? "line ") + (file == nil ? "\(line), column \(column)" : "\(line):\(column)")
-    }
-}
-
 /// A rule that cannot be stored or used, or a rule file that cannot be read. Each names the
 /// rule and the path of the condition in its tree, e.g.
 /// `rule "Bags: same brand": display.conditions[1].conditions[0]: unknown attribute "brnad"`.
@@ -231,7 +221,7 @@ public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformedJSON(file: String?, line: Int, column: Int, message: String)
     /// `subject` is `rule "name"` (or `rule #n` when the name is missing); `path` is
     /// `match.conditions[0]`, `display`, `limit`, … (empty for the whole rule).
-    case invalid(subject: String, path: String, message: String, location: RuleSourceLocation?)
+    case invalid(subject: String, path: String, message: String, location: InputLocation?)
     case unknownRule(String)
     case duplicateName(String)
 
