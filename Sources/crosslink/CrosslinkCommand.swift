@@ -29,27 +29,27 @@ struct CrosslinkCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    /// ArgumentParser's `main()`, plus: every store the command opened is closed on every path
-    /// (success, error, `--help`), so a database closed by its last process is one file with no
-    /// `-wal` beside it; errors about the store are explained for a shell user; and the message
-    /// is escaped like printed lines, since an error often quotes the value it refuses.
+    /// ArgumentParser's `main()`, plus:
+    /// - every store the command opened is closed on every path (success, error, `--help`), so
+    ///   a database closed by its last process is one file with no `-wal` beside it;
+    /// - errors about the store are explained for a shell user (which file, which command fixes it);
+    /// - the message of an error is escaped like printed lines: an error often quotes the value
+    ///   it refuses (a SKU, a rule name, a file's line).
     static func main() {
-        var failure: (any Error)?
         do {
             var command = try parseAsRoot()
             try command.run()
+            OpenStores.closeAll()
         } catch {
-            failure = error
+            OpenStores.closeAll()
+            let error = StoreErrorText.explained(error)
+            let code = exitCode(for: error)
+            let message = TerminalText.escaped(fullMessage(for: error), keepingNewlines: true)
+            if !message.isEmpty {
+                if code == .success { Swift.print(message) } else { Output.error(message) }
+            }
+            exit(withError: code == .success ? nil : code)
         }
-        OpenStores.closeAll()
-        guard let failure else { return }
-        let error = StoreErrorText.explained(failure)
-        let code = exitCode(for: error)
-        let message = TerminalText.escaped(fullMessage(for: error), keepingNewlines: true)
-        if !message.isEmpty {
-            if code == .success { Swift.print(message) } else { Output.error(message) }
-        }
-        exit(withError: code == .success ? nil : code)
     }
 }
 

@@ -30,6 +30,11 @@ struct Events: ParsableCommand {
                 The new events are folded into the recommendation aggregates as they are stored; for a large \
                 file into a small log, --rebuild-aggregates is faster: import without, then rebuild them all. \
                 Neighbour lists that exist (`crosslink aggregates neighbours`) are refreshed at the end.
+                The file is read as a stream (gzip too): a line longer than --max-line-bytes (default 1 MiB) \
+                or more than --max-decompressed-bytes refuses the whole file, nothing stored.
+                Until the rebuild of --rebuild-aggregates commits, the aggregates are marked stale in the \
+                database (also after a crash): `aggregates status`, `recommend` and `check` say so, and \
+                `crosslink aggregates rebuild` or the next import (with or without the flag) rebuilds them.
                 Examples:
                   crosslink events import events.jsonl
                   crosslink events import --skip-invalid --json events.csv.gz
@@ -49,12 +54,25 @@ struct Events: ParsableCommand {
         @Flag(help: "Skip incremental aggregation, then rebuild every aggregate in a second transaction (bulk loads).")
         var rebuildAggregates = false
         @Flag(help: "No progress on stderr.") var quiet = false
+        @Option(help: ArgumentHelp("Refuse the file if a line (CSV: a record) is longer, in bytes after decompression.",
+                                   valueName: "bytes"))
+        var maxLineBytes: Int = EventFileLimits().maximumLineBytes
+        @Option(help: ArgumentHelp("Refuse the file if it holds more bytes after decompression (default: no limit).",
+                                   valueName: "bytes"))
+        var maxDecompressedBytes: Int?
+
+        func validate() throws {
+            guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes must be at least 1") }
+            if let maxDecompressedBytes, maxDecompressedBytes < 0 { throw ValidationError("--max-decompressed-bytes must be 0 or more") }
+        }
 
         func run() throws {
             let url = URL(fileURLWithPath: file)
             guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no such file: \(file)") }
-            let data = try EventFileFormat.contents(of: url)
-            guard let format = format ?? EventFileFormat.detect(file: url.lastPathComponent, data: data) else {
+            var limits = EventFileLimits()
+            limits.maximumLineBytes = maxLineBytes
+            limits.maximumDecompressedBytes = maxDecompressedBytes
+            guard let format = try format ?? EventFileFormat.detect(at: url, limits: limits) else {
                 throw ValidationError("cannot tell the format of \(file): name it .jsonl or .csv, or give --format")
             }
             if format != .onlineRetail && (createCatalog || store != "default") {
@@ -64,6 +82,7 @@ struct Events: ParsableCommand {
             var ingest = EventIngestOptions()
             ingest.invalidEvents = skipInvalid ? .skipInvalid : .rejectBatch
             ingest.aggregate = !rebuildAggregates
+            ingest.fileLimits = limits
             if !quiet {
                 ingest.progress = { progress in
                     Output.error("\(progress.file): \(progress.rows) rows" + (progress.rowsPerSecond > 0 ? ", \(Int(progress.rowsPerSecond)) rows/s" : ""))
@@ -76,8 +95,9 @@ struct Events: ParsableCommand {
                 options.ingest = ingest
                 options.createCatalog = createCatalog
                 options.store = store
-                let retail = try OnlineRetailImporter(store: crosslink, options: options).importData(data, file: url.lastPathComponent)
-                // Until the rebuild commits, readers see the new events without their aggregates.
+                let retail = try OnlineRetailImporter(store: crosslink, options: options).importFile(at: url)
+                // Until the rebuild commits, readers see the new events without their aggregates,
+                // and the aggregates are marked stale (AggregateStaleness).
                 if rebuildAggregates { try rebuild(crosslink) } else { try refreshNeighbours(crosslink) }
                 if output.json { return print(try Output.json(retail)) }
                 report = retail.ingest
@@ -86,7 +106,7 @@ struct Events: ParsableCommand {
                       + "\(retail.zeroPriceLines) zero-price rows, \(retail.wrongSignLines) wrong-sign rows, \(retail.emptyInvoices) invoices left empty; "
                       + "\(retail.guestInvoices) guest invoices, \(retail.customers) customers; \(retail.productsCreated) products created")
             } else {
-                report = try EventStore(store: crosslink, options: ingest).importData(data, file: url.lastPathComponent, format: format)
+                report = try EventStore(store: crosslink, options: ingest).importFile(at: url, format: format)
                 if rebuildAggregates { try rebuild(crosslink) } else { try refreshNeighbours(crosslink) }
                 if output.json { return print(try Output.json(report)) }
             }

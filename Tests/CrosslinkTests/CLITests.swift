@@ -3,7 +3,7 @@ import Testing
 @testable import Crosslink
 
 /// The `crosslink` executable as a user runs it (built by `swift test` with the package),
-/// and the README's sqlite3 recipes run through the real sqlite3 CLI.
+/// and the documentation's sqlite3 recipes run through the real sqlite3 CLI.
 @Suite(.serialized) struct CLITests {
     /// `.build/<config>/crosslink`, next to the test bundle.
     static var executable: String {
@@ -111,21 +111,21 @@ import Testing
         #expect(help.stdout.contains("--last-added"))
     }
 
-    /// The README's cart query, run by the sqlite3 CLI, gives the library's answer.
-    @Test func readmeCartQueryMatchesTheLibrary() throws {
+    /// The cart query of the Links and Placements article, run by the sqlite3 CLI, gives the library's answer.
+    @Test func documentedCartQueryMatchesTheLibrary() throws {
         let path = try Self.demo.get()
-        let readme = try String(contentsOf: Fixtures.packageRoot.appending(path: "README.md"), encoding: .utf8)
-        let start = try #require(readme.range(of: "```sql\nWITH cart(sku, added)"))
-        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
-        let sql = String(readme[readme.index(start.lowerBound, offsetBy: 7)..<end.lowerBound])
+        let article = try String(contentsOf: Fixtures.packageRoot.appending(path: "Sources/Crosslink/Crosslink.docc/LinksAndPlacements.md"), encoding: .utf8)
+        let start = try #require(article.range(of: "```sql\nWITH cart(sku, added)"))
+        let end = try #require(article.range(of: "```", range: start.upperBound..<article.endIndex))
+        let sql = String(article[article.index(start.lowerBound, offsetBy: 7)..<end.lowerBound])
         let rows = try sqlite3Rows(path, sql)
         let library = try CrosslinkStore(path: path).read { db in try Placements(db).crossSells(cart: ["24-MB01", "24-WB04"]) }
         #expect(!library.isEmpty)
         #expect(rows.map { $0[0] } == library.map(\.sku))
     }
 
-    /// The README's product-page query through the documented view gives the library's answer.
-    @Test func readmeRelatedQueryMatchesTheLibrary() throws {
+    /// The documented product-page query through the displayable_links view gives the library's answer.
+    @Test func documentedRelatedQueryMatchesTheLibrary() throws {
         let path = try Self.demo.get()
         let rows = try sqlite3Rows(path, """
             SELECT linked_sku, name, position FROM displayable_links

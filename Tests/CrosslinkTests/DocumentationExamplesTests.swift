@@ -16,7 +16,10 @@ import Crosslink
             let store = try CrosslinkStore(path: "crosslink.sqlite")      // creates or migrates the schema
 
             // Import a Magento catalog export (one transaction; errors name file, line and column).
-            let report = try MagentoCSVImporter(store: store).importFile(at: URL(fileURLWithPath: "catalog_product.csv"))
+            // Magento refuses an attribute set it does not have: declare the file's sets besides Default.
+            var options = ImportOptions()
+            options.attributeSets = ["Bag", "Bottom", "Downloadable", "Gear", "Sprite Stasis Ball", "Sprite Yoga Strap", "Top"]
+            let report = try MagentoCSVImporter(store: store, options: options).importFile(at: URL(fileURLWithPath: "catalog_product.csv"))
             print("\(report.productsCreated) products, \(report.links["related"] ?? 0) related links")
 
             // Edit links: replaces 24-MB01's related list atomically.

@@ -5,7 +5,7 @@ import Testing
 /// The library's defaults are the settings `crosslink eval --grid` found best (by NDCG) on the
 /// shipped Online Retail log. The grid takes minutes, so its reports are recorded in
 /// Fixtures/evaluation/online-retail-grid.json (the commands that made them are in the file and
-/// in README "Offline evaluation"); this pins the defaults — in Swift and in
+/// in the Evaluation article); this pins the defaults — in Swift and in
 /// 0004_aggregates.sql — to the winners recorded there.
 @Suite struct EvaluationDefaultsTests {
     struct Recorded: Decodable {
@@ -32,7 +32,7 @@ import Testing
                 for value in row.point.values {
                     #expect(value.parameter.value(in: defaults) == value.value,
                             "\(best.type.rawValue): the grid's best \(value.parameter.rawValue) is \(value.value)")
-                    // One setting, one type it is tuned on (README says which).
+                    // One setting, one type it is tuned on (the Evaluation article says which).
                     #expect(tuned.updateValue(best.type, forKey: value.parameter) == nil, "\(value.parameter.rawValue) tuned twice")
                 }
             }

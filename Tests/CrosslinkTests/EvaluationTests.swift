@@ -3,7 +3,7 @@ import Testing
 @testable import Crosslink
 
 /// A hand-built purchase log split at day 10 (HandLog hours 240). Every expected number below
-/// is worked out from the log and the metric definitions (README "Offline evaluation"), with
+/// is worked out from the log and the metric definitions (the Evaluation article), with
 /// K = 2. log2(3) = 1.58496, so 1/log2(3) = 0.63093 and the ideal DCG of two relevant products
 /// is 1 + 0.63093 = 1.63093: a hit at rank 1 alone gives NDCG 1/1.63093 = 0.61315, at rank 2
 /// alone 0.63093/1.63093 = 0.38685.

@@ -150,7 +150,7 @@ import Testing
         }
         #expect(try F.skus(store, .recommendedForYou, .visitor("V"), limit: 3) == ["N10", "N11", "N12"])
         // A unit's filter applies inside the candidates' check; the SQL form agrees.
-        let filter = CandidateFilter(predicate: "cf_p.sku <> :cf_sku", parameters: [(":cf_sku", .text("N11"))])
+        let filter = CandidateFilter(predicate: "cf_p.sku <> \("N11")")
         let filtered = try store.read { db in
             try Recommender(db).recommend(.recommendedForYou, context: .visitor("V"), limit: 3, filter: filter)
         }

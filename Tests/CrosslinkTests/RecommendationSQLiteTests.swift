@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Crosslink
 
-/// Every answer can be reproduced with the sqlite3 CLI: the README's view queries, and the SQL
+/// Every answer can be reproduced with the sqlite3 CLI: the Recommendations article's view queries, and the SQL
 /// that `crosslink recommend --sql` prints for each type, give what the library returns.
 @Suite(.serialized) struct RecommendationSQLiteTests {
     typealias F = RecommendationFixtures
@@ -33,7 +33,7 @@ import Testing
         return store
     }
 
-    @Test func theREADMEViewQueriesGiveTheLibrarysAnswers() throws {
+    @Test func theDocumentedViewQueriesGiveTheLibrarysAnswers() throws {
         let dir = try TemporaryDirectory()
         let store = try Self.storeWithLog(dir)
         let viewed = try sqlite3Rows(store.path, """

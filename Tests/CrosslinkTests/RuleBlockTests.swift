@@ -93,7 +93,7 @@ import Testing
         #expect(try store.read { db in try Placements(db).related(for: "24-MG01") }.isEmpty)
     }
 
-    /// SplitMix64 and the three rotations as README documents them, in Python.
+    /// SplitMix64 and the three rotations as the Rules article documents them, in Python.
     static let rotationPython = #"""
         import json, sys
         items, seed, mode = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]

@@ -166,7 +166,7 @@ public struct Placements {
                 UNION SELECT child_id FROM product_children WHERE parent_id IN cart
                 UNION SELECT c.parent_id FROM product_children AS c JOIN products AS p ON p.product_id = c.parent_id
                       WHERE c.child_id IN cart AND p.type = 'configurable'
-                """).map([Self.jsonArray(cartIDs)]) { $0.int(at: 0) }
+                """).map([DatabaseValue.jsonArray(cartIDs)]) { $0.int(at: 0) }
         }
         return Context(store: store, viewedID: viewedID, cartIDs: cartIDs, excluded: excluded)
     }
@@ -178,7 +178,7 @@ public struct Placements {
         try db.cachedStatement("""
             SELECT c.parent_id FROM product_children AS c JOIN products AS p ON p.product_id = c.parent_id
             WHERE c.child_id IN (SELECT value FROM json_each(?)) AND p.type = 'configurable'
-            """).forEachRow([Self.jsonArray(ids)]) { row in
+            """).forEachRow([DatabaseValue.jsonArray(ids)]) { row in
             let id = row.int(at: 0)
             if !result.contains(id) { result.append(id) }
         }
@@ -191,15 +191,13 @@ public struct Placements {
     func linked(type: LinkType, sources: [Int], excluded: [Int], storeID: Int, limit: Int,
                 filter: CandidateFilter? = nil) throws -> [PlacedProduct] {
         guard limit > 0 else { return [] }
-        let positional = filter?.positional(from: 6)
-        let statement = try db.cachedStatement(positional.map { $0.apply(to: Self.linkedSQL) } ?? Self.linkedSQL)
-        statement.reset()
-        statement.bind(Self.jsonArray(sources), at: 1)
-        statement.bind(type.magentoID, at: 2)
-        statement.bind(storeID, at: 3)
-        statement.bind(Self.jsonArray(excluded), at: 4)
-        statement.bind(limit, at: 5)
-        try positional?.bind(to: statement)
+        let prepared = try db.statement(Self.linkedQuery, condition: filter?.condition)
+        let statement = prepared.statement
+        prepared.bind(ids: sources, "sources")
+        prepared.bind(type.magentoID, "type")
+        prepared.bind(storeID, "store")
+        prepared.bind(ids: excluded, "excluded")
+        prepared.bind(limit, "limit")
         defer { statement.reset() }
         var result: [PlacedProduct] = []
         while try statement.step() {
@@ -211,32 +209,28 @@ public struct Placements {
         return result
     }
 
-    /// The linked-products query behind every block (public so the benchmark runs the same SQL from C).
-    public static let linkedSQL = """
+    /// The linked-products query behind every block. Its parameters appear in the order
+    /// 1 `:sources`, 2 `:type`, 3 `:store`, 4 `:excluded`, 5 `:limit` (the benchmark's C baseline
+    /// binds them by number); a unit's filter goes in its condition slot.
+    static let linkedQuery = SQLTemplate("""
         SELECT product_id, sku, name, final_price, position, source_sku FROM (
             SELECT d.product_id, d.sku, d.name, d.final_price, l.position, l.link_id, src.sku AS source_sku,
                    row_number() OVER (PARTITION BY l.linked_product_id ORDER BY l.position, l.link_id) AS best
             FROM product_links AS l
             -- CROSS JOIN fixes the join order (links first, then displayability): without
             -- statistics the planner may otherwise scan every product of the website.
-            CROSS JOIN displayable_products AS d ON d.product_id = l.linked_product_id AND d.store_id = ?3
+            CROSS JOIN displayable_products AS d ON d.product_id = l.linked_product_id
             JOIN products AS src ON src.product_id = l.product_id
-            WHERE l.product_id IN (SELECT value FROM json_each(?1))
-              AND l.link_type_id = ?2
-              AND l.linked_product_id NOT IN (SELECT value FROM json_each(?4)) /*candidate-filter:l.linked_product_id*/
+            WHERE l.product_id IN (SELECT value FROM json_each(\(parameter: "sources")))
+              AND l.link_type_id = \(parameter: "type")
+              AND d.store_id = \(parameter: "store")
+              AND l.linked_product_id NOT IN (SELECT value FROM json_each(\(parameter: "excluded"))) \(condition: "l.linked_product_id")
         )
         WHERE best = 1
         ORDER BY position, link_id
-        LIMIT ?5
-        """
+        LIMIT \(parameter: "limit")
+        """)
 
-    static func jsonArray(_ ids: [Int]) -> String {
-        var text = "["
-        text.reserveCapacity(2 + ids.count * 8)
-        for (index, id) in ids.enumerated() {
-            if index > 0 { text += "," }
-            text += String(id)
-        }
-        return text + "]"
-    }
+    /// The text of ``linkedQuery`` without a filter (public so the benchmark runs the same SQL from C).
+    public static var linkedSQL: String { linkedQuery.plain.text }
 }

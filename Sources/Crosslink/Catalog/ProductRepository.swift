@@ -71,7 +71,7 @@ public struct ProductRepository {
     static func skuProblem(_ sku: String) -> String? {
         if sku.trimmingCharacters(in: .whitespaces).isEmpty { return "must have a non-blank character" }
         if sku.unicodeScalars.count > 64 { return "is longer than 64 characters" }
-        if sku.utf8.contains(0) { return "must not contain NUL" }
+        if let problem = StoredText.problem(sku) { return problem }
         return nil
     }
 

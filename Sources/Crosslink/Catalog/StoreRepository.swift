@@ -33,6 +33,8 @@ public struct StoreRepository {
     /// Adds or updates a store view on a website.
     @discardableResult
     public func upsertStore(code: String, website: String, name: String? = nil, showOutOfStock: Bool = false) throws -> Int {
+        if let problem = StoredText.codeProblem(code) { throw CatalogError.invalidValue(field: "store code", value: code, reason: problem) }
+        if let name, let problem = StoredText.problem(name) { throw CatalogError.invalidValue(field: "store name", value: name, reason: problem) }
         let websiteID = try websiteID(code: website)
         try db.execute("""
             INSERT INTO stores(code, website_id, name, show_out_of_stock) VALUES (?1, ?2, ?3, ?4)

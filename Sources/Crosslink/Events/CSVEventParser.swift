@@ -63,11 +63,16 @@ public struct CSVEventParser: Sendable {
     }
 
     func forEach(_ body: (EventFileReader.Item) throws -> Void) throws -> [ImportIssue] {
+        try Self.forEach(EventCSVRecords(input: try EventFileInput(data: data, file: file, limits: EventFileLimits())), body)
+    }
+
+    /// Reads the events of `records` (a stream: one block of rows and one order in memory at a time).
+    static func forEach(_ records: EventCSVRecords, _ body: (EventFileReader.Item) throws -> Void) throws -> [ImportIssue] {
         var header: [String]?
         var index: [String: Int] = [:]
         var warnings: [ImportIssue] = []
         var pending: PendingOrder?
-        let file = self.file
+        let file = records.input.file
 
         func flush() throws {
             if let order = pending, let event = order.event { try body(.event(event, line: order.line, rowLines: order.rowLines)) }
@@ -75,7 +80,7 @@ public struct CSVEventParser: Sendable {
         }
 
         do {
-            try CSVReader(data: data, file: file).forEachRecord { record in
+            try records.forEachRecord { record in
                 if record.fields.isEmpty { return }
                 guard let columns = header else {
                     let names = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }

@@ -17,7 +17,7 @@ public enum EventFileFormat: String, Sendable, Codable, CaseIterable {
     public static func detect(file: String, data: Data) -> EventFileFormat? {
         var name = file.lowercased()
         if name.hasSuffix(".gz") { name.removeLast(3) }
-        let head = String(decoding: data.prefix(200), as: UTF8.self)
+        let head = String(decoding: data.prefix(detectionBytes), as: UTF8.self)
         let trimmed = head.drop { $0 == "\u{FEFF}" || $0.isWhitespace }
         let isOnlineRetail = trimmed.hasPrefix(OnlineRetailImporter.header.joined(separator: ","))
         if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") || name.hasSuffix(".json") { return .jsonLines }
@@ -26,6 +26,16 @@ public enum EventFileFormat: String, Sendable, Codable, CaseIterable {
         if trimmed.hasPrefix("{") { return .jsonLines }
         if trimmed.hasPrefix("id,") || trimmed.hasPrefix("\"id\",") { return .csv }
         return nil
+    }
+
+    /// How much of a file's (decompressed) head ``detect(file:data:)`` looks at.
+    public static let detectionBytes = 200
+
+    /// The format of the file at `url` (gzip or not) from its name and first bytes, reading
+    /// only those. Nil when nothing fits.
+    public static func detect(at url: URL, limits: EventFileLimits = EventFileLimits()) throws -> EventFileFormat? {
+        let input = try EventFileInput(url: url, limits: limits)
+        return detect(file: input.file, data: try input.prefix(detectionBytes))
     }
 
     /// The bytes of the file at `url`, decompressed when gzip. Issues name the file.

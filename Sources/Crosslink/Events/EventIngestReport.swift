@@ -24,6 +24,8 @@ public struct EventIngestOptions: Sendable {
     /// aggregates miss these events, and are marked stale (``AggregateStaleness``) in the
     /// transaction that stores them; the next aggregating ingest or ``Aggregates/rebuild()`` catches up.
     public var aggregate = true
+    /// Bounds on reading event files: line length, decompressed size (``EventFileLimits``).
+    public var fileLimits = EventFileLimits()
     /// Issues listed before reading stops (a wholly wrong file would otherwise list every line).
     public var maximumIssues = 1_000
     /// Called about every 10 000 events and once at the end of a file, on the importing thread.

@@ -49,26 +49,43 @@ public struct EventStore: Sendable {
     /// Imports an event file — JSON Lines, CSV or the Online Retail log, gzip or not, format
     /// detected when not given — in one transaction. Issues name the file and line. An Online
     /// Retail log is imported with ``OnlineRetailImporter``'s defaults (no catalog creation).
+    /// The file is read as a stream within ``EventIngestOptions/fileLimits``.
     public func importFile(at url: URL, format: EventFileFormat? = nil) throws -> EventIngestReport {
-        try importData(EventFileFormat.contents(of: url), file: url.lastPathComponent, format: format)
+        try importInput(EventFileInput(url: url, limits: options.fileLimits), format: format)
     }
 
     /// Imports event file bytes (maybe gzip); `file` names them in the report and issues.
     public func importData(_ data: Data, file: String, format: EventFileFormat? = nil) throws -> EventIngestReport {
-        let data = Gzip.isCompressed(data) ? try Gzip.decompress(data, file: file) : data
-        if (format ?? EventFileFormat.detect(file: file, data: data)) == .onlineRetail {
+        try importInput(EventFileInput(data: data, file: file, limits: options.fileLimits), format: format)
+    }
+
+    private func importInput(_ input: EventFileInput, format: EventFileFormat?) throws -> EventIngestReport {
+        let file = input.file
+        guard let format = try format ?? EventFileFormat.detect(file: file, data: input.prefix(EventFileFormat.detectionBytes)) else {
+            throw ImportIssue(file: file, line: 0, message: "unknown event file format (name it .jsonl or .csv, or give the format)")
+        }
+        if format == .onlineRetail {
             var retail = OnlineRetailImporter.Options()
             retail.ingest = options
-            return try OnlineRetailImporter(store: store, options: retail).importData(data, file: file).ingest
+            return try OnlineRetailImporter(store: store, options: retail).importInput(input).ingest
         }
-        let reader = try EventFileReader(data: data, file: file, format: format)
         return try store.writeBatch { db in
             let session = try EventIngestSession(db: db, file: file, options: options)
-            let warnings = try reader.forEach { item in
+            func add(_ item: EventFileReader.Item) throws {
                 switch item {
                 case .event(let event, let line, let rowLines): try session.add(event, line: line, rowLines: rowLines)
                 case .invalid(let issue): try session.reject(issue)
                 }
+            }
+            var warnings: [ImportIssue] = []
+            switch format {
+            case .jsonLines:
+                var lines = EventLineReader(input)
+                try JSONLinesEventParser.forEach(&lines, add)
+            case .csv:
+                warnings = try CSVEventParser.forEach(EventCSVRecords(input: input), add)
+            case .onlineRetail:
+                preconditionFailure("imported above")
             }
             var report = try session.finish()
             report.warnings = warnings

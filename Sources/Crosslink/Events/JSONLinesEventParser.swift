@@ -98,18 +98,15 @@ public struct JSONLinesEventParser: Sendable {
     }
 
     func forEach(_ body: (EventFileReader.Item) throws -> Void) throws {
+        var lines = EventLineReader(try EventFileInput(data: data, file: file, limits: EventFileLimits()))
+        try Self.forEach(&lines, body)
+    }
+
+    /// Reads the events of `lines` (a stream: one line in memory at a time).
+    static func forEach(_ lines: inout EventLineReader, _ body: (EventFileReader.Item) throws -> Void) throws {
         let decoder = JSONDecoder()
-        var lineNumber = 0
-        var start = data.startIndex
-        if data.starts(with: [0xEF, 0xBB, 0xBF]) { start += 3 }
-        while start < data.endIndex {
-            lineNumber += 1
-            let newline = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
-            var end = newline
-            if end > start, data[end - 1] == 0x0D { end -= 1 }
-            let slice = data[start..<end]
-            start = newline < data.endIndex ? newline + 1 : newline
-            if slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+        let file = lines.input.file
+        while let (lineNumber, slice) = try lines.next() {
             do {
                 let wire = try decoder.decode(WireEvent.self, from: slice)
                 try body(try wire.event(file: file, line: lineNumber))

@@ -85,13 +85,20 @@ public struct OnlineRetailImporter: Sendable {
 
     /// Imports the log at `url` (gzip or plain CSV).
     public func importFile(at url: URL) throws -> OnlineRetailReport {
-        try importData(EventFileFormat.contents(of: url), file: url.lastPathComponent)
+        try importInput(EventFileInput(url: url, limits: options.ingest.fileLimits))
     }
 
     /// Imports log bytes (gzip or plain); `file` names them in the report and issues.
     public func importData(_ data: Data, file: String) throws -> OnlineRetailReport {
+        try importInput(EventFileInput(data: data, file: file, limits: options.ingest.fileLimits))
+    }
+
+    /// The log is read whole (an invoice's rows may be anywhere in it) before the first commit:
+    /// memory follows its events, while the file's bytes are streamed within ``EventIngestOptions/fileLimits``.
+    func importInput(_ input: EventFileInput) throws -> OnlineRetailReport {
+        let file = input.file
         let started = ContinuousClock.now
-        let log = try Self.read(data, file: file, options: options)
+        let log = try Self.read(input, options: options)
         if !log.issues.isEmpty && options.ingest.invalidEvents == .rejectBatch {
             throw InvalidEventsError(issues: log.issues)
         }
@@ -165,10 +172,14 @@ public struct OnlineRetailImporter: Sendable {
 
     /// Reads the log. Throws an ``ImportIssue`` when the file is not an Online Retail log.
     public static func read(_ data: Data, file: String, options: Options = Options()) throws -> Log {
-        let data = Gzip.isCompressed(data) ? try Gzip.decompress(data, file: file) : data
+        try read(EventFileInput(data: data, file: file, limits: options.ingest.fileLimits), options: options)
+    }
+
+    static func read(_ input: EventFileInput, options: Options) throws -> Log {
+        let file = input.file
         var reader = LogReader(file: file, options: options)
         do {
-            try CSVReader(data: data, file: file).forEachRecord { try reader.add($0) }
+            try EventCSVRecords(input: input).forEachRecord { try reader.add($0) }
         } catch let error as CSVError {
             throw ImportIssue(error, header: header)
         }

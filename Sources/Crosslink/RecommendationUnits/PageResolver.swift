@@ -118,22 +118,11 @@ public struct PageResolver {
     /// `displayable_products`: index lookups; a LEFT JOIN on the view would materialise it).
     func rollUp(_ products: [PageProduct], excluded: Set<Int>, filter: CandidateFilter?, context: PageContext) throws -> [PageProduct] {
         guard !products.isEmpty else { return products }
-        let positional = filter?.positional(from: 3)
-        let sql = """
-            SELECT c.child_id, c.parent_id, p.sku, p.name, p.final_price,
-                   EXISTS (SELECT 1 FROM displayable_products AS d
-                           WHERE d.store_id = ?1 AND d.product_id = c.parent_id /*candidate-filter:c.parent_id*/) AS shown
-            FROM json_each(?2) AS j
-            CROSS JOIN product_children AS c ON c.child_id = j.value
-            CROSS JOIN products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
-            ORDER BY c.child_id, c.parent_id
-            """
-        let statement = try db.cachedStatement(positional.map { $0.apply(to: sql) } ?? sql)
-        statement.reset()
+        let prepared = try db.statement(Self.rollUpSQL, condition: filter?.condition)
+        let statement = prepared.statement
         defer { statement.reset() }
-        statement.bind(context.recommended.storeID, at: 1)
-        statement.bind(Placements.jsonArray(products.map(\.productID)), at: 2)
-        try positional?.bind(to: statement)
+        prepared.bind(context.recommended.storeID, "store")
+        prepared.bind(ids: products.map(\.productID), "children")
         // child → its parent as shown, or nil when the parent cannot be shown.
         var parents: [Int: (id: Int, sku: String, name: String, price: Double?)?] = [:]
         while try statement.step() {
@@ -161,13 +150,23 @@ public struct PageResolver {
             SELECT pc.product_id, pc.category_id FROM product_categories AS pc JOIN categories AS c ON c.category_id = pc.category_id
             WHERE pc.product_id IN (SELECT value FROM json_each(?)) AND c.level > 0
             ORDER BY pc.product_id, c.level DESC, c.category_id
-            """).forEachRow([Placements.jsonArray(ids)]) { row in
+            """).forEachRow([DatabaseValue.jsonArray(ids)]) { row in
             if result[row.int(at: 0)] == nil { result[row.int(at: 0)] = row.int(at: 1) }
         }
         return result
     }
 
     /// Fisher–Yates with `random`, written out so the order never depends on the standard library's version.
+    static let rollUpSQL = SQLTemplate("""
+        SELECT c.child_id, c.parent_id, p.sku, p.name, p.final_price,
+               EXISTS (SELECT 1 FROM displayable_products AS d
+                       WHERE d.store_id = \(parameter: "store") AND d.product_id = c.parent_id \(condition: "c.parent_id")) AS shown
+        FROM json_each(\(parameter: "children")) AS j
+        CROSS JOIN product_children AS c ON c.child_id = j.value
+        CROSS JOIN products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
+        ORDER BY c.child_id, c.parent_id
+        """)
+
     static func shuffled<T>(_ items: [T], using random: inout SplitMix64) -> [T] {
         var items = items
         guard items.count > 1 else { return items }
@@ -231,7 +230,7 @@ struct PageContext {
         var rolled: [Int] = []
         if !contextIDs.isEmpty {
             try db.cachedStatement("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN (SELECT value FROM json_each(?))")
-                .forEachRow([Placements.jsonArray(contextIDs)]) { rolled.append($0.int(at: 0)) }
+                .forEachRow([DatabaseValue.jsonArray(contextIDs)]) { rolled.append($0.int(at: 0)) }
         }
         recommended = Recommender.Resolved(storeID: placement.store.id, context: rolled.sorted(), excluded: excluded)
         filterContext = FilterCompiler.FilterContext(viewedID: placement.viewedID, categoryID: categoryID, cartIDs: pageCart)

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Stores and reads recommendation units (`units`, `unit_variants`). Every write validates the
 /// unit first (``UnitValidator``) and runs in one transaction (a savepoint inside the caller's),
@@ -123,32 +122,40 @@ public struct UnitRepository {
             throw UnitError.invalid(subject: UnitError.subject(name: unit, index: nil), path: "type",
                                     message: "stored type \(RuleText.quoted(typeName)) is unknown to this library", location: nil)
         }
-        let stored = try StoredJSON.decode(backups: row.text(at: first + 4), filters: row.text(at: first + 5), unit: unit)
+        let stored = try StoredJSON.decode(row.database, backups: row.text(at: first + 4), filters: row.text(at: first + 5), unit: unit)
         return UnitVariant(variant: row.text(at: first), traffic: row.int(at: first + 1), type: type, productCount: row.int(at: first + 3),
                            backups: stored.backups, filters: stored.filters, maxPerCategory: row.optionalInt(at: first + 6),
                            shuffle: row.int(at: first + 7) == 1)
     }
 }
 
-/// Stored backups and filters JSON, decoded once per distinct text for the whole process (a
-/// page resolution reads them on every call).
-enum StoredJSON {
-    private static let cache = Mutex<[String: (backups: [UnitType], filters: UnitFilters)]>([:])
+extension StoreCaches.Namespace {
+    /// Stored unit backups and filters JSON, decoded (bounded: unit definitions are few).
+    static let unitJSON = StoreCaches.Namespace("unit JSON", limit: 10_000)
+}
 
-    static func decode(backups: String, filters: String, unit: String) throws -> (backups: [UnitType], filters: UnitFilters) {
-        let key = backups + "\u{1F}" + filters
-        if let hit = cache.withLock({ $0[key] }) { return hit }
+/// Stored backups and filters JSON, decoded once per distinct text for the store (a page
+/// resolution reads them on every call).
+enum StoredJSON {
+    struct Decoded: Sendable {
+        var backups: [UnitType]
+        var filters: UnitFilters
+    }
+
+    static func decode(_ db: Database, backups: String, filters: String, unit: String) throws -> (backups: [UnitType], filters: UnitFilters) {
+        let decoded = try db.caches.value(.unitJSON, backups + "\u{1F}" + filters) {
+            try decode(backups: backups, filters: filters, unit: unit)
+        }
+        return (decoded.backups, decoded.filters)
+    }
+
+    private static func decode(backups: String, filters: String, unit: String) throws -> Decoded {
         var decoder = UnitDecoder(file: nil, index: nil)
         decoder.subject = UnitError.subject(name: unit, index: nil)
         let backupList = try decoder.list(try parse(backups, unit: unit), path: "backups").enumerated().map { i, item in
             try decoder.named(item, path: "backups[\(i)]", UnitType.init(rawValue:), names: UnitType.allNames)
         }
-        let decoded = (backups: backupList, filters: try decoder.filters(try parse(filters, unit: unit), path: "filters"))
-        cache.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }  // bounded: unit definitions are few
-            cache[key] = decoded
-        }
-        return decoded
+        return Decoded(backups: backupList, filters: try decoder.filters(try parse(filters, unit: unit), path: "filters"))
     }
 
     private static func parse(_ text: String, unit: String) throws -> RuleJSON {

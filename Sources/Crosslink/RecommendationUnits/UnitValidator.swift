@@ -23,7 +23,7 @@ public struct UnitValidator {
         guard (1...255).contains(unit.name.unicodeScalars.count) else {
             throw fail("name", "must be 1 to 255 characters (Unicode scalars), found \(unit.name.unicodeScalars.count)")
         }
-        guard !unit.name.utf8.contains(0) else { throw fail("name", "must not contain NUL") }
+        if let problem = StoredText.problem(unit.name) { throw fail("name", problem) }
         let storeID: Int
         do { storeID = try StoreRepository(db).store(code: unit.store).id } catch CatalogError.unknownStore {
             throw fail("store", "unknown store \(RuleText.quoted(unit.store))")
@@ -86,7 +86,7 @@ public struct UnitValidator {
         case .category(.ids(let ids), _):
             guard !ids.isEmpty else { return "list at least one category id" }
             let known = Set(try db.cachedStatement("SELECT category_id FROM categories WHERE category_id IN (SELECT value FROM json_each(?))")
-                .map([Placements.jsonArray(ids)]) { $0.int(at: 0) })
+                .map([DatabaseValue.jsonArray(ids)]) { $0.int(at: 0) })
             let unknown = ids.filter { !known.contains($0) }
             return unknown.isEmpty ? nil : "unknown categor\(unknown.count == 1 ? "y" : "ies") " + unknown.map(String.init).joined(separator: ", ")
         case .category(.current, _):

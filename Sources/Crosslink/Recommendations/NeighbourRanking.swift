@@ -52,7 +52,7 @@ struct NeighbourRanking {
 
     func run(_ query: Recommender.Query, _ request: Request) throws -> [Recommendation] {
         let (history, bought) = try visitorHistory(request, settings: query.settings)
-        let lists = try NeighbourListCache.shared.lists(history.compactMap(\.listKey), database: db, version: request.listsVersion)
+        let lists = try NeighbourListCache.of(db).lists(history.compactMap(\.listKey), database: db, version: request.listsVersion)
         var candidates = CandidateTable()
         for (index, product) in history.enumerated() {
             guard let key = product.listKey, let list = lists[key] else { continue }
@@ -70,19 +70,18 @@ struct NeighbourRanking {
         // until `limit` are found. A candidate left out scores less than every one looked up,
         // so the final order — score, then SKU as in SQL — is exact.
         let ranked = candidates.slotsByScore()
-        let check = try db.cachedStatement(request.filter.map { $0.apply(to: RecommendationSQL.neighbourCandidates).sql }
-                                           ?? RecommendationSQL.neighbourCandidates.sql)
         var found: [(id: Int, sku: String, name: String, price: Double?, source: String, candidate: Candidate)] = []
         var next = 0
         var chunk = request.limit + 2  // hidden or filtered candidates are the exception
         while found.count < request.limit && next < ranked.count {
             var end = min(next + chunk, ranked.count)
             while end < ranked.count && candidates.values[ranked[end]].score == candidates.values[ranked[end - 1]].score { end += 1 }
-            check.reset()
+            let prepared = try db.statement(RecommendationSQL.neighbourCandidates, condition: request.filter?.condition)
+            let check = prepared.statement
             defer { check.reset() }
-            for (name, value) in query.parameters { try check.bind(value, named: name) }
+            prepared.bind(request.storeID, "store")
             let pairs = ranked[next..<end].map { "[\(candidates.keys[$0]),\(history[candidates.values[$0].source].id)]" }
-            try check.bind(.text("[" + pairs.joined(separator: ",") + "]"), named: ":candidates")
+            prepared.bind("[" + pairs.joined(separator: ",") + "]", "candidates")
             while try check.step() {
                 let id = check.int(at: 0)
                 found.append((id, check.text(at: 1), check.text(at: 2), check.optionalDouble(at: 3), check.text(at: 4),
@@ -143,15 +142,21 @@ struct Neighbour {
     }
 }
 
-/// Parsed neighbour lists, shared by every connection of the process: a list changes only when
+extension StoreCaches.Namespace {
+    static let neighbourLists = StoreCaches.Namespace("neighbour lists", limit: 1)
+}
+
+/// Parsed neighbour lists, shared by the connections of a store (``StoreCaches``): a list changes only when
 /// a refresh (or a hand edit, by trigger) replaces `item_neighbour_state.lists_version`, so a
 /// product's list is parsed once per version instead of once per request — parsing was a third
 /// of a request. Holds one version per database file (a reader still on an older version
 /// parses its own and replaces it: never stale, at worst parsed again) and at most `capacity`
 /// entries in all (then it starts over).
 final class NeighbourListCache: Sendable {
-    /// 2 M entries (64 MiB): every list of the shipped Online Retail log (1.9 M entries).
-    static let shared = NeighbourListCache(capacity: 2_000_000)
+    /// The store's cache: 2 M entries (64 MiB), every list of the shipped Online Retail log (1.9 M entries).
+    static func of(_ db: Database) -> NeighbourListCache {
+        db.caches.value(.neighbourLists, "") { NeighbourListCache(capacity: 2_000_000) }
+    }
 
     private struct Lists {
         var version: Int

@@ -30,13 +30,7 @@ public enum RecommendationType: String, Sendable, Codable, CaseIterable {
 
     /// What the type needs from the context.
     public enum Requirement: Sendable { case nothing, products, visitor }
-    public var requirement: Requirement {
-        switch self {
-        case .viewedViewed, .viewedBought, .boughtBought, .moreLikeThis: .products
-        case .recommendedForYou, .recentlyViewed: .visitor
-        default: .nothing
-        }
-    }
+    public var requirement: Requirement { RecommendationTypeDescriptor.of(self).requirement }
 }
 
 /// The three co-occurrence kinds (`cooccurrence_kinds`).

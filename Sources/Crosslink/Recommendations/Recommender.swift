@@ -1,9 +1,8 @@
-import CSQLite
 import Foundation
 
 /// Behavioural and content recommendations (spec §4): every type is one SQL query over the
-/// aggregate tables (`RecommendationSQL`), then a Swift step that turns rows into
-/// ``Recommendation``s with a score and a reason.
+/// aggregate tables (its ``RecommendationTypeDescriptor`` in Types/), then a Swift step that
+/// turns rows into ``Recommendation``s with a score and a reason.
 ///
 /// ```swift
 /// let recommendations = try store.read { db in
@@ -32,8 +31,26 @@ public struct Recommender {
     /// CLI (`.parameter set :store 1` …) to reproduce an answer. ``Recommender/plan(_:context:store:limit:asOf:filter:excluding:)`` builds it.
     public struct Query: Sendable {
         public var type: RecommendationType
-        public var sql: String
-        public var parameters: [(name: String, value: DatabaseValue)]
+        /// The type's statement, built once.
+        var template: SQLTemplate
+        /// The unit's filter, in the template's condition slots.
+        var filter: CandidateFilter?
+        /// The values of the template's named parameters (names without the colon).
+        var named: [(name: String, value: DatabaseValue)]
+        /// The statement's text, as prepared.
+        public var sql: String { rendered.text }
+        /// Every parameter of ``sql`` by its name there (`:store`, `?12`) with its value.
+        public var parameters: [(name: String, value: DatabaseValue)] {
+            let conditionValues = filter?.condition.values ?? []
+            return zip(rendered.parameterNames, rendered.bindings).map { name, binding in
+                switch binding {
+                case .value(let value): (name, value)
+                case .conditionValue(let number): (name, conditionValues[number])
+                case .parameter(let parameter): (name, named.first { $0.name == parameter }?.value ?? .null)
+                }
+            }
+        }
+        private var rendered: SQL.Rendered { filter.map { template.sql.rendered(condition: $0.condition.sql) } ?? template.plain }
         /// The settings the reasons quote (window lengths).
         var settings: RecommendationSettings
         /// Set when recommended for you reads the neighbour lists: `run` then sums them in
@@ -58,15 +75,16 @@ public struct Recommender {
     func run(_ query: Query) throws -> [Recommendation] {
         if let request = query.neighbours { return try NeighbourRanking(db: db).run(query, request) }
         let type = query.type
-        let statement = try db.cachedStatement(query.sql)
-        statement.reset()
-        for (name, value) in query.parameters { try statement.bind(value, named: name) }
+        let descriptor = RecommendationTypeDescriptor.of(type)
+        let prepared = try db.statement(query.template, condition: query.filter?.condition)
+        for (name, value) in query.named { try prepared.bind(value, name) }
+        let statement = prepared.statement
         defer { statement.reset() }
         var result: [Recommendation] = []
         while try statement.step() {
             result.append(Recommendation(type: type, productID: statement.int(at: 0), sku: statement.text(at: 1),
                                          name: statement.text(at: 2), finalPrice: statement.optionalDouble(at: 3),
-                                         score: statement.double(at: 4), reason: reason(type, statement, query.settings)))
+                                         score: statement.double(at: 4), reason: descriptor.reason(RecommendationRow(statement: statement), query.settings)))
         }
         return result
     }
@@ -94,18 +112,14 @@ public struct Recommender {
     func plan(_ type: RecommendationType, resolved: Resolved, visitorID: String?, settings: RecommendationSettings, limit: Int,
               asOf: Date?, filter: CandidateFilter?, excluding: [Int]) throws -> Query {
         var parameters: [(String, DatabaseValue)] = [
-            (":store", .integer(Int64(resolved.storeID))),
-            (":excluded", .text(Placements.jsonArray(resolved.excluded + excluding))),
-            (":limit", .integer(Int64(limit))),
+            ("store", .integer(Int64(resolved.storeID))),
+            ("excluded", .jsonArray(resolved.excluded + excluding)),
+            ("limit", .integer(Int64(limit))),
         ]
-        if type.requirement == .products { parameters.append((":context", .text(Placements.jsonArray(resolved.context)))) }
-        if let visitor = visitorID { parameters.append((":visitor", .text(visitor))) }
-        switch type {
-        case .viewedViewed: parameters.append((":kind", .integer(Int64(CooccurrenceKind.viewedViewed.id))))
-        case .viewedBought: parameters.append((":kind", .integer(Int64(CooccurrenceKind.viewedBought.id))))
-        case .boughtBought: parameters.append((":kind", .integer(Int64(CooccurrenceKind.boughtBought.id))))
-        default: break
-        }
+        let descriptor = RecommendationTypeDescriptor.of(type)
+        if descriptor.requirement == .products { parameters.append(("context", .jsonArray(resolved.context))) }
+        if let visitor = visitorID { parameters.append(("visitor", .text(visitor))) }
+        if let kind = descriptor.kind { parameters.append(("kind", .integer(Int64(kind.id)))) }
 
         // The windows: those of the whole buckets before `asOf`, or the live ones (only the
         // visitor types need them then, to bound the history and decay it).
@@ -116,7 +130,7 @@ public struct Recommender {
         if let asOfMilliseconds {
             windows = .asOf(asOfMilliseconds, settings: settings)
             now = asOfMilliseconds
-            parameters.append((":before", .integer(asOfMilliseconds)))
+            parameters.append(("before", .integer(asOfMilliseconds)))
         } else if type.requirement == .visitor, let lastAt = try AggregateState.load(db).lastAt {
             windows = .live(lastAt: lastAt, settings: settings)
             now = lastAt
@@ -125,29 +139,24 @@ public struct Recommender {
             now = nil
         }
         if let windows {
-            for (name, value) in [(":popularity_first", windows.popularity.lowerBound), (":popularity_last", windows.popularity.upperBound),
-                                  (":cooccurrence_first", windows.cooccurrence.lowerBound), (":cooccurrence_last", windows.cooccurrence.upperBound),
-                                  (":foreground_first", windows.foreground.lowerBound), (":foreground_last", windows.foreground.upperBound),
-                                  (":background_first", windows.background.lowerBound)] {
+            for (name, value) in [("popularity_first", windows.popularity.lowerBound), ("popularity_last", windows.popularity.upperBound),
+                                  ("cooccurrence_first", windows.cooccurrence.lowerBound), ("cooccurrence_last", windows.cooccurrence.upperBound),
+                                  ("foreground_first", windows.foreground.lowerBound), ("foreground_last", windows.foreground.upperBound),
+                                  ("background_first", windows.background.lowerBound)] {
                 parameters.append((name, .integer(Int64(value))))
             }
             since = Int64(windows.cooccurrence.lowerBound) * AggregateTime.dayMilliseconds
-            parameters.append((":since", .integer(since!)))
+            parameters.append(("since", .integer(since!)))
         }
-        if let now { parameters.append((":now", .integer(now))) }
-        var query = RecommendationSQL.query(type, pointInTime: asOf != nil, singleContext: resolved.context.count == 1)
+        if let now { parameters.append(("now", .integer(now))) }
+        var query = descriptor.query(asOf: asOf != nil, singleContext: resolved.context.count == 1)
         var neighbours: NeighbourRanking.Request?
         if type == .recommendedForYou && asOf == nil, let visitorID, let now, let since, let version = try ItemNeighbours.servedVersion(db) {
             query = RecommendationSQL.forYouNeighbours
             neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID, listsVersion: version, since: since, now: now,
                                                   excluded: Set(resolved.excluded + excluding), limit: limit, filter: filter)
         }
-        if let filter {
-            query = filter.apply(to: query)  // cached per (type, filter shape)
-            parameters += filter.parameters
-        }
-        return Query(type: type, sql: query.sql, parameters: parameters.filter { query.parameters.contains($0.0) }, settings: settings,
-                     neighbours: neighbours)
+        return Query(type: type, template: query, filter: filter, named: parameters, settings: settings, neighbours: neighbours)
     }
 
     struct Resolved {
@@ -168,35 +177,8 @@ public struct Recommender {
         }
         var context: [Int] = []
         try db.cachedStatement("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN (SELECT value FROM json_each(?))")
-            .forEachRow([Placements.jsonArray(placement.cartIDs)]) { context.append($0.int(at: 0)) }
+            .forEachRow([DatabaseValue.jsonArray(placement.cartIDs)]) { context.append($0.int(at: 0)) }
         return Resolved(storeID: placement.store.id, context: context.sorted(), excluded: placement.excluded)
-    }
-
-    /// The row's reason. Columns 5… per type: see `RecommendationSQL`.
-    func reason(_ type: RecommendationType, _ row: Statement, _ settings: RecommendationSettings) -> RecommendationReason {
-        switch type {
-        case .mostViewed:
-            return .popular(metric: .views, sessions: row.int(at: 5), units: nil, days: settings.popularityDays)
-        case .mostAddedToCart:
-            return .popular(metric: .carts, sessions: row.int(at: 5), units: nil, days: settings.popularityDays)
-        case .mostPurchased:
-            return .popular(metric: .purchases, sessions: row.int(at: 5), units: row.double(at: 6), days: settings.popularityDays)
-        case .trending:
-            return .trending(recent: row.int(at: 5), recentHours: settings.trendingForegroundHours, background: row.int(at: 6),
-                             backgroundHours: settings.trendingBackgroundHours, growth: row.double(at: 4))
-        case .viewToCart, .viewToPurchase:
-            return .conversion(metric: type == .viewToCart ? .carts : .purchases, converted: row.int(at: 5), viewers: row.int(at: 6),
-                               smoothedRate: row.double(at: 4))
-        case .viewedViewed, .viewedBought, .boughtBought:
-            let kind: CooccurrenceKind = type == .viewedViewed ? .viewedViewed : type == .viewedBought ? .viewedBought : .boughtBought
-            return .together(kind: kind, sku: row.text(at: 7), together: row.int(at: 5), lift: row.double(at: 6))
-        case .recommendedForYou:
-            return .history(sku: row.text(at: 7), interaction: row.int(at: 6), kind: row.int(at: 8), together: row.int(at: 5))
-        case .moreLikeThis:
-            return .similar(shared: Self.features(row.text(at: 8)))
-        case .recentlyViewed:
-            return .recentlyViewed(at: Int64(row.int(at: 5)))
-        }
     }
 
     /// `c:Gear/Bags`, `a:material Nylon`, `w:duffle` labels → readable, grouped by kind.
@@ -227,13 +209,5 @@ public struct Recommender {
         shared += attributes
         if !words.isEmpty { shared.append((words.count == 1 ? "name word " : "name words ") + words.joined(separator: ", ")) }
         return shared
-    }
-}
-
-extension Statement {
-    /// Binds `value` to the named parameter (`:store`) when the statement has one by that name.
-    func bind(_ value: DatabaseValue, named name: String) throws {
-        let index = sqlite3_bind_parameter_index(handle, name)
-        if index > 0 { try bind(value, at: index) }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// How a store shows one block (spec §5): which sources, how many products when rules are
 /// on, how rule results rotate. Stored in `block_settings`; the `effective_block_settings`
@@ -80,17 +79,16 @@ public struct BlockSettingsRepository {
     }
 }
 
+extension StoreCaches.Namespace {
+    /// Time zones by identifier (a store has one).
+    static let timeZones = StoreCaches.Namespace("time zones", limit: 1_000)
+}
+
 /// "Today" in a store's time zone, as rule dates are written (YYYY-MM-DD).
 enum StoreCalendar {
-    private static let zones = Mutex<[String: TimeZone]>([:])
-
-    static func day(_ date: Date, timeZone identifier: String) -> String {
-        let zone = zones.withLock { zones -> TimeZone in
-            if let zone = zones[identifier] { return zone }
-            let zone = TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")!
-            zones[identifier] = zone
-            return zone
-        }
+    /// `identifier`'s day for `date`; the zone is looked up once per store (`caches`).
+    static func day(_ date: Date, timeZone identifier: String, caches: StoreCaches) -> String {
+        let zone = caches.value(.timeZones, identifier) { TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")! }
         let seconds = Int64((date.timeIntervalSince1970).rounded(.down)) + Int64(zone.secondsFromGMT(for: date))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         return civilDate(daysSinceEpoch: days)

@@ -123,7 +123,7 @@ public struct RuleCache {
         let generation = try db.scalarInt("SELECT generation FROM rule_cache_state WHERE id = 1") ?? 0
         let stores = try db.prepare("SELECT store_id FROM stores ORDER BY store_id").map { $0.int(at: 0) }
         let engine = RuleEngine(db)
-        let dirtyJSON = Placements.jsonArray(dirty)
+        let dirtyJSON = DatabaseValue.jsonArrayText(dirty)
         for rule in active {
             let compiled = try engine.compiled(ruleID: rule.id, generation: generation)
             let cap = rule.limit + RuleEngine.slack
@@ -153,7 +153,7 @@ public struct RuleCache {
     /// Matches every product against the rule, groups them by key, computes each list. Returns the number of lists.
     private func build(ruleID: Int, compiled: CompiledRule, stores: [Int], cap: Int) throws -> Int {
         try drop(ruleID: ruleID)
-        let keys = try compiled.keys.statement(db)
+        let keys = try db.statement(compiled.keys).statement
         defer { keys.reset() }
         var matches: [(product: Int, key: String)] = []
         while try keys.step() { matches.append((keys.int(at: 0), keys.text(at: 1))) }
@@ -183,8 +183,9 @@ public struct RuleCache {
         try db.execute("DELETE FROM rule_matches WHERE rule_id = ? AND product_id IN (SELECT value FROM json_each(?))", [ruleID, dirty])
         var recompute = Set<Int>()
         var representatives: [Int: Int] = [:]
-        let keysOf = try compiled.keysOf.statement(db)
-        keysOf.bind(dirty, at: 1)
+        let preparedKeys = try db.statement(compiled.keysOf)
+        let keysOf = preparedKeys.statement
+        preparedKeys.bind(dirty, "ids")
         var matches: [(product: Int, key: String)] = []
         while try keysOf.step() { matches.append((keysOf.int(at: 0), keysOf.text(at: 1))) }
         keysOf.reset()
@@ -214,9 +215,10 @@ public struct RuleCache {
             WHERE l.rule_id = ?1 AND rr.candidate_id IN (SELECT value FROM json_each(?2))
             UNION SELECT list_id FROM rule_lists WHERE rule_id = ?1 AND stale = 1
             """).forEachRow([ruleID, dirty]) { recompute.insert($0.int(at: 0)) }
-        let affected = try compiled.affectedLists.statement(db)
-        affected.bind(ruleID, at: 1)
-        affected.bind(dirty, at: 2)
+        let preparedAffected = try db.statement(compiled.affectedLists)
+        let affected = preparedAffected.statement
+        preparedAffected.bind(ruleID, "rule")
+        preparedAffected.bind(dirty, "ids")
         while try affected.step() { recompute.insert(affected.int(at: 0)) }
         affected.reset()
         for list in recompute.sorted() {

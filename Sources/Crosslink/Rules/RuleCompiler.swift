@@ -1,44 +1,21 @@
-import Synchronization
-
-/// One SQL statement with the values of its numbered parameters. The first `reserved`
-/// parameters (`?1`…) are supplied by the caller at run time; the rest are the rule's constants.
-struct CompiledQuery: Sendable {
-    let sql: String
-    let constants: [DatabaseValue]
-    let reserved: Int
-
-    /// Prepares (cached per connection) and binds the constants; the caller binds `?1…?reserved`.
-    /// A unit's `filter` replaces the query's `/*candidate-filter:…*/` marker, its parameters
-    /// numbered after the constants.
-    func statement(_ db: Database, filter: CandidateFilter? = nil) throws -> Statement {
-        let positional = filter?.positional(from: reserved + constants.count + 1)
-        let statement = try db.cachedStatement(positional.map { $0.apply(to: sql) } ?? sql)
-        statement.reset()
-        for (offset, value) in constants.enumerated() {
-            try statement.bind(value, at: Int32(reserved + offset + 1))
-        }
-        try positional?.bind(to: statement)
-        return statement
-    }
-}
-
 /// A rule's trees compiled to SQL (spec: "compile, don't interpret row by row"). Identifiers come
 /// from ``RuleAttributeCatalog`` only; every value from the rule is a bound parameter.
 ///
-/// - `match`: `?1` product id → a row when "products to match" holds for it.
-/// - `candidates`: `?1` matched product id, `?2` store id, `?3` JSON array of excluded ids,
-///   `?4` limit → the displayable products satisfying "products to display", by product id
-///   (with a `/*candidate-filter:…*/` marker for a unit's filter).
-/// - `keys` / `keysOf`: every matching product (or those in the JSON array `?1`) with the
+/// Each is an ``SQLTemplate`` with the rule's constants bound and named parameters for the run:
+/// - `match`: `:product` id → a row when "products to match" holds for it.
+/// - `candidates`: `:matched` product id, `:store` id, `:excluded` JSON array of ids, `:limit`
+///   → the displayable products satisfying "products to display", by product id (with a
+///   condition slot for a unit's filter).
+/// - `keys` / `keysOf`: every matching product (or those in the JSON array `:ids`) with the
 ///   values of it that the display tree refers to — products with equal keys share one list.
-/// - `affectedLists`: `?1` rule id, `?2` JSON array of product ids → the cached lists (by their
+/// - `affectedLists`: `:rule` id, `:ids` JSON array of product ids → the cached lists (by their
 ///   representative) that one of those products could now enter.
 struct CompiledRule: Sendable {
-    let match: CompiledQuery
-    let candidates: CompiledQuery
-    let keys: CompiledQuery
-    let keysOf: CompiledQuery
-    let affectedLists: CompiledQuery
+    let match: SQLTemplate
+    let candidates: SQLTemplate
+    let keys: SQLTemplate
+    let keysOf: SQLTemplate
+    let affectedLists: SQLTemplate
     /// False when the display tree has no relative value: one list serves every matched product.
     let isRelative: Bool
 }
@@ -47,7 +24,7 @@ struct CompiledRule: Sendable {
 ///
 /// ```swift
 /// let compiled = try RuleCompiler(db).compile(rule)
-/// print(compiled.candidates.sql)
+/// print(compiled.candidates.plain.text)
 /// ```
 struct RuleCompiler {
     let db: Database
@@ -59,78 +36,73 @@ struct RuleCompiler {
     }
 
     /// Categories named by a JSON array of ids and name paths ("Gear/Bags" or "Default Category/Gear/Bags").
-    static func resolveCategoriesSQL(_ parameter: String) -> String {
+    static func resolveCategoriesSQL(_ names: SQL) -> SQL {
         """
-        SELECT rc.path FROM categories AS rc JOIN json_each(\(parameter)) AS v
+        SELECT rc.path FROM categories AS rc JOIN json_each(\(sql: names)) AS v
             ON (v.type = 'integer' AND rc.category_id = v.value)
             OR (v.type = 'text' AND (rc.name_path = v.value
                 OR (rc.parent_id IS NOT NULL AND substr(rc.name_path, instr(rc.name_path, '/') + 1) = v.value)))
         """
     }
 
-    static let categoryCountSQL = "SELECT count(*) FROM (\(resolveCategoriesSQL("?1")))"
+    /// How many categories the JSON array `names` names.
+    static func categoryCount(_ names: String) -> SQL { "SELECT count(*) FROM (\(sql: resolveCategoriesSQL("\(names)")))" }
 
     func compile(_ rule: Rule) throws -> CompiledRule {
         let sources = keySources(rule.display)
+        let product: SQL = "\(parameter: "product")"
+        let matched: SQL = "\(parameter: "matched")"
+        let matchSQL: SQL = "SELECT 1 FROM products AS p WHERE p.product_id = \(sql: product) AND \(sql: try predicate(rule.match, path: "match", matched: nil))"
 
-        var match = SQLBuilder(reserved: 1)
-        let matchSQL = "SELECT 1 FROM products AS p WHERE p.product_id = ?1 AND \(try predicate(rule.match, path: "match", matched: nil, &match))"
-
-        var candidates = SQLBuilder(reserved: 4)
         let plan = try driver(rule.display, limit: rule.effectiveLimit)
-        let displaySQL = try predicate(rule.display, path: "display", driver: plan.listed, matched: "?1", &candidates)
+        let displaySQL = try predicate(rule.display, path: "display", driver: plan.listed, matched: matched)
         // Streaming one category's products in id order (its primary key) stops at the limit
         // without listing them all first; otherwise products are read in id order.
-        let source = plan.category.map { id in
-            "product_categories AS drv CROSS JOIN products AS p ON p.product_id = drv.product_id AND drv.category_id = \(candidates.bind(.integer(Int64(id))))"
+        let source: SQL = plan.category.map { id in
+            "product_categories AS drv CROSS JOIN products AS p ON p.product_id = drv.product_id AND drv.category_id = \(id)"
         } ?? "products AS p"
-        let candidatesSQL = """
+        let candidatesSQL: SQL = """
             SELECT p.product_id, p.sku, p.name, p.final_price
-            FROM \(source)
-            WHERE \(displaySQL)
-              AND EXISTS (SELECT 1 FROM displayable_products AS d WHERE d.product_id = p.product_id AND d.store_id = ?2)
-              AND p.product_id NOT IN (SELECT value FROM json_each(?3)) /*candidate-filter:p.product_id*/
-            ORDER BY \(plan.category == nil ? "p" : "drv").product_id
-            LIMIT ?4
+            FROM \(sql: source)
+            WHERE \(sql: displaySQL)
+              AND EXISTS (SELECT 1 FROM displayable_products AS d WHERE d.product_id = p.product_id AND d.store_id = \(parameter: "store"))
+              AND p.product_id NOT IN (SELECT value FROM json_each(\(parameter: "excluded"))) \(condition: "p.product_id")
+            ORDER BY \(literal: plan.category == nil ? "p" : "drv").product_id
+            LIMIT \(parameter: "limit")
             """
 
-        var keys = SQLBuilder(reserved: 0)
-        let keysSQL = "SELECT p.product_id, \(key(sources, &keys)) FROM products AS p WHERE \(try predicate(rule.match, path: "match", matched: nil, &keys))"
-        var keysOf = SQLBuilder(reserved: 1)
-        let keysOfSQL = """
-            SELECT p.product_id, \(key(sources, &keysOf))
-            FROM json_each(?1) AS k CROSS JOIN products AS p ON p.product_id = k.value
-            WHERE \(try predicate(rule.match, path: "match", matched: nil, &keysOf))
+        let keysSQL: SQL = "SELECT p.product_id, \(sql: key(sources)) FROM products AS p WHERE \(sql: try predicate(rule.match, path: "match", matched: nil))"
+        let keysOfSQL: SQL = """
+            SELECT p.product_id, \(sql: key(sources))
+            FROM json_each(\(parameter: "ids")) AS k CROSS JOIN products AS p ON p.product_id = k.value
+            WHERE \(sql: try predicate(rule.match, path: "match", matched: nil))
             """
 
-        var affected = SQLBuilder(reserved: 2)
-        let affectedSQL = """
+        let affectedSQL: SQL = """
             SELECT DISTINCT l.list_id
-            FROM rule_lists AS l CROSS JOIN json_each(?2) AS k CROSS JOIN products AS p ON p.product_id = k.value
-            WHERE l.rule_id = ?1 AND l.representative_id IS NOT NULL
-              AND \(try predicate(rule.display, path: "display", matched: "l.representative_id", &affected))
+            FROM rule_lists AS l CROSS JOIN json_each(\(parameter: "ids")) AS k CROSS JOIN products AS p ON p.product_id = k.value
+            WHERE l.rule_id = \(parameter: "rule") AND l.representative_id IS NOT NULL
+              AND \(sql: try predicate(rule.display, path: "display", matched: "l.representative_id"))
             """
-        return CompiledRule(match: match.query(matchSQL), candidates: candidates.query(candidatesSQL),
-                            keys: keys.query(keysSQL), keysOf: keysOf.query(keysOfSQL),
-                            affectedLists: affected.query(affectedSQL), isRelative: !sources.isEmpty)
+        return CompiledRule(match: SQLTemplate(matchSQL), candidates: SQLTemplate(candidatesSQL),
+                            keys: SQLTemplate(keysSQL), keysOf: SQLTemplate(keysOfSQL),
+                            affectedLists: SQLTemplate(affectedSQL), isRelative: !sources.isEmpty)
     }
 
-    /// For `explain`: one column per node of `tree` (0/1 for the product `?1`, relative values
-    /// read from the matched product `?2`), in tree order, with their paths.
-    func conditionColumns(_ tree: RuleCondition, path: String) throws -> (query: CompiledQuery, paths: [String]) {
-        var builder = SQLBuilder(reserved: 2)
-        var columns: [String] = []
+    /// For `explain`: one column per node of `tree` (0/1 for the `:product`, relative values
+    /// read from the `:matched` product), in tree order, with their paths.
+    func conditionColumns(_ tree: RuleCondition, path: String) throws -> (query: SQLTemplate, paths: [String]) {
+        var columns: [SQL] = []
         var paths: [String] = []
         func walk(_ node: RuleCondition, _ path: String) throws {
-            columns.append(try predicate(node, path: path, matched: "?2", &builder))
+            columns.append("coalesce(\(sql: try predicate(node, path: path, matched: "\(parameter: "matched")")), 0)")
             paths.append(path)
             if case .combine(_, _, let children) = node {
                 for (offset, child) in children.enumerated() { try walk(child, "\(path).conditions[\(offset)]") }
             }
         }
         try walk(tree, path)
-        let sql = "SELECT " + columns.map { "coalesce(\($0), 0)" }.joined(separator: ", ") + " FROM products AS p WHERE p.product_id = ?1"
-        return (builder.query(sql), paths)
+        return (SQLTemplate("SELECT \(sql: columns.joined(separator: ", ")) FROM products AS p WHERE p.product_id = \(parameter: "product")"), paths)
     }
 
     // MARK: Predicates
@@ -139,27 +111,27 @@ struct RuleCompiler {
     /// `p` is one known product, and, scanning products in id order, stops at the limit) except the
     /// `driver`: a category condition written `p.product_id IN (…)`, which SQLite uses to visit
     /// only that category's products (see `driver(_:limit:)`).
-    func predicate(_ node: RuleCondition, path: String, driver: String? = nil, matched: String?, _ builder: inout SQLBuilder) throws -> String {
+    func predicate(_ node: RuleCondition, path: String, driver: String? = nil, matched: SQL?) throws -> SQL {
         switch node {
         case .combine(let aggregator, let expected, let children):
             guard !children.isEmpty else { return "1" }
             let parts = try children.enumerated().map { offset, child in
-                try predicate(child, path: "\(path).conditions[\(offset)]", driver: driver, matched: matched, &builder)
+                try predicate(child, path: "\(path).conditions[\(offset)]", driver: driver, matched: matched)
             }
             switch (aggregator, expected) {
-            case (.all, true): return "(" + parts.joined(separator: " AND ") + ")"
-            case (.any, true): return "(" + parts.joined(separator: " OR ") + ")"
-            case (.all, false): return "NOT (" + parts.joined(separator: " OR ") + ")"     // none holds
-            case (.any, false): return "NOT (" + parts.joined(separator: " AND ") + ")"    // one fails
+            case (.all, true): return "(\(sql: parts.joined(separator: " AND ")))"
+            case (.any, true): return "(\(sql: parts.joined(separator: " OR ")))"
+            case (.all, false): return "NOT (\(sql: parts.joined(separator: " OR ")))"     // none holds
+            case (.any, false): return "NOT (\(sql: parts.joined(separator: " AND ")))"    // one fails
             }
         case .condition(let comparison):
             guard let attribute = catalog.attribute(comparison.attribute) else {
                 throw RuleError.invalid(subject: "rule", path: "", message: "unknown attribute \(RuleText.quoted(comparison.attribute))", location: nil)
             }
             switch attribute.source {
-            case .column(let column): return columnPredicate(column, attribute.kind, comparison, matched: matched, &builder)
-            case .category: return try categoryPredicate(comparison, drive: path == driver, matched: matched, &builder)
-            case .custom(let id): return customPredicate(id, attribute.kind, comparison, drive: path == driver, matched: matched, &builder)
+            case .column(let column): return columnPredicate(column, attribute.kind, comparison, matched: matched)
+            case .category: return try categoryPredicate(comparison, drive: path == driver, matched: matched)
+            case .custom(let id): return customPredicate(id, attribute.kind, comparison, drive: path == driver, matched: matched)
             }
         }
     }
@@ -176,19 +148,19 @@ struct RuleCompiler {
         }
     }
 
-    private func bindScalar(_ value: RuleConstant, kind: RuleAttribute.Kind, _ builder: inout SQLBuilder) -> String {
+    private func bindScalar(_ value: RuleConstant, kind: RuleAttribute.Kind) -> SQL {
         switch (value, kind) {
-        case (.bool(let flag), _): builder.bind(.integer(flag ? 1 : 0))
-        case (.number(let n), .boolean): builder.bind(.integer(n == 0 ? 0 : 1))
-        case (.number(let n), .text), (.number(let n), .select), (.number(let n), .multiselect): builder.bind(.text(RuleJSON.numberText(n)))
-        case (.number(let n), _): builder.bind(.real(n))
-        case (.string(let text), _): builder.bind(.text(text))
-        case (.list, _): builder.bind(.null)
+        case (.bool(let flag), _): "\(flag ? 1 : 0)"
+        case (.number(let n), .boolean): "\(n == 0 ? 0 : 1)"
+        case (.number(let n), .text), (.number(let n), .select), (.number(let n), .multiselect): "\(RuleJSON.numberText(n))"
+        case (.number(let n), _): "\(n)"
+        case (.string(let text), _): "\(text)"
+        case (.list, _): "\(DatabaseValue.null)"
         }
     }
 
     /// A list value as `(SELECT value FROM json_each(?))`: one parameter, however long the list.
-    private func bindList(_ value: RuleConstant, kind: RuleAttribute.Kind, _ builder: inout SQLBuilder) -> String {
+    private func bindList(_ value: RuleConstant, kind: RuleAttribute.Kind) -> SQL {
         let items: [RuleConstant] = if case .list(let items) = value { items } else { [value] }
         let json = RuleJSON(.array(items.map { item -> RuleJSON in
             switch (item, kind) {
@@ -196,30 +168,32 @@ struct RuleCompiler {
             default: item.json
             }
         })).compactText
-        return "(SELECT value FROM json_each(\(builder.bind(.text(json)))))"
+        return "(SELECT value FROM json_each(\(json)))"
     }
 
     private func columnPredicate(_ column: String, _ kind: RuleAttribute.Kind, _ comparison: RuleComparison,
-                                 matched: String?, _ builder: inout SQLBuilder) -> String {
-        let expression = kind == .date ? "substr(p.\(column), 1, 10)" : "p.\(column)"
-        let matchedValue = kind == .date ? "(SELECT substr(mp.\(column), 1, 10) FROM products AS mp WHERE mp.product_id = \(matched ?? "NULL"))"
-            : "(SELECT mp.\(column) FROM products AS mp WHERE mp.product_id = \(matched ?? "NULL"))"
-        let operand: String
+                                 matched: SQL?) -> SQL {
+        // `column` comes from the attribute catalog's whitelist.
+        let expression: SQL = kind == .date ? "substr(p.\(literal: column), 1, 10)" : "p.\(literal: column)"
+        let matchedID = matched ?? "NULL"
+        let matchedValue: SQL = kind == .date ? "(SELECT substr(mp.\(literal: column), 1, 10) FROM products AS mp WHERE mp.product_id = \(sql: matchedID))"
+            : "(SELECT mp.\(literal: column) FROM products AS mp WHERE mp.product_id = \(sql: matchedID))"
+        let operand: SQL
         switch comparison.value {
         case .constant(let value):
-            operand = comparison.op.takesList ? bindList(value, kind: kind, &builder) : bindScalar(value, kind: kind, &builder)
+            operand = comparison.op.takesList ? bindList(value, kind: kind) : bindScalar(value, kind: kind)
         case .sameAsMatched, .childOfMatched: operand = matchedValue
-        case .percentOfMatched(let n): operand = "(\(matchedValue) * \(builder.bind(.real(n))) / 100.0)"
-        case .amountFromMatched(let n): operand = "(\(matchedValue) + \(builder.bind(.real(n))))"
+        case .percentOfMatched(let n): operand = "(\(sql: matchedValue) * \(n) / 100.0)"
+        case .amountFromMatched(let n): operand = "(\(sql: matchedValue) + \(n))"
         }
         switch comparison.op {
         case .equal, .less, .lessOrEqual, .greater, .greaterOrEqual:
-            return "coalesce(\(expression) \(Self.sqlOperator(comparison.op)) \(operand), 0)"
-        case .notEqual: return "(\(expression) IS NOT \(operand))"   // a missing value differs
-        case .contains: return "coalesce(instr(lower(\(expression)), lower(\(operand))) > 0, 0)"
-        case .doesNotContain: return "NOT coalesce(instr(lower(\(expression)), lower(\(operand))) > 0, 0)"
-        case .isOneOf: return "coalesce(\(expression) IN \(operand), 0)"
-        case .isNotOneOf: return "NOT coalesce(\(expression) IN \(operand), 0)"
+            return "coalesce(\(sql: expression) \(literal: Self.sqlOperator(comparison.op)) \(sql: operand), 0)"
+        case .notEqual: return "(\(sql: expression) IS NOT \(sql: operand))"   // a missing value differs
+        case .contains: return "coalesce(instr(lower(\(sql: expression)), lower(\(sql: operand))) > 0, 0)"
+        case .doesNotContain: return "NOT coalesce(instr(lower(\(sql: expression)), lower(\(sql: operand))) > 0, 0)"
+        case .isOneOf: return "coalesce(\(sql: expression) IN \(sql: operand), 0)"
+        case .isNotOneOf: return "NOT coalesce(\(sql: expression) IN \(sql: operand), 0)"
         }
     }
 
@@ -227,17 +201,18 @@ struct RuleCompiler {
     /// anchor categories), resolved when the rule is compiled (a category change recompiles).
     func categoryIDs(_ value: RuleConstant) throws -> [Int] {
         let items: [RuleConstant] = if case .list(let items) = value { items } else { [value] }
-        return try db.cachedStatement("""
-            SELECT DISTINCT c.category_id FROM (\(Self.resolveCategoriesSQL("?1"))) AS t
+        let names = RuleJSON(.array(items.map(\.json))).compactText
+        return try db.map("""
+            SELECT DISTINCT c.category_id FROM (\(sql: Self.resolveCategoriesSQL("\(names)"))) AS t
             CROSS JOIN categories AS c ON c.path = t.path OR c.path LIKE t.path || '/%'
             ORDER BY 1
-            """).map([RuleJSON(.array(items.map(\.json))).compactText]) { $0.int(at: 0) }
+            """) { $0.int(at: 0) }
     }
 
     /// `(?5, ?6)`: a short list as parameters (SQLite builds a small index from them), a long one as one JSON parameter.
-    private func bindIDs(_ ids: [Int], _ builder: inout SQLBuilder) -> String {
-        if ids.count > 32 { return "(SELECT value FROM json_each(\(builder.bind(.text(Placements.jsonArray(ids))))))" }
-        return "(" + ids.map { builder.bind(.integer(Int64($0))) }.joined(separator: ", ") + ")"
+    private func bindIDs(_ ids: [Int]) -> SQL {
+        if ids.count > 32 { return "\(list: ids)" }
+        return "(\(sql: ids.map { "\($0)" as SQL }.joined(separator: ", ")))"
     }
 
     /// How the candidate query finds its rows: by scanning products in id order (both nil), by
@@ -288,7 +263,7 @@ struct RuleCompiler {
         switch (attribute.source, comparison.value) {
         case (.category, .constant(let value)) where !comparison.op.isNegative:
             return Double(try db.scalarInt("SELECT count(*) FROM product_categories WHERE category_id IN (SELECT value FROM json_each(?))",
-                                           [Placements.jsonArray(try categoryIDs(value))]) ?? 0)
+                                           [DatabaseValue.jsonArray(try categoryIDs(value))]) ?? 0)
         case (.custom(let id), .constant(let value)) where attribute.kind != .boolean
                 && (comparison.op == .equal || comparison.op == .isOneOf || (comparison.op == .contains && attribute.kind == .multiselect)):
             let items: [RuleConstant] = if case .list(let items) = value { items } else { [value] }
@@ -309,46 +284,46 @@ struct RuleCompiler {
         }
     }
 
-    private func categoryPredicate(_ comparison: RuleComparison, drive: Bool, matched: String?, _ builder: inout SQLBuilder) throws -> String {
+    private func categoryPredicate(_ comparison: RuleComparison, drive: Bool, matched: SQL?) throws -> SQL {
         let matchedID = matched ?? "NULL"
         // The set of category ids the condition is about, as `IN` operand.
-        let categories: String
+        let categories: SQL
         switch comparison.value {
         case .constant(let value):
-            categories = bindIDs(try categoryIDs(value), &builder)
+            categories = bindIDs(try categoryIDs(value))
         case .childOfMatched:
             categories = """
                 (SELECT c.category_id FROM product_categories AS mc
                  CROSS JOIN categories AS mcat ON mcat.category_id = mc.category_id
                  CROSS JOIN categories AS c ON c.path LIKE mcat.path || '/%'
-                 WHERE mc.product_id = \(matchedID))
+                 WHERE mc.product_id = \(sql: matchedID))
                 """
         default:
             // Same as matched: at least one category in common.
-            categories = "(SELECT mc.category_id FROM product_categories AS mc WHERE mc.product_id = \(matchedID))"
+            categories = "(SELECT mc.category_id FROM product_categories AS mc WHERE mc.product_id = \(sql: matchedID))"
         }
-        let holds = drive
-            ? "p.product_id IN (SELECT pc.product_id FROM product_categories AS pc WHERE pc.category_id IN \(categories))"
-            : "EXISTS (SELECT 1 FROM product_categories AS pc WHERE pc.product_id = p.product_id AND pc.category_id IN \(categories))"
-        return comparison.op.isNegative ? "NOT \(holds)" : holds
+        let holds: SQL = drive
+            ? "p.product_id IN (SELECT pc.product_id FROM product_categories AS pc WHERE pc.category_id IN \(sql: categories))"
+            : "EXISTS (SELECT 1 FROM product_categories AS pc WHERE pc.product_id = p.product_id AND pc.category_id IN \(sql: categories))"
+        return comparison.op.isNegative ? "NOT \(sql: holds)" : holds
     }
 
     private func customPredicate(_ id: Int, _ kind: RuleAttribute.Kind, _ comparison: RuleComparison, drive: Bool,
-                                 matched: String?, _ builder: inout SQLBuilder) -> String {
-        let attribute = builder.bind(.integer(Int64(id)))
-        let column = switch kind {
-        case .number: "a.number"
-        case .date: "substr(a.value, 1, 10)"
-        default: "a.value"
-        }
-        func exists(_ condition: String, product: String = "p.product_id") -> String {
-            if drive && product == "p.product_id" {
-                // Through the index on (attribute_id, value): the products having the value(s).
-                return "p.product_id IN (SELECT a.product_id FROM product_attributes AS a WHERE a.attribute_id = \(attribute) AND \(condition))"
-            }
-            return "EXISTS (SELECT 1 FROM product_attributes AS a WHERE a.product_id = \(product) AND a.attribute_id = \(attribute) AND \(condition))"
+                                 matched: SQL?) -> SQL {
+        let attribute: SQL = "\(id)"
+        let (column, matchedColumn): (SQL, SQL) = switch kind {
+        case .number: ("a.number", "ma.number")
+        case .date: ("substr(a.value, 1, 10)", "substr(ma.value, 1, 10)")
+        default: ("a.value", "ma.value")
         }
         let matchedID = matched ?? "NULL"
+        func exists(_ condition: SQL, product: SQL? = nil) -> SQL {
+            if drive && product == nil {
+                // Through the index on (attribute_id, value): the products having the value(s).
+                return "p.product_id IN (SELECT a.product_id FROM product_attributes AS a WHERE a.attribute_id = \(sql: attribute) AND \(sql: condition))"
+            }
+            return "EXISTS (SELECT 1 FROM product_attributes AS a WHERE a.product_id = \(sql: product ?? "p.product_id") AND a.attribute_id = \(sql: attribute) AND \(sql: condition))"
+        }
         if kind == .boolean {
             let truthy = exists("(a.number = 1 OR lower(a.value) IN ('yes', 'true'))")
             switch comparison.value {
@@ -358,36 +333,35 @@ struct RuleCompiler {
                 case .number(let n): n != 0
                 default: true
                 }
-                return (wanted == (comparison.op == .equal)) ? truthy : "NOT \(truthy)"
+                return (wanted == (comparison.op == .equal)) ? truthy : "NOT \(sql: truthy)"
             default:
                 let matchedTruthy = exists("(a.number = 1 OR lower(a.value) IN ('yes', 'true'))", product: matchedID)
-                return "(\(truthy) \(comparison.op == .equal ? "=" : "<>") \(matchedTruthy))"
+                return "(\(sql: truthy) \(literal: comparison.op == .equal ? "=" : "<>") \(sql: matchedTruthy))"
             }
         }
-        let matchedColumn = column.replacingOccurrences(of: "a.", with: "ma.")
-        let matchedValues = "(SELECT \(matchedColumn) FROM product_attributes AS ma WHERE ma.product_id = \(matchedID) AND ma.attribute_id = \(attribute))"
+        let matchedValues: SQL = "(SELECT \(sql: matchedColumn) FROM product_attributes AS ma WHERE ma.product_id = \(sql: matchedID) AND ma.attribute_id = \(sql: attribute))"
         switch comparison.value {
         case .constant(let value):
             switch comparison.op {
-            case .equal: return exists("\(column) = \(bindScalar(value, kind: kind, &builder))")
-            case .notEqual: return "NOT " + exists("\(column) = \(bindScalar(value, kind: kind, &builder))")
+            case .equal: return exists("\(sql: column) = \(sql: bindScalar(value, kind: kind))")
+            case .notEqual: return "NOT \(sql: exists("\(sql: column) = \(sql: bindScalar(value, kind: kind))"))"
             case .less, .lessOrEqual, .greater, .greaterOrEqual:
-                return exists("\(column) \(Self.sqlOperator(comparison.op)) \(bindScalar(value, kind: kind, &builder))")
+                return exists("\(sql: column) \(literal: Self.sqlOperator(comparison.op)) \(sql: bindScalar(value, kind: kind))")
             case .contains, .doesNotContain:
                 // Text: a substring (ASCII case-insensitive); multiselect: has that option.
-                let test = kind == .multiselect ? "\(column) = \(bindScalar(value, kind: kind, &builder))"
-                    : "instr(lower(\(column)), lower(\(bindScalar(value, kind: kind, &builder)))) > 0"
-                return (comparison.op == .contains ? "" : "NOT ") + exists(test)
-            case .isOneOf: return exists("\(column) IN \(bindList(value, kind: kind, &builder))")
-            case .isNotOneOf: return "NOT " + exists("\(column) IN \(bindList(value, kind: kind, &builder))")
+                let test: SQL = kind == .multiselect ? "\(sql: column) = \(sql: bindScalar(value, kind: kind))"
+                    : "instr(lower(\(sql: column)), lower(\(sql: bindScalar(value, kind: kind)))) > 0"
+                return comparison.op == .contains ? exists(test) : "NOT \(sql: exists(test))"
+            case .isOneOf: return exists("\(sql: column) IN \(sql: bindList(value, kind: kind))")
+            case .isNotOneOf: return "NOT \(sql: exists("\(sql: column) IN \(sql: bindList(value, kind: kind))"))"
             }
         default:
             switch comparison.op {
-            case .equal: return exists("\(column) IN \(matchedValues)")          // at least one value in common
-            case .notEqual: return "NOT " + exists("\(column) IN \(matchedValues)")
+            case .equal: return exists("\(sql: column) IN \(sql: matchedValues)")          // at least one value in common
+            case .notEqual: return "NOT \(sql: exists("\(sql: column) IN \(sql: matchedValues)"))"
             default:
-                let first = "(SELECT \(matchedColumn) FROM product_attributes AS ma WHERE ma.product_id = \(matchedID) AND ma.attribute_id = \(attribute) ORDER BY ma.ordinal LIMIT 1)"
-                return exists("\(column) \(Self.sqlOperator(comparison.op)) \(first)")
+                let first: SQL = "(SELECT \(sql: matchedColumn) FROM product_attributes AS ma WHERE ma.product_id = \(sql: matchedID) AND ma.attribute_id = \(sql: attribute) ORDER BY ma.ordinal LIMIT 1)"
+                return exists("\(sql: column) \(literal: Self.sqlOperator(comparison.op)) \(sql: first)")
             }
         }
     }
@@ -429,57 +403,29 @@ struct RuleCompiler {
     }
 
     /// `json_array(…)` of the key sources for product `p`; '[]' when there are none.
-    func key(_ sources: [KeySource], _ builder: inout SQLBuilder) -> String {
+    func key(_ sources: [KeySource]) -> SQL {
         guard !sources.isEmpty else { return "'[]'" }
-        let parts = sources.map { source -> String in
+        let parts = sources.map { source -> SQL in
             switch source {
-            case .column(let column, let date): return date ? "substr(p.\(column), 1, 10)" : "p.\(column)"
+            case .column(let column, let date): return date ? "substr(p.\(literal: column), 1, 10)" : "p.\(literal: column)"
             case .category:
                 return "(SELECT json_group_array(category_id) FROM (SELECT kc.category_id FROM product_categories AS kc WHERE kc.product_id = p.product_id ORDER BY 1))"
             case .custom(let id, _, let kind):
-                let attribute = builder.bind(.integer(Int64(id)))
                 if kind == .boolean {
-                    return "EXISTS (SELECT 1 FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND ka.attribute_id = \(attribute) AND (ka.number = 1 OR lower(ka.value) IN ('yes', 'true')))"
+                    return "EXISTS (SELECT 1 FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND ka.attribute_id = \(id) AND (ka.number = 1 OR lower(ka.value) IN ('yes', 'true')))"
                 }
                 let column = kind == .number ? "ka.number" : kind == .date ? "substr(ka.value, 1, 10)" : "ka.value"
                 // `+`: look the product up by primary key, not by the (attribute_id, value) index.
-                return "(SELECT json_group_array(v) FROM (SELECT \(column) AS v FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND +ka.attribute_id = \(attribute) ORDER BY 1))"
+                return "(SELECT json_group_array(v) FROM (SELECT \(literal: column) AS v FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND +ka.attribute_id = \(id) ORDER BY 1))"
             }
         }
-        return "json_array(" + parts.joined(separator: ", ") + ")"
+        return "json_array(\(sql: parts.joined(separator: ", ")))"
     }
 }
 
-/// SQL text under construction and its constants, numbered after the reserved parameters.
-struct SQLBuilder {
-    let reserved: Int
-    private(set) var constants: [DatabaseValue] = []
-
-    init(reserved: Int) { self.reserved = reserved }
-
-    /// A new parameter holding `value`; returns its placeholder (`?5`).
-    mutating func bind(_ value: DatabaseValue) -> String {
-        constants.append(value)
-        return "?\(reserved + constants.count)"
-    }
-
-    func query(_ sql: String) -> CompiledQuery { CompiledQuery(sql: sql, constants: constants, reserved: reserved) }
-}
-
-/// Compiled rules shared by all connections of the process, keyed by database file, the
-/// database's rule generation (which moves whenever rules or attribute definitions change)
-/// and rule id — so a placement never recompiles, and never uses SQL of an older rule.
-enum CompiledRuleCache {
-    private static let entries = Mutex<[String: CompiledRule]>([:])
-
-    static func rule(path: String, generation: Int, ruleID: Int, compile: () throws -> CompiledRule) rethrows -> CompiledRule {
-        let key = "\(path)\u{0}\(generation)\u{0}\(ruleID)"
-        if let hit = entries.withLock({ $0[key] }) { return hit }
-        let compiled = try compile()
-        entries.withLock { entries in
-            if entries.count > 4_096 { entries.removeAll() }   // bounded; entries of old generations go too
-            entries[key] = compiled
-        }
-        return compiled
-    }
+extension StoreCaches.Namespace {
+    /// Compiled rules, keyed by the database's rule generation (which moves whenever rules or
+    /// attribute definitions change) and rule id — so a placement never recompiles, and never
+    /// uses SQL of an older rule. Bounded: entries of old generations go too.
+    static let compiledRules = StoreCaches.Namespace("compiled rules", limit: 4_096)
 }

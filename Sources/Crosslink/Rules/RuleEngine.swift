@@ -65,35 +65,39 @@ public struct RuleEngine {
 
     /// Cached candidates of one matched product `?1` in store `?2` for the rules in JSON `?3`, in
     /// position order.
-    public static let cachedListSQL = cachedListsSQL(matched: "= ?1", filtered: false)
+    static let cachedList = SQLTemplate(cachedListsSQL(matched: "= \(parameter: "matched")", filtered: false))
+    /// ``cachedList``'s text: parameters 1 `:matched`, 2 `:store`, 3 `:rules` (public so the
+    /// benchmark's C baseline runs the same SQL).
+    public static var cachedListSQL: String { cachedList.plain.text }
     /// The same for several matched products (a cart), JSON `?1`.
-    static let cachedListsSQL = cachedListsSQL(matched: "IN (SELECT value FROM json_each(?1))", filtered: false)
+    static let cachedLists = SQLTemplate(cachedListsSQL(matched: "IN (SELECT value FROM json_each(\(parameter: "matched")))", filtered: false))
 
     /// `filtered`: only the candidates passing a unit's filter (at the marker), each list
     /// preceded by a row with its whole length (column 3 NULL) — a filter may drop every
     /// candidate of a list, and a list's length tells whether it holds all of the rule's.
-    static func cachedListsSQL(matched: String, filtered: Bool) -> String {
-        let candidates = """
-            SELECT x.rule_id, x.product_id, p.product_id, p.sku, p.name, p.final_price\(filtered ? ", NULL, rr.position" : "")
+    static func cachedListsSQL(matched: SQL, filtered: Bool) -> SQL {
+        // The store after the matched products: parameters numbered in the order 1 matched, 2 store, 3 rules.
+        let candidates: SQL = """
+            SELECT x.rule_id, x.product_id, p.product_id, p.sku, p.name, p.final_price\(literal: filtered ? ", NULL, rr.position" : "")
             FROM rule_matches AS x
-            JOIN rule_results AS rr ON rr.list_id = x.list_id AND rr.store_id = ?2
+            JOIN rule_results AS rr ON rr.list_id = x.list_id
             JOIN products AS p ON p.product_id = rr.candidate_id
-            WHERE x.product_id \(matched) AND x.rule_id IN (SELECT value FROM json_each(?3))
+            WHERE x.product_id \(sql: matched) AND rr.store_id = \(parameter: "store") AND x.rule_id IN (SELECT value FROM json_each(\(parameter: "rules")))
             """
         guard filtered else { return candidates + "\nORDER BY x.rule_id, x.product_id, rr.position" }
         return """
             SELECT x.rule_id, x.product_id, NULL, NULL, NULL, NULL, count(*), -1
             FROM rule_matches AS x
-            JOIN rule_results AS rr ON rr.list_id = x.list_id AND rr.store_id = ?2
-            WHERE x.product_id \(matched) AND x.rule_id IN (SELECT value FROM json_each(?3))
+            JOIN rule_results AS rr ON rr.list_id = x.list_id
+            WHERE x.product_id \(sql: matched) AND rr.store_id = \(parameter: "store") AND x.rule_id IN (SELECT value FROM json_each(\(parameter: "rules")))
             GROUP BY x.rule_id, x.product_id
             UNION ALL
-            \(candidates) /*candidate-filter:rr.candidate_id*/
+            \(sql: candidates) \(condition: "rr.candidate_id")
             ORDER BY 1, 2, 8
             """
     }
-    static let filteredListSQL = cachedListsSQL(matched: "= ?1", filtered: true)
-    static let filteredListsSQL = cachedListsSQL(matched: "IN (SELECT value FROM json_each(?1))", filtered: true)
+    static let filteredList = SQLTemplate(cachedListsSQL(matched: "= \(parameter: "matched")", filtered: true))
+    static let filteredLists = SQLTemplate(cachedListsSQL(matched: "IN (SELECT value FROM json_each(\(parameter: "matched")))", filtered: true))
 
     /// One rule's cached list for one matched product: the candidates that pass the unit's
     /// filter, in position order, and how many the list holds in all.
@@ -137,9 +141,9 @@ public struct RuleEngine {
         return rules
     }
 
-    /// The rule's compiled SQL, from the process-wide cache when this generation compiled it already.
+    /// The rule's compiled SQL, from the store's cache when this generation compiled it already.
     func compiled(ruleID: Int, generation: Int) throws -> CompiledRule {
-        try CompiledRuleCache.rule(path: db.path, generation: generation, ruleID: ruleID) {
+        try db.caches.value(.compiledRules, "\(generation) \(ruleID)") {
             guard let rule = try RuleRepository(db).rule(id: ruleID) else { throw RuleError.unknownRule("#\(ruleID)") }
             return try RuleCompiler(db).compile(rule)
         }
@@ -147,8 +151,9 @@ public struct RuleEngine {
 
     /// Whether "products to match" holds for `productID`.
     func matches(_ compiled: CompiledRule, productID: Int) throws -> Bool {
-        let statement = try compiled.match.statement(db)
-        statement.bind(productID, at: 1)
+        let prepared = try db.statement(compiled.match)
+        let statement = prepared.statement
+        prepared.bind(productID, "product")
         defer { statement.reset() }
         return try statement.step()
     }
@@ -156,11 +161,12 @@ public struct RuleEngine {
     /// The rule's candidates for one matched product, by running its SQL (with the unit's filter).
     func candidates(_ compiled: CompiledRule, matched: Int, storeID: Int, excluded: [Int], limit: Int,
                     filter: CandidateFilter? = nil) throws -> [Candidate] {
-        let statement = try compiled.candidates.statement(db, filter: filter)
-        statement.bind(matched, at: 1)
-        statement.bind(storeID, at: 2)
-        statement.bind(Placements.jsonArray(excluded), at: 3)
-        statement.bind(limit, at: 4)
+        let prepared = try db.statement(compiled.candidates, condition: filter?.condition)
+        let statement = prepared.statement
+        prepared.bind(matched, "matched")
+        prepared.bind(storeID, "store")
+        prepared.bind(ids: excluded, "excluded")
+        prepared.bind(limit, "limit")
         defer { statement.reset() }
         var result: [Candidate] = []
         while try statement.step() {
@@ -173,15 +179,13 @@ public struct RuleEngine {
     /// Cached lists of `rules` for the matched products: [rule id: [matched id: list]], filtered
     /// in SQL by the unit's `filter`.
     func cachedLists(rules: [Int], matched: [Int], storeID: Int, filter: CandidateFilter?) throws -> [Int: [Int: CachedList]] {
-        let positional = filter?.positional(from: 4)
-        let sql = filter == nil ? (matched.count == 1 ? Self.cachedListSQL : Self.cachedListsSQL)
-            : (matched.count == 1 ? Self.filteredListSQL : Self.filteredListsSQL)
-        let statement = try db.cachedStatement(positional.map { $0.apply(to: sql) } ?? sql)
-        statement.reset()
-        if matched.count == 1 { statement.bind(matched[0], at: 1) } else { statement.bind(Placements.jsonArray(matched), at: 1) }
-        statement.bind(storeID, at: 2)
-        statement.bind(Placements.jsonArray(rules), at: 3)
-        try positional?.bind(to: statement)
+        let template = filter == nil ? (matched.count == 1 ? Self.cachedList : Self.cachedLists)
+            : (matched.count == 1 ? Self.filteredList : Self.filteredLists)
+        let prepared = try db.statement(template, condition: filter?.condition)
+        let statement = prepared.statement
+        if matched.count == 1 { prepared.bind(matched[0], "matched") } else { prepared.bind(ids: matched, "matched") }
+        prepared.bind(storeID, "store")
+        prepared.bind(ids: rules, "rules")
         defer { statement.reset() }
         var lists: [Int: [Int: CachedList]] = [:]
         while try statement.step() {
@@ -230,7 +234,7 @@ public struct RuleEngine {
     func products(block: LinkType, context: BlockContext, matched: [Int], excluded: [Int], storeID: Int, count: Int,
                   segments: [String], date: Date, seed: UInt64?, filter: CandidateFilter? = nil) throws -> [PlacedProduct] {
         guard count > 0, !matched.isEmpty else { return [] }
-        let rules = try applicableRules(block: block, day: StoreCalendar.day(date, timeZone: context.timeZone), segments: segments)
+        let rules = try applicableRules(block: block, day: StoreCalendar.day(date, timeZone: context.timeZone, caches: db.caches), segments: segments)
         guard !rules.isEmpty else { return [] }
         let builtIDs = context.cacheUsable ? rules.filter(\.built).map(\.id) : []
         let cached = builtIDs.isEmpty ? [:] : try cachedLists(rules: builtIDs, matched: matched, storeID: storeID, filter: filter)

@@ -60,7 +60,7 @@ public struct RuleExplainer {
         var result: [RuleExplanation] = []
         for rule in try RuleRepository(db).all(appliesTo: appliesTo) {
             let context = try engine.blockContext(storeID: storeRow.id, block: rule.appliesTo)
-            let day = StoreCalendar.day(date, timeZone: context.timeZone)
+            let day = StoreCalendar.day(date, timeZone: context.timeZone, caches: db.caches)
             let ruleID = rule.id!
             var status = "applies"
             if !rule.isActive {
@@ -96,8 +96,9 @@ public struct RuleExplainer {
                     }
                     selected.append(.init(sku: candidate.sku, name: candidate.name, finalPrice: candidate.finalPrice, because: because))
                 }
-                let keys = try compiled.keysOf.statement(db)
-                keys.bind("[\(productID)]", at: 1)
+                let prepared = try db.statement(compiled.keysOf)
+                let keys = prepared.statement
+                prepared.bind(ids: [productID], "ids")
                 if try keys.step(), compiled.isRelative {
                     // The key is a JSON array, one value per attribute the display tree compares with.
                     let names = compiler.keySources(rule.display).map(\.attributeName)
@@ -113,7 +114,7 @@ public struct RuleExplainer {
                 ruleID: ruleID, rule: rule.name, appliesTo: rule.appliesTo, priority: rule.priority, limit: rule.effectiveLimit,
                 status: status, matched: matched, matchConditions: conditions, display: try displayText(ruleID: ruleID),
                 matchedValues: matchedValues, selected: selected, cache: try cacheState(ruleID: ruleID, context: context),
-                sql: compiled.candidates.sql))
+                sql: compiled.candidates.plain.text))
         }
         return result
     }
@@ -151,10 +152,11 @@ public struct RuleExplainer {
         try db.scalarText("SELECT display FROM rule_list WHERE rule_id = ?", [ruleID]) ?? ""
     }
 
-    private func evaluate(_ query: CompiledQuery, product: Int, matched: Int) throws -> [Bool] {
-        let statement = try query.statement(db)
-        statement.bind(product, at: 1)
-        statement.bind(matched, at: 2)
+    private func evaluate(_ query: SQLTemplate, product: Int, matched: Int) throws -> [Bool] {
+        let prepared = try db.statement(query)
+        let statement = prepared.statement
+        prepared.bind(product, "product")
+        prepared.bind(matched, "matched")
         defer { statement.reset() }
         guard try statement.step() else { return [] }
         return (0..<statement.columnCount).map { statement.int(at: $0) == 1 }

@@ -26,6 +26,7 @@ public struct RuleValidator {
         }
         let name = rule.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, rule.name.count <= 255 else { throw fail("name", "must be 1 to 255 characters, not blank") }
+        if let problem = StoredText.problem(rule.name) { throw fail("name", problem) }
         guard rule.priority >= 1 else { throw fail("priority", "\(rule.priority) is out of range: use 1 or more (1 runs first)") }
         guard (0...Rule.maximumLimit).contains(rule.limit) else {
             throw fail("limit", "\(rule.limit) is out of range: use 1–\(Rule.maximumLimit) (0 or empty means \(Rule.maximumLimit))")
@@ -38,6 +39,9 @@ public struct RuleValidator {
         }
         for (offset, segment) in rule.segments.enumerated() where segment.trimmingCharacters(in: .whitespaces).isEmpty {
             throw fail("segments[\(offset)]", "a segment code cannot be blank")
+        }
+        for (offset, segment) in rule.segments.enumerated() {
+            if let problem = StoredText.codeProblem(segment) { throw fail("segments[\(offset)]", problem) }
         }
         for (tree, root) in [("match", rule.match), ("display", rule.display)] {
             let count = root.nodeCount
@@ -174,7 +178,7 @@ public struct RuleValidator {
                     return "unknown category \(RuleJSON.numberText(n))"
                 }
             case .string(let path):
-                if try db.scalarInt(RuleCompiler.categoryCountSQL, ["[\(RuleJSON(.string(path)).compactText)]"]) == 0 {
+                if try db.scalarInt(RuleCompiler.categoryCount("[\(RuleJSON(.string(path)).compactText)]")) == 0 {
                     return "unknown category \(RuleText.quoted(path)); give its id or its path such as \"Gear/Bags\""
                 }
             default: return "category takes a category id or path such as \"Gear/Bags\", found \(describe(value))"

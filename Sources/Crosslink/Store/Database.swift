@@ -71,6 +71,10 @@ public final class Database {
     /// The file path as given to `init`.
     public let path: String
     private var statementCache: [SQLKey: Statement] = [:]
+    /// Renderings of ``SQLTemplate``s with their statements.
+    let templateStatements = TemplateStatements()
+    /// State derived from the store's data, shared with the other connections of its pool.
+    public let caches: StoreCaches
     private var savepointDepth = 0
     private var isOpen = true
     /// The busy timeout the connection was opened with, for error messages.
@@ -83,14 +87,21 @@ public final class Database {
         try self.init(path: path, configuration: configuration, readOnly: readOnly, writerSettings: !readOnly)
     }
 
+    /// A connection sharing `caches` with the other connections of its pool.
+    convenience init(path: String, configuration: Configuration, readOnly: Bool, caches: StoreCaches) throws {
+        try self.init(path: path, configuration: configuration, readOnly: readOnly, writerSettings: !readOnly, caches: caches)
+    }
+
     /// `writerSettings: false` opens a read-write connection that leaves the journal mode alone:
     /// switching to WAL rewrites the file header, so a file must be checked before (CrosslinkStore).
     /// `immutable` opens a read-only connection through the URI `file:…?immutable=1`: no locks,
     /// no `-shm` (see ``Configuration/readOnly``).
-    init(path: String, configuration: Configuration, readOnly: Bool, writerSettings: Bool, immutable: Bool = false) throws {
+    init(path: String, configuration: Configuration, readOnly: Bool, writerSettings: Bool, immutable: Bool = false,
+         caches: StoreCaches = StoreCaches()) throws {
         _ = sqliteProcessConfiguration
         self.path = path
         self.busyTimeoutMilliseconds = configuration.busyTimeoutMilliseconds
+        self.caches = caches
         var handle: OpaquePointer?
         var flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (configuration.createIfMissing ? SQLITE_OPEN_CREATE : 0)))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -174,6 +185,7 @@ public final class Database {
         guard isOpen else { return }
         isOpen = false
         statementCache.removeAll()
+        templateStatements.removeAll()
         if truncatingWAL && sqlite3_get_autocommit(handle) != 0 {
             sqlite3_busy_timeout(handle, 0)
             // SQLITE_BUSY (readers of another process) leaves a partial checkpoint: harmless.
@@ -199,6 +211,10 @@ public final class Database {
     /// Prepares a statement that the caller owns.
     public func prepare(_ sql: String) throws -> Statement {
         try Statement(database: self, sql: sql, persistent: false)
+    }
+
+    func prepare(_ sql: String, persistent: Bool) throws -> Statement {
+        try Statement(database: self, sql: sql, persistent: persistent)
     }
 
     /// Returns a prepared statement kept for the life of the connection; preparing the same SQL

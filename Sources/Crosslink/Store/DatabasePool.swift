@@ -25,6 +25,9 @@ public final class DatabasePool: Sendable {
     private let readerSemaphore: DispatchSemaphore
     private let isClosed = Atomic<Bool>(false)
     private let readOnlyOpen: ReadOnlyOpen?
+    /// What the connections derive from the store's data (compiled rules, decoded units), shared
+    /// by them and freed with the pool.
+    public let caches: StoreCaches
 
     /// How a read-only pool found its file, for ``close()``.
     private struct ReadOnlyOpen: Sendable {
@@ -38,6 +41,8 @@ public final class DatabasePool: Sendable {
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
         self.configuration = configuration
+        let caches = StoreCaches()
+        self.caches = caches
         try StoreFile.check(path, configuration)
         let walPath = path + "-wal"
         let walExisted = StoreFile.exists(walPath)
@@ -47,10 +52,10 @@ public final class DatabasePool: Sendable {
         let immutable = configuration.readOnly && StoreFile.isPlainPath(path) && !walExisted
             && !StoreFile.isWritable(StoreFile.directory(of: path))
         readOnlyOpen = configuration.readOnly ? ReadOnlyOpen(walExisted: walExisted, immutable: immutable) : nil
-        writer = configuration.readOnly ? nil : try SerializedConnection(opened: Database(path: path, configuration: configuration))
+        writer = configuration.readOnly ? nil : try SerializedConnection(opened: Database(path: path, configuration: configuration, readOnly: false, caches: caches))
         let count = max(1, configuration.maximumReaderCount)
         readers = (0..<count).map { _ in
-            SerializedConnection(path: path) { try Database(path: path, configuration: configuration, readOnly: true, writerSettings: false, immutable: immutable) }
+            SerializedConnection(path: path) { try Database(path: path, configuration: configuration, readOnly: true, writerSettings: false, immutable: immutable, caches: caches) }
         }
         freeReaders = Mutex(Array(0..<count))
         readerSemaphore = DispatchSemaphore(value: count)

@@ -21,6 +21,8 @@ public final class Statement {
     /// a text longer than SQLite's length limit), thrown by the next ``step()``: a value that could
     /// not be bound must never run as NULL.
     private var bindFailure: (code: Int32, index: Int32)?
+    /// Column name → index, built on the first read by name.
+    private var columnIndexes: [String: Int32]?
 
     init(database: Database, sql: String, persistent: Bool) throws {
         self.database = database
@@ -163,6 +165,16 @@ public final class Statement {
 
     public var columnCount: Int32 { sqlite3_column_count(handle) }
     public func columnName(at index: Int32) -> String { String(cString: sqlite3_column_name(handle, index)) }
+    /// The index of the result column named `name` (its `AS` alias); -1 when there is none
+    /// (reads then give NULL's 0, "" or nil). Looked up once per prepared statement.
+    public func columnIndex(_ name: String) -> Int32 {
+        if columnIndexes == nil {
+            var indexes: [String: Int32] = [:]
+            for index in (0..<columnCount).reversed() { indexes[columnName(at: index)] = index }
+            columnIndexes = indexes
+        }
+        return columnIndexes![name] ?? -1
+    }
     public func isNull(at index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
     public func int(at index: Int32) -> Int { Int(sqlite3_column_int64(handle, index)) }
     public func double(at index: Int32) -> Double { sqlite3_column_double(handle, index) }

@@ -22,6 +22,8 @@ import Foundation
 /// - **New products** need `product_type`, `attribute_set_code` and `name` (Magento requires
 ///   the same three). A row for an unknown SKU without `product_type` is "Product with specified
 ///   SKU not found" (column `sku`), as in Magento's `product_import_qty_wrong_sku.csv`.
+///   An attribute set must be one Magento would have: `Default`, a set of a stored product, or
+///   one of ``ImportOptions/attributeSets`` (Crosslink keeps no attribute-set table).
 ///   Defaults: enabled, visibility "Catalog, Search", no price, qty 0, sold on website `base`
 ///   (Magento's single-website mode) unless `product_websites` says otherwise.
 /// - **Stock**: `is_in_stock` is taken as given. Without it, a row that gives `qty` for a
@@ -62,14 +64,24 @@ import Foundation
 ///   variations — is applied from them too (Magento applies the `categories` of
 ///   `products_to_import_with_category.csv`'s store-view row). Their SKU must exist in the
 ///   file or the database.
-/// - Columns Crosslink does not model (images, descriptions, SEO, weight, tax class, advanced
+///   Their store view must exist in the `stores` table (Magento: "Invalid value in Store column").
+/// - `weight` and `url_key` are validated as Magento validates them (a number ≥ 0; one url key
+///   per store view among the file's visible rows) and not stored.
+/// - Columns Crosslink does not model (images, descriptions, SEO, tax class, advanced
 ///   stock settings, bundle/downloadable data, …) are listed in ``ignoredColumns`` and skipped
 ///   silently; any other column gets one warning per file.
 ///
-/// ## Errors and transactions
-/// The whole file is imported in one `BEGIN IMMEDIATE` transaction. The first fatal problem
-/// throws an ``ImportIssue`` naming the file, line and column, and nothing is written. Malformed
-/// CSV (``CSVError``) is reported as an ``ImportIssue`` too. ``ImportOptions/dryRun`` runs
+/// ## Validation, errors and transactions
+/// Every row is validated before anything is written, with the checks of Magento's product
+/// import for the columns Crosslink reads (store view, website, product type, attribute set,
+/// visibility, status, numbers, required columns of new products, duplicate url keys, linked
+/// SKUs). ``ImportOptions/onError`` picks Magento's strategy: `.stop` (default) throws the first
+/// error with every other one in ``ImportIssue/additionalIssues`` and writes nothing; `.skip`
+/// leaves out the rows with errors and lists them in ``ImportReport/errors``, unless there are
+/// more than ``ImportOptions/allowedErrors`` (then it throws and writes nothing).
+/// The import runs in one `BEGIN IMMEDIATE` transaction: a database error while writing throws
+/// an ``ImportIssue`` naming the file and line, and nothing is written. Malformed CSV
+/// (``CSVError``) is reported as an ``ImportIssue`` too. ``ImportOptions/dryRun`` runs
 /// everything and rolls it back, returning the report.
 public struct MagentoCSVImporter: Sendable {
     public let store: CrosslinkStore

@@ -158,7 +158,7 @@ final class ImportRun {
     /// (0004's product_words: the same rows the triggers give) and, while rule results are cached,
     /// list the products for the rule-cache refresh (0003's rule_cache_dirty).
     func finishBulkWrite() throws {
-        let named = Placements.jsonArray(self.named.sorted())
+        let named = DatabaseValue.jsonArray(self.named.sorted())
         try db.execute("""
             DELETE FROM product_words WHERE product_id IN (SELECT value FROM json_each(?1))
               AND (word, product_id) NOT IN (SELECT word, product_id FROM product_name_words
@@ -171,7 +171,7 @@ final class ImportRun {
         try db.execute("""
             INSERT OR IGNORE INTO rule_cache_dirty(product_id)
             SELECT value FROM json_each(?1) WHERE EXISTS (SELECT 1 FROM rule_cache_rules)
-            """, [Placements.jsonArray(written.sorted())])
+            """, [DatabaseValue.jsonArray(written.sorted())])
         try db.execute("UPDATE catalog_write_mode SET bulk = 0 WHERE id = 1")
     }
 
