@@ -82,7 +82,7 @@ public struct DerivedDataVerifier: Sendable {
     /// The rows of `tables` in primary-key-independent order (every column ascending), only
     /// those of `products` where a table has a `product_id` column (nil: every row).
     static func snapshot(_ db: Database, tables: [String], products: [Int]? = nil) throws -> [[[DatabaseValue]]] {
-        let sample = products.map(Placements.jsonArray)
+        let sample = products.map(DatabaseValue.jsonArray)
         // Table names are our constants, never input; the sample is a bound parameter.
         return try tables.map { table in
             let columns = try db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid").map([table]) { $0.text(at: 0) }

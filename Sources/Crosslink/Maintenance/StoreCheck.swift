@@ -184,7 +184,7 @@ struct StoreCheck {
         let ruleProducts = try sample(store, size: Self.quickRuleSampleSize)
         let skus = try store.read { db in
             try db.prepare("SELECT sku FROM products WHERE ?1 IS NULL OR product_id IN (SELECT value FROM json_each(?1)) ORDER BY product_id")
-                .map([ruleProducts.map(Placements.jsonArray)]) { $0.text(at: 0) }
+                .map([ruleProducts.map(DatabaseValue.jsonArray)]) { $0.text(at: 0) }
         }
         report.add("rule cache equals its rules", failure: try verifier.ruleCacheMismatch(skus: skus).map { "\($0) (`crosslink rules refresh` repairs it)" },
                    ok: "related, up-sell and cross-sell blocks of \(skus.count) products")
