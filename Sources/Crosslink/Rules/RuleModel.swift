@@ -216,7 +216,7 @@ public enum RotationMode: Int, Sendable, Codable, CaseIterable {
 /// A rule that cannot be stored or used, or a rule file that cannot be read. Each names the
 /// rule and the path of the condition in its tree, e.g.
 /// `rule "Bags: same brand": display.conditions[1].conditions[0]: unknown attribute "brnad"`.
-public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum RuleError: CrosslinkError, Equatable {
     /// The text is not JSON.
     case malformedJSON(file: String?, line: Int, column: Int, message: String)
     /// `subject` is `rule "name"` (or `rule #n` when the name is missing); `path` is
@@ -233,6 +233,15 @@ public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
             JSONEntryFile.invalidMessage(subject: subject, path: path, message: message, location: location)
         case .unknownRule(let name): "no rule named \(RuleText.quoted(name))"
         case .duplicateName(let name): "a rule named \(RuleText.quoted(name)) exists already"
+        }
+    }
+
+    /// Where in the file, for malformed JSON and for invalid rules read from a file.
+    public var location: InputLocation? {
+        switch self {
+        case .malformedJSON(let file, let line, let column, _): InputLocation(file: file, line: line, column: column)
+        case .invalid(_, _, _, let location): location
+        case .unknownRule, .duplicateName: nil
         }
     }
 

@@ -8,7 +8,9 @@
 /// | ``DatabaseError`` | SQLite refused a statement (codes, message) | `sql`, `path` |
 /// | ``StoreError`` | the store refuses a file or its content: missing, empty, not a database, a schema too old or too new, an edited or failed migration, damaged stored lists, a closed store | the database path, table and row |
 /// | ``RequestError`` | a request that cannot be answered as asked: a bad option or limit, a type missing its context, an evaluation with nothing to evaluate | the option or value |
-/// | input errors: ``ImportIssue``, ``CSVError``, ``RuleError``, ``UnitError``, ``InvalidEventsError`` | bad input (a CSV cell, an event, a rule or unit file) | an ``InputLocation`` |
+/// | ``InputError`` (``ImportIssue`` when collected as an import warning) | bad input: a CSV record or cell, an event, gzip data | an ``InputLocation`` |
+/// | ``CSVError``, ``RuleError``, ``UnitError``, ``InvalidEventsError`` | bad input found by the CSV reader (importers turn it into an ``InputError``), a rule or unit file, a batch of events (a list of ``InputError``) | an ``InputLocation`` (`location`) |
+/// | ``CatalogError``, ``MagentoFieldError``, ``OutputFileError`` | an unknown SKU or store, a malformed Magento cell (importers turn it into an ``InputError``), an output file that cannot be written | the SKU, cell or path |
 ///
 /// Where to add a new error: a new failure is a new `kind` (or enum case) of the error above
 /// whose "When" column fits, with a message that names the place; a new public error type is
