@@ -231,6 +231,6 @@ public struct Placements {
         LIMIT \(parameter: "limit")
         """)
 
-    /// The text of ``linkedQuery`` without a filter (public so the benchmark runs the same SQL from C).
+    /// The text of `linkedQuery` without a filter (public so the benchmark runs the same SQL from C).
     public static var linkedSQL: String { linkedQuery.plain.text }
 }

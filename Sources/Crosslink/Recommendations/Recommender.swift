@@ -1,7 +1,7 @@
 import Foundation
 
 /// Behavioural and content recommendations (spec §4): every type is one SQL query over the
-/// aggregate tables (its ``RecommendationTypeDescriptor`` in Types/), then a Swift step that
+/// aggregate tables (its `RecommendationTypeDescriptor` in Types/), then a Swift step that
 /// turns rows into ``Recommendation``s with a score and a reason.
 ///
 /// ```swift

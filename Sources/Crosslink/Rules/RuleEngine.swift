@@ -66,7 +66,7 @@ public struct RuleEngine {
     /// Cached candidates of one matched product `?1` in store `?2` for the rules in JSON `?3`, in
     /// position order.
     static let cachedList = SQLTemplate(cachedListsSQL(matched: "= \(parameter: "matched")", filtered: false))
-    /// ``cachedList``'s text: parameters 1 `:matched`, 2 `:store`, 3 `:rules` (public so the
+    /// `cachedList`'s text: parameters 1 `:matched`, 2 `:store`, 3 `:rules` (public so the
     /// benchmark's C baseline runs the same SQL).
     public static var cachedListSQL: String { cachedList.plain.text }
     /// The same for several matched products (a cart), JSON `?1`.

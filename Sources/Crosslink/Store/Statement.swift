@@ -2,7 +2,7 @@ import CSQLite
 
 /// A prepared SQLite statement: bind typed parameters, step, read typed columns.
 ///
-/// Statements are reused (see ``Database/cachedStatement(_:)``); a statement is reset and its
+/// Statements are reused (see ``Database/cachedStatement(_:)-(String)``); a statement is reset and its
 /// bindings cleared each time ``bind(_:)`` starts a new run.
 ///
 /// ```swift
