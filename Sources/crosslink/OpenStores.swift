@@ -32,7 +32,7 @@ enum StoreErrorText {
         switch error {
         case let error as DatabaseError where error.resultCode == 5 /* SQLITE_BUSY */:
             return Explained(description: locked(error))
-        case MigrationError.failed(_, let error) where error.resultCode == 5 /* SQLITE_BUSY */:
+        case StoreError.migrationFailed(_, let error) where error.resultCode == 5 /* SQLITE_BUSY */:
             return Explained(description: locked(error))
         case StoreError.missingFile(let path):
             return Explained(description: "no database at \(path). Create one with `crosslink --database \(path) init` "

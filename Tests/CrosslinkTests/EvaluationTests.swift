@@ -380,12 +380,12 @@ enum EvaluationFixture {
         let store = try EvaluationFixture.store(dir)
         var options = EvaluationOptions()
         options.k = 0
-        #expect(throws: EvaluationError.invalidOption("k 0: must be 1 to 100")) { try Evaluator(source: store, options: options) }
+        #expect(throws: RequestError(.invalidOption, "invalid evaluation option: k 0: must be 1 to 100")) { try Evaluator(source: store, options: options) }
         options = EvaluationOptions()
         options.split = .fraction(1)
-        #expect(throws: EvaluationError.self) { try Evaluator(source: store, options: options) }
+        #expect(throws: RequestError.self) { try Evaluator(source: store, options: options) }
         // No events at all.
-        #expect(throws: EvaluationError.emptySide("the database has no events to evaluate on")) {
+        #expect(throws: RequestError(.nothingToEvaluate, "the database has no events to evaluate on")) {
             try Evaluator(source: store).run()
         }
     }

@@ -220,11 +220,11 @@ import Testing
         #expect {
             try F.recommend(store, .recommendedForYou, .visitor("V"))
         } throws: { error in
-            guard case ItemNeighboursError.malformedList(_, let product, let offset) = error else { return false }
+            guard case StoreError.malformedNeighbourList(_, let product, let offset) = error else { return false }
             return offset == 18 && product > 0 && "\(error)".contains("crosslink aggregates neighbours --refresh")
         }
-        #expect(throws: ItemNeighboursError.invalidListLength(0)) { try store.write { db in try ItemNeighbours(db).refresh(listLength: 0) } }
-        #expect(throws: ItemNeighboursError.invalidMaxLag(-1)) { try store.write { db in try ItemNeighbours(db).refresh(maxLagHours: -1) } }
+        #expect(throws: RequestError(.invalidLimit, "invalid neighbour list length 0: must be 1 to 100000")) { try store.write { db in try ItemNeighbours(db).refresh(listLength: 0) } }
+        #expect(throws: RequestError(.invalidOption, "invalid maximum lag -1.0 hours: must be 0 or more")) { try store.write { db in try ItemNeighbours(db).refresh(maxLagHours: -1) } }
         // The refused refreshes kept the damaged lists as they were (nothing half-written).
         #expect(try store.read { db in try db.scalarText("SELECT neighbours FROM item_neighbours WHERE product_id = (SELECT product_id FROM products WHERE sku = 'P')") }
                 == "[[2,0.5,0.5,3,2],[oops]]")
@@ -232,7 +232,7 @@ import Testing
         // A state row deleted by hand: status says so, recommended for you computes per request,
         // and a refresh brings the row back.
         try store.write { db in try db.execute("DELETE FROM item_neighbour_state") }
-        #expect(throws: ItemNeighboursError.missingState) { try store.read { db in try ItemNeighbours(db).status() } }
+        #expect(throws: StoreError.missingNeighbourState) { try store.read { db in try ItemNeighbours(db).status() } }
         #expect(try F.skus(store, .recommendedForYou, .visitor("V")) == ["R", "T", "Q", "P"])
         try store.write { db in _ = try ItemNeighbours(db).refresh() }
         #expect(try store.read { db in try ItemNeighbours(db).status() }.servable)

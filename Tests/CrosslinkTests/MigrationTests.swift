@@ -84,9 +84,9 @@ import Testing
         #expect(migration.version == 42)
         #expect(migration.name == "add_reviews")
         for bad in ["catalog.sql", "0000_zero.sql", "x1_y.sql", "0003.sql"] {
-            #expect(throws: MigrationError.badFileName(bad)) { try Migration(fileName: bad, sql: "") }
+            #expect(throws: StoreError.badMigrationFileName(bad)) { try Migration(fileName: bad, sql: "") }
         }
-        #expect(MigrationError.badFileName("catalog.sql").description.contains("catalog.sql"))
+        #expect(StoreError.badMigrationFileName("catalog.sql").description.contains("catalog.sql"))
     }
 
     // MARK: Recording
@@ -196,7 +196,7 @@ import Testing
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
         for configuration in [Configuration(), readOnlyConfiguration] {
-            let error = #expect(throws: MigrationError.self) { _ = try CrosslinkStore(path: path, configuration: configuration) }
+            let error = #expect(throws: StoreError.self) { _ = try CrosslinkStore(path: path, configuration: configuration) }
             guard case .notCrosslinkDatabase(let reportedPath, let detail)? = error else {
                 Issue.record("expected notCrosslinkDatabase, got \(String(describing: error))")
                 continue
@@ -230,7 +230,7 @@ import Testing
         #expect(pendingSideFiles(path).isEmpty)
 
         for configuration in [Configuration(), readOnlyConfiguration] {
-            let error = #expect(throws: MigrationError.self) { _ = try CrosslinkStore(path: path, configuration: configuration) }
+            let error = #expect(throws: StoreError.self) { _ = try CrosslinkStore(path: path, configuration: configuration) }
             #expect(error == .newerSchema(path: path, databaseVersion: Self.latest + 1, libraryVersion: Self.latest))
             #expect(error?.description == "\(path) has schema version \(Self.latest + 1), newer than this library knows (\(Self.latest)); upgrade Crosslink to open it")
         }
@@ -250,7 +250,7 @@ import Testing
         #expect(edited.checksum != original.checksum)
         let migrator = DatabaseMigrator(migrations: [edited] + Migration.crosslink.dropFirst())
         for configuration in [Configuration(), readOnlyConfiguration] {
-            let error = #expect(throws: MigrationError.self) {
+            let error = #expect(throws: StoreError.self) {
                 _ = try CrosslinkStore(path: path, configuration: configuration, migrator: migrator)
             }
             #expect(error == .checksumMismatch(path: path, fileName: "0001_catalog.sql", recorded: original.checksum, expected: edited.checksum))
@@ -280,8 +280,8 @@ import Testing
             CREATE TABLE never(id INTEGER PRIMARY KEY) STRICT;
             """)
         let migrator = DatabaseMigrator(migrations: Migration.crosslink + [broken])
-        let error = #expect(throws: MigrationError.self) { _ = try CrosslinkStore(path: path, migrator: migrator) }
-        guard case .failed(let fileName, let databaseError)? = error else {
+        let error = #expect(throws: StoreError.self) { _ = try CrosslinkStore(path: path, migrator: migrator) }
+        guard case .migrationFailed(let fileName, let databaseError)? = error else {
             Issue.record("expected .failed, got \(String(describing: error))")
             return
         }
@@ -302,7 +302,7 @@ import Testing
 
         // The same broken migration on a new file: the library's migrations are applied and kept, 9002 is not.
         let fresh = dir.path("fresh.sqlite")
-        #expect(throws: MigrationError.self) { _ = try CrosslinkStore(path: fresh, migrator: migrator) }
+        #expect(throws: StoreError.self) { _ = try CrosslinkStore(path: fresh, migrator: migrator) }
         #expect(try sqlite3Rows(fresh, "PRAGMA user_version") == [[String(Self.latest)]])
         #expect(try sqlite3Rows(fresh, "SELECT count(*) FROM sqlite_schema WHERE name = 'extras'") == [["0"]])
     }

@@ -91,7 +91,7 @@ import Testing
         #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM events") } == events)
         for damaged in ["{\"x\":1}", "{\"7\":\"many\"}", "{\"7\":"] {
             try store.write { db in try db.execute("UPDATE pair_lists SET pairs = ? WHERE kind_id = 3 AND product_id = ?", [damaged, p]) }
-            #expect(throws: PairListError.self, "\(damaged)") { try F.ingest(more, into: store) }
+            #expect(throws: StoreError.self, "\(damaged)") { try F.ingest(more, into: store) }
         }
         // The rebuild repairs it.
         try store.write { db in try Aggregates(db).rebuild() }

@@ -168,10 +168,10 @@ import Testing
     @Test func requestsWithoutTheirContextAreRefused() throws {
         let dir = try TemporaryDirectory()
         let store = try F.store(dir)
-        #expect(throws: RecommendationError.missingContext(type: .boughtBought, needs: "a product or a cart")) {
+        #expect(throws: RequestError.missingContext(type: .boughtBought, needs: "a product or a cart")) {
             try F.recommend(store, .boughtBought)
         }
-        #expect(throws: RecommendationError.missingContext(type: .recentlyViewed, needs: "a visitor")) {
+        #expect(throws: RequestError.missingContext(type: .recentlyViewed, needs: "a visitor")) {
             try F.recommend(store, .recentlyViewed, .product("A"))
         }
         #expect(throws: CatalogError.unknownSKU("NOPE")) { try F.recommend(store, .boughtBought, .product("NOPE")) }
@@ -181,7 +181,7 @@ import Testing
         #expect(throws: CatalogError.unknownStore("fr")) {
             try store.read { db in try Recommender(db).recommend(.mostViewed, store: "fr") }
         }
-        #expect(throws: RecommendationError.invalidLimit(0)) { try F.recommend(store, .mostViewed, limit: 0) }
+        #expect(throws: RequestError.invalidLimit(0)) { try F.recommend(store, .mostViewed, limit: 0) }
     }
 
     /// Hidden partners are skipped however many of the best they are (the live query checks

@@ -142,7 +142,7 @@ import Testing
         #expect(try Self.fresh(store))
         #expect(try F.skus(store, .moreLikeThis, .product("M1"), limit: 2) == ["M2", "M3"])
         #expect(try F.recommend(store, .moreLikeThis, .cart(["M1", "M5"])).map(\.sku) == liveCart.map(\.sku).filter { $0 != "M4" })
-        #expect(throws: SimilarProductsError.invalidListLength(0)) { try store.write { db in try SimilarProducts(db).refresh(listLength: 0) } }
+        #expect(throws: RequestError(.invalidLimit, "invalid list length 0: must be 1 to 1000")) { try store.write { db in try SimilarProducts(db).refresh(listLength: 0) } }
     }
 
     /// On the Magento sample: for every 25th product and limits 5 and 20, the materialised

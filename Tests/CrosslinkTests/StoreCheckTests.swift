@@ -12,10 +12,10 @@ import Testing
         let dir = try TemporaryDirectory()
         let path = dir.path("demo.sqlite")
         let demo = try run(CLITests.executable, ["--database", path, "demo"])
-        guard demo.status == 0 else { throw CheckError(path: path, reason: "demo failed: \(demo.stderr)") }
+        guard demo.status == 0 else { throw StoreError.uncheckable(path: path, reason: "demo failed: \(demo.stderr)") }
         try Data(RuleCLITests.upsellFile.utf8).write(to: URL(fileURLWithPath: dir.path("rules.json")))
         let rules = try run(CLITests.executable, ["--database", path, "rules", "add", dir.path("rules.json")])
-        guard rules.status == 0 else { throw CheckError(path: path, reason: "rules add failed: \(rules.stderr)") }
+        guard rules.status == 0 else { throw StoreError.uncheckable(path: path, reason: "rules add failed: \(rules.stderr)") }
         // One file, as a closed database: the WAL checkpointed into it and removed.
         _ = try sqlite3Rows(path, "PRAGMA wal_checkpoint(TRUNCATE)")
         try? FileManager.default.removeItem(atPath: path + "-wal")

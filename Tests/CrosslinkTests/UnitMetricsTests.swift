@@ -145,10 +145,10 @@ enum UnitMetricsFixture {
                                  cartClicks: 2, orders: 2, revenue: 65, lifetime: 105)])
         let empty = try store.read { db in try UnitMetrics(db).totals(UnitMetricsQuery(from: "2030-01-01")) }
         #expect(empty == UnitMetricsRow())
-        #expect(throws: UnitMetricsError(message: #"unknown store "nowhere""#)) {
+        #expect(throws: RequestError(.unknownName, #"unknown store "nowhere""#)) {
             try store.read { db in try UnitMetrics(db).rows(UnitMetricsQuery(store: "nowhere")) }
         }
-        #expect(throws: UnitMetricsError(message: #"bad day "2024-5-1": give YYYY-MM-DD (UTC)"#)) {
+        #expect(throws: RequestError(.invalidOption, #"bad day "2024-5-1": give YYYY-MM-DD (UTC)"#)) {
             try store.read { db in try UnitMetrics(db).rows(UnitMetricsQuery(from: "2024-5-1")) }
         }
     }

@@ -289,18 +289,6 @@ struct PairWrites {
     }
 }
 
-/// A stored list that is not an object of integer counts (edited by hand or damaged).
-public struct PairListError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var table: String
-    /// The row's key, e.g. "store_id 1, kind_id 3, product_id 42".
-    public var key: String
-    public var reason: String
-
-    public var description: String {
-        "\(table) row (\(key)): \(reason); a list is {\"other_id\":count,…}: `crosslink aggregates rebuild` recomputes them"
-    }
-}
-
 /// Reads and rewrites the lists of one table: the history (`pair_day_lists`, keyed by day,
 /// store, kind, product) or the live window (`pair_lists`, by store, kind, product). Table and
 /// column names come only from the two constructors; every value is bound.
@@ -353,7 +341,7 @@ struct PairListTable {
             written = PairListText.merge(nil, deltas, into: &buffer)
         }
         select.reset()  // done reading before the row is written
-        guard let written else { throw PairListError(table: table, key: describe(key), reason: "cannot be merged") }
+        guard let written else { throw StoreError.malformedPairList(table: table, key: describe(key), reason: "cannot be merged") }
         let statement = written == 0 ? (exists ? delete : nil) : exists ? update : insert
         guard let statement else { return }
         statement.reset()
@@ -370,20 +358,20 @@ struct PairListTable {
         let listKey = PairDeltas.Key(store: 0, kind: 0, day: 0, product: 0)
         do {
             guard try db.cachedStatement("SELECT json_type(?1)").map([text], { $0.optionalText(at: 0) }).first == "object" else {
-                throw PairListError(table: table, key: describe(key), reason: "not a JSON object")
+                throw StoreError.malformedPairList(table: table, key: describe(key), reason: "not a JSON object")
             }
             try db.cachedStatement("SELECT key, value, typeof(value) FROM json_each(?1)").forEachRow([text]) { row in
                 let name = row.text(at: 0)
                 guard let other = Int(name), other >= 0 else {
-                    throw PairListError(table: table, key: describe(key), reason: "partner \"\(name)\" is not a product id")
+                    throw StoreError.malformedPairList(table: table, key: describe(key), reason: "partner \"\(name)\" is not a product id")
                 }
                 guard row.text(at: 2) == "integer" else {
-                    throw PairListError(table: table, key: describe(key), reason: "the count of partner \(other) is not an integer")
+                    throw StoreError.malformedPairList(table: table, key: describe(key), reason: "the count of partner \(other) is not an integer")
                 }
                 deltas.add(listKey, [(other, row.int(at: 1))])
             }
         } catch let error as DatabaseError {
-            throw PairListError(table: table, key: describe(key), reason: "not JSON (\(error.message))")
+            throw StoreError.malformedPairList(table: table, key: describe(key), reason: "not JSON (\(error.message))")
         }
         var canonical: [UInt8] = []
         _ = PairListText.merge(nil, deltas.sortedLists().first?.entries ?? [], into: &canonical)

@@ -73,7 +73,7 @@ public struct AttributeValue: Sendable, Equatable, Codable {
 }
 
 /// Errors about catalog content, each naming the SKU, store or field involved.
-public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum CatalogError: CrosslinkError, Equatable {
     case unknownSKU(String)
     case unknownSKUs([String], context: String)
     case unknownStore(String)

@@ -72,27 +72,13 @@ public struct EvaluationOptions: Sendable, Equatable, Codable {
     public init() {}
 
     func validate() throws {
-        guard (1...100).contains(k) else { throw EvaluationError.invalidOption("k \(k): must be 1 to 100") }
-        if let sample, sample < 1 { throw EvaluationError.invalidOption("sample \(sample): must be at least 1") }
+        guard (1...100).contains(k) else { throw RequestError.invalidEvaluationOption("k \(k): must be 1 to 100") }
+        if let sample, sample < 1 { throw RequestError.invalidEvaluationOption("sample \(sample): must be at least 1") }
         if case .fraction(let fraction) = split, !(fraction > 0 && fraction < 1) {
-            throw EvaluationError.invalidOption("split fraction \(fraction): must be between 0 and 1 (exclusive)")
+            throw RequestError.invalidEvaluationOption("split fraction \(fraction): must be between 0 and 1 (exclusive)")
         }
-        guard workers >= 1 else { throw EvaluationError.invalidOption("workers \(workers): must be at least 1") }
-        guard !types.isEmpty else { throw EvaluationError.invalidOption("types: name at least one recommendation type") }
-    }
-}
-
-/// An evaluation that cannot run as asked.
-public enum EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalidOption(String)
-    /// The log has no events (in the store) before or after the split.
-    case emptySide(String)
-
-    public var description: String {
-        switch self {
-        case .invalidOption(let message): "invalid evaluation option: " + message
-        case .emptySide(let message): message
-        }
+        guard workers >= 1 else { throw RequestError.invalidEvaluationOption("workers \(workers): must be at least 1") }
+        guard !types.isEmpty else { throw RequestError.invalidEvaluationOption("types: name at least one recommendation type") }
     }
 }
 

@@ -69,13 +69,13 @@ public final class EvaluationSession {
         let (first, last) = try source.read { db in
             (try db.scalarInt("SELECT min(occurred_at) FROM events"), try db.scalarInt("SELECT max(occurred_at) FROM events"))
         }
-        guard let first, let last else { throw EvaluationError.emptySide("the database has no events to evaluate on") }
+        guard let first, let last else { throw RequestError(.nothingToEvaluate, "the database has no events to evaluate on") }
         let split = options.split.milliseconds(first: Int64(first), last: Int64(last))
         progress?("split at \(EventTime.format(split)); copying the database and rebuilding the aggregates before it")
         snapshot = try EvaluationSnapshot(source: source, split: split, catalog: options.catalog, path: options.modelPath)
         log = try source.read { db in try EvaluationCaseBuilder(db, split: split, store: options.store).read() }
         guard log.trainingEvents > 0, log.testEvents > 0 else {
-            throw EvaluationError.emptySide("the split \(EventTime.format(split)) leaves \(log.trainingEvents) events before it and "
+            throw RequestError(.nothingToEvaluate, "the split \(EventTime.format(split)) leaves \(log.trainingEvents) events before it and "
                                             + "\(log.testEvents) after it\(options.store.map { " in store \($0)" } ?? ""): both sides need events")
         }
         (ranks, catalogSize, popularOverall) = try snapshot.store.read { db in

@@ -84,7 +84,7 @@ public struct EventIngestReport: Sendable, Equatable, Codable {
 ///     for issue in error.issues { print(issue) }  // batch:3: column quantity: must be a number > 0, got -2 (event a-3)
 /// }
 /// ```
-public struct InvalidEventsError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct InvalidEventsError: CrosslinkError, Equatable {
     /// Each invalid event: file (or `batch`/`event`), line or position, field, reason.
     public var issues: [ImportIssue]
 

@@ -13,7 +13,10 @@ public struct CSVRecord: Sendable, Equatable {
     }
 }
 
-public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
+/// A CSV file that cannot be read as CSV (an unclosed quote, a record over the limits, bytes
+/// that are not UTF-8), at a line and, when known, a field's index. Importers turn it into an
+/// ``InputError`` naming the column by its header.
+public struct CSVError: CrosslinkError, Equatable {
     /// Display name given to the reader.
     public var file: String
     /// 1-based physical line; 0 when the error is not about a line (unreadable or empty file).
@@ -29,12 +32,10 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
-    public var description: String {
-        if let column {
-            return "\(file):\(line): column \(column): \(reason)"
-        }
-        return "\(file):\(line): \(reason)"
-    }
+    /// The place as the family's location type; the field is the 1-based index.
+    public var location: InputLocation { InputLocation(file: file, line: line, field: column.map(String.init)) }
+
+    public var description: String { "\(location): \(reason)" }
 }
 
 /// Bounds on what one CSV record may hold, so a damaged or hostile file fails with a clear

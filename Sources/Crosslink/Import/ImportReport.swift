@@ -1,15 +1,16 @@
 import Foundation
 
-/// A problem found while importing, with its place in the file: thrown for the first fatal
-/// problem (nothing is written), or collected as a warning in ``ImportReport/warnings``.
+/// Bad input at a place in a file: a CSV record or cell, an event, compressed data that does
+/// not inflate. Thrown for the first fatal problem of an import (nothing is written), or
+/// collected as a warning in ``ImportReport/warnings`` (there it is called ``ImportIssue``).
 ///
 /// ```swift
 /// do { _ = try MagentoCSVImporter(store: store).importFile(at: url) }
-/// catch let issue as ImportIssue {
+/// catch let issue as InputError {
 ///     print(issue)  // products.csv:12: column related_position: 3 positions for 2 SKUs
 /// }
 /// ```
-public struct ImportIssue: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+public struct InputError: CrosslinkError, Equatable, Codable {
     /// The file name as given to the importer (for files: the last path component).
     public var file: String
     /// 1-based physical line where the record starts; 1 for the header, 0 when the problem is
@@ -21,7 +22,7 @@ public struct ImportIssue: Error, Sendable, Equatable, Codable, CustomStringConv
     /// The other errors found by the same validation, in file order, when an import refuses a
     /// file for several errors (``ImportOptions/onError``); nil when this is the only one. A
     /// last entry with line 0 counts those past ``ImportOptions/errorListLimit``.
-    public var additionalIssues: [ImportIssue]?
+    public var additionalIssues: [InputError]?
 
     public init(file: String, line: Int, column: String? = nil, message: String, additionalIssues: [ImportIssue]? = nil) {
         self.file = file
@@ -44,14 +45,18 @@ public struct ImportIssue: Error, Sendable, Equatable, Codable, CustomStringConv
         self.init(file: error.file, line: error.line, column: column, message: error.reason)
     }
 
+    /// `file`, `line` (0: the whole file) and `column` as the family's location type.
+    public var location: InputLocation { InputLocation(file: file, line: line, field: column) }
+
     public var description: String {
-        var text = line > 0 ? "\(file):\(line): " : "\(file): "   // line 0: about the whole file
-        if let column { text += "column \(column): " }
-        text += message
+        var text = "\(location): \(message)"
         for issue in additionalIssues ?? [] { text += "\n" + issue.description }
         return text
     }
 }
+
+/// An ``InputError`` collected as a warning of an import, or listed among its errors.
+public typealias ImportIssue = InputError
 
 /// Progress of a long import, reported through ``ImportOptions/progress``.
 ///

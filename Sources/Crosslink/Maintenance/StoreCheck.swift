@@ -55,13 +55,6 @@ public struct CheckReport: Sendable, Encodable, Equatable {
     }
 }
 
-/// The file cannot be checked at all (missing, unreadable, not SQLite).
-public struct CheckError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-    public var description: String { "cannot check \(path): \(reason)" }
-}
-
 extension CrosslinkStore {
     /// Checks the database at `path` without changing it: the file's size against its header,
     /// SQLite's own checks (`quick_check` or, `.full`, `integrity_check`; `foreign_key_check`),
@@ -70,7 +63,7 @@ extension CrosslinkStore {
     /// every rule block served equals the rules' SQL, the neighbour lists' version is consistent
     /// (on a sample of products, or all with `.full`). The invariants run only on a file SQLite
     /// finds sound and whose schema is current; they recompute in write transactions that are
-    /// rolled back. Throws ``CheckError`` when the file cannot be read at all.
+    /// rolled back. Throws ``StoreError/uncheckable(path:reason:)`` when the file cannot be read at all.
     ///
     /// ```swift
     /// let report = try CrosslinkStore.check(path: "shop.sqlite", level: .full)
@@ -100,10 +93,10 @@ struct StoreCheck {
     func run(store: CrosslinkStore?) throws -> CheckReport {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CheckError(path: path, reason: "no such file")
+            throw StoreError.uncheckable(path: path, reason: "no such file")
         }
-        if isDirectory.boolValue { throw CheckError(path: path, reason: "it is a directory") }
-        guard FileManager.default.isReadableFile(atPath: path) else { throw CheckError(path: path, reason: "permission denied") }
+        if isDirectory.boolValue { throw StoreError.uncheckable(path: path, reason: "it is a directory") }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw StoreError.uncheckable(path: path, reason: "permission denied") }
         var report = CheckReport(path: path, level: level)
 
         let pragma = level == .full ? "integrity_check" : "quick_check"
@@ -116,7 +109,7 @@ struct StoreCheck {
             report.skip(["foreign keys", "migrations"] + Self.invariantNames, because: "the file is damaged: restore a backup")
             return report
         } catch let error as DatabaseError {
-            throw CheckError(path: path, reason: error.message)
+            throw StoreError.uncheckable(path: path, reason: error.message)
         }
         // Through the connection's file handle: this process may hold the store open (locks).
         let damage = DatabaseFileHeader.sizeDamage(db)
@@ -169,7 +162,7 @@ struct StoreCheck {
         let migrator = DatabaseMigrator()
         do {
             try migrator.validate(db)
-        } catch let error as MigrationError {
+        } catch let error as StoreError {
             return (error.description, 0)
         }
         let applied = Set(try migrator.appliedVersions(db))

@@ -81,12 +81,6 @@ public struct UnitMetricsRow: Sendable, Equatable, Codable {
     }
 }
 
-/// A bad ``UnitMetricsQuery``.
-public struct UnitMetricsError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-}
-
 /// Reads the unit metrics views of `Migrations/0006_unit_metrics.sql`: per unit, variant, store
 /// and day, or any coarser grouping, over a range of days.
 ///
@@ -109,14 +103,14 @@ public struct UnitMetrics {
         for (column, value, op) in [("day", query.from, ">="), ("day", query.to, "<=")] {
             guard let value else { continue }
             guard Self.isDay(value) else {
-                throw UnitMetricsError(message: "bad day \(String(reflecting: value)): give YYYY-MM-DD (UTC)")
+                throw RequestError(.invalidOption, "bad day \(String(reflecting: value)): give YYYY-MM-DD (UTC)")
             }
             filters.append("\(column) \(op) ?")
             arguments.append(value)
         }
         if let code = query.store {
             guard let storeID = try db.scalarInt("SELECT store_id FROM stores WHERE code = ?", [code]) else {
-                throw UnitMetricsError(message: "unknown store \(String(reflecting: code))")
+                throw RequestError(.unknownName, "unknown store \(String(reflecting: code))")
             }
             filters.append("store_id = ?")
             arguments.append(storeID)

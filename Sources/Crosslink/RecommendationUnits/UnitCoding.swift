@@ -16,7 +16,7 @@ public struct UnitFile: Sendable {
         var locations: JSONSourceLocations
 
         /// Line and column of the part at `path` (or of the nearest enclosing part).
-        public func location(of path: String) -> RuleSourceLocation? { locations.location(of: path) }
+        public func location(of path: String) -> InputLocation? { locations.location(of: path) }
     }
 
     public var entries: [Entry]
@@ -138,11 +138,11 @@ struct UnitDecoder {
 
     func fail(_ path: String, _ message: String, at value: RuleJSON) -> UnitError {
         .invalid(subject: subject, path: path, message: message,
-                 location: value.line == 0 ? nil : RuleSourceLocation(file: file, line: value.line, column: value.column))
+                 location: value.line == 0 ? nil : InputLocation(file: file, line: value.line, column: value.column))
     }
 
     mutating func note(_ path: String, _ value: RuleJSON) {
-        if value.line > 0 { locations[path] = RuleSourceLocation(file: file, line: value.line, column: value.column) }
+        if value.line > 0 { locations[path] = InputLocation(file: file, line: value.line, column: value.column) }
     }
 
     func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }

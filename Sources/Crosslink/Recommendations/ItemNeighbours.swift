@@ -100,11 +100,11 @@ public struct ItemNeighbours {
     /// Stores the list length (applies at the next refresh) and the lag bound (at once).
     public func configure(listLength: Int? = nil, maxLagHours: Double? = nil) throws {
         if let listLength {
-            guard (1...100_000).contains(listLength) else { throw ItemNeighboursError.invalidListLength(listLength) }
+            guard (1...100_000).contains(listLength) else { throw RequestError(.invalidLimit, "invalid neighbour list length \(listLength): must be 1 to 100000") }
             try db.execute("UPDATE item_neighbour_state SET list_length = ? WHERE state_id = 1", [listLength])
         }
         if let maxLagHours {
-            guard maxLagHours >= 0, maxLagHours.isFinite else { throw ItemNeighboursError.invalidMaxLag(maxLagHours) }
+            guard maxLagHours >= 0, maxLagHours.isFinite else { throw RequestError(.invalidOption, "invalid maximum lag \(maxLagHours) hours: must be 0 or more") }
             try db.execute("UPDATE item_neighbour_state SET max_lag_hours = ? WHERE state_id = 1", [maxLagHours])
         }
     }
@@ -118,7 +118,7 @@ public struct ItemNeighbours {
             Status(servable: row.int(at: 6) != 0, listLength: row.int(at: 0), maxLagHours: row.double(at: 1), products: row.int(at: 4),
                    builtLastAt: row.optionalInt(at: 2).map(Int64.init), lagHours: row.optionalDouble(at: 5), refreshedAt: row.optionalText(at: 3))
         }
-        guard let status = rows.first else { throw ItemNeighboursError.missingState }
+        guard let status = rows.first else { throw StoreError.missingNeighbourState }
         return status
     }
 
@@ -167,26 +167,5 @@ public struct ItemNeighbours {
 
     private func inTransaction(_ body: () throws -> Void) throws {
         if db.isInTransaction { try body() } else { try db.inTransaction(.immediate, body) }
-    }
-}
-
-public enum ItemNeighboursError: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalidListLength(Int)
-    case invalidMaxLag(Double)
-    /// `item_neighbour_state` lost its row (edited by hand).
-    case missingState
-    /// A stored list that is not the JSON the refresh writes (hand-edited or damaged).
-    case malformedList(storeID: Int, productID: Int, offset: Int)
-
-    public var description: String {
-        switch self {
-        case .invalidListLength(let length): "invalid neighbour list length \(length): must be 1 to 100000"
-        case .invalidMaxLag(let hours): "invalid maximum lag \(hours) hours: must be 0 or more"
-        case .missingState:
-            "item_neighbour_state has no row (state_id 1): the lists are not served; `crosslink aggregates neighbours --refresh` restores it"
-        case .malformedList(let store, let product, let offset):
-            "item_neighbours row (store_id \(store), product_id \(product)) is not a list of [other_id, similarity, best, kind_id, together] "
-                + "(at byte \(offset)); run `crosslink aggregates neighbours --refresh`"
-        }
     }
 }

@@ -191,7 +191,7 @@ final class NeighbourListCache: Sendable {
             let malformed = read.withUTF8Text(at: 2) { text in
                 NeighbourList.parse(text) { list.append(Neighbour(other: $0, similarity: $1, best: $2, kind: $3, together: $4)) }
             }
-            if let offset = malformed { throw ItemNeighboursError.malformedList(storeID: read.int(at: 0), productID: read.int(at: 1), offset: offset) }
+            if let offset = malformed { throw StoreError.malformedNeighbourList(storeID: read.int(at: 0), productID: read.int(at: 1), offset: offset) }
             parsed[key] = list
         }
         found.merge(parsed) { $1 }

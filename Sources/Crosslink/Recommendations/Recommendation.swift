@@ -162,17 +162,3 @@ public enum RecommendationReason: Sendable, Equatable, Codable, CustomStringConv
         return style.format(Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 }
-
-/// A recommendation request that cannot be answered as asked.
-public enum RecommendationError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The type needs a product/cart or a visitor that the context lacks.
-    case missingContext(type: RecommendationType, needs: String)
-    case invalidLimit(Int)
-
-    public var description: String {
-        switch self {
-        case .missingContext(let type, let needs): "recommendation type \(type.rawValue) needs \(needs)"
-        case .invalidLimit(let limit): "invalid limit \(limit): must be 1 to 100"
-        }
-    }
-}

@@ -59,7 +59,7 @@ public struct Recommender {
     }
 
     /// Recommends up to `limit` products of `type` for `context` in `store`, as of now or as of
-    /// `asOf`. Throws `CatalogError` for an unknown store or SKU, ``RecommendationError`` for a
+    /// `asOf`. Throws `CatalogError` for an unknown store or SKU, ``RequestError`` for a
     /// context that lacks what the type needs.
     ///
     /// `filter` (a unit's merchant filters, ``CandidateFilter``) is applied in the type's SQL
@@ -98,12 +98,12 @@ public struct Recommender {
     }
 
     func checkRequest(_ type: RecommendationType, context: RecommendationContext, limit: Int) throws {
-        guard (1...100).contains(limit) else { throw RecommendationError.invalidLimit(limit) }
+        guard (1...100).contains(limit) else { throw RequestError.invalidLimit(limit) }
         switch type.requirement {
         case .products where context.skus.isEmpty:
-            throw RecommendationError.missingContext(type: type, needs: "a product or a cart")
+            throw RequestError.missingContext(type: type, needs: "a product or a cart")
         case .visitor where context.visitorID == nil:
-            throw RecommendationError.missingContext(type: type, needs: "a visitor")
+            throw RequestError.missingContext(type: type, needs: "a visitor")
         default: break
         }
     }

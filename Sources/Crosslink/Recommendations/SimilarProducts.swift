@@ -52,7 +52,7 @@ public struct SimilarProducts {
     public func refresh(force: Bool = false, listLength: Int? = nil) throws -> Report {
         try db.inTransaction {
             if let listLength {
-                guard (1...1000).contains(listLength) else { throw SimilarProductsError.invalidListLength(listLength) }
+                guard (1...1000).contains(listLength) else { throw RequestError(.invalidLimit, "invalid list length \(listLength): must be 1 to 1000") }
                 try db.execute("UPDATE similar_state SET list_length = ?, dirty = dirty OR list_length <> ? WHERE state_id = 1",
                                [listLength, listLength])
             }
@@ -110,17 +110,6 @@ public struct SimilarProducts {
         let elapsed = ContinuousClock.now - start
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return report
-    }
-}
-
-/// A refresh asked for an impossible list length.
-public enum SimilarProductsError: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalidListLength(Int)
-
-    public var description: String {
-        switch self {
-        case .invalidListLength(let length): "invalid list length \(length): must be 1 to 1000"
-        }
     }
 }
 

@@ -26,7 +26,7 @@ public struct RuleFile: Sendable {
         var locations: JSONSourceLocations
 
         /// Where the part at `path` (or the nearest enclosing part) starts in the file.
-        public func location(of path: String) -> RuleSourceLocation? { locations.location(of: path) }
+        public func location(of path: String) -> InputLocation? { locations.location(of: path) }
     }
 
     public var rules: [Entry]
@@ -133,8 +133,8 @@ struct RuleDecoder {
         self.subject = RuleError.subject(name: nil, index: index)
     }
 
-    func location(_ value: RuleJSON) -> RuleSourceLocation? {
-        value.line == 0 ? nil : RuleSourceLocation(file: file, line: value.line, column: value.column)
+    func location(_ value: RuleJSON) -> InputLocation? {
+        value.line == 0 ? nil : InputLocation(file: file, line: value.line, column: value.column)
     }
 
     func fail(_ path: String, _ message: String, at value: RuleJSON) -> RuleError {

@@ -213,25 +213,15 @@ public enum RotationMode: Int, Sendable, Codable, CaseIterable {
     }
 }
 
-/// Where in a file a problem is.
-public struct RuleSourceLocation: Sendable, Equatable, CustomStringConvertible {
-    public var file: String?
-    public var line: Int
-    public var column: Int
-    public var description: String {
-        (file.map { "\($0):" } ?? "line ") + (file == nil ? "\(line), column \(column)" : "\(line):\(column)")
-    }
-}
-
 /// A rule that cannot be stored or used, or a rule file that cannot be read. Each names the
 /// rule and the path of the condition in its tree, e.g.
 /// `rule "Bags: same brand": display.conditions[1].conditions[0]: unknown attribute "brnad"`.
-public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum RuleError: CrosslinkError, Equatable {
     /// The text is not JSON.
     case malformedJSON(file: String?, line: Int, column: Int, message: String)
     /// `subject` is `rule "name"` (or `rule #n` when the name is missing); `path` is
     /// `match.conditions[0]`, `display`, `limit`, … (empty for the whole rule).
-    case invalid(subject: String, path: String, message: String, location: RuleSourceLocation?)
+    case invalid(subject: String, path: String, message: String, location: InputLocation?)
     case unknownRule(String)
     case duplicateName(String)
 
@@ -243,6 +233,15 @@ public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
             JSONEntryFile.invalidMessage(subject: subject, path: path, message: message, location: location)
         case .unknownRule(let name): "no rule named \(RuleText.quoted(name))"
         case .duplicateName(let name): "a rule named \(RuleText.quoted(name)) exists already"
+        }
+    }
+
+    /// Where in the file, for malformed JSON and for invalid rules read from a file.
+    public var location: InputLocation? {
+        switch self {
+        case .malformedJSON(let file, let line, let column, _): InputLocation(file: file, line: line, column: column)
+        case .invalid(_, _, _, let location): location
+        case .unknownRule, .duplicateName: nil
         }
     }
 

@@ -19,7 +19,7 @@ public struct RuleValidator {
     }
 
     /// Throws the first problem of `rule`; `locate` maps a path to its place in a file.
-    public func validate(_ rule: Rule, index: Int? = nil, locate: (String) -> RuleSourceLocation? = { _ in nil }) throws {
+    public func validate(_ rule: Rule, index: Int? = nil, locate: (String) -> InputLocation? = { _ in nil }) throws {
         let subject = RuleError.subject(name: rule.name, index: index)
         func fail(_ path: String, _ message: String) -> RuleError {
             .invalid(subject: subject, path: path, message: message, location: locate(path))

@@ -9,7 +9,7 @@ import CSQLite
 ///     print(error)  // SQLite error 19 (extended 2067): UNIQUE constraint failed: products.sku — while executing `INSERT ...`
 /// }
 /// ```
-public struct DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct DatabaseError: CrosslinkError, Equatable {
     /// The primary result code (the low 8 bits of `extendedResultCode`), e.g. 19 = SQLITE_CONSTRAINT.
     public var resultCode: Int32 { extendedResultCode & 0xFF }
     /// The extended result code, e.g. 2067 = SQLITE_CONSTRAINT_UNIQUE.

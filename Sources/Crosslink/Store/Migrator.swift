@@ -17,7 +17,7 @@ public struct Migration: Sendable, Equatable {
         let stem = fileName.hasSuffix(".sql") ? String(fileName.dropLast(4)) : fileName
         let parts = stem.split(separator: "_", maxSplits: 1)
         guard parts.count == 2, let version = Int(parts[0]), version > 0 else {
-            throw MigrationError.badFileName(fileName)
+            throw StoreError.badMigrationFileName(fileName)
         }
         self.version = version
         self.name = String(parts[1])
@@ -31,29 +31,6 @@ public struct Migration: Sendable, Equatable {
         // The plugin only embeds files named NNNN_name.sql; a bad name is a build error.
         try! Migration(fileName: file.fileName, sql: file.sql)
     }.sorted { $0.version < $1.version }
-}
-
-public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible {
-    case badFileName(String)
-    case notCrosslinkDatabase(path: String, detail: String)
-    case newerSchema(path: String, databaseVersion: Int, libraryVersion: Int)
-    case checksumMismatch(path: String, fileName: String, recorded: String, expected: String)
-    case failed(fileName: String, error: DatabaseError)
-
-    public var description: String {
-        switch self {
-        case .badFileName(let name):
-            "migration file \(name) is not named NNNN_name.sql"
-        case .notCrosslinkDatabase(let path, let detail):
-            "\(path) is not a Crosslink database (\(detail)); refusing to modify it"
-        case .newerSchema(let path, let databaseVersion, let libraryVersion):
-            "\(path) has schema version \(databaseVersion), newer than this library knows (\(libraryVersion)); upgrade Crosslink to open it"
-        case .checksumMismatch(let path, let fileName, let recorded, let expected):
-            "\(path): migration \(fileName) was changed after it was applied (recorded checksum \(recorded.prefix(12))…, file now \(expected.prefix(12))…); write a new migration instead of editing an applied one"
-        case .failed(let fileName, let error):
-            "migration \(fileName) failed: \(error)"
-        }
-    }
 }
 
 /// Applies `Migrations/*.sql` in version order, each in its own transaction, and records
@@ -95,7 +72,7 @@ public struct DatabaseMigrator: Sendable {
         let hasMigrationsTable = try tableExists(db, "crosslink_migrations")
         guard applicationID == Self.applicationID, hasMigrationsTable else {
             let tables = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
-            throw MigrationError.notCrosslinkDatabase(
+            throw StoreError.notCrosslinkDatabase(
                 path: db.path,
                 detail: "it has \(tables) table(s), application_id \(applicationID) (Crosslink: \(Self.applicationID)), "
                     + "and \(hasMigrationsTable ? "a" : "no") crosslink_migrations table")
@@ -104,14 +81,14 @@ public struct DatabaseMigrator: Sendable {
             .map { (version: $0.int(at: 0), name: $0.text(at: 1), checksum: $0.text(at: 2)) }
         let newest = max(userVersion, recorded.last?.version ?? 0)
         if newest > latest {
-            throw MigrationError.newerSchema(path: db.path, databaseVersion: newest, libraryVersion: latest)
+            throw StoreError.newerSchema(path: db.path, databaseVersion: newest, libraryVersion: latest)
         }
         for record in recorded {
             guard let migration = migrations.first(where: { $0.version == record.version }) else {
-                throw MigrationError.notCrosslinkDatabase(path: db.path, detail: "it records migration \(record.version) \(record.name), which this library does not have")
+                throw StoreError.notCrosslinkDatabase(path: db.path, detail: "it records migration \(record.version) \(record.name), which this library does not have")
             }
             if migration.checksum != record.checksum {
-                throw MigrationError.checksumMismatch(path: db.path, fileName: migration.fileName,
+                throw StoreError.checksumMismatch(path: db.path, fileName: migration.fileName,
                                                       recorded: record.checksum, expected: migration.checksum)
             }
         }
@@ -140,7 +117,7 @@ public struct DatabaseMigrator: Sendable {
                 }
                 if didApply { done.append(migration.fileName) }
             } catch let error as DatabaseError {
-                throw MigrationError.failed(fileName: migration.fileName, error: error)
+                throw StoreError.migrationFailed(fileName: migration.fileName, error: error)
             }
         }
         return done

@@ -18,7 +18,7 @@ public enum Gzip {
     }
 
     /// Inflates every gzip member of `data` (concatenated members, as `cat a.gz b.gz` makes,
-    /// read as one stream, like `zcat`). Throws an ``ImportIssue`` naming `file` when the
+    /// read as one stream, like `zcat`). Throws an ``InputError`` naming `file` when the
     /// data is damaged or truncated.
     public static func decompress(_ data: Data, file: String) throws -> Data {
         var output = Data()
@@ -49,7 +49,7 @@ final class GzipInflater {
         self.file = file
         // 15 + 16: a gzip wrapper (not raw deflate or zlib), full window.
         guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw ImportIssue(file: file, line: 0, message: "cannot start gzip decompression")
+            throw InputError(file: file, line: 0, message: "cannot start gzip decompression")
         }
     }
 
@@ -68,7 +68,7 @@ final class GzipInflater {
                 return (Data(), 0)
             }
             guard inflateReset(&stream) == Z_OK else {
-                throw ImportIssue(file: file, line: 0, message: "damaged gzip data (cannot read the next member)")
+                throw InputError(file: file, line: 0, message: "damaged gzip data (cannot read the next member)")
             }
             betweenMembers = false
         }
@@ -93,12 +93,12 @@ final class GzipInflater {
                 case Z_OK, Z_BUF_ERROR:
                     if produced > 0 { return (Data(buffer[0..<produced]), consumed) }
                     if stream.avail_in == 0 {
-                        if final { throw ImportIssue(file: file, line: 0, message: "truncated gzip data (the file ends inside a compressed stream)") }
+                        if final { throw InputError(file: file, line: 0, message: "truncated gzip data (the file ends inside a compressed stream)") }
                         return (Data(), consumed)
                     }
                 default:
                     let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(code)"
-                    throw ImportIssue(file: file, line: 0, message: "damaged gzip data: \(reason)")
+                    throw InputError(file: file, line: 0, message: "damaged gzip data: \(reason)")
                 }
             }
         }

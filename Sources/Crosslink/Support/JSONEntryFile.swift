@@ -13,8 +13,8 @@ enum JSONEntryFile {
     /// The entries of `document`: the list, the list under `key`, or the one object. A document
     /// of any other shape is reported through `invalid(path, message, location)`.
     static func items(of document: RuleJSON, key: String, entry: String, file: String?,
-                      invalid: (_ path: String, _ message: String, _ location: RuleSourceLocation) -> any Error) throws -> [RuleJSON] {
-        let location = RuleSourceLocation(file: file, line: document.line, column: document.column)
+                      invalid: (_ path: String, _ message: String, _ location: InputLocation) -> any Error) throws -> [RuleJSON] {
+        let location = InputLocation(file: file, line: document.line, column: document.column)
         switch document.kind {
         case .array(let list):
             return list
@@ -39,11 +39,11 @@ enum JSONEntryFile {
 
     /// `file:line:column: malformed JSON: message` (`line L, column C` without a file).
     static func malformedMessage(file: String?, line: Int, column: Int, message: String) -> String {
-        "\(RuleSourceLocation(file: file, line: line, column: column)): malformed JSON: \(message)"
+        "\(InputLocation(file: file, line: line, column: column)): malformed JSON: \(message)"
     }
 
     /// `[location: ]subject: [path: ]message` — how rule and unit errors read.
-    static func invalidMessage(subject: String, path: String, message: String, location: RuleSourceLocation?) -> String {
+    static func invalidMessage(subject: String, path: String, message: String, location: InputLocation?) -> String {
         (location.map { "\($0): " } ?? "") + subject + ": " + (path.isEmpty ? "" : path + ": ") + message
     }
 }
@@ -51,15 +51,15 @@ enum JSONEntryFile {
 /// Where each part of one entry of a JSON file starts, keyed by its path (`display.conditions[0]`,
 /// `variants[1].filters.include[0]`; `""` is the entry itself).
 struct JSONSourceLocations: Sendable {
-    private var byPath: [String: RuleSourceLocation] = [:]
+    private var byPath: [String: InputLocation] = [:]
 
-    subscript(path: String) -> RuleSourceLocation? {
+    subscript(path: String) -> InputLocation? {
         get { byPath[path] }
         set { byPath[path] = newValue }
     }
 
     /// Where the part at `path` (or the nearest enclosing part) starts.
-    func location(of path: String) -> RuleSourceLocation? {
+    func location(of path: String) -> InputLocation? {
         var path = path
         while true {
             if let location = byPath[path] { return location }

@@ -147,7 +147,7 @@ public enum OutputFile {
 }
 
 /// An output file that could not be written, naming the path and why.
-public struct OutputFileError: Error, CustomStringConvertible, Sendable {
+public struct OutputFileError: CrosslinkError {
     public var path: String
     public var reason: String
 

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A malformed Magento cell. The importer adds file/line/column.
-public struct MagentoFieldError: Error, Sendable, Equatable, CustomStringConvertible {
+/// A malformed Magento cell. The importer turns it into an ``InputError`` at the cell's file, line and column.
+public struct MagentoFieldError: CrosslinkError, Equatable {
     public var reason: String
 
     public init(reason: String) {
