@@ -202,12 +202,12 @@ struct AggregatesCommand: ParsableCommand {
                   crosslink aggregates configure --spec --lift-prior 20
 
                 The defaults are the settings the offline-evaluation grid scored best on the shipped
-                Online Retail log; --spec starts from spec §5's reference values instead (7-day
+                Online Retail log; --spec starts from the reference values instead (7-day
                 popularity, 6-month co-occurrence, minimum support 2, lift prior 5, …), then applies
                 the other options.
                 """)
         @ParentCommand var root: AggregatesCommand
-        @Flag(help: "Start from spec §5's reference values instead of the current settings.") var spec = false
+        @Flag(help: "Start from the reference values instead of the current settings.") var spec = false
         @Option var popularityDays: Int?
         @Option var trendingForegroundHours: Int?
         @Option var trendingBackgroundHours: Int?

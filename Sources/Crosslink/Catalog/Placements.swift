@@ -4,7 +4,7 @@ import Foundation
 public enum PlacementReason: Sendable, Equatable, Codable, CustomStringConvertible {
     /// A manual link of `sourceSKU` at `position`.
     case manualLink(type: LinkType, sourceSKU: String, position: Int)
-    /// Selected by the related-product rule `name` (spec §3).
+    /// Selected by the related-product rule `name`.
     case rule(ruleID: Int, name: String)
 
     public var description: String {
@@ -26,8 +26,7 @@ public struct PlacedProduct: Sendable, Equatable, Codable {
     public var reason: PlacementReason
 }
 
-/// The product-page and cart blocks, from manual links (spec §2) and related-product rules
-/// (spec §3, §5), resolved in SQL.
+/// The product-page and cart blocks, from manual links and related-product rules, resolved in SQL.
 ///
 /// Only products displayable in the store are returned (enabled, visible in catalog, on the
 /// store's website, in stock unless the store shows out-of-stock products); never the viewed

@@ -27,7 +27,7 @@ public struct EvaluationCase: Sendable, Equatable, Hashable, Codable {
     var question: Question { Question(store: store, contextSKUs: contextSKUs, visitorID: visitorID) }
 }
 
-/// Builds the test cases of every type from the events of the source database (spec §6):
+/// Builds the test cases of every type from the events of the source database:
 ///
 /// - **Context types** (viewed-viewed, viewed-bought, bought-bought, more like this): in each
 ///   session after T, each product at its first context interaction (a view; a purchase for

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Offline evaluation (spec §6): replays a time split of the event log and scores every
+/// Offline evaluation: replays a time split of the event log and scores every
 /// recommendation type against what visitors did after the split, beside the popularity
 /// baseline.
 ///

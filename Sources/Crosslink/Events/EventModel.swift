@@ -1,6 +1,6 @@
 import Foundation
 
-/// The visitor event types (spec §4 and §5), as stored in `events.type`.
+/// The visitor event types, as stored in `events.type`.
 public enum EventType: String, Sendable, Codable, CaseIterable {
     case pageView = "page-view"
     case productView = "product-view"

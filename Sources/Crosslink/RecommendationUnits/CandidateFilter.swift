@@ -1,5 +1,5 @@
 /// A unit's merchant filters compiled to one SQL predicate with bound values, ready to be
-/// applied where a query chooses its candidates (spec §5: applied in SQL, not by fetching and
+/// applied where a query chooses its candidates (applied in SQL, not by fetching and
 /// discarding). ``FilterCompiler`` builds it from ``UnitFilters``; no text of the filter enters
 /// the SQL — values are bound (``SQL``), column names come from a whitelist.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Resolves a storefront page (spec §4 "Resolving a placement", §5): every active unit of the
+/// Resolves a storefront page: every active unit of the
 /// page type, in order (top units first, then position), each filled with its products —
 /// manual links and rule results, or behavioural recommendations — in one read snapshot.
 ///
@@ -8,7 +8,7 @@ import Foundation
 /// its parent; no product twice on the page (the first unit wins — the page's products so far
 /// go into each later unit's SQL exclusion list); nothing in the cart; nothing the visitor
 /// already bought; never the viewed product. The unit's type fills what it can; its backups
-/// (then most viewed, for the types spec §5 gives that default) fill the rest, each product
+/// (then most viewed, for the types that have that default) fill the rest, each product
 /// marked primary or backup. The unit's filters are applied in each type's SQL. Then a Swift
 /// post-ranking step: at most N products per category (diversity), and an optional shuffle
 /// seeded by the page's seed or the hash of visitor and unit — the same inputs give the same page.

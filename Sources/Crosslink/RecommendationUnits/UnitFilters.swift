@@ -1,4 +1,4 @@
-/// A unit's merchant filters (spec §5): every inclusion must hold (AND), and a product that
+/// A unit's merchant filters: every inclusion must hold (AND), and a product that
 /// meets any exclusion is left out (OR). Non-displayable products are always left out.
 ///
 /// ```swift

@@ -1,8 +1,8 @@
-/// The storefront pages a unit can sit on (spec §4 "Units and placements").
+/// The storefront pages a unit can sit on.
 public enum PageType: String, Sendable, Codable, CaseIterable {
     case home, category, product, cart, confirmation
 
-    /// The recommendation types allowed on the page (spec §5 table): popularity, trending,
+    /// The recommendation types allowed on the page: popularity, trending,
     /// conversion, recommended for you and recently viewed on home and category pages;
     /// co-occurrence, more like this, popularity and recently viewed on product, cart and
     /// confirmation pages — plus the merchant's blocks where Magento shows them: related and
@@ -65,7 +65,7 @@ public enum UnitType: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Every type name, for messages and help.
     public static var allNames: [String] { RecommendationType.allCases.map(\.rawValue) + LinkType.allCases.map(\.rawValue) }
 
-    /// Spec §5: recommended for you, the co-occurrence types, trending and both conversion
+    /// Recommended for you, the co-occurrence types, trending and both conversion
     /// types fall back to most viewed when they cannot fill the unit.
     public var defaultBackup: UnitType? {
         switch self {
@@ -87,7 +87,7 @@ public struct UnitVariant: Sendable, Equatable {
     /// Number of products, 1–20 (default 5).
     public var productCount: Int
     /// Types tried in order for the slots `type` could not fill (then most viewed, for the
-    /// types spec §5 gives that default backup).
+    /// types that have that default backup).
     public var backups: [UnitType]
     public var filters: UnitFilters
     /// Diversity: at most this many products of one category (a product's deepest category).
@@ -110,7 +110,7 @@ public struct UnitVariant: Sendable, Equatable {
     }
 }
 
-/// A recommendation unit (spec §4, §5): a configured block of one page type of a store.
+/// A recommendation unit: a configured block of one page type of a store.
 ///
 /// ```swift
 /// var unit = RecommendationUnit(name: "Customers also viewed", pageType: .product,

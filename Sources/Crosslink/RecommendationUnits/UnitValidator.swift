@@ -1,5 +1,5 @@
 /// Checks a unit against the spec's limits and the catalog before it is stored: a type not
-/// allowed on the page type (spec §5 table), a count outside 1–20, variants whose traffic does
+/// allowed on the page type, a count outside 1–20, variants whose traffic does
 /// not add up to 100, a filter on an unknown category, SKU or attribute, a relative filter the
 /// page cannot answer, a sixth active unit on one page type of a store. Each message names the
 /// unit and the path of the offending part.
@@ -11,7 +11,7 @@ public struct UnitValidator {
     let db: Database
     public init(_ db: Database) { self.db = db }
 
-    /// At most this many active units per page type and store (spec §5).
+    /// At most this many active units per page type and store.
     public static let maximumActive = 5
 
     public func validate(_ unit: RecommendationUnit, source: UnitFile.Entry? = nil) throws {

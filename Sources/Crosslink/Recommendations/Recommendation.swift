@@ -1,6 +1,6 @@
 import Foundation
 
-/// The behavioural and content-based recommendation types (spec §4).
+/// The behavioural and content-based recommendation types.
 public enum RecommendationType: String, Sendable, Codable, CaseIterable {
     /// Sessions viewing the product in the popularity window (`popularityDays`: 14 days by default).
     case mostViewed = "most-viewed"

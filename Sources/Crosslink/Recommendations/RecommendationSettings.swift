@@ -4,8 +4,8 @@
 ///
 /// The defaults are the settings `crosslink eval --grid` scores best (NDCG@10) on the shipped
 /// Online Retail log (README "Offline evaluation", pinned by EvaluationDefaultsTests); those
-/// the purchases-only log cannot score — trending and the view-based ones — keep spec §5's
-/// values. ``specification`` holds spec §5's values for every setting.
+/// the purchases-only log cannot score — trending and the view-based ones — keep the reference
+/// values. ``specification`` holds the reference values for every setting.
 ///
 /// ```swift
 /// try store.write { db in
@@ -17,13 +17,13 @@
 /// ```
 public struct RecommendationSettings: Sendable, Equatable, Codable {
     /// Most viewed / purchased / added to cart and conversion count the sessions of the last N days
-    /// (spec §5: 7; the grid: 14).
+    /// (reference value: 7; the grid: 14).
     public var popularityDays = 14
     /// Trending compares the last N hours …
     public var trendingForegroundHours = 24
     /// … with the product's own N hours before them.
     public var trendingBackgroundHours = 72
-    /// Co-occurrence types and recommended-for-you use the last N days (spec §5: 6 months; the
+    /// Co-occurrence types and recommended-for-you use the last N days (reference value: 6 months; the
     /// grid: a year, i.e. the whole log it learns from).
     public var cooccurrenceDays = 365
     /// Sessions and orders with more distinct products (wholesale baskets, crawlers) give no
@@ -31,8 +31,8 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
     public var maxBasketProducts = 50
     /// Bought-together pairs seen in fewer orders are not recommended (the grid: 1).
     public var minimumSupport = 1
-    /// Viewed-viewed and viewed-bought pairs seen in fewer sessions are not recommended. Spec
-    /// §5's 2: the shipped log has no views, so the grid cannot score it (and at 1 every
+    /// Viewed-viewed and viewed-bought pairs seen in fewer sessions are not recommended. The reference
+    /// value is 2: the shipped log has no views, so the grid cannot score it (and at 1 every
     /// co-viewed pair enters the ranking, several times the work per request).
     public var minimumViewSupport = 2
     /// Co-occurrence types rank by (together + k) / (expected + k), k = this: the lift shrunk
@@ -52,7 +52,7 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// Spec §5's values (and the first priors), before the grid tuned the defaults: for tests
+    /// The reference values (and the first priors), before the grid tuned the defaults: for tests
     /// whose hand computations assume them, and for comparison.
     public static let specification: RecommendationSettings = {
         var settings = RecommendationSettings()

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Behavioural and content recommendations (spec §4): every type is one SQL query over the
+/// Behavioural and content recommendations: every type is one SQL query over the
 /// aggregate tables (its `RecommendationTypeDescriptor` in Types/), then a Swift step that
 /// turns rows into ``Recommendation``s with a score and a reason.
 ///

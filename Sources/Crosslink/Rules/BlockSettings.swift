@@ -1,6 +1,6 @@
 import Foundation
 
-/// How a store shows one block (spec §5): which sources, how many products when rules are
+/// How a store shows one block: which sources, how many products when rules are
 /// on, how rule results rotate. Stored in `block_settings`; the `effective_block_settings`
 /// view shows every store × block with defaults filled in.
 ///

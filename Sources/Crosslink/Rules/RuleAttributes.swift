@@ -60,7 +60,7 @@ struct RuleAttribute: Sendable, Equatable {
 
 /// The attributes rules can use, loaded from the database's `attributes` table.
 struct RuleAttributeCatalog: Sendable {
-    /// The product columns rules can compare (spec §3: columns, attribute set, type, stock).
+    /// The product columns rules can compare (columns, attribute set, type, stock).
     static let columns: [RuleAttribute] = [
         RuleAttribute(name: "sku", kind: .text, source: .column("sku")),
         RuleAttribute(name: "name", kind: .text, source: .column("name")),

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Resolves the rule part of a block (spec §3, §5): the rules of the block that are active, in
+/// Resolves the rule part of a block: the rules of the block that are active, in
 /// their date range (store time zone) and shown to the visitor's segments, in priority order;
 /// each takes up to its limit of displayable candidates for the matched products — from the
 /// result cache when it is up to date, else by running the rule's compiled SQL; the merged list

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A related-product rule (spec §3, Adobe Commerce "TargetRule"): when the viewed product (for
+/// A related-product rule (Adobe Commerce "TargetRule"): when the viewed product (for
 /// cross-sells: any cart item) satisfies `match`, show the products that satisfy `display`.
 ///
 /// ```swift
@@ -94,7 +94,7 @@ public struct RuleComparison: Sendable, Equatable {
     }
 }
 
-/// Condition operators (spec §5), with Magento's codes as accepted aliases.
+/// Condition operators, with Magento's codes as accepted aliases.
 public enum RuleOperator: String, Sendable, CaseIterable {
     case equal = "=="
     case notEqual = "!="
@@ -142,7 +142,7 @@ public enum RuleConstant: Sendable, Equatable, ExpressibleByStringLiteral, Expre
     public init(arrayLiteral elements: RuleConstant...) { self = .list(elements) }
 }
 
-/// What a condition compares with (spec §5 "display-condition value types").
+/// What a condition compares with.
 public enum RuleValue: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
                        ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral {
     /// A fixed value: `color == "Red"`, `price < 100`, `category is one of [3, "Gear/Watches"]`.
@@ -179,7 +179,7 @@ public enum RuleValue: Sendable, Equatable, ExpressibleByStringLiteral, Expressi
     }
 }
 
-/// Which sources a block shows (Magento's "position behaviour", spec §5).
+/// Which sources a block shows (Magento's "position behaviour").
 public enum BlockDisplayMode: Int, Sendable, Codable, CaseIterable {
     /// Manual links first, then rule results (default).
     case both = 0
@@ -195,7 +195,7 @@ public enum BlockDisplayMode: Int, Sendable, Codable, CaseIterable {
     }
 }
 
-/// How rule results are ordered before the block is cut to its maximum (spec §5).
+/// How rule results are ordered before the block is cut to its maximum.
 public enum RotationMode: Int, Sendable, Codable, CaseIterable {
     /// By the rule's priority, then product id: deterministic.
     case byPriorityThenID = 0

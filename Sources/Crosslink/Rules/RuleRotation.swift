@@ -1,6 +1,6 @@
 import Foundation
 
-/// The three rotation modes (spec §5), written out so that any language can reproduce an order
+/// The three rotation modes, written out so that any language can reproduce an order
 /// from the seed (README shows them in Python):
 ///
 /// - by priority then id: stable sort by (rule priority, product id);
