@@ -111,7 +111,7 @@ public struct ImportOptions: Sendable {
     /// Attribute sets a new product may name besides `Default` and the sets of stored products
     /// (Crosslink keeps no attribute-set table; Magento refuses a set it does not have).
     public var attributeSets: Set<String> = []
-    /// Most errors listed in a refusal (``ImportIssue/additionalIssues``); the rest are counted.
+    /// Most errors listed in a refusal (``InputError/additionalIssues``); the rest are counted.
     public var errorListLimit = 100
 
     /// Magento's validation strategies (`validation-stop-on-errors`, `validation-skip-errors`).

@@ -76,7 +76,7 @@ import Foundation
 /// import for the columns Crosslink reads (store view, website, product type, attribute set,
 /// visibility, status, numbers, required columns of new products, duplicate url keys, linked
 /// SKUs). ``ImportOptions/onError`` picks Magento's strategy: `.stop` (default) throws the first
-/// error with every other one in ``ImportIssue/additionalIssues`` and writes nothing; `.skip`
+/// error with every other one in ``InputError/additionalIssues`` and writes nothing; `.skip`
 /// leaves out the rows with errors and lists them in ``ImportReport/errors``, unless there are
 /// more than ``ImportOptions/allowedErrors`` (then it throws and writes nothing).
 /// The import runs in one `BEGIN IMMEDIATE` transaction: a database error while writing throws
