@@ -60,16 +60,7 @@ import Testing
     }
 
     /// Starts `crosslink ARGUMENTS`, output discarded.
-    static func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
+    static func start(_ arguments: [String]) throws -> Process { try startQuietly(CLITests.executable, arguments) }
 
     @Test func killedRebuildingImportsAreMarkedStaleExactlyWhenAggregatesDiffer() throws {
         let dir = try TemporaryDirectory()

@@ -155,16 +155,7 @@ import Testing
         let target = dir.path("backup.sqlite")
         let arguments = ["--database", demo, "backup", "--quiet", "--pages-per-step", "16", target]
 
-        func start() throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CLITests.executable)
-            process.arguments = arguments
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
+        func start() throws -> Process { try startQuietly(CLITests.executable, arguments) }
         // How long an undisturbed run takes: kills are spread over that span and a bit more.
         let began = Date()
         let calibration = try start()

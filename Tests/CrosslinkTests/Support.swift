@@ -53,6 +53,18 @@ struct ProcessResult {
     let stderr: String
 }
 
+/// Starts `executable` with `arguments` and no input or output, for a child to be killed.
+func startQuietly(_ executable: String, _ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
 /// Runs `executable` with `arguments`, `stdin` from a file if given, and collects its output.
 func run(_ executable: String, _ arguments: [String], stdin: URL? = nil) throws -> ProcessResult {
     let process = Process()
