@@ -254,10 +254,7 @@ extension MagentoSampleImporter {
             let repository = AttributeRepository(db)
             for row in table.rows {
                 try Self.guarded(table, row) {
-                    let code = table.value(row, "attribute_code")!.trimmingCharacters(in: .whitespaces)
-                    guard !code.isEmpty else {
-                        throw ImportIssue(file: table.file, line: row.line, column: "attribute_code", message: "empty attribute code")
-                    }
+                    let code = try Self.required(table, row, "attribute_code", ifEmpty: "empty attribute code")
                     let input = table.value(row, "frontend_input")!.trimmingCharacters(in: .whitespaces)
                     var type = Self.attributeType(frontendInput: input)
                     if type == nil {
@@ -296,10 +293,7 @@ extension MagentoSampleImporter {
             let categories = CategoryRepository(db)
             for row in table.rows {
                 try Self.guarded(table, row) {
-                    let name = table.value(row, "name")!.trimmingCharacters(in: .whitespaces)
-                    guard !name.isEmpty else {
-                        throw ImportIssue(file: table.file, line: row.line, column: "name", message: "empty category name")
-                    }
+                    let name = try Self.required(table, row, "name", ifEmpty: "empty category name")
                     let parents = table.value(row, "path")!.split(separator: "/")
                         .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                     var position: Int?
@@ -379,10 +373,8 @@ extension MagentoSampleImporter {
             let products = ProductRepository(db)
             let attributes = AttributeRepository(db)
             let categories = CategoryRepository(db)
-            let sku = table.value(row, "sku")!
-            guard !sku.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ImportIssue(file: table.file, line: row.line, column: "sku", message: "empty SKU")
-            }
+            _ = try Self.required(table, row, "sku", ifEmpty: "empty SKU")
+            let sku = table.value(row, "sku")!  // stored as written: only blank SKUs are refused
             var product = Product(sku: sku, name: table.value(row, "name")!, type: type,
                                   attributeSet: Self.nonEmpty(table.value(row, "attribute_set")) ?? "Default",
                                   enabled: true, visibility: .catalogAndSearch, qty: 100, inStock: true)
@@ -565,6 +557,13 @@ extension MagentoSampleImporter {
             for column in columns where table.index(of: column) == nil {
                 throw ImportIssue(file: table.file, line: 1, column: column, message: "missing column \(String(reflecting: column))")
             }
+        }
+
+        /// The cell of a column ``require(_:in:)`` checked, trimmed; blank is an error naming the row.
+        static func required(_ table: CSVTable, _ row: CSVRecord, _ column: String, ifEmpty message: String) throws -> String {
+            let text = table.value(row, column)!.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { throw ImportIssue(file: table.file, line: row.line, column: column, message: message) }
+            return text
         }
 
         static func nonEmpty(_ cell: String?) -> String? {
