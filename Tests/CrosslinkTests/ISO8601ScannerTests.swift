@@ -81,7 +81,10 @@ import Testing
     @Test func localTimesAreReadWithoutAZone() {
         func local(_ text: String) -> (Int64, Int)? {
             var text = text
-            return text.withUTF8 { EventTime.parseLocal($0).map { ($0.milliseconds, $0.end) } }
+            return text.withUTF8 { bytes in
+                var scanner = ISO8601Scanner(bytes)
+                return scanner.dateTime(.local).map { ($0.seconds * 1000 + $0.milliseconds, scanner.index) }
+            }
         }
         #expect(local("2010-12-01 08:26:00")! == (1_291_191_960_000, 19))
         #expect(local("2010-12-01T08:26:00.25")! == (1_291_191_960_250, 22))
