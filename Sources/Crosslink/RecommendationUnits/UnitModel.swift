@@ -8,7 +8,7 @@ public enum PageType: String, Sendable, Codable, CaseIterable {
     /// confirmation pages — plus the merchant's blocks where Magento shows them: related and
     /// up-sell on the product page, cross-sell on cart and confirmation.
     /// Each type names its pages in its file (Recommendations/Types/); the types about the
-    /// page's products come first, then the others, each in ``RecommendationType/allCases`` order.
+    /// page's products come first, then the others, each in `RecommendationType.allCases` order.
     public var allowedTypes: [UnitType] {
         let types = RecommendationTypeDescriptor.all.filter { $0.pages.contains(self) }
         let ordered = types.filter { $0.requirement == .products } + types.filter { $0.requirement != .products }
