@@ -56,12 +56,13 @@ public struct EvaluationGrid: Sendable {
     /// ``RecommendationSettings`` exposes. The lift prior k also spans the
     /// co-occurrence similarity measure: the score (together + k) / (expected + k) is the plain
     /// lift at k = 0 and ranks by the excess count together − expected as k grows (10⁶).
-    /// More like this and recently viewed have no setting.
-    /// Each type's axes are in its file (Recommendations/Types/); the families share these.
+    /// More like this and recently viewed have no setting. Each type names its axes in its file
+    /// (Recommendations/Types/).
     public static let standard = EvaluationGrid(axes: Dictionary(uniqueKeysWithValues: RecommendationTypeDescriptor.all.compactMap {
         $0.grid.isEmpty ? nil : ($0.type, $0.grid)
     }))
 
+    /// The axes a family of types shares: popularity, conversion, co-occurrence.
     static let popularityAxes: RecommendationTypeDescriptor.GridAxes = [(.popularityDays, [1, 3, 7, 14, 30, 60, 120])]
     static let conversionAxes: RecommendationTypeDescriptor.GridAxes = [(.popularityDays, [7, 30]), (.conversionPriorViews, [0, 5, 20, 100])]
     // The basket cap is data cleaning (wholesale baskets, crawlers) more than a model setting,
