@@ -160,6 +160,11 @@ final class PostgreSQLCluster: @unchecked Sendable {
         Self.stopAndRemove(directory: directory)
     }
 
+    /// Starts the server again after ``killServer()``, on the same port and data.
+    func restartServer() throws {
+        try startServer()
+    }
+
     /// Kills the server the way a crash would (`pg_ctl stop -m immediate`), keeping the
     /// directory: for tests of a server that goes away mid-use.
     func killServer() throws {
