@@ -203,6 +203,35 @@ import Testing
         #expect(compared > 80)
     }
 
+    /// What the library's list readers get back on PostgreSQL (docs/notes/pgschema.md): jsonb's
+    /// form, partners in ascending id whatever order they were written in; a list that is not of
+    /// the right JSON type is refused when written.
+    @Test(.requiresPostgreSQL) func theJSONListsReadBackInJSONBsFormAndMalformedOnesAreRefused() throws {
+        let cluster = try #require(try PostgreSQLCluster.shared())
+        let database = try cluster.makeDatabase("schema_lists")
+        try Self.applyWithPSQL(cluster, database: database)
+        try cluster.psql("""
+            INSERT INTO pair_lists(store_id, kind_id, product_id, pairs) VALUES (1, 3, 7, '{"100":3,"9":2,"10":1}');
+            INSERT INTO item_neighbours(list_key, store_id, product_id, neighbours) VALUES (4294967303, 1, 7, '[[13,0.123456789,0.5,3,2]]')
+            """, database: database)
+        #expect(try cluster.psql("SELECT pairs FROM pair_lists", database: database) == [[#"{"9": 2, "10": 1, "100": 3}"#]])
+        #expect(try cluster.psql("SELECT other_id, together FROM pair_list_windows ORDER BY other_id", database: database)
+            == [["9", "2"], ["10", "1"], ["100", "3"]])
+        #expect(try cluster.psql("SELECT neighbours FROM item_neighbours", database: database) == [["[[13, 0.123456789, 0.5, 3, 2]]"]])
+        for (statement, constraint) in [
+            ("INSERT INTO pair_lists(store_id, kind_id, product_id, pairs) VALUES (1, 3, 8, '[1, 2]')", "pair_lists_pairs_check"),
+            ("INSERT INTO pair_day_lists(day, store_id, kind_id, product_id, pairs) VALUES (1, 1, 3, 8, '7')", "pair_day_lists_pairs_check"),
+            ("INSERT INTO item_neighbours(list_key, store_id, product_id, neighbours) VALUES (4294967304, 1, 8, '{}')", "item_neighbours_neighbours_check"),
+        ] {
+            #expect {
+                try cluster.psql(statement, database: database)
+            } throws: { error in
+                "\(error)".contains(constraint)
+            }
+        }
+        #expect(try cluster.psql("SELECT count(*) FROM pair_lists", database: database) == [["1"]])
+    }
+
     /// The sqlite3 CLI writes a whole REAL as `3.0`, psql as `3`.
     static func normalised(_ row: [String]) -> [String] {
         row.map { value in
