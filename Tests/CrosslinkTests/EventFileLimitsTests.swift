@@ -129,7 +129,7 @@ import Glibc
         try Data(text.utf8).write(to: URL(fileURLWithPath: gz))
         _ = try run("/bin/gzip", ["-f", gz])
         options.fileLimits.maximumLineBytes = 200_000
-        let error = #expect(throws: ImportIssue.self) { try EventStore(store: store, options: options).importFile(at: URL(fileURLWithPath: gz + ".gz")) }
+        let error = #expect(throws: InputError.self) { try EventStore(store: store, options: options).importFile(at: URL(fileURLWithPath: gz + ".gz")) }
         #expect(error?.line == 300_002)
         #expect(error?.file == "x.jsonl.gz")
     }

@@ -81,9 +81,9 @@ import Testing
 
     @Test func unknownSKUsAndStoresAreReported() throws {
         let (_, store) = try seeded()
-        #expect(throws: CatalogError.unknownSKU("NOPE")) { try store.read { db in try Placements(db).related(for: "NOPE") } }
-        #expect(throws: CatalogError.unknownStore("fr")) { try store.read { db in try Placements(db).related(for: "A", store: "fr") } }
-        #expect(throws: CatalogError.unknownSKUs(["Z1", "Z2"], context: "the cart")) {
+        #expect(throws: RequestError.unknownSKU("NOPE")) { try store.read { db in try Placements(db).related(for: "NOPE") } }
+        #expect(throws: RequestError.unknownStore("fr")) { try store.read { db in try Placements(db).related(for: "A", store: "fr") } }
+        #expect(throws: RequestError.unknownSKUs(["Z1", "Z2"], context: "the cart")) {
             try store.read { db in try Placements(db).crossSells(cart: ["A", "Z1", "Z2"]) }
         }
     }
@@ -106,7 +106,7 @@ import Testing
         #expect(throws: CatalogError.selfLink(sku: "A", type: .related)) {
             try store.write { db in try LinkRepository(db).replace(sku: "A", type: .related, with: [.init(sku: "B", position: 0), .init(sku: "A", position: 1)]) }
         }
-        #expect(throws: CatalogError.unknownSKUs(["Q"], context: "related links of A")) {
+        #expect(throws: RequestError.unknownSKUs(["Q"], context: "related links of A")) {
             try store.write { db in try LinkRepository(db).replace(sku: "A", type: .related, with: [.init(sku: "Q", position: 0)]) }
         }
         let kept = try store.read { db in try LinkRepository(db).links(sku: "A", type: .related) }

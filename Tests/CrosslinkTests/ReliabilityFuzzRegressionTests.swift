@@ -104,7 +104,7 @@ import Testing
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
         let csv = "sku,product_type,attribute_set_code,name,price\nINF-1,simple,Default,Infinite,\(huge)\n"
-        let issue = #expect(throws: ImportIssue.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "inf.csv") }
+        let issue = #expect(throws: InputError.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "inf.csv") }
         #expect(issue?.description == "inf.csv:2: column price: Value for 'price' attribute contains incorrect value: \"\(huge)\" is not a number")
         #expect(try store.read { db in try ProductRepository(db).count() } == 0)
     }

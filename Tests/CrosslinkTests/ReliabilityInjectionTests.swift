@@ -112,7 +112,7 @@ import Testing
             #expect(error == .invalidValue(field: "sku", value: sku, reason: "must not contain NUL"))
         }
         let csv = "sku,product_type,attribute_set_code,name\nAB\0C,simple,Default,N\n"
-        let issue = #expect(throws: ImportIssue.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "nul.csv") }
+        let issue = #expect(throws: InputError.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "nul.csv") }
         #expect(issue?.description == "nul.csv:2: column sku: SKU \"AB\\0C\" must not contain NUL")
         // 64 characters is the limit however they are encoded: "é" as e + U+0301 counts two.
         let decomposed = String(repeating: "e\u{301}", count: 33)

@@ -54,7 +54,7 @@ import Testing
         let store = try makeStore(dir)
         let name = String(repeating: "n", count: Self.megabyte + 10)
         let csv = "sku,product_type,attribute_set_code,name\nBIG-1,simple,Default,\(name)\n"
-        let issue = #expect(throws: ImportIssue.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "big.csv") }
+        let issue = #expect(throws: InputError.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "big.csv") }
         #expect(issue?.file == "big.csv")
         #expect(issue?.line == 2)
         #expect(issue?.column == "name")
@@ -79,7 +79,7 @@ import Testing
         var csv = "sku,product_type,attribute_set_code,name,related_skus\n"
         csv += "HUB,simple,Default,Hub,\"" + (1...count).map(sku).joined(separator: ",") + "\"\n"
         for k in 1...count { csv += "\(sku(k)),simple,Default,Leaf \(k),\n" }
-        let issue = #expect(throws: ImportIssue.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "links.csv") }
+        let issue = #expect(throws: InputError.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "links.csv") }
         #expect(issue?.description == "links.csv:2: column related_skus: 10001 SKUs; at most 10000 links per product and type")
         #expect(try store.read { db in try ProductRepository(db).count() } == 0)
 

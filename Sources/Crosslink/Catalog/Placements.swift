@@ -49,7 +49,7 @@ public struct Placements {
     let db: Database
 
     /// The most SKUs a cart may hold (placements refuse a longer one with
-    /// ``CatalogError/invalidValue(field:value:reason:)``): every item is matched against each
+    /// a ``RequestError``): every item is matched against each
     /// cross-sell rule, so an unbounded cart would be an unbounded placement.
     public static let maximumCartItems = 100
     public init(_ db: Database) { self.db = db }
@@ -82,7 +82,7 @@ public struct Placements {
                            segments: [String] = [], date: Date = Date(), seed: UInt64? = nil) throws -> [PlacedProduct] {
         guard !cart.isEmpty else { return [] }
         if let lastAdded, !cart.contains(where: { $0.caseInsensitiveCompare(lastAdded) == .orderedSame }) {
-            throw CatalogError.invalidValue(field: "lastAdded", value: lastAdded, reason: "is not one of the cart's SKUs")
+            throw RequestError.invalidValue(field: "lastAdded", value: lastAdded, reason: "is not one of the cart's SKUs")
         }
         let context = try resolve(store: store, viewed: nil, cart: cart)
         return try cartBlock(context: context, lastID: try ProductRepository(db).requireID(sku: lastAdded ?? cart.last!), limit: limit,
@@ -150,7 +150,7 @@ public struct Placements {
 
     func resolve(store code: String, viewed: String?, cart: [String]) throws -> Context {
         if cart.count > Self.maximumCartItems {
-            throw CatalogError.invalidValue(field: "cart", value: "\(cart.count) SKUs",
+            throw RequestError.invalidValue(field: "cart", value: "\(cart.count) SKUs",
                                             reason: "a cart holds at most \(Self.maximumCartItems) SKUs")
         }
         let store = try StoreRepository(db).store(code: code)

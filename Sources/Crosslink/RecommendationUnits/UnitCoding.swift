@@ -22,17 +22,10 @@ public struct UnitFile: Sendable {
     public var entries: [Entry]
 
     /// Parses a units file. Structural errors (wrong JSON type, unknown key or name) throw
-    /// ``UnitError``; the catalog checks happen when a unit is saved (``UnitValidator``).
+    /// ``InputError``; the catalog checks happen when a unit is saved (``UnitValidator``).
     public static func parse(_ text: String, file: String? = nil) throws -> UnitFile {
-        let document: RuleJSON
-        do {
-            document = try RuleJSON.parse(text, file: file)
-        } catch RuleError.malformedJSON(let file, let line, let column, let message) {
-            throw UnitError.malformedJSON(file: file, line: line, column: column, message: message)
-        }
-        let items = try JSONEntryFile.items(of: document, key: "units", entry: "unit", file: file) {
-            UnitError.invalid(subject: "units file", path: $0, message: $1, location: $2)
-        }
+        let document = try RuleJSON.parse(text, file: file)
+        let items = try JSONEntryFile.items(of: document, key: "units", entry: "unit", file: file, subject: "units file")
         return UnitFile(entries: try items.enumerated().map { index, item in
             var decoder = UnitDecoder(file: file, index: index)
             let unit = try decoder.unit(item)
@@ -129,16 +122,16 @@ struct UnitDecoder {
     init(file: String?, index: Int?) {
         self.file = file
         self.index = index
-        self.subject = UnitError.subject(name: nil, index: index)
+        self.subject = JSONEntryFile.subject("unit", name: nil, index: index)
     }
 
     static let unitKeys = ["name", "label", "store", "page_type", "placement", "position", "status", "variants"] + variantKeys
     static let variantKeys = ["type", "count", "backups", "filters", "max_per_category", "shuffle"]
     static let conditionKeys = ["category", "sku", "type", "visibility", "price", "stock", "attribute"]
 
-    func fail(_ path: String, _ message: String, at value: RuleJSON) -> UnitError {
-        .invalid(subject: subject, path: path, message: message,
-                 location: value.line == 0 ? nil : InputLocation(file: file, line: value.line, column: value.column))
+    func fail(_ path: String, _ message: String, at value: RuleJSON) -> InputError {
+        InputError(message, at: value.line == 0 ? nil : InputLocation(file: file, line: value.line, column: value.column),
+                   subject: subject, path: path)
     }
 
     mutating func note(_ path: String, _ value: RuleJSON) {
@@ -188,7 +181,7 @@ struct UnitDecoder {
 
     mutating func unit(_ value: RuleJSON) throws -> RecommendationUnit {
         guard case .object = value.kind else { throw fail("", "expected a unit (an object), found \(value.typeName)", at: value) }
-        if case .string(let name)? = value["name"]?.kind, !name.isEmpty { subject = UnitError.subject(name: name, index: index) }
+        if case .string(let name)? = value["name"]?.kind, !name.isEmpty { subject = JSONEntryFile.subject("unit", name: name, index: index) }
         note("", value)
         let fields = try members(value, path: "", allowed: Self.unitKeys, what: "a unit")
         for (key, member) in fields { note(key, member) }

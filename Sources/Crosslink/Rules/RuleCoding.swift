@@ -34,9 +34,7 @@ public struct RuleFile: Sendable {
     /// Reads a file holding one rule object, a list of rules, or `{"rules": [...]}`.
     /// Errors name the file, line, column, rule and path.
     public init(text: String, file: String? = nil) throws {
-        let items = try JSONEntryFile.items(of: try RuleJSON.parse(text, file: file), key: "rules", entry: "rule", file: file) {
-            RuleError.invalid(subject: "rule file", path: $0, message: $1, location: $2)
-        }
+        let items = try JSONEntryFile.items(of: try RuleJSON.parse(text, file: file), key: "rules", entry: "rule", file: file, subject: "rule file")
         rules = try items.enumerated().map { index, item in
             var decoder = RuleDecoder(file: file, index: index)
             let rule = try decoder.rule(item)
@@ -130,15 +128,15 @@ struct RuleDecoder {
     init(file: String?, index: Int?) {
         self.file = file
         self.index = index
-        self.subject = RuleError.subject(name: nil, index: index)
+        self.subject = JSONEntryFile.subject("rule", name: nil, index: index)
     }
 
     func location(_ value: RuleJSON) -> InputLocation? {
         value.line == 0 ? nil : InputLocation(file: file, line: value.line, column: value.column)
     }
 
-    func fail(_ path: String, _ message: String, at value: RuleJSON) -> RuleError {
-        .invalid(subject: subject, path: path, message: message, location: location(value))
+    func fail(_ path: String, _ message: String, at value: RuleJSON) -> InputError {
+        InputError(message, at: location(value), subject: subject, path: path)
     }
 
     func members(_ value: RuleJSON, path: String, allowed: [String], what: String) throws -> [(key: String, value: RuleJSON)] {
@@ -157,7 +155,7 @@ struct RuleDecoder {
         locations[""] = location(value)
         guard case .object = value.kind else { throw fail("", "expected a rule (an object), found \(value.typeName)", at: value) }
         // The name first, so that every later error names the rule.
-        if case .string(let name)? = value["name"]?.kind, !name.isEmpty { subject = RuleError.subject(name: name, index: index) }
+        if case .string(let name)? = value["name"]?.kind, !name.isEmpty { subject = JSONEntryFile.subject("rule", name: name, index: index) }
         _ = try members(value, path: "", allowed: Self.ruleKeys, what: "a rule")
         for key in Self.ruleKeys { if let member = value[key] { locations[key] = location(member) } }
 

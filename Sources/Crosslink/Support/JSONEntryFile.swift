@@ -5,29 +5,27 @@
 ///
 /// ```swift
 /// let items = try JSONEntryFile.items(of: try RuleJSON.parse(text, file: "units.json"), key: "units", entry: "unit",
-///                                     file: "units.json") { path, message, location in
-///     UnitError.invalid(subject: "units file", path: path, message: message, location: location)
-/// }
+///                                     file: "units.json", subject: "units file")
 /// ```
 enum JSONEntryFile {
     /// The entries of `document`: the list, the list under `key`, or the one object. A document
-    /// of any other shape is reported through `invalid(path, message, location)`.
-    static func items(of document: RuleJSON, key: String, entry: String, file: String?,
-                      invalid: (_ path: String, _ message: String, _ location: InputLocation) -> any Error) throws -> [RuleJSON] {
-        let location = InputLocation(file: file, line: document.line, column: document.column)
+    /// of any other shape is an ``InputError`` about `subject` (`rule file`).
+    static func items(of document: RuleJSON, key: String, entry: String, file: String?, subject: String) throws -> [RuleJSON] {
+        func invalid(_ path: String, _ message: String) -> InputError {
+            InputError(message, at: InputLocation(file: file, line: document.line, column: document.column), subject: subject, path: path)
+        }
         switch document.kind {
         case .array(let list):
             return list
         case .object(let members) where members.contains(where: { $0.key == key }):
             guard members.count == 1, case .array(let list)? = document[key]?.kind else {
-                throw invalid(key, "expected {\"\(key)\": [ … ]} and nothing else", location)
+                throw invalid(key, "expected {\"\(key)\": [ … ]} and nothing else")
             }
             return list
         case .object:
             return [document]
         default:
-            throw invalid("", "expected a \(entry) object, a list of \(key) or {\"\(key)\": [ … ]}, found \(document.typeName)",
-                          location)
+            throw invalid("", "expected a \(entry) object, a list of \(key) or {\"\(key)\": [ … ]}, found \(document.typeName)")
         }
     }
 
@@ -35,16 +33,6 @@ enum JSONEntryFile {
     static func subject(_ kind: String, name: String?, index: Int?) -> String {
         if let name, !name.isEmpty { return "\(kind) \(RuleText.quoted(name))" }
         return index.map { "\(kind) #\($0 + 1)" } ?? kind
-    }
-
-    /// `file:line:column: malformed JSON: message` (`line L, column C` without a file).
-    static func malformedMessage(file: String?, line: Int, column: Int, message: String) -> String {
-        "\(InputLocation(file: file, line: line, column: column)): malformed JSON: \(message)"
-    }
-
-    /// `[location: ]subject: [path: ]message` — how rule and unit errors read.
-    static func invalidMessage(subject: String, path: String, message: String, location: InputLocation?) -> String {
-        (location.map { "\($0): " } ?? "") + subject + ": " + (path.isEmpty ? "" : path + ": ") + message
     }
 }
 

@@ -35,7 +35,7 @@ final class ImportRun {
     var websiteIDs: [String: Int] = [:]
     var defaultWebsiteID: Int?
     var attributes: [String: AttributeState] = [:]
-    var warnings: [ImportIssue] = []
+    var warnings: [InputError] = []
     var suppressedWarnings = 0
     var linkCounts: [LinkType: Int] = [:]
     /// (product id, link type) pairs whose links this import has set, as id * 8 + type id.
@@ -141,7 +141,7 @@ final class ImportRun {
             try db.execute("UPDATE catalog_write_mode SET bulk = 1 WHERE id = 1")
         } catch let error as DatabaseError {
             // The import's first write: a read-only or full database fails here, named for the file.
-            throw ImportIssue(file: file, line: 0, message: error.description)
+            throw InputError(file: file, line: 0, message: error.description)
         }
         do {
             let report = try importRows()
@@ -178,7 +178,7 @@ final class ImportRun {
     func importRows() throws -> ImportReport {
         let categoriesBefore = try db.scalarInt("SELECT count(*) FROM categories") ?? 0
         if !layout.unknown.isEmpty {
-            warn(ImportIssue(file: file, line: 1, message: "columns not imported (neither read by Crosslink nor Magento columns it knowingly ignores): "
+            warn(InputError(file: file, line: 1, message: "columns not imported (neither read by Crosslink nor Magento columns it knowingly ignores): "
                              + layout.unknown.joined(separator: ", ")))
         }
         let rows = table.rows
@@ -208,7 +208,7 @@ final class ImportRun {
         }
         reportProgress(rows.count)
         if suppressedWarnings > 0 {
-            warnings.append(ImportIssue(file: file, line: 0, message: "\(suppressedWarnings) more warnings not listed"))
+            warnings.append(InputError(file: file, line: 0, message: "\(suppressedWarnings) more warnings not listed"))
         }
         let categoriesAfter = try db.scalarInt("SELECT count(*) FROM categories") ?? 0
         return ImportReport(
@@ -225,7 +225,7 @@ final class ImportRun {
         progress(ImportProgress(file: file, rows: rows, rowsPerSecond: seconds > 0 ? Double(rows) / seconds : 0))
     }
 
-    func warn(_ issue: ImportIssue) {
+    func warn(_ issue: InputError) {
         if warnings.count < Self.warningLimit { warnings.append(issue) } else { suppressedWarnings += 1 }
     }
 
@@ -233,17 +233,19 @@ final class ImportRun {
     func guarded(_ record: CSVRecord, _ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let issue as ImportIssue {
+        } catch let issue as InputError where issue.location != nil {
             throw issue
-        } catch let error as CatalogError {
-            throw ImportIssue(file: file, line: record.line, message: error.description)
+        } catch let error as InputError {
+            throw InputError(file: file, line: record.line, message: error.description)
+        } catch let error as RequestError {
+            throw InputError(file: file, line: record.line, message: error.description)
         } catch let error as DatabaseError {
-            throw ImportIssue(file: file, line: record.line, message: error.description)
+            throw InputError(file: file, line: record.line, message: error.description)
         }
     }
 
-    func issue(_ record: CSVRecord, _ column: ImportColumn, _ message: String) -> ImportIssue {
-        ImportIssue(file: file, line: record.line, column: layout[column].map { layout.header[$0] } ?? column.name, message: message)
+    func issue(_ record: CSVRecord, _ column: ImportColumn, _ message: String) -> InputError {
+        InputError(file: file, line: record.line, field: layout[column].map { layout.header[$0] } ?? column.name, message: message)
     }
 
     // MARK: Cells
@@ -280,7 +282,7 @@ final class ImportRun {
     }
 
     /// Magento's ERROR_INVALID_ATTRIBUTE_TYPE wording, with what is wrong.
-    func incorrectValue(_ record: CSVRecord, _ column: ImportColumn, _ detail: String) -> ImportIssue {
+    func incorrectValue(_ record: CSVRecord, _ column: ImportColumn, _ detail: String) -> InputError {
         issue(record, column, "Value for '\(column.name)' attribute contains incorrect value: \(detail)")
     }
 

@@ -116,7 +116,7 @@ final class MagentoFieldsTarget: FuzzTarget {
 }
 
 /// `magento-import`: the product-CSV importer, as a dry run, against the imported Luma sample.
-/// Any input either imports (and is rolled back) or throws an `ImportIssue`, never another
+/// Any input either imports (and is rolled back) or throws an `InputError`, never another
 /// error; the database is unchanged afterwards.
 final class MagentoImportTarget: FuzzTarget {
     let name = "magento-import"
@@ -144,10 +144,10 @@ final class MagentoImportTarget: FuzzTarget {
         options.dryRun = true
         do {
             _ = try MagentoCSVImporter(store: store, options: options).importData(data, file: "fuzz.csv")
-        } catch let issue as ImportIssue {
+        } catch let issue as InputError {
             if issue.file != "fuzz.csv" || issue.line < 0 || issue.message.isEmpty { fuzzFailure("badly placed issue: \(issue)") }
         } catch {
-            fuzzFailure("importer threw \(type(of: error)) instead of an ImportIssue: \(error)")
+            fuzzFailure("importer threw \(type(of: error)) instead of an InputError: \(error)")
         }
         let now = (try? store.read { db in try db.rows(Self.fingerprintSQL)[0] }) ?? []
         if now != fingerprint { fuzzFailure("a dry run changed the database: \(fingerprint) → \(now)") }

@@ -20,7 +20,7 @@ final class IngestSandbox {
     }
 
     /// Validates, stores and aggregates `events` (invalid ones skipped), then rolls back. Ingest
-    /// may refuse an event (InvalidEventsError, ImportIssue); any other error is a bug, such as
+    /// may refuse an event (InvalidEventsError, InputError); any other error is a bug, such as
     /// SQL that a validated event makes fail.
     func ingest(_ events: [Event], target: String) {
         struct Rollback: Error {}
@@ -34,7 +34,7 @@ final class IngestSandbox {
             }
         } catch is Rollback {
         } catch is InvalidEventsError {
-        } catch is ImportIssue {
+        } catch is InputError {
         } catch {
             fuzzFailure("\(target): ingest threw \(type(of: error)): \(error)\nevents: \(events)")
         }
@@ -61,7 +61,7 @@ final class EventFileTarget: FuzzTarget {
         } catch let error as InvalidEventsError {
             for issue in error.issues where issue.file != file || issue.line < 0 { fuzzFailure("badly placed issue \(issue)") }
             return
-        } catch is ImportIssue {
+        } catch is InputError {
             return
         } catch {
             fuzzFailure("\(name): reader threw \(type(of: error)): \(error)")
@@ -107,7 +107,7 @@ final class OnlineRetailTarget: FuzzTarget {
         let log: OnlineRetailImporter.Log
         do {
             log = try OnlineRetailImporter.read(data, file: "fuzz.csv")
-        } catch is ImportIssue {
+        } catch is InputError {
             return
         } catch is InvalidEventsError {
             return
