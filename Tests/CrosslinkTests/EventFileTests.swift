@@ -120,7 +120,7 @@ import Testing
 
     @Test func badJSONLinesAreRejectedWithTheirLineAndNothingIsStored() throws {
         let (dir, store) = try eventTestStore()
-        #expect(throws: InvalidEventsError(issues: Self.badJSONLinesIssues)) {
+        #expect(throws: InputError.invalidEvents(Self.badJSONLinesIssues)) {
             try EventStore(store: store).importData(Data(Self.badJSONLines.utf8), file: "bad.jsonl")
         }
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT count(*) FROM events") == [["0"]])

@@ -169,12 +169,12 @@ func everyTypeEvents() -> [Event] {
     @Test func invalidEventsRejectTheWholeBatchByDefault() throws {
         let (dir, store) = try eventTestStore()
         let before = try sqlite3Rows(dir.path("test.sqlite"), "SELECT count(*) FROM events UNION ALL SELECT count(*) FROM event_lines")
-        #expect(throws: InvalidEventsError(issues: Self.mixedBatchIssues)) { try EventStore(store: store).append(Self.mixedBatch()) }
+        #expect(throws: InputError.invalidEvents(Self.mixedBatchIssues)) { try EventStore(store: store).append(Self.mixedBatch()) }
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT count(*) FROM events UNION ALL SELECT count(*) FROM event_lines") == before)
         // One invalid event alone throws too, whatever the policy.
         var options = EventIngestOptions()
         options.invalidEvents = .skipInvalid
-        #expect(throws: InvalidEventsError(issues: [InputError(file: "event", line: 1, field: "sku", message: "a product-view event needs a SKU (event b-8)")])) {
+        #expect(throws: InputError.invalidEvents([InputError(file: "event", line: 1, field: "sku", message: "a product-view event needs a SKU (event b-8)")])) {
             try EventStore(store: store, options: options).append(Self.mixedBatch()[7])
         }
     }

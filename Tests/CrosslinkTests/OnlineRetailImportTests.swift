@@ -123,7 +123,7 @@ import Testing
             InputError(file: "bad.csv", line: 8, message: "expected 8 fields, got 6 (invoice 200006 skipped)"),
             InputError(file: "bad.csv", line: 9, field: "UnitPrice", message: "not a number: \"abc\" (invoice 200007 skipped)"),
         ]
-        #expect(throws: InvalidEventsError(issues: issues)) {
+        #expect(throws: InputError.invalidEvents(issues)) {
             try OnlineRetailImporter(store: store).importData(Data(text.utf8), file: "bad.csv")
         }
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT count(*) FROM events") == [["0"]])

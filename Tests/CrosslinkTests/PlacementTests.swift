@@ -39,10 +39,10 @@ import Testing
         let (_, store) = try seeded()
         let full = Array(repeating: "A", count: 99) + ["B"]
         #expect(try store.read { db in try Placements(db).crossSells(cart: full) }.map(\.sku) == ["H", "G", "X"])
-        #expect(throws: CatalogError.invalidValue(field: "cart", value: "101 SKUs", reason: "a cart holds at most 100 SKUs")) {
+        #expect(throws: RequestError.invalidValue(field: "cart", value: "101 SKUs", reason: "a cart holds at most 100 SKUs")) {
             try store.read { db in try Placements(db).crossSells(cart: full + ["X"]) }
         }
-        #expect(throws: CatalogError.self) { try store.read { db in try Placements(db).related(for: "A", cart: full + ["X"]) } }
+        #expect(throws: RequestError.self) { try store.read { db in try Placements(db).related(for: "A", cart: full + ["X"]) } }
     }
 
     @Test func relatedShowsDisplayableProductsByPositionWithStableTies() throws {
@@ -103,7 +103,7 @@ import Testing
 
     @Test func linkEditsAreAtomicAndValidated() throws {
         let (_, store) = try seeded()
-        #expect(throws: CatalogError.selfLink(sku: "A", type: .related)) {
+        #expect(throws: InputError("A cannot be a related link of itself")) {
             try store.write { db in try LinkRepository(db).replace(sku: "A", type: .related, with: [.init(sku: "B", position: 0), .init(sku: "A", position: 1)]) }
         }
         #expect(throws: RequestError.unknownSKUs(["Q"], context: "related links of A")) {

@@ -173,7 +173,7 @@ import Testing
     static func makeReadOnly(_ path: String) throws -> () -> Void {
         if isRoot {
             let result = try run("/usr/bin/chattr", ["+i", path])
-            guard result.status == 0 else { throw CatalogError.invalidValue(field: "chattr", value: path, reason: result.stderr) }
+            guard result.status == 0 else { throw TestFailure("chattr \(path): \(result.stderr)") }
             return { _ = try? run("/usr/bin/chattr", ["-i", path]) }
         }
         var isDirectory: ObjCBool = false

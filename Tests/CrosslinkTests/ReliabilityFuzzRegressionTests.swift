@@ -160,7 +160,7 @@ import Testing
                 throw Rollback()
             }
         } catch is Rollback {
-        } catch let error as UnitError {
+        } catch let error as InputError {
             if name.hasPrefix("crash-8633f319") {
                 #expect(error.description.hasPrefix(#"\#(name):2:68: unit "Every filter": store: unknown store ""#), "\(error)")
             }

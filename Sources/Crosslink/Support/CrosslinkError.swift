@@ -13,7 +13,8 @@
 ///
 /// Where to add a new error: in the type above whose "When" column fits — a case of
 /// ``StoreError``, a ``RequestError/Kind``, an ``InputError`` with its location — with a message
-/// that names the place; a new public error type is the exception. Catch sites match on the type and then on its kind:
+/// that names the place; a new public error type is the exception. Catch sites match on the type
+/// and then on its kind:
 ///
 /// ```swift
 /// do { try store.write { db in try ItemNeighbours(db).refresh(listLength: 0) } }
