@@ -78,6 +78,39 @@ public struct InputError: CrosslinkError, Equatable, Codable {
         return copy
     }
 
+    // JSON keeps the flat shape import reports have always had (`file`, `line`, `column` for
+    // the CSV column or field, `message`), plus `character`, `subject` and `path` when known.
+    private enum CodingKeys: String, CodingKey {
+        case file, line, column, character, subject, path, message, additionalIssues
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let line = try container.decodeIfPresent(Int.self, forKey: .line) {
+            location = InputLocation(file: try container.decodeIfPresent(String.self, forKey: .file), line: line,
+                                     column: try container.decodeIfPresent(Int.self, forKey: .character),
+                                     field: try container.decodeIfPresent(String.self, forKey: .column))
+        }
+        subject = try container.decodeIfPresent(String.self, forKey: .subject)
+        path = try container.decodeIfPresent(String.self, forKey: .path)
+        message = try container.decode(String.self, forKey: .message)
+        additionalIssues = try container.decodeIfPresent([InputError].self, forKey: .additionalIssues)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        if let location {
+            try container.encodeIfPresent(location.file, forKey: .file)
+            try container.encode(location.line, forKey: .line)
+            try container.encodeIfPresent(location.field, forKey: .column)
+            try container.encodeIfPresent(location.column, forKey: .character)
+        }
+        try container.encodeIfPresent(subject, forKey: .subject)
+        try container.encodeIfPresent(path, forKey: .path)
+        try container.encode(message, forKey: .message)
+        try container.encodeIfPresent(additionalIssues, forKey: .additionalIssues)
+    }
+
     public var description: String {
         var text = location.map { "\($0): " } ?? ""
         if let subject { text += subject + ": " }
