@@ -109,7 +109,7 @@ import Testing
         InputError(file: "bad.jsonl", line: 2, message: "malformed JSON"),
         InputError(file: "bad.jsonl", line: 3, field: "type", message: "unknown event type \"page-visit\" (event b3)"),
         InputError(file: "bad.jsonl", line: 4, field: "time",
-                    message: "bad time \"2024-05-01 10:00\": give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds (event b4)"),
+                   message: "bad time \"2024-05-01 10:00\": give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds (event b4)"),
         InputError(file: "bad.jsonl", line: 5, field: "quantity", message: "expected a number"),
         InputError(file: "bad.jsonl", line: 6, field: "lines[1].quantity", message: "missing (event b6)"),
         InputError(file: "bad.jsonl", line: 7, field: "quantity", message: "must be a number > 0, got -1 (event b7)"),
@@ -151,11 +151,11 @@ import Testing
         let issues = [
             InputError(file: "bad.csv", line: 4, field: "lines[2].quantity", message: "must be a number > 0, got -1 (event o3)"),
             InputError(file: "bad.csv", line: 7, field: "visitor_id",
-                        message: "\"v2\" differs from the order's first row (line 6): \"v1\" (event o6)"),
+                       message: "\"v2\" differs from the order's first row (line 6): \"v1\" (event o6)"),
             InputError(file: "bad.csv", line: 8, field: "quantity", message: "not a number: \"two\" (event b8)"),
             InputError(file: "bad.csv", line: 9, message: "expected 10 fields, got 5"),
             InputError(file: "bad.csv", line: 10, field: "time",
-                        message: "bad time \"someday\": give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds (event b10)"),
+                       message: "bad time \"someday\": give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds (event b10)"),
         ]
         var options = EventIngestOptions()
         options.invalidEvents = .skipInvalid
@@ -166,7 +166,7 @@ import Testing
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT event_key, line, sku, quantity, price FROM event_line_list ORDER BY event_seq, line")
                 == [["ok11", "1", "P1", "1.0", "10.0"], ["ok11", "2", "P2", "2.0", "5.5"]])
         #expect(throws: InputError(file: "nohead.csv", line: 1,
-                                    message: "missing columns visitor_id, session_id (header: id,type,time,store,visitor_id,customer_id,session_id,sku,parent_sku,category,order_id,unit_id,quantity,price,variant)")) {
+                                   message: "missing columns visitor_id, session_id (header: id,type,time,store,visitor_id,customer_id,session_id,sku,parent_sku,category,order_id,unit_id,quantity,price,variant)")) {
             try EventStore(store: store).importData(Data("id,type,time\n".utf8), file: "nohead.csv")
         }
     }

@@ -116,10 +116,10 @@ import Testing
         let issues = [
             InputError(file: "bad.csv", line: 3, field: "Quantity", message: "not an integer: \"one\" (invoice 200002 skipped)"),
             InputError(file: "bad.csv", line: 5, field: "InvoiceDate",
-                        message: "bad date \"10/01/2011 09:00\" (expected YYYY-MM-DD HH:MM:SS) (invoice 200003 skipped)"),
+                       message: "bad date \"10/01/2011 09:00\" (expected YYYY-MM-DD HH:MM:SS) (invoice 200003 skipped)"),
             InputError(file: "bad.csv", line: 6, field: "CustomerID", message: "not a customer number: \"17850.5\" (invoice 200004 skipped)"),
             InputError(file: "bad.csv", line: 7, field: "InvoiceNo",
-                        message: "not an invoice number (digits, optionally after C or A): \"X200005\" (invoice X200005 skipped)"),
+                       message: "not an invoice number (digits, optionally after C or A): \"X200005\" (invoice X200005 skipped)"),
             InputError(file: "bad.csv", line: 8, message: "expected 8 fields, got 6 (invoice 200006 skipped)"),
             InputError(file: "bad.csv", line: 9, field: "UnitPrice", message: "not a number: \"abc\" (invoice 200007 skipped)"),
         ]

@@ -88,7 +88,7 @@ public struct CSVEventParser: Sendable {
                     let missing = Self.required.filter { index[$0] == nil }
                     guard missing.isEmpty else {
                         throw InputError(file: file, line: record.line,
-                                          message: "missing column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) (header: \(Self.columns.joined(separator: ",")))")
+                                         message: "missing column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) (header: \(Self.columns.joined(separator: ",")))")
                     }
                     let unread = names.filter { !Self.columns.contains($0) }
                     if !unread.isEmpty {
@@ -112,7 +112,7 @@ public struct CSVEventParser: Sendable {
                 try flush()
                 guard record.fields.count == columns.count else {
                     try body(.invalid(InputError(file: file, line: record.line,
-                                                  message: "expected \(columns.count) fields, got \(record.fields.count)")))
+                                                 message: "expected \(columns.count) fields, got \(record.fields.count)")))
                     if row.isOrder { pending = PendingOrder(id: id, event: nil, line: record.line, rowLines: []) }
                     return
                 }

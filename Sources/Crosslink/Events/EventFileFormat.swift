@@ -104,8 +104,8 @@ public struct EventFileReader: Sendable {
         }
     }
 
-    /// Every event of the file, in order; throws an ``InputError`` (``InputError/invalidEvents(_:)``) listing every line that
-    /// is not a readable event (whether the events are valid to store is checked by ingest).
+    /// Every event of the file, in order; throws ``InputError/invalidEvents(_:)`` listing every
+    /// line that is not a readable event (whether the events are valid to store is checked by ingest).
     public func events() throws -> [Event] {
         var events: [Event] = []
         var issues: [InputError] = []

@@ -139,7 +139,7 @@ final class EventFileInput {
         produced += bytes
         if let maximum = limits.maximumDecompressedBytes, produced > maximum {
             throw InputError(file: file, line: 0, message: "more than \(maximum) bytes after decompression "
-                              + "(the limit EventFileLimits.maximumDecompressedBytes, --max-decompressed-bytes)")
+                             + "(the limit EventFileLimits.maximumDecompressedBytes, --max-decompressed-bytes)")
         }
     }
 
@@ -153,7 +153,7 @@ final class EventFileInput {
 
     func lineTooLong(at line: Int) -> InputError {
         InputError(file: file, line: line, message: "line longer than the \(limits.maximumLineBytes)-byte limit "
-                    + "(EventFileLimits.maximumLineBytes, --max-line-bytes)")
+                   + "(EventFileLimits.maximumLineBytes, --max-line-bytes)")
     }
 }
 

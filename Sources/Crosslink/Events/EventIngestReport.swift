@@ -11,8 +11,9 @@ import Foundation
 public struct EventIngestOptions: Sendable {
     /// What happens to the rest of a batch or file when one event is invalid.
     public enum InvalidEvents: String, Sendable, Codable, CaseIterable {
-        /// Nothing of the batch/file is stored; an ``InputError`` (``InputError/invalidEvents(_:)``) lists every invalid event
-        /// (up to ``EventIngestOptions/maximumIssues``). The default: a sender bug is seen at once.
+        /// Nothing of the batch/file is stored; the thrown ``InputError/invalidEvents(_:)`` lists
+        /// every invalid event (up to ``EventIngestOptions/maximumIssues``). The default: a sender
+        /// bug is seen at once.
         case rejectBatch = "reject-batch"
         /// Valid events are stored; each invalid one is listed in ``EventIngestReport/rejected``.
         case skipInvalid = "skip-invalid"
@@ -51,7 +52,7 @@ public struct EventIngestReport: Sendable, Equatable, Codable {
     public var duplicates = 0
     /// Invalid events, each with its line (file) or 1-based position (batch) and reason.
     /// With ``EventIngestOptions/InvalidEvents/skipInvalid`` they were skipped; with
-    /// `rejectBatch` the call threw an ``InputError`` (``InputError/invalidEvents(_:)``) instead of returning.
+    /// `rejectBatch` the call threw ``InputError/invalidEvents(_:)`` instead of returning.
     public var rejected: [InputError] = []
     /// Stored events and order lines whose SKU is not in the catalog: kept with `product_id`
     /// NULL and the SKU as sent (see the ingest policy in README).

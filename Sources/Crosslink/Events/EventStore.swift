@@ -31,7 +31,7 @@ public struct EventStore: Sendable {
     }
 
     /// Appends one event in its own transaction. Returns false when its id was already stored;
-    /// throws an ``InputError`` (``InputError/invalidEvents(_:)``) when it is invalid (whatever the policy).
+    /// throws ``InputError/invalidEvents(_:)`` when it is invalid (whatever the policy).
     @discardableResult
     public func append(_ event: Event) throws -> Bool {
         var options = self.options

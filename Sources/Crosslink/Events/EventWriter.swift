@@ -31,8 +31,8 @@ public struct EventWriter {
 
     /// Appends `events`. Issues name `file` and each event's 1-based position. Invalid events
     /// follow ``EventIngestOptions/invalidEvents``: with `.rejectBatch` this throws
-    /// an ``InputError`` (``InputError/invalidEvents(_:)``) and the caller's transaction must be rolled back (``CrosslinkStore/write(_:)``
-    /// does it), with `.skipInvalid` they are left out and listed.
+    /// ``InputError/invalidEvents(_:)`` and the caller's transaction must be rolled back
+    /// (``CrosslinkStore/write(_:)`` does it), with `.skipInvalid` they are left out and listed.
     public func append(_ events: [Event], file: String = "batch") throws -> Result {
         let session = try EventIngestSession(db: db, file: file, options: options, keepStored: true)
         for (index, event) in events.enumerated() { try session.add(event, line: index + 1) }
@@ -128,7 +128,7 @@ final class EventIngestSession {
         }
         guard let storeID = stores[event.store] else {
             try record(InputError(file: report.file, line: line, field: "store",
-                                   message: "unknown store \(String(reflecting: event.store))" + Self.naming(event)))
+                                  message: "unknown store \(String(reflecting: event.store))" + Self.naming(event)))
             return
         }
         guard writing else { return }
@@ -210,7 +210,7 @@ final class EventIngestSession {
     }
 
     /// Hands the last stored events to the aggregates and returns the report; throws
-    /// an ``InputError`` (``InputError/invalidEvents(_:)``) when `.rejectBatch` found invalid events (roll back).
+    /// ``InputError/invalidEvents(_:)`` when `.rejectBatch` found invalid events (roll back).
     func finish() throws -> EventIngestReport {
         if !report.rejected.isEmpty && options.invalidEvents == .rejectBatch {
             throw InputError.invalidEvents(report.rejected)

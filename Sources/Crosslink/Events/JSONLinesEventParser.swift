@@ -117,7 +117,7 @@ public struct JSONLinesEventParser: Sendable {
             } catch let long as FieldTooLong {
                 // A limit bounds memory: like CSVReader's, it refuses the file, not the line.
                 throw InputError(file: file, line: lineNumber, field: long.field,
-                                  message: "field of \(long.bytes) bytes is longer than the \(Self.maximumFieldBytes)-byte limit")
+                                 message: "field of \(long.bytes) bytes is longer than the \(Self.maximumFieldBytes)-byte limit")
             }
         }
     }
@@ -236,7 +236,7 @@ private struct WireEvent: Decodable {
         guard let time else { throw InputError(file: file, line: line, field: "time", message: "missing\(suffix)") }
         guard let milliseconds = time.milliseconds else {
             throw InputError(file: file, line: line, field: "time", message: "bad time \(String(reflecting: time.text)): "
-                              + "give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds\(suffix)")
+                             + "give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds\(suffix)")
         }
         var orderLines: [OrderLine] = []
         for (index, wire) in (lines ?? []).enumerated() {

@@ -272,7 +272,7 @@ private struct LogReader {
             let positions = OnlineRetailImporter.header.map { names.firstIndex(of: $0) }
             guard positions.allSatisfy({ $0 != nil }) else {
                 throw InputError(file: file, line: record.line,
-                                  message: "not an Online Retail log: expected the header \(OnlineRetailImporter.header.joined(separator: ","))")
+                                 message: "not an Online Retail log: expected the header \(OnlineRetailImporter.header.joined(separator: ","))")
             }
             columns = positions.map { $0! }
             return
@@ -288,7 +288,7 @@ private struct LogReader {
         let number = columns[0] < fields.count ? MagentoFields.trimmed(fields[columns[0]]) : ""
         func fail(_ column: String?, _ message: String) {
             issues.append(InputError(file: file, line: line, field: column,
-                                      message: message + (number.isEmpty ? "" : " (invoice \(number) skipped)")))
+                                     message: message + (number.isEmpty ? "" : " (invoice \(number) skipped)")))
             if let index = invoiceIndex[number] { invoices[index].invalid = true }
             else if !number.isEmpty { open(number, line: line, time: .max, customer: nil, invalid: true) }
         }

@@ -179,7 +179,7 @@ final class ImportRun {
         let categoriesBefore = try db.scalarInt("SELECT count(*) FROM categories") ?? 0
         if !layout.unknown.isEmpty {
             warn(InputError(file: file, line: 1, message: "columns not imported (neither read by Crosslink nor Magento columns it knowingly ignores): "
-                             + layout.unknown.joined(separator: ", ")))
+                            + layout.unknown.joined(separator: ", ")))
         }
         let rows = table.rows
         // Every row is validated before anything is written (Magento's validateData before importData).

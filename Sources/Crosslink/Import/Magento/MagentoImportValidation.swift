@@ -39,7 +39,7 @@ extension ImportRun {
         }
         if options.onError == .skip {
             others.append(InputError(file: file, line: 0, message: "\(errors.count) errors, more than the \(max(0, allowedErrors)) allowed "
-                                      + "(--allowed-errors); nothing was imported"))
+                                     + "(--allowed-errors); nothing was imported"))
         } else if errors.count > 1 {
             others.append(InputError(file: file, line: 0, message: "\(errors.count) errors; nothing was imported"))
         }

@@ -123,7 +123,7 @@ public struct MagentoSampleImporter {
         for entry in manifest {
             guard let (url, name) = locate(entry.path, in: directory) else {
                 missing.append(InputError(file: entry.path, line: 0, field: nil,
-                                           message: "not found in \(directory.path); skipped"))
+                                          message: "not found in \(directory.path); skipped"))
                 continue
             }
             let data: Data
@@ -141,7 +141,7 @@ public struct MagentoSampleImporter {
         }
         guard tables.contains(where: { if case .products = $0.content { true } else { $0.content == .productCSV } }) else {
             throw InputError(file: directory.path, line: 0, field: nil,
-                              message: "not a Magento sample-data folder: none of its product files is there")
+                             message: "not a Magento sample-data folder: none of its product files is there")
         }
         return (tables, missing)
     }
@@ -259,7 +259,7 @@ extension MagentoSampleImporter {
                     var type = Self.attributeType(frontendInput: input)
                     if type == nil {
                         report.warnings.append(InputError(file: table.file, line: row.line, field: "frontend_input",
-                                                           message: "unknown frontend_input \(String(reflecting: input)) of \(code); stored as text"))
+                                                          message: "unknown frontend_input \(String(reflecting: input)) of \(code); stored as text"))
                         type = .text
                     }
                     // "Style Bags\nStyle": Magento's admin label, then the store-front label; the first is the attribute's own.
@@ -300,7 +300,7 @@ extension MagentoSampleImporter {
                     if let cell = Self.nonEmpty(table.value(row, "position")) {
                         guard let value = Int(cell) else {
                             throw InputError(file: table.file, line: row.line, field: "position",
-                                              message: "position \(String(reflecting: cell)) is not an integer")
+                                             message: "position \(String(reflecting: cell)) is not an integer")
                         }
                         position = value
                     }
@@ -308,7 +308,7 @@ extension MagentoSampleImporter {
                     if let cell = Self.nonEmpty(table.value(row, "active")) {
                         guard let active = MagentoFields.parseBool(cell) else {
                             throw InputError(file: table.file, line: row.line, field: "active",
-                                              message: "active \(String(reflecting: cell)) is not 0 or 1")
+                                             message: "active \(String(reflecting: cell)) is not 0 or 1")
                         }
                         try db.execute("UPDATE categories SET active = ? WHERE category_id = ?", [active, id])
                     }
@@ -338,7 +338,7 @@ extension MagentoSampleImporter {
                 guard let id = categoryChildren[node]?[name] ?? (node == root ? nil : categoryChildren[root]?[name]) else {
                     let context = node == root ? "at the top level" : "under \(String(reflecting: categoryNames[node] ?? "")) or at the top level"
                     report.warnings.append(InputError(file: file, line: line, field: "category",
-                                                       message: "no category \(String(reflecting: name)) \(context); ignored"))
+                                                      message: "no category \(String(reflecting: name)) \(context); ignored"))
                     continue
                 }
                 if !ids.contains(id) { ids.append(id) }
@@ -384,7 +384,7 @@ extension MagentoSampleImporter {
             if let cell = Self.nonEmpty(table.value(row, "visibility")) {
                 guard let code = MagentoFields.parseVisibility(cell), let visibility = Visibility(rawValue: code) else {
                     throw InputError(file: table.file, line: row.line, field: "visibility",
-                                      message: "unknown visibility \(String(reflecting: cell))")
+                                     message: "unknown visibility \(String(reflecting: cell))")
                 }
                 product.visibility = visibility
             }
@@ -408,7 +408,7 @@ extension MagentoSampleImporter {
                 for line in MagentoFields.splitList(cell, separator: "\n") {
                     guard let option = Self.parseBundleOption(line) else {
                         report.warnings.append(InputError(file: table.file, line: row.line, field: "bundle_options",
-                                                           message: "bundle option \(String(reflecting: line)) of \(sku) is not `Title|type:sku,sku`; skipped"))
+                                                          message: "bundle option \(String(reflecting: line)) of \(sku) is not `Title|type:sku,sku`; skipped"))
                         continue
                     }
                     children += option.skus.map { (sku: $0, optionTitle: option.title) }
@@ -433,14 +433,14 @@ extension MagentoSampleImporter {
                 guard let text = Self.nonEmpty(cell) else { return [] }
                 guard let value = MagentoFields.parseBool(text) else {
                     throw InputError(file: table.file, line: row.line, field: code,
-                                      message: "\(code) \(String(reflecting: text)) is not a boolean (0 or 1)")
+                                     message: "\(code) \(String(reflecting: text)) is not a boolean (0 or 1)")
                 }
                 return [value ? "1" : "0"]
             default:
                 let lines = MagentoFields.splitList(cell, separator: "\n")
                 if lines.count > 1 {
                     report.warnings.append(InputError(file: table.file, line: row.line, field: code,
-                                                       message: "\(code) holds one value but the cell lists \(lines.count); kept \(String(reflecting: lines[0]))"))
+                                                      message: "\(code) holds one value but the cell lists \(lines.count); kept \(String(reflecting: lines[0]))"))
                 }
                 return lines.isEmpty ? [] : [lines[0]]
             }
@@ -474,12 +474,12 @@ extension MagentoSampleImporter {
                 for child in pending.children {
                     guard let id = productIDs[Self.key(child.sku)] else {
                         report.warnings.append(InputError(file: pending.file, line: pending.line, field: pending.column,
-                                                           message: "unknown SKU \(String(reflecting: child.sku)) (child of \(pending.parentSKU)); skipped"))
+                                                          message: "unknown SKU \(String(reflecting: child.sku)) (child of \(pending.parentSKU)); skipped"))
                         continue
                     }
                     guard id != pending.parentID else {
                         report.warnings.append(InputError(file: pending.file, line: pending.line, field: pending.column,
-                                                           message: "\(pending.parentSKU) lists itself as a child; skipped"))
+                                                          message: "\(pending.parentSKU) lists itself as a child; skipped"))
                         continue
                     }
                     resolved.append((id: id, optionTitle: child.optionTitle))
@@ -511,7 +511,7 @@ extension MagentoSampleImporter {
                 let targets = MagentoFields.splitList(table.value(row, "linked_sku")!, separator: "\n")
                 guard let productID = productIDs[Self.key(sku)] else {
                     report.warnings.append(InputError(file: table.file, line: row.line, field: "sku",
-                                                       message: "unknown SKU \(String(reflecting: sku)); its \(targets.count) \(type.rawValue) link(s) are skipped"))
+                                                      message: "unknown SKU \(String(reflecting: sku)); its \(targets.count) \(type.rawValue) link(s) are skipped"))
                     continue
                 }
                 let key = LinkKey(type: type, productID: productID)
@@ -522,17 +522,17 @@ extension MagentoSampleImporter {
                     links.nextPosition += 1
                     guard let targetID = productIDs[Self.key(target)] else {
                         report.warnings.append(InputError(file: table.file, line: row.line, field: "linked_sku",
-                                                           message: "unknown SKU \(String(reflecting: target)) (\(type.rawValue) link of \(sku)); skipped"))
+                                                          message: "unknown SKU \(String(reflecting: target)) (\(type.rawValue) link of \(sku)); skipped"))
                         continue
                     }
                     guard targetID != productID else {
                         report.warnings.append(InputError(file: table.file, line: row.line, field: "linked_sku",
-                                                           message: "\(sku) links to itself (\(type.rawValue)); skipped"))
+                                                          message: "\(sku) links to itself (\(type.rawValue)); skipped"))
                         continue
                     }
                     guard links.seen.insert(targetID).inserted else {
                         report.warnings.append(InputError(file: table.file, line: row.line, field: "linked_sku",
-                                                           message: "\(sku) lists \(target) twice as a \(type.rawValue) link; the first is kept"))
+                                                          message: "\(sku) lists \(target) twice as a \(type.rawValue) link; the first is kept"))
                         continue
                     }
                     links.targets.append((id: targetID, position: position))
@@ -576,7 +576,7 @@ extension MagentoSampleImporter {
             guard let cell = nonEmpty(table.value(row, column)) else { return nil }
             guard let value = MagentoFields.parseDecimal(cell) else {
                 throw InputError(file: table.file, line: row.line, field: column,
-                                  message: "\(column) \(String(reflecting: cell)) is not a number")
+                                 message: "\(column) \(String(reflecting: cell)) is not a number")
             }
             return value
         }
