@@ -1,7 +1,7 @@
 import Crosslink
 import Foundation
 
-/// `csv`: the RFC 4180 reader. Any bytes either parse or throw a `CSVError` with a line; what
+/// `csv`: the RFC 4180 reader. Any bytes either parse or throw an `InputError` with a line; what
 /// parses, written back with `CSVWriter`, reads back as the same fields.
 final class CSVTarget: FuzzTarget {
     let name = "csv"
@@ -10,8 +10,8 @@ final class CSVTarget: FuzzTarget {
         let records: [CSVRecord]
         do {
             records = try CSVReader(data: data, file: "fuzz.csv").records()
-        } catch let error as CSVError {
-            if error.line < 0 { fuzzFailure("negative line in \(error)") }
+        } catch let error as InputError {
+            if (error.location?.line ?? -1) < 0 { fuzzFailure("unplaced or negative line in \(error)") }
             return
         } catch {
             fuzzFailure("CSVReader threw \(type(of: error)): \(error)")
@@ -27,8 +27,8 @@ final class CSVTarget: FuzzTarget {
         } catch {
             fuzzFailure("written CSV does not read back: \(error)")
         }
-        // The header-aware table accepts or refuses with a CSVError, never anything else.
-        do { _ = try CSVTable(reader: CSVReader(data: data, file: "fuzz.csv")) } catch is CSVError {} catch {
+        // The header-aware table accepts or refuses with an InputError, never anything else.
+        do { _ = try CSVTable(reader: CSVReader(data: data, file: "fuzz.csv")) } catch is InputError {} catch {
             fuzzFailure("CSVTable threw \(type(of: error)): \(error)")
         }
     }
@@ -145,7 +145,7 @@ final class MagentoImportTarget: FuzzTarget {
         do {
             _ = try MagentoCSVImporter(store: store, options: options).importData(data, file: "fuzz.csv")
         } catch let issue as InputError {
-            if issue.file != "fuzz.csv" || issue.line < 0 || issue.message.isEmpty { fuzzFailure("badly placed issue: \(issue)") }
+            if issue.location?.file != "fuzz.csv" || (issue.location?.line ?? -1) < 0 || issue.message.isEmpty { fuzzFailure("badly placed issue: \(issue)") }
         } catch {
             fuzzFailure("importer threw \(type(of: error)) instead of an InputError: \(error)")
         }
