@@ -142,9 +142,9 @@ import Testing
     // MARK: unit-file
 
     /// Found by `unit-file`: a unit of an unknown store made `UnitRepository.save` look the store up
-    /// before validating, so the import failed with a bare `CatalogError` ("unknown store") instead
-    /// of a `UnitError` naming the file's line, the unit and `store`. Replayed as the fuzzer ran it:
-    /// on the Luma sample, every input either imports (and its pages resolve) or is a `UnitError`.
+    /// before validating, so the import failed with a bare "unknown store" instead of an error
+    /// naming the file's line, the unit and `store`. Replayed as the fuzzer ran it: on the Luma
+    /// sample, every input either imports (and its pages resolve) or is such an `InputError`.
     @Test(arguments: inputs("unit-file"))
     func unitFileInputIsAUnitErrorOrWorks(_ name: String) throws {
         struct Rollback: Error {}
