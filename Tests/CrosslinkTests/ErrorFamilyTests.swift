@@ -105,6 +105,28 @@ import Testing
         #expect(many.description.hasSuffix("e.csv:\(InputError.listedIssueLimit + 1): bad\n… and 3 more"))
     }
 
+    /// A refusal thrown by ingest while a file is read (the batch reached `maximumIssues`) is the
+    /// import's error, never taken for one more invalid line of the file.
+    @Test(arguments: [EventFileFormat.jsonLines, .csv])
+    func aBatchRefusedAtItsIssueLimitListsOnlyTheFilesLines(format: EventFileFormat) throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        var options = EventIngestOptions()
+        options.maximumIssues = 2
+        let text = format == .jsonLines
+            ? (1...4).map { #"{"id": "e\#($0)", "type": "product-view", "time": "2024-05-01T10:00:00Z", "visitor_id": "v1", "session_id": "s1"}"# + "\n" }.joined()
+            : "id,type,time,visitor_id,session_id,sku\n" + (1...4).map { "e\($0),product-view,2024-05-01T10:00:00Z,v1,s1,\n" }.joined()
+        let file = format == .jsonLines ? "e.jsonl" : "e.csv"
+        let error = #expect(throws: InputError.self) {
+            try EventStore(store: store, options: options).importData(Data(text.utf8), file: file, format: format)
+        }
+        let first = format == .jsonLines ? 1 : 2
+        #expect(error?.additionalIssues?.map(\.location) == [
+            InputLocation(file: file, line: first, field: "sku"), InputLocation(file: file, line: first + 1, field: "sku"),
+        ], "\(String(describing: error))")
+        #expect(error?.description.hasPrefix("2 invalid events, nothing stored:\n\(file):\(first): column sku: ") == true)
+    }
+
     @Test func aValueRefusedBeforeItIsStoredGetsTheImportsLocation() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)

@@ -116,16 +116,20 @@ public struct CSVEventParser: Sendable {
                     if row.isOrder { pending = PendingOrder(id: id, event: nil, line: record.line, rowLines: []) }
                     return
                 }
+                // Only the row's own problem is an invalid event; what `body` throws (ingest
+                // refusing the batch) ends the read.
+                let event: Event
                 do {
-                    let event = try row.event()
-                    if EventValidator.isOrder(event.type) {
-                        pending = PendingOrder(id: id, event: event, line: record.line, rowLines: [record.line])
-                    } else {
-                        try body(.event(event, line: record.line, rowLines: nil))
-                    }
+                    event = try row.event()
                 } catch let issue as InputError {
                     try body(.invalid(issue))
                     if row.isOrder && !id.isEmpty { pending = PendingOrder(id: id, event: nil, line: record.line, rowLines: []) }
+                    return
+                }
+                if EventValidator.isOrder(event.type) {
+                    pending = PendingOrder(id: id, event: event, line: record.line, rowLines: [record.line])
+                } else {
+                    try body(.event(event, line: record.line, rowLines: nil))
                 }
             }
         } catch let error as EventCSVRecords.SyntaxError {

@@ -107,18 +107,21 @@ public struct JSONLinesEventParser: Sendable {
         let decoder = JSONDecoder()
         let file = lines.input.file
         while let (lineNumber, slice) = try lines.next() {
+            // Only the line's own problem is an invalid event; what `body` throws (ingest
+            // refusing the batch) ends the read.
+            let item: EventFileReader.Item
             do {
-                let wire = try decoder.decode(WireEvent.self, from: slice)
-                try body(try wire.event(file: file, line: lineNumber))
+                item = try decoder.decode(WireEvent.self, from: slice).event(file: file, line: lineNumber)
             } catch let error as DecodingError {
-                try body(.invalid(Self.issue(error, file: file, line: lineNumber)))
+                item = .invalid(Self.issue(error, file: file, line: lineNumber))
             } catch let issue as InputError {
-                try body(.invalid(issue))
+                item = .invalid(issue)
             } catch let long as FieldTooLong {
                 // A limit bounds memory: like CSVReader's, it refuses the file, not the line.
                 throw InputError(file: file, line: lineNumber, field: long.field,
                                  message: "field of \(long.bytes) bytes is longer than the \(Self.maximumFieldBytes)-byte limit")
             }
+            try body(item)
         }
     }
 

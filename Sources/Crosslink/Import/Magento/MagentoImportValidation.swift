@@ -75,7 +75,7 @@ extension ImportRun {
 
     /// Collects the issue a throwing cell check raises.
     func collect(_ issues: inout [InputError], _ record: CSVRecord, _ check: () throws -> Void) {
-        do { try check() } catch let issue as InputError { issues.append(issue) } catch {
+        do { try check() } catch let issue as InputError where issue.location != nil { issues.append(issue) } catch {
             issues.append(InputError(file: file, line: record.line, message: "\(error)"))
         }
     }
