@@ -71,13 +71,6 @@ public struct InputError: CrosslinkError, Equatable, Codable {
         return copy
     }
 
-    /// This error at `location` (a cell's error found by a parser that knows no file).
-    func located(at location: InputLocation) -> InputError {
-        var copy = self
-        copy.location = location
-        return copy
-    }
-
     // JSON keeps the flat shape import reports have always had (`file`, `line`, `column` for
     // the CSV column or field, `message`), plus `character`, `subject` and `path` when known.
     private enum CodingKeys: String, CodingKey {
