@@ -58,8 +58,8 @@ public struct InputError: CrosslinkError, Equatable, Codable {
         InputError("\(issues.count) invalid event\(issues.count == 1 ? "" : "s"), nothing stored:", additionalIssues: issues)
     }
 
-    /// This error at `location`, the CSV column of a reader's error named by `header` when the
-    /// location holds a 1-based field number (a column without a name reads `field N`).
+    /// This CSV reader error with its column named by `header`, when its field is a 1-based
+    /// field number (a column without a name reads `field N`).
     func naming(header: [String]?) -> InputError {
         guard let field = location?.field, let index = Int(field) else { return self }
         var copy = self
