@@ -77,7 +77,6 @@ public struct DatabaseMigrator: Sendable {
         let objects = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'") ?? 0
         let applicationID = try db.scalarInt("PRAGMA application_id") ?? 0
         let userVersion = try db.scalarInt("PRAGMA user_version") ?? 0
-        let latest = migrations.last?.version ?? 0
         if objects == 0 && applicationID == 0 && userVersion == 0 { return }  // a new, empty file
         let hasMigrationsTable = try tableExists(db, "crosslink_migrations")
         guard applicationID == Self.applicationID, hasMigrationsTable else {
