@@ -71,10 +71,16 @@ public final class Statement {
         bindFailure = nil
     }
 
+    /// The number of parameters (the largest parameter number).
+    public var parameterCount: Int {
+        guard let handle else { return postgreSQL!.parameterCount }
+        return Int(sqlite3_bind_parameter_count(handle))
+    }
+
     /// Resets, then binds `arguments` to parameters 1...n.
     public func bind(_ arguments: [any DatabaseValueConvertible]) throws {
         reset()
-        let expected = handle.map { Int(sqlite3_bind_parameter_count($0)) } ?? postgreSQL!.parameterCount
+        let expected = parameterCount
         guard arguments.count == expected else {
             throw DatabaseError(extendedResultCode: SQLITE_RANGE,
                                 message: "statement expects \(expected) argument(s), got \(arguments.count)",
