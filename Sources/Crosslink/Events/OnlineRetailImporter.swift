@@ -382,8 +382,9 @@ private struct LogReader {
     private func localMilliseconds(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { bytes in
-            guard let (value, end) = EventTime.parseLocal(bytes), end == bytes.count else { return nil }
-            return value
+            var scanner = ISO8601Scanner(bytes)
+            guard let local = scanner.dateTime(.local), scanner.atEnd else { return nil }
+            return local.seconds * 1000 + local.milliseconds
         }
     }
 

@@ -31,6 +31,13 @@ public struct Migration: Sendable, Equatable {
         // The plugin only embeds files named NNNN_name.sql; a bad name is a build error.
         try! Migration(fileName: file.fileName, sql: file.sql)
     }.sorted { $0.version < $1.version }
+
+    /// The PostgreSQL schema shipped with this library (`Migrations/postgresql/NNNN_name.sql`), in
+    /// version order: the same versions, names and file names as ``crosslink``, with the checksums
+    /// of their own text. `psql -X -v ON_ERROR_STOP=1 -1 -f` applies each file by hand.
+    public static let crosslinkPostgreSQL: [Migration] = EmbeddedMigrations.postgreSQLFiles.map { file in
+        try! Migration(fileName: file.fileName, sql: file.sql)
+    }.sorted { $0.version < $1.version }
 }
 
 /// Applies `Migrations/*.sql` in version order, each in its own transaction, and records
