@@ -7,18 +7,26 @@
 /// reuse it). String literals, quoted identifiers and comments are copied as they are; `::` (a
 /// PostgreSQL cast) and `$N` (a PostgreSQL parameter) are kept, so statements written for
 /// PostgreSQL alone pass through unchanged.
+///
+/// SQLite accepts binds to numbers the text never uses (SQL built from parts may leave one out);
+/// PostgreSQL cannot infer a type for such a parameter and refuses the statement. So the numbers
+/// used are packed into `$1…$k` in order, and ``serverIndex`` maps SQLite's number to the server's.
 struct PostgreSQLPlaceholders: Equatable {
     /// The text with `$N` parameters.
     let text: String
-    /// The largest parameter number: binds 1…count are accepted.
+    /// The largest SQLite parameter number: binds 1…count are accepted.
     let count: Int
-    /// Numbers in 1…count that the text never uses (SQLite accepts binds to them; PostgreSQL needs
-    /// a type for each, since none can be inferred).
-    let unused: [Int]
+    /// For each SQLite parameter number 1…count, the 1-based server parameter, or nil when the text
+    /// does not use it (its bind is dropped).
+    let serverIndex: [Int?]
+    /// The number of server parameters.
+    var serverCount: Int { serverIndex.lazy.compactMap { $0 }.count }
 
     init(sqlite sql: String) {
         let scalars = Array(sql.unicodeScalars)
         var output = String.UnicodeScalarView()
+        /// Parameters in order of the text: where each goes in `output` and its SQLite number.
+        var slots: [(offset: Int, number: Int)] = []
         var largest = 0
         var used = Set<Int>()
         var named: [String: Int] = [:]
@@ -36,7 +44,7 @@ struct PostgreSQLPlaceholders: Equatable {
         func emit(_ number: Int) {
             used.insert(number)
             largest = max(largest, number)
-            output.append(contentsOf: "$\(number)".unicodeScalars)
+            slots.append((output.count, number))
         }
         /// Copies a quoted run that ends at the next unescaped `quote` (doubled quotes escape).
         func copyQuoted(_ quote: Unicode.Scalar) {
@@ -113,8 +121,23 @@ struct PostgreSQLPlaceholders: Equatable {
                 index += 1
             }
         }
-        text = String(output)
         count = largest
-        unused = largest == 0 ? [] : (1...largest).filter { !used.contains($0) }
+        var mapping = [Int?](repeating: nil, count: largest)
+        var next = 1
+        for number in used.sorted() {
+            mapping[number - 1] = next
+            next += 1
+        }
+        serverIndex = mapping
+        var result = String.UnicodeScalarView()
+        var copied = 0
+        let scalarsOut = Array(output)
+        for slot in slots {
+            result.append(contentsOf: scalarsOut[copied..<slot.offset])
+            result.append(contentsOf: "$\(mapping[slot.number - 1]!)".unicodeScalars)
+            copied = slot.offset
+        }
+        result.append(contentsOf: scalarsOut[copied...])
+        text = String(result)
     }
 }

@@ -19,8 +19,8 @@ final class PostgreSQLStatement {
         self.connection = connection
         self.sql = sql
         placeholders = PostgreSQLPlaceholders(sqlite: sql)
-        parameters = Array(repeating: .null, count: placeholders.count)
-        self.prepared = prepared ? try connection.prepare(placeholders.text, unusedParameters: placeholders.unused) : nil
+        parameters = Array(repeating: .null, count: placeholders.serverCount)
+        self.prepared = prepared ? try connection.prepare(placeholders.text) : nil
     }
 
     var parameterCount: Int { placeholders.count }
@@ -40,10 +40,10 @@ final class PostgreSQLStatement {
 
     /// Binds `value` to the 1-based `index`; false when the statement has no such parameter.
     func bind(_ value: DatabaseValue, at index: Int) -> Bool {
-        guard index >= 1, index <= parameters.count else { return false }
+        guard index >= 1, index <= placeholders.count else { return false }
         result = nil
         row = -1
-        parameters[index - 1] = value
+        if let server = placeholders.serverIndex[index - 1] { parameters[server - 1] = value }
         return true
     }
 
@@ -57,11 +57,13 @@ final class PostgreSQLStatement {
                 if let prepared {
                     result = try connection.run(prepared, parameters)
                 } else {
-                    result = try connection.query(placeholders.text, parameters, unusedParameters: placeholders.unused)
+                    result = try connection.query(placeholders.text, parameters)
                 }
             } catch let error as DatabaseError {
                 // Name the statement as the caller wrote it.
-                throw error.with(sql: sql)
+                throw DatabaseError(sqlState: error.sqlState ?? "XX000", message: error.message, sql: sql,
+                                    host: error.host, port: error.port, database: error.database,
+                                    extendedResultCode: error.extendedResultCode)
             }
             self.result = result
             database.postgreSQLChanges = result.affectedRows
