@@ -20,6 +20,12 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // Shim over the system libpq (Debian: libpq-dev), the PostgreSQL client library.
+        .systemLibrary(
+            name: "CPostgreSQL",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         // zlib from the system (Debian: zlib1g-dev), for gzip-compressed event logs.
         .systemLibrary(
             name: "CZlib",
@@ -35,7 +41,7 @@ let package = Package(
         ),
         .target(
             name: "Crosslink",
-            dependencies: ["CSQLite", "CZlib"],
+            dependencies: ["CSQLite", "CPostgreSQL", "CZlib"],
             plugins: ["EmbedMigrations"]
         ),
         // The CLI carries the demo's data (SampleData/: the Magento sample catalog and the Online

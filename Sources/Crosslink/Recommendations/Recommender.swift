@@ -151,8 +151,9 @@ public struct Recommender {
         if let now { parameters.append(("now", .integer(now))) }
         var query = descriptor.query(asOf: asOf != nil, singleContext: resolved.context.count == 1)
         var neighbours: NeighbourRanking.Request?
-        if type == .recommendedForYou && asOf == nil, let visitorID, let now, let since, let version = try ItemNeighbours.servedVersion(db) {
-            query = RecommendationSQL.forYouNeighbours
+        if asOf == nil, let listed = descriptor.liveFromNeighbourLists, let visitorID, let now, let since,
+           let version = try ItemNeighbours.servedVersion(db) {
+            query = listed
             neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID, listsVersion: version, since: since, now: now,
                                                   excluded: Set(resolved.excluded + excluding), limit: limit, filter: filter)
         }
