@@ -67,7 +67,7 @@ public struct StoreRepository {
     /// Assigns the product to the websites (keeping other assignments).
     public func assign(productID: Int, websiteIDs: [Int]) throws {
         for websiteID in websiteIDs {
-            try db.execute("INSERT OR IGNORE INTO product_websites(product_id, website_id) VALUES (?, ?)", [productID, websiteID])
+            try db.execute("INSERT INTO product_websites(product_id, website_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [productID, websiteID])
         }
     }
 

@@ -103,7 +103,7 @@ final class ImportRun {
             """)
         countCategoryProducts = try db.cachedStatement("SELECT count(*) FROM product_categories WHERE category_id = ?")
         deleteWebsites = try db.cachedStatement("DELETE FROM product_websites WHERE product_id = ?")
-        insertWebsite = try db.cachedStatement("INSERT OR IGNORE INTO product_websites(product_id, website_id) VALUES (?, ?)")
+        insertWebsite = try db.cachedStatement("INSERT INTO product_websites(product_id, website_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
         deleteAttribute = try db.cachedStatement("DELETE FROM product_attributes WHERE product_id = ? AND attribute_id = ?")
         deleteAllAttributes = try db.cachedStatement("DELETE FROM product_attributes WHERE product_id = ?")
         insertAttribute = try db.cachedStatement(
@@ -158,20 +158,22 @@ final class ImportRun {
     /// (0004's product_words: the same rows the triggers give) and, while rule results are cached,
     /// list the products for the rule-cache refresh (0003's rule_cache_dirty).
     func finishBulkWrite() throws {
-        let named = DatabaseValue.jsonArray(self.named.sorted())
+        let named = self.named.sorted()
         try db.execute("""
-            DELETE FROM product_words WHERE product_id IN (SELECT value FROM json_each(?1))
+            DELETE FROM product_words WHERE product_id IN \(list: named)
               AND (word, product_id) NOT IN (SELECT word, product_id FROM product_name_words
-                                             WHERE product_id IN (SELECT value FROM json_each(?1)))
-            """, [named])
+                                             WHERE product_id IN \(list: named))
+            """)
         try db.execute("""
-            INSERT OR IGNORE INTO product_words(word, product_id)
-            SELECT word, product_id FROM product_name_words WHERE product_id IN (SELECT value FROM json_each(?1))
-            """, [named])
+            INSERT INTO product_words(word, product_id)
+            SELECT word, product_id FROM product_name_words WHERE product_id IN \(list: named)
+            ON CONFLICT DO NOTHING
+            """)
         try db.execute("""
-            INSERT OR IGNORE INTO rule_cache_dirty(product_id)
-            SELECT value FROM json_each(?1) WHERE EXISTS (SELECT 1 FROM rule_cache_rules)
-            """, [DatabaseValue.jsonArray(written.sorted())])
+            INSERT INTO rule_cache_dirty(product_id)
+            SELECT value FROM \(list: written.sorted()) AS written WHERE EXISTS (SELECT 1 FROM rule_cache_rules)
+            ON CONFLICT DO NOTHING
+            """)
         try db.execute("UPDATE catalog_write_mode SET bulk = 0 WHERE id = 1")
     }
 
