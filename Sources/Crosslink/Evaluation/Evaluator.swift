@@ -186,7 +186,7 @@ public final class EvaluationSession {
                         let q = questions[i]
                         do {
                             answers.append((i, try recommend(q, skus: q.contextSKUs)))
-                        } catch CatalogError.unknownSKU, CatalogError.unknownSKUs {
+                        } catch let error as RequestError where error.kind == .unknownSKU {
                             // A product first sold after T: the context types know nothing of it;
                             // popularity needs no context (and cannot recommend it either).
                             answers.append((i, type.requirement == .nothing ? try recommend(q, skus: []) : []))
