@@ -371,6 +371,35 @@ import Testing
         }
     }
 
+    @Test(.requiresPostgreSQL) func theMarkerRowRefusesAnotherApplicationAndANewerSchema() throws {
+        let cluster = try #require(try PostgreSQLCluster.shared())
+        // Another application's schema that happens to have tables of Crosslink's names.
+        let foreign = try cluster.makeDatabase("schema_foreign")
+        try cluster.psql("""
+            CREATE TABLE crosslink_migrations (version bigint PRIMARY KEY, name text, checksum text, applied_at text);
+            CREATE TABLE crosslink_database (database_id bigint PRIMARY KEY, application_id bigint, user_version bigint);
+            INSERT INTO crosslink_database VALUES (1, 42, 0)
+            """, database: foreign)
+        #expect {
+            try CrosslinkStore(postgreSQL: cluster.uri(database: foreign))
+        } throws: { error in
+            guard case StoreError.notCrosslinkDatabase(_, let detail) = error else { return false }
+            return detail.contains("application_id 42 (Crosslink: \(DatabaseMigrator.applicationID))")
+        }
+        #expect(try cluster.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: foreign) == [["2"]])
+
+        // A Crosslink database whose marker says a newer library migrated it.
+        let newer = try cluster.makeDatabase("schema_newer")
+        try Self.applyWithPSQL(cluster, database: newer, recording: true)
+        try cluster.psql("UPDATE crosslink_database SET user_version = \(MigrationTests.latest + 1)", database: newer)
+        #expect {
+            try CrosslinkStore(postgreSQL: cluster.uri(database: newer))
+        } throws: { error in
+            guard case StoreError.newerSchema(_, let databaseVersion, let libraryVersion) = error else { return false }
+            return databaseVersion == MigrationTests.latest + 1 && libraryVersion == MigrationTests.latest
+        }
+    }
+
     /// The schema as PostgreSQL describes it — columns, indexes, views, triggers, constraints,
     /// functions — and the marker and migration records, in a total order.
     static func schemaDump(_ cluster: PostgreSQLCluster, database: String) throws -> [[String]] {
