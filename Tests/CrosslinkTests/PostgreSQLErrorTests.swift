@@ -178,3 +178,36 @@ import Testing
         #expect(sqlite.sqlState == nil && sqlite.host == nil && sqlite.database == nil)
     }
 }
+
+/// Passwords never reach a message.
+@Suite struct PostgreSQLPasswordRedactionTests {
+    @Test func thePasswordOfTheURIIsMaskedWhereverItAppears() {
+        let uri = "postgresql://shop:s3cret@db.example:5432/shop"
+        #expect(PostgreSQLConnection.redactingPassword(uri) == "postgresql://shop:***@db.example:5432/shop")
+        #expect(PostgreSQLConnection.redactingPassword(in: #"bad URI: "\#(uri)" (s3cret)"#, of: uri)
+                == #"bad URI: "postgresql://shop:***@db.example:5432/shop" (***)"#)
+        // Nothing to mask: no password, or no user part at all.
+        #expect(PostgreSQLConnection.redactingPassword("postgresql://shop@db.example/shop") == "postgresql://shop@db.example/shop")
+        #expect(PostgreSQLConnection.redactingPassword("postgresql:///shop?host=/run/postgresql") == "postgresql:///shop?host=/run/postgresql")
+        #expect(PostgreSQLConnection.redactingPassword("host=/tmp dbname=shop") == "host=/tmp dbname=shop")
+    }
+}
+
+/// The harness cleans up after a crashed run: clusters of dead processes go, others stay.
+@Suite struct PostgreSQLClusterSweepTests {
+    @Test func abandonedClusterDirectoriesAreRemovedAndLiveOnesKept() throws {
+        let temporary = FileManager.default.temporaryDirectory.path
+        let dead = try startQuietly("/bin/true", [])
+        dead.waitUntilExit()
+        let abandoned = temporary + "/crosslink-pg-sweep-\(UUID().uuidString.prefix(8))"
+        let live = temporary + "/crosslink-pg-sweep-\(UUID().uuidString.prefix(8))"
+        for (directory, owner) in [(abandoned, dead.processIdentifier), (live, getpid())] {
+            try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+            try "\(owner)".write(toFile: directory + "/owner.pid", atomically: false, encoding: .utf8)
+        }
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        PostgreSQLCluster.sweepAbandoned()
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+        #expect(FileManager.default.fileExists(atPath: live + "/data"))
+    }
+}
