@@ -255,6 +255,19 @@ final class PostgreSQLConnection {
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
             return PostgreSQLResult(result)
+        case PGRES_COPY_IN, PGRES_COPY_OUT:
+            // A COPY … STDIN/STDOUT statement outside copyIn: end the copy so the connection
+            // stays usable (nothing is copied in; the rows out are dropped).
+            PQclear(result)
+            if let handle {
+                _ = PQputCopyEnd(handle, "COPY FROM STDIN is not supported here")
+                var buffer: UnsafeMutablePointer<CChar>?
+                while PQgetCopyData(handle, &buffer, 0) > 0 { PQfreemem(buffer) }
+                while let rest = PQgetResult(handle) { PQclear(rest) }
+            }
+            throw DatabaseError(sqlState: "0A000",
+                                message: "COPY … FROM STDIN / TO STDOUT is not supported in a statement: use copyIn(table:columns:rows:)",
+                                sql: sql, host: host, port: port, database: database)
         default:
             let error = self.error(from: result, sql: sql)
             PQclear(result)
