@@ -60,7 +60,7 @@ final class PostgreSQLConnection {
         }
         PQconninfoFree(options)
 
-        let connection = PQconnectdb(uri)
+        let connection = Self.connect(uri)
         host = connection.flatMap { PQhost($0) }.map { String(cString: $0) } ?? ""
         port = connection.flatMap { PQport($0) }.map { String(cString: $0) } ?? ""
         database = connection.flatMap { PQdb($0) }.map { String(cString: $0) } ?? ""
@@ -83,6 +83,27 @@ final class PostgreSQLConnection {
     }
 
     deinit { close() }
+
+    /// Defaults that the URI (or the PG* environment variables) can override: without a
+    /// connect timeout libpq waits for the operating system's TCP timeout (about two minutes
+    /// on Linux) when a host does not answer; the application name shows in pg_stat_activity.
+    static let defaultOptions = [("connect_timeout", "10"), ("application_name", "crosslink")]
+
+    /// `PQconnectdbParams` with the defaults first and the URI expanded after them: in libpq's
+    /// order, what the URI says wins.
+    private static func connect(_ uri: String) -> OpaquePointer? {
+        var pairs = defaultOptions.filter { ProcessInfo.processInfo.environment[environmentName(of: $0.0)] == nil }
+        pairs.append(("dbname", uri))
+        let keywords = pairs.map { strdup($0.0) }, values = pairs.map { strdup($0.1) }
+        defer { (keywords + values).forEach { free($0) } }
+        let keywordPointers = keywords.map { UnsafePointer($0) } + [nil]
+        let valuePointers = values.map { UnsafePointer($0) } + [nil]
+        return PQconnectdbParams(keywordPointers, valuePointers, 1)
+    }
+
+    private static func environmentName(of option: String) -> String {
+        option == "connect_timeout" ? "PGCONNECT_TIMEOUT" : "PGAPPNAME"
+    }
 
     /// Closes the connection (`PQfinish`); idempotent.
     func close() {
