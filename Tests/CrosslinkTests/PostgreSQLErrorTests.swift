@@ -151,6 +151,29 @@ import Testing
     }
 }
 
+/// A streaming hot standby from the harness: it follows the primary, and a write on it is a
+/// read-only error (SQLITE_READONLY), as the replica routing of the store expects.
+@Suite(.requiresPostgreSQL) struct PostgreSQLStandbyTests {
+    @Test func aStandbyFollowsThePrimaryAndRefusesWrites() throws {
+        let primary = try #require(try PostgreSQLCluster.start())
+        defer { primary.stop() }
+        try primary.createDatabase("shop")
+        let writer = try PostgreSQLConnection(uri: primary.uri(database: "shop"))
+        try writer.execute(script: "CREATE TABLE events(id int8 PRIMARY KEY)")
+        let standby = try #require(try PostgreSQLCluster.startStandby(of: primary))
+        defer { standby.stop() }
+        #expect(try writer.copyIn(table: "events", columns: ["id"], rows: (1...1_000).map { [.integer(Int64($0))] }) == 1_000)
+        try standby.waitForReplay(of: primary)
+        let reader = try PostgreSQLConnection(uri: standby.uri(database: "shop"))
+        #expect(try reader.query("SELECT count(*), sum(id) FROM events").int(row: 0, column: 1) == 500_500)
+        #expect(try reader.query("SELECT pg_is_in_recovery()").int(row: 0, column: 0) == 1)
+        let error = #expect(throws: DatabaseError.self) { try reader.query("INSERT INTO events VALUES ($1)", [.integer(0)]) }
+        #expect(error?.sqlState == "25006")
+        #expect(error?.resultCode == SQLITE_READONLY)
+        #expect(error?.description.contains("on host \(standby.directory) port \(standby.port)") == true)
+    }
+}
+
 /// The SQLSTATE → SQLite code table, and SQLite errors reading exactly as before.
 @Suite struct PostgreSQLErrorMappingTests {
     @Test(arguments: [
