@@ -121,10 +121,10 @@ struct Recommend: ParsableCommand {
     }
 
     static func score(_ value: Double, _ type: RecommendationType) -> String {
-        switch type {
-        case .recentlyViewed: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: value / 1000))
-        case .mostViewed, .mostPurchased, .mostAddedToCart: String(Int(value))
-        default: String(format: "%.3f", value)
+        switch type.scoreKind {
+        case .time: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: value / 1000))
+        case .count: String(Int(value))
+        case .real: String(format: "%.3f", value)
         }
     }
 }

@@ -99,7 +99,7 @@ struct Rules: ParsableCommand {
                     """).map([rule.id!]) { [$0.text(at: 0), $0.text(at: 1)] }
                 return (rule, conditions)
             }
-            guard let rule else { throw RuleError.unknownRule(name) }
+            guard let rule else { throw RequestError.unknownRule(name) }
             if output.json {
                 try Output.jsonText(rule.json.prettyText + "\n")
                 return

@@ -58,7 +58,7 @@ struct Units: ParsableCommand {
         func run() throws {
             let (name, store) = (unit.name, unit.store)
             guard let unit = try units.root.global.openStore(.read).read({ db in try UnitRepository(db).unit(name: name, store: store) }) else {
-                throw UnitError.unknownUnit(name)
+                throw RequestError.unknownUnit(name)
             }
             try Output.jsonText(UnitFile.export([unit]))
         }

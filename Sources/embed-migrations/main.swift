@@ -1,12 +1,13 @@
 // Build-time tool run by the EmbedMigrations plugin:
-//   embed-migrations OUTPUT.swift MIGRATIONS-FOLDER
-// Writes a Swift file holding each migration's file name and exact text, so the library
-// carries the schema without a second, hand-pasted copy of the SQL.
+//   embed-migrations OUTPUT.swift MIGRATIONS-FOLDER [PROPERTY]
+// Writes a Swift file holding each migration's file name and exact text as
+// `EmbeddedMigrations.PROPERTY` (default `files`), so the library carries the schema without a
+// second, hand-pasted copy of the SQL. Only the folder's own *.sql files, not its subfolders'.
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let output = arguments.first else {
-    FileHandle.standardError.write(Data("usage: embed-migrations OUTPUT.swift MIGRATIONS-FOLDER\n".utf8))
+    FileHandle.standardError.write(Data("usage: embed-migrations OUTPUT.swift MIGRATIONS-FOLDER [PROPERTY]\n".utf8))
     exit(64)
 }
 guard let folder = arguments.dropFirst().first,
@@ -15,12 +16,17 @@ guard let folder = arguments.dropFirst().first,
     exit(66)
 }
 let inputs = names.filter { $0.hasSuffix(".sql") }.sorted().map { folder + "/" + $0 }
+let property = arguments.dropFirst(2).first ?? "files"
+guard property.first?.isLetter == true, property.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+    FileHandle.standardError.write(Data("embed-migrations: \(property) is not a Swift property name\n".utf8))
+    exit(64)
+}
 
 var source = """
-// Generated at build time from Migrations/*.sql by the EmbedMigrations plugin. Do not edit.
+// Generated at build time from \(folder)/*.sql by the EmbedMigrations plugin. Do not edit.
 
 extension EmbeddedMigrations {
-    static let files: [(fileName: String, sql: String)] = [
+    static let \(property): [(fileName: String, sql: String)] = [
 
 """
 for path in inputs {

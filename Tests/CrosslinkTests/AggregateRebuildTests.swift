@@ -153,7 +153,7 @@ import Testing
         var bad = HandLog()
         bad.view("B", session: "s2", at: 2)
         bad.order([("A", -1)], session: "s2", at: 3)  // negative quantity: the batch is rejected
-        #expect(throws: InvalidEventsError.self) {
+        #expect(throws: InputError.self) {
             _ = try store.write { db in try EventWriter(db).append(bad.events.map { var e = $0; e.id = "bad-" + e.id; return e }) }
         }
         #expect(try F.dump(store) == before)
@@ -175,7 +175,7 @@ import Testing
         }
         #expect(try F.skus(store, .mostViewed) == ["B"])
         #expect(try F.recommend(store, .mostViewed)[0].reason.description == "viewed in 2 sessions in the last 1 day")
-        #expect(throws: CatalogError.invalidValue(field: "cooccurrenceDays", value: "0", reason: "must be at least 1")) {
+        #expect(throws: RequestError.invalidValue(field: "cooccurrenceDays", value: "0", reason: "must be at least 1")) {
             try store.write { db in
                 var settings = RecommendationSettings()
                 settings.cooccurrenceDays = 0

@@ -41,8 +41,8 @@ import Testing
         let events = EventStore(store: store)
         // JSON Lines: the line and the field.
         let jsonl = "\n" + Self.order("j1", at: "2024-05-01T10:00:00Z", sku: "P1", quantity: "1e308", price: "1e308")
-        let json = #expect(throws: InvalidEventsError.self) { try events.importData(Data(jsonl.utf8), file: "e.jsonl") }
-        #expect(json?.issues == [ImportIssue(file: "e.jsonl", line: 2, column: "lines[1].quantity", message: "must be at most 1000000, got 1e+308 (event j1)")])
+        let json = #expect(throws: InputError.self) { try events.importData(Data(jsonl.utf8), file: "e.jsonl") }
+        #expect(json?.additionalIssues == [InputError(file: "e.jsonl", line: 2, field: "lines[1].quantity", message: "must be at most 1000000, got 1e+308 (event j1)")])
 
         // CSV: the row of the order line at fault.
         let csv = """
@@ -50,14 +50,14 @@ import Testing
             c1,place-order,2024-05-01T10:00:00Z,v,s,1,P1,1,5
             c1,place-order,2024-05-01T10:00:00Z,v,s,1,P2,1000,20000000
             """
-        let rows = #expect(throws: InvalidEventsError.self) { try events.importData(Data(csv.utf8), file: "e.csv") }
-        #expect(rows?.issues == [ImportIssue(file: "e.csv", line: 3, column: "lines[2].price",
+        let rows = #expect(throws: InputError.self) { try events.importData(Data(csv.utf8), file: "e.csv") }
+        #expect(rows?.additionalIssues == [InputError(file: "e.csv", line: 3, field: "lines[2].price",
                                              message: "quantity × price must be at most 10000000000, got 1000 × 20000000 = 20000000000 (event c1)")])
 
         // A cart event's own quantity, through a single append.
         let cart = Event(id: "a1", type: .addToCart, time: at(0), visitorID: "v", sessionID: "s", sku: "P1", quantity: 1_000_001, price: 1)
-        let single = #expect(throws: InvalidEventsError.self) { try events.append(cart) }
-        #expect(single?.issues == [ImportIssue(file: "event", line: 1, column: "quantity", message: "must be at most 1000000, got 1000001 (event a1)")])
+        let single = #expect(throws: InputError.self) { try events.append(cart) }
+        #expect(single?.additionalIssues == [InputError(file: "event", line: 1, field: "quantity", message: "must be at most 1000000, got 1000001 (event a1)")])
 
         // The bounds themselves are accepted.
         let edge = Event(id: "o-edge", type: .placeOrder, time: at(0), visitorID: "v", sessionID: "s", orderID: "9",
@@ -79,10 +79,10 @@ import Testing
             """
         var options = OnlineRetailImporter.Options()
         options.eventsPerTransaction = 1
-        let error = #expect(throws: InvalidEventsError.self) {
+        let error = #expect(throws: InputError.self) {
             try OnlineRetailImporter(store: store, options: options).importData(Data(text.utf8), file: "retail.csv")
         }
-        #expect(error?.issues == [ImportIssue(file: "retail.csv", line: 4, column: "lines[2].quantity",
+        #expect(error?.additionalIssues == [InputError(file: "retail.csv", line: 4, field: "lines[2].quantity",
                                               message: "must be at most 1000000, got 2000000 (event online-retail:300002)")])
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT count(*) FROM events") == [["0"]])
 

@@ -23,7 +23,7 @@ import Testing
         let dir = try TemporaryDirectory()
         let path = dir.path("demo.sqlite")
         let result = try run(executable, ["--database", path, "demo", "--quiet"])
-        guard result.status == 0 else { throw CatalogError.invalidValue(field: "demo", value: result.stderr, reason: "failed") }
+        guard result.status == 0 else { throw TestFailure("demo failed: \(result.stderr)") }
         return path
     }
 

@@ -26,31 +26,23 @@ private func csvFields(_ text: String) throws -> [[String]] {
     try csvTextReader(text).records().map(\.fields)
 }
 
-/// Runs `body`, expecting a CSVError, and returns it.
-private func expectCSVError(_ body: () throws -> Void) -> CSVError? {
+/// Runs `body`, expecting an InputError (a CSV reader's, or a Magento cell's), and returns it.
+private func expectInputError(_ body: () throws -> Void) -> InputError? {
     do {
         try body()
-    } catch let error as CSVError {
+    } catch let error as InputError {
         return error
     } catch {
         Issue.record("unexpected error \(error)")
         return nil
     }
-    Issue.record("expected a CSVError")
+    Issue.record("expected an InputError")
     return nil
 }
 
-private func expectFieldError(_ body: () throws -> Void) -> MagentoFieldError? {
-    do {
-        try body()
-    } catch let error as MagentoFieldError {
-        return error
-    } catch {
-        Issue.record("unexpected error \(error)")
-        return nil
-    }
-    Issue.record("expected a MagentoFieldError")
-    return nil
+/// A CSV reader's error: `column` is the 1-based field number.
+private func csvError(file: String, line: Int, column: Int? = nil, reason: String) -> InputError {
+    InputError(file: file, line: line, field: column.map(String.init), message: reason)
 }
 
 private func flatPairs(_ list: [(code: String, value: String)]) -> [[String]] {
@@ -278,52 +270,52 @@ private func sharedCSVFiles() -> [String] {
 
 @Suite struct CSVReaderErrorTests {
     @Test func unterminatedQuote() {
-        let error = expectCSVError { _ = try csvTextReader("sku,name\n1,\"open\nstill open\n", file: "products.csv").records() }
-        #expect(error == CSVError(file: "products.csv", line: 2, column: 2, reason: "unterminated quoted field (opened on line 2)"))
+        let error = expectInputError { _ = try csvTextReader("sku,name\n1,\"open\nstill open\n", file: "products.csv").records() }
+        #expect(error == csvError(file: "products.csv", line: 2, column: 2, reason: "unterminated quoted field (opened on line 2)"))
         #expect(error?.description == "products.csv:2: column 2: unterminated quoted field (opened on line 2)")
     }
 
     @Test func junkAfterClosingQuote() {
-        let error = expectCSVError { _ = try csvTextReader("a,b\n\"x\"y,2\n").records() }
-        #expect(error == CSVError(file: "t.csv", line: 2, column: 1, reason: "unexpected character after closing quote"))
+        let error = expectInputError { _ = try csvTextReader("a,b\n\"x\"y,2\n").records() }
+        #expect(error == csvError(file: "t.csv", line: 2, column: 1, reason: "unexpected character after closing quote"))
         // Reported on the line of the junk, after a cell spanning lines.
-        let later = expectCSVError { _ = try csvTextReader("a,b\n1,\"x\ny\" z\n").records() }
-        #expect(later == CSVError(file: "t.csv", line: 3, column: 2, reason: "unexpected character after closing quote"))
+        let later = expectInputError { _ = try csvTextReader("a,b\n1,\"x\ny\" z\n").records() }
+        #expect(later == csvError(file: "t.csv", line: 3, column: 2, reason: "unexpected character after closing quote"))
     }
 
     @Test func wrongFieldCount() {
-        let error = expectCSVError { _ = try CSVTable(reader: csvTextReader("a,b,c\n1,2,3\n\n4,5\n")) }
-        #expect(error == CSVError(file: "t.csv", line: 4, column: nil, reason: "expected 3 fields, got 2"))
+        let error = expectInputError { _ = try CSVTable(reader: csvTextReader("a,b,c\n1,2,3\n\n4,5\n")) }
+        #expect(error == csvError(file: "t.csv", line: 4, column: nil, reason: "expected 3 fields, got 2"))
         #expect(error?.description == "t.csv:4: expected 3 fields, got 2")
     }
 
     @Test func invalidUTF8() {
-        let unquoted = expectCSVError {
+        let unquoted = expectInputError {
             _ = try CSVReader(data: Data("a,b\nok,".utf8) + Data([0xC3, 0x28]) + Data("\n".utf8), file: "t.csv").records()
         }
-        #expect(unquoted == CSVError(file: "t.csv", line: 2, column: 2, reason: "invalid UTF-8"))
+        #expect(unquoted == csvError(file: "t.csv", line: 2, column: 2, reason: "invalid UTF-8"))
         // In a quoted cell the error points at the physical line of the bad byte.
-        let quoted = expectCSVError {
+        let quoted = expectInputError {
             _ = try CSVReader(data: Data("a,b\n1,\"fine\nbad ".utf8) + Data([0xFF]) + Data("\"\n".utf8), file: "t.csv").records()
         }
-        #expect(quoted == CSVError(file: "t.csv", line: 3, column: 2, reason: "invalid UTF-8"))
+        #expect(quoted == csvError(file: "t.csv", line: 3, column: 2, reason: "invalid UTF-8"))
         // Overlong encoding of "/" must not slip through.
-        let overlong = expectCSVError { _ = try CSVReader(data: Data([0xC0, 0xAF]), file: "t.csv").records() }
-        #expect(overlong == CSVError(file: "t.csv", line: 1, column: 1, reason: "invalid UTF-8"))
+        let overlong = expectInputError { _ = try CSVReader(data: Data([0xC0, 0xAF]), file: "t.csv").records() }
+        #expect(overlong == csvError(file: "t.csv", line: 1, column: 1, reason: "invalid UTF-8"))
     }
 
     @Test func duplicateHeader() {
-        let error = expectCSVError { _ = try CSVTable(reader: csvTextReader("sku,name, sku \n1,2,3\n")) }
-        #expect(error == CSVError(file: "t.csv", line: 1, column: 3, reason: "duplicate column name \"sku\" (first at column 1)"))
+        let error = expectInputError { _ = try CSVTable(reader: csvTextReader("sku,name, sku \n1,2,3\n")) }
+        #expect(error == csvError(file: "t.csv", line: 1, column: 3, reason: "duplicate column name \"sku\" (first at column 1)"))
     }
 
     @Test func emptyFileAndUnreadableFile() {
-        #expect(expectCSVError { _ = try CSVTable(reader: csvTextReader("")) } == CSVError(file: "t.csv", line: 0, reason: "empty file: no header row"))
-        #expect(expectCSVError { _ = try CSVTable(reader: csvTextReader("\u{FEFF}\n\n")) }?.reason == "empty file: no header row")
-        let missing = expectCSVError { _ = try CSVReader(contentsOf: csvSharedFile("magento-import/no_such_file.csv")) }
+        #expect(expectInputError { _ = try CSVTable(reader: csvTextReader("")) } == csvError(file: "t.csv", line: 0, reason: "empty file: no header row"))
+        #expect(expectInputError { _ = try CSVTable(reader: csvTextReader("\u{FEFF}\n\n")) }?.message == "empty file: no header row")
+        let missing = expectInputError { _ = try CSVReader(contentsOf: csvSharedFile("magento-import/no_such_file.csv")) }
         #expect(missing?.file == "no_such_file.csv")
-        #expect(missing?.line == 0)
-        #expect(missing?.reason.hasPrefix("cannot read file") == true)
+        #expect(missing?.location?.line == 0)
+        #expect(missing?.message.hasPrefix("cannot read file") == true)
     }
 
     @Test func tableHeaderTrimmedAndLookups() throws {
@@ -444,17 +436,17 @@ private func sharedCSVFiles() -> [String] {
     }
 
     @Test func additionalAttributesErrors() {
-        #expect(expectFieldError { _ = try MagentoFields.parseAdditionalAttributes("a=1,=2") }?.reason
+        #expect(expectInputError { _ = try MagentoFields.parseAdditionalAttributes("a=1,=2") }?.message
             == "empty attribute code in \"=2\"")
-        #expect(expectFieldError { _ = try MagentoFields.parseAdditionalAttributes(" =\"x\"") }?.reason
+        #expect(expectInputError { _ = try MagentoFields.parseAdditionalAttributes(" =\"x\"") }?.message
             == "empty attribute code in \" =\"x\"\"")
-        #expect(expectFieldError { _ = try MagentoFields.parseAdditionalAttributes("junk,a=1") }?.reason
+        #expect(expectInputError { _ = try MagentoFields.parseAdditionalAttributes("junk,a=1") }?.message
             == "missing '=' in additional attribute \"junk\"")
-        #expect(expectFieldError { _ = try MagentoFields.parseAdditionalAttributes("a=\"x\",junk") }?.reason
+        #expect(expectInputError { _ = try MagentoFields.parseAdditionalAttributes("a=\"x\",junk") }?.message
             == "missing '=' in additional attribute \"junk\"")
-        #expect(expectFieldError { _ = try MagentoFields.parseAdditionalAttributes("a=1,b=\"open") }?.reason
+        #expect(expectInputError { _ = try MagentoFields.parseAdditionalAttributes("a=1,b=\"open") }?.message
             == "unterminated quoted value in additional attribute \"b=\"open\"")
-        #expect(expectFieldError { _ = try MagentoFields.parseAdditionalAttributes("a=\"x\"y\",b=1") }?.reason
+        #expect(expectInputError { _ = try MagentoFields.parseAdditionalAttributes("a=\"x\"y\",b=1") }?.message
             == "malformed quoted value in additional attribute \"a=\"x\"y\"\"")
     }
 
@@ -502,14 +494,14 @@ private func sharedCSVFiles() -> [String] {
     }
 
     @Test func configurableVariationErrors() {
-        #expect(expectFieldError { _ = try MagentoFields.parseConfigurableVariations("sku=a|size=XS,color=Black") }?.reason
+        #expect(expectInputError { _ = try MagentoFields.parseConfigurableVariations("sku=a|size=XS,color=Black") }?.message
             == "variation without sku: \"size=XS,color=Black\"")
-        #expect(expectFieldError { _ = try MagentoFields.parseConfigurableVariations("sku=a,size") }?.reason
+        #expect(expectInputError { _ = try MagentoFields.parseConfigurableVariations("sku=a,size") }?.message
             == "missing '=' in \"size\" of variation \"sku=a,size\"")
-        #expect(expectFieldError { _ = try MagentoFields.parseConfigurableVariations("sku=a,=S") }?.reason
+        #expect(expectInputError { _ = try MagentoFields.parseConfigurableVariations("sku=a,=S") }?.message
             == "empty key in \"=S\" of variation \"sku=a,=S\"")
-        #expect(expectFieldError { _ = try MagentoFields.formatConfigurableVariations([[(key: "sku", value: "a,b")]]) } != nil)
-        #expect(expectFieldError { _ = try MagentoFields.formatConfigurableVariations([[(key: "size", value: "S")]]) }?.reason
+        #expect(expectInputError { _ = try MagentoFields.formatConfigurableVariations([[(key: "sku", value: "a,b")]]) } != nil)
+        #expect(expectInputError { _ = try MagentoFields.formatConfigurableVariations([[(key: "size", value: "S")]]) }?.message
             == "variation without sku: \"size=S\"")
     }
 

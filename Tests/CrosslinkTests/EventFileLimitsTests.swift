@@ -44,7 +44,7 @@ import Glibc
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw CatalogError.invalidValue(field: "posix_spawn", value: executable, reason: "error \(spawned)") }
+        guard spawned == 0 else { throw TestFailure("posix_spawn \(executable): error \(spawned)") }
         // VmHWM of /proc/PID/status, read while the child runs: its own high-water mark after
         // exec. (wait4's ru_maxrss is not used: Linux folds in the mm that posix_spawn's vfork
         // shared with this test process, so it reports the test's own size.)
@@ -129,7 +129,7 @@ import Glibc
         try Data(text.utf8).write(to: URL(fileURLWithPath: gz))
         _ = try run("/bin/gzip", ["-f", gz])
         options.fileLimits.maximumLineBytes = 200_000
-        let error = #expect(throws: ImportIssue.self) { try EventStore(store: store, options: options).importFile(at: URL(fileURLWithPath: gz + ".gz")) }
+        let error = #expect(throws: InputError.self) { try EventStore(store: store, options: options).importFile(at: URL(fileURLWithPath: gz + ".gz")) }
         #expect(error?.line == 300_002)
         #expect(error?.file == "x.jsonl.gz")
     }

@@ -85,7 +85,7 @@ import Testing
         let twice = try Data(contentsOf: compressed) + Data(contentsOf: compressed)
         #expect(try Gzip.decompress(twice, file: "twice.gz") == Data((Self.jsonLines + Self.jsonLines).utf8))
         let truncated = try Data(contentsOf: compressed).dropLast(20)
-        #expect(throws: ImportIssue(file: "cut.jsonl.gz", line: 0, message: "truncated gzip data (the file ends inside a compressed stream)")) {
+        #expect(throws: InputError(file: "cut.jsonl.gz", line: 0, message: "truncated gzip data (the file ends inside a compressed stream)")) {
             try EventFileReader(data: Data(truncated), file: "cut.jsonl.gz")
         }
     }
@@ -106,21 +106,21 @@ import Testing
         """
 
     static let badJSONLinesIssues = [
-        ImportIssue(file: "bad.jsonl", line: 2, message: "malformed JSON"),
-        ImportIssue(file: "bad.jsonl", line: 3, column: "type", message: "unknown event type \"page-visit\" (event b3)"),
-        ImportIssue(file: "bad.jsonl", line: 4, column: "time",
-                    message: "bad time \"2024-05-01 10:00\": give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds (event b4)"),
-        ImportIssue(file: "bad.jsonl", line: 5, column: "quantity", message: "expected a number"),
-        ImportIssue(file: "bad.jsonl", line: 6, column: "lines[1].quantity", message: "missing (event b6)"),
-        ImportIssue(file: "bad.jsonl", line: 7, column: "quantity", message: "must be a number > 0, got -1 (event b7)"),
-        ImportIssue(file: "bad.jsonl", line: 8, column: "store", message: "unknown store \"de\" (event b8)"),
-        ImportIssue(file: "bad.jsonl", line: 9, column: "visitor_id", message: "missing or empty (event b9)"),
-        ImportIssue(file: "bad.jsonl", line: 10, message: "not a JSON object"),
+        InputError(file: "bad.jsonl", line: 2, message: "malformed JSON"),
+        InputError(file: "bad.jsonl", line: 3, field: "type", message: "unknown event type \"page-visit\" (event b3)"),
+        InputError(file: "bad.jsonl", line: 4, field: "time",
+                   message: "bad time \"2024-05-01 10:00\": give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds (event b4)"),
+        InputError(file: "bad.jsonl", line: 5, field: "quantity", message: "expected a number"),
+        InputError(file: "bad.jsonl", line: 6, field: "lines[1].quantity", message: "missing (event b6)"),
+        InputError(file: "bad.jsonl", line: 7, field: "quantity", message: "must be a number > 0, got -1 (event b7)"),
+        InputError(file: "bad.jsonl", line: 8, field: "store", message: "unknown store \"de\" (event b8)"),
+        InputError(file: "bad.jsonl", line: 9, field: "visitor_id", message: "missing or empty (event b9)"),
+        InputError(file: "bad.jsonl", line: 10, message: "not a JSON object"),
     ]
 
     @Test func badJSONLinesAreRejectedWithTheirLineAndNothingIsStored() throws {
         let (dir, store) = try eventTestStore()
-        #expect(throws: InvalidEventsError(issues: Self.badJSONLinesIssues)) {
+        #expect(throws: InputError.invalidEvents(Self.badJSONLinesIssues)) {
             try EventStore(store: store).importData(Data(Self.badJSONLines.utf8), file: "bad.jsonl")
         }
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT count(*) FROM events") == [["0"]])
@@ -149,24 +149,24 @@ import Testing
             ok11,place-order,2024-05-01T10:00:00Z,v1,s1,P2,2,5.5,o11,
             """
         let issues = [
-            ImportIssue(file: "bad.csv", line: 4, column: "lines[2].quantity", message: "must be a number > 0, got -1 (event o3)"),
-            ImportIssue(file: "bad.csv", line: 7, column: "visitor_id",
-                        message: "\"v2\" differs from the order's first row (line 6): \"v1\" (event o6)"),
-            ImportIssue(file: "bad.csv", line: 8, column: "quantity", message: "not a number: \"two\" (event b8)"),
-            ImportIssue(file: "bad.csv", line: 9, message: "expected 10 fields, got 5"),
-            ImportIssue(file: "bad.csv", line: 10, column: "time",
-                        message: "bad time \"someday\": give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds (event b10)"),
+            InputError(file: "bad.csv", line: 4, field: "lines[2].quantity", message: "must be a number > 0, got -1 (event o3)"),
+            InputError(file: "bad.csv", line: 7, field: "visitor_id",
+                       message: "\"v2\" differs from the order's first row (line 6): \"v1\" (event o6)"),
+            InputError(file: "bad.csv", line: 8, field: "quantity", message: "not a number: \"two\" (event b8)"),
+            InputError(file: "bad.csv", line: 9, message: "expected 10 fields, got 5"),
+            InputError(file: "bad.csv", line: 10, field: "time",
+                       message: "bad time \"someday\": give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds (event b10)"),
         ]
         var options = EventIngestOptions()
         options.invalidEvents = .skipInvalid
         let report = try EventStore(store: store, options: options).importData(Data(csv.utf8), file: "bad.csv")
         #expect(report.rejected == issues)
-        #expect(report.warnings == [ImportIssue(file: "bad.csv", line: 1, message: "columns not read: referrer")])
+        #expect(report.warnings == [InputError(file: "bad.csv", line: 1, message: "columns not read: referrer")])
         #expect(report.received == 7 && report.stored == 2)
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT event_key, line, sku, quantity, price FROM event_line_list ORDER BY event_seq, line")
                 == [["ok11", "1", "P1", "1.0", "10.0"], ["ok11", "2", "P2", "2.0", "5.5"]])
-        #expect(throws: ImportIssue(file: "nohead.csv", line: 1,
-                                    message: "missing columns visitor_id, session_id (header: id,type,time,store,visitor_id,customer_id,session_id,sku,parent_sku,category,order_id,unit_id,quantity,price,variant)")) {
+        #expect(throws: InputError(file: "nohead.csv", line: 1,
+                                   message: "missing columns visitor_id, session_id (header: id,type,time,store,visitor_id,customer_id,session_id,sku,parent_sku,category,order_id,unit_id,quantity,price,variant)")) {
             try EventStore(store: store).importData(Data("id,type,time\n".utf8), file: "nohead.csv")
         }
     }

@@ -150,31 +150,31 @@ func everyTypeEvents() -> [Event] {
     }
 
     static let mixedBatchIssues = [
-        ImportIssue(file: "batch", line: 2, column: "id", message: "missing or empty"),
-        ImportIssue(file: "batch", line: 3, column: "visitor_id", message: "missing or empty (event b-3)"),
-        ImportIssue(file: "batch", line: 4, column: "session_id", message: "missing or empty (event b-4)"),
-        ImportIssue(file: "batch", line: 5, column: "store", message: "unknown store \"de\" (event b-5)"),
-        ImportIssue(file: "batch", line: 6, column: "quantity", message: "must be a number > 0, got -2 (event b-6)"),
-        ImportIssue(file: "batch", line: 7, column: "lines[2].quantity", message: "must be a number > 0, got -1 (event b-7)"),
-        ImportIssue(file: "batch", line: 8, column: "sku", message: "a product-view event needs a SKU (event b-8)"),
-        ImportIssue(file: "batch", line: 9, column: "time", message: "outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59Z (event b-9)"),
-        ImportIssue(file: "batch", line: 10, column: "lines", message: "a place-order event needs at least one line (event b-10)"),
-        ImportIssue(file: "batch", line: 11, column: "lines", message: "only place-order and cancel-order events have lines (event b-11)"),
-        ImportIssue(file: "batch", line: 12, column: "category", message: "a category-view event needs a category (event b-12)"),
-        ImportIssue(file: "batch", line: 13, column: "unit_id", message: "a recs-unit-view event needs a unit id (event b-13)"),
-        ImportIssue(file: "batch", line: 14, column: "price", message: "must be a number ≥ 0, got -0.5 (event b-14)"),
-        ImportIssue(file: "batch", line: 15, column: "order_id", message: "a cancel-order event needs an order id (event b-15)"),
+        InputError(file: "batch", line: 2, field: "id", message: "missing or empty"),
+        InputError(file: "batch", line: 3, field: "visitor_id", message: "missing or empty (event b-3)"),
+        InputError(file: "batch", line: 4, field: "session_id", message: "missing or empty (event b-4)"),
+        InputError(file: "batch", line: 5, field: "store", message: "unknown store \"de\" (event b-5)"),
+        InputError(file: "batch", line: 6, field: "quantity", message: "must be a number > 0, got -2 (event b-6)"),
+        InputError(file: "batch", line: 7, field: "lines[2].quantity", message: "must be a number > 0, got -1 (event b-7)"),
+        InputError(file: "batch", line: 8, field: "sku", message: "a product-view event needs a SKU (event b-8)"),
+        InputError(file: "batch", line: 9, field: "time", message: "outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59Z (event b-9)"),
+        InputError(file: "batch", line: 10, field: "lines", message: "a place-order event needs at least one line (event b-10)"),
+        InputError(file: "batch", line: 11, field: "lines", message: "only place-order and cancel-order events have lines (event b-11)"),
+        InputError(file: "batch", line: 12, field: "category", message: "a category-view event needs a category (event b-12)"),
+        InputError(file: "batch", line: 13, field: "unit_id", message: "a recs-unit-view event needs a unit id (event b-13)"),
+        InputError(file: "batch", line: 14, field: "price", message: "must be a number ≥ 0, got -0.5 (event b-14)"),
+        InputError(file: "batch", line: 15, field: "order_id", message: "a cancel-order event needs an order id (event b-15)"),
     ]
 
     @Test func invalidEventsRejectTheWholeBatchByDefault() throws {
         let (dir, store) = try eventTestStore()
         let before = try sqlite3Rows(dir.path("test.sqlite"), "SELECT count(*) FROM events UNION ALL SELECT count(*) FROM event_lines")
-        #expect(throws: InvalidEventsError(issues: Self.mixedBatchIssues)) { try EventStore(store: store).append(Self.mixedBatch()) }
+        #expect(throws: InputError.invalidEvents(Self.mixedBatchIssues)) { try EventStore(store: store).append(Self.mixedBatch()) }
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT count(*) FROM events UNION ALL SELECT count(*) FROM event_lines") == before)
         // One invalid event alone throws too, whatever the policy.
         var options = EventIngestOptions()
         options.invalidEvents = .skipInvalid
-        #expect(throws: InvalidEventsError(issues: [ImportIssue(file: "event", line: 1, column: "sku", message: "a product-view event needs a SKU (event b-8)")])) {
+        #expect(throws: InputError.invalidEvents([InputError(file: "event", line: 1, field: "sku", message: "a product-view event needs a SKU (event b-8)")])) {
             try EventStore(store: store, options: options).append(Self.mixedBatch()[7])
         }
     }

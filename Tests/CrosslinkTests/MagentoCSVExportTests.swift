@@ -101,7 +101,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test func unknownStoreIsRefused() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        #expect(throws: CatalogError.unknownStore("nowhere")) { try MagentoCSVExporter(store: store).export(store: "nowhere") }
+        #expect(throws: RequestError.unknownStore("nowhere")) { try MagentoCSVExporter(store: store).export(store: "nowhere") }
     }
 
     // MARK: Round trips

@@ -105,7 +105,7 @@ private typealias Support = MagentoCSVTestSupport
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
         let before = try Support.dump(store)
-        let issue = #expect(throws: ImportIssue.self) {
+        let issue = #expect(throws: InputError.self) {
             try Support.importFixture(store, "products_to_import_with_category.csv")
         }
         #expect(issue?.file == "products_to_import_with_category.csv")
@@ -178,7 +178,7 @@ private typealias Support = MagentoCSVTestSupport
         let store = try makeStore(dir)
         let before = try Support.dump(store)
         // product_websites "base,test": Magento's test creates website "test" first (website.php).
-        let issue = #expect(throws: ImportIssue.self) { try Support.importFixture(store, "products_multiple_stores.csv") }
+        let issue = #expect(throws: InputError.self) { try Support.importFixture(store, "products_multiple_stores.csv") }
         #expect(issue?.line == 2)
         #expect(issue?.column == "product_websites")
         #expect(issue?.message.contains("\"test\"") == true)
@@ -273,7 +273,7 @@ private typealias Support = MagentoCSVTestSupport
         try Support.seed(store, [Product(sku: "simple", name: "Simple Product", qty: 5)])
         let before = try Support.dump(store)
         // sku,qty / simple100150,10 / simple,17
-        let issue = #expect(throws: ImportIssue.self) { try Support.importFixture(store, "product_import_qty_wrong_sku.csv") }
+        let issue = #expect(throws: InputError.self) { try Support.importFixture(store, "product_import_qty_wrong_sku.csv") }
         #expect(issue?.file == "product_import_qty_wrong_sku.csv")
         #expect(issue?.line == 2)
         #expect(issue?.column == "sku")
@@ -287,7 +287,7 @@ private typealias Support = MagentoCSVTestSupport
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
         let before = try Support.dump(store)
-        let issue = #expect(throws: ImportIssue.self) { try Support.importFixture(store, "product_to_import_invalid_weight.csv") }
+        let issue = #expect(throws: InputError.self) { try Support.importFixture(store, "product_to_import_invalid_weight.csv") }
         #expect(issue?.line == 3)
         #expect(issue?.column == "weight")
         #expect(issue?.message.hasPrefix("Value for 'weight' attribute contains incorrect value") == true)
@@ -300,7 +300,7 @@ private typealias Support = MagentoCSVTestSupport
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
         let before = try Support.dump(store)
-        let issue = #expect(throws: ImportIssue.self) { try Support.importFixture(store, "products_to_check_duplicated_url_keys.csv") }
+        let issue = #expect(throws: InputError.self) { try Support.importFixture(store, "products_to_check_duplicated_url_keys.csv") }
         #expect(issue?.line == 3)
         #expect(issue?.column == "url_key")
         #expect(issue?.message == "Url key: 'key1' was already generated for an item with the SKU: 'simple1'. You need to specify the unique URL key manually")
@@ -452,7 +452,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test(arguments: badInputs)
     func badInputNamesItsPlaceAndLeavesTheDatabaseUnchanged(_ input: BadInput) throws {
         let (_, store, before) = try Support.populatedWithLinks()
-        let issue = #expect(throws: ImportIssue.self) { try Support.importText(store, input.csv, file: "bad.csv") }
+        let issue = #expect(throws: InputError.self) { try Support.importText(store, input.csv, file: "bad.csv") }
         #expect(issue?.file == "bad.csv")
         #expect(issue?.line == input.line)
         #expect(issue?.column == input.column)
@@ -466,8 +466,8 @@ private typealias Support = MagentoCSVTestSupport
     }
 
     @Test func issueDescriptionNamesFileLineAndColumn() {
-        let issue = ImportIssue(file: "products.csv", line: 12, column: "related_position", message: "3 positions for 2 SKUs")
+        let issue = InputError(file: "products.csv", line: 12, field: "related_position", message: "3 positions for 2 SKUs")
         #expect(issue.description == "products.csv:12: column related_position: 3 positions for 2 SKUs")
-        #expect(ImportIssue(file: "a.csv", line: 1, message: "the header has no sku column").description == "a.csv:1: the header has no sku column")
+        #expect(InputError(file: "a.csv", line: 1, message: "the header has no sku column").description == "a.csv:1: the header has no sku column")
     }
 }

@@ -40,7 +40,7 @@ private typealias Support = MagentoCSVTestSupport
         let text = try String(contentsOf: Fixtures.magentoImport("products_to_import.csv"), encoding: .utf8)
             .replacingOccurrences(of: "simple2,simple,,\"simple 2\",34,Default", with: "simple2,simple,,\"simple 2\",34,NoSuchSet")
         #expect(text.contains("NoSuchSet"))
-        let issue = #expect(throws: ImportIssue.self) { try Self.importFile(store, dir, text, name: "products_to_import.csv") }
+        let issue = #expect(throws: InputError.self) { try Self.importFile(store, dir, text, name: "products_to_import.csv") }
         #expect(issue?.file == "products_to_import.csv")
         #expect(issue?.line == 3)
         #expect(issue?.column == "attribute_set_code")
@@ -58,7 +58,7 @@ private typealias Support = MagentoCSVTestSupport
             sku,store_view_code,related_skus,related_position
             simple1,nowhere,"simple2,simple3","1,2"
             """
-        let issue = #expect(throws: ImportIssue.self) { try Self.importFile(store, dir, csv) }
+        let issue = #expect(throws: InputError.self) { try Self.importFile(store, dir, csv) }
         #expect(issue?.line == 2)
         #expect(issue?.column == "store_view_code")
         #expect(issue?.message == "Invalid value in Store column (store doesn't exist?): \"nowhere\"; known store views: default")
@@ -128,7 +128,7 @@ private typealias Support = MagentoCSVTestSupport
     @Test(arguments: badValues)
     func oneBadValueIsNamedAndNothingIsStored(_ bad: BadValue) throws {
         let (dir, store, before) = try Self.populated()
-        let issue = #expect(throws: ImportIssue.self) { try Self.importFile(store, dir, bad.csv) }
+        let issue = #expect(throws: InputError.self) { try Self.importFile(store, dir, bad.csv) }
         #expect(issue?.file == "bad.csv")
         #expect(issue?.line == bad.line)
         #expect(issue?.column == bad.column)
@@ -172,7 +172,7 @@ private typealias Support = MagentoCSVTestSupport
 
     @Test func stopListsEveryErrorAndStoresNothing() throws {
         let (dir, store, before) = try Self.populated()
-        let issue = #expect(throws: ImportIssue.self) { try Self.importFile(store, dir, Self.threeBadRows) }
+        let issue = #expect(throws: InputError.self) { try Self.importFile(store, dir, Self.threeBadRows) }
         #expect(issue?.line == 3)
         #expect(issue?.column == "attribute_set_code")
         // The others in file order, then the count; a5's link to a2 is no follow-on error under stop.
@@ -204,7 +204,7 @@ private typealias Support = MagentoCSVTestSupport
 
     @Test func skipWithMoreErrorsThanAllowedStoresNothing() throws {
         let (dir, store, before) = try Self.populated()
-        let issue = #expect(throws: ImportIssue.self) {
+        let issue = #expect(throws: InputError.self) {
             try Self.importFile(store, dir, Self.threeBadRows, options: Self.skip(allowed: 3))
         }
         #expect(issue?.line == 3)
@@ -217,7 +217,7 @@ private typealias Support = MagentoCSVTestSupport
 
     @Test func skipWithZeroAllowedErrorsIsStop() throws {
         let (dir, store, before) = try Self.populated()
-        #expect(throws: ImportIssue.self) { try Self.importFile(store, dir, "sku,price\nsimple1,x\n", options: Self.skip(allowed: 0)) }
+        #expect(throws: InputError.self) { try Self.importFile(store, dir, "sku,price\nsimple1,x\n", options: Self.skip(allowed: 0)) }
         #expect(try Support.dump(store) == before)
         let report = try Self.importFile(store, dir, "sku,price\nsimple1,7\n", options: Self.skip(allowed: 0))
         #expect(report.errors.isEmpty)
@@ -230,7 +230,7 @@ private typealias Support = MagentoCSVTestSupport
         try Data("sku,price\nsimple1,x\nsimple2,8\n".utf8).write(to: first)
         try Data("sku,price\nsimple3,y\n".utf8).write(to: second)
         let importer = MagentoCSVImporter(store: store, options: Self.skip(allowed: 1))
-        let issue = #expect(throws: ImportIssue.self) { try importer.importFiles(at: [first, second]) }
+        let issue = #expect(throws: InputError.self) { try importer.importFiles(at: [first, second]) }
         #expect(issue?.file == "two.csv")
         #expect(try Support.dump(store) == before)
         let report = try MagentoCSVImporter(store: store, options: Self.skip(allowed: 2)).importFiles(at: [first, second])
@@ -244,7 +244,7 @@ private typealias Support = MagentoCSVTestSupport
         options.errorListLimit = 2
         var csv = "sku,price\n"
         for i in 0..<6 { csv += "simple1,bad\(i)\n" }
-        let issue = #expect(throws: ImportIssue.self) { try Self.importFile(store, dir, csv, options: options) }
+        let issue = #expect(throws: InputError.self) { try Self.importFile(store, dir, csv, options: options) }
         #expect(issue?.additionalIssues?.map(\.line) == [3, 0, 0])
         #expect(issue?.additionalIssues?.map(\.message).dropFirst() == ["4 more errors not listed", "6 errors; nothing was imported"])
     }

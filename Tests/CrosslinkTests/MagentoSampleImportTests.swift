@@ -291,7 +291,7 @@ import Testing
             // Items already in the cart are left out of product-page blocks too.
             #expect(try placements.upsells(for: "24-MB01", cart: ["24-MB03"]).map(\.sku) == ["24-MB02", "24-MB05", "24-MB06", "24-UB02"])
             // The dangling sources were never created, so asking for them is an unknown SKU.
-            #expect(throws: CatalogError.unknownSKU("241-MB06")) { try placements.related(for: "241-MB06") }
+            #expect(throws: RequestError.unknownSKU("241-MB06")) { try placements.related(for: "241-MB06") }
         }
     }
 
@@ -375,7 +375,7 @@ import Testing
         let line = text.count(where: { $0 == "\n" }) + 1
         try (text + "\"24-MB01\",\"24-MB02\n").write(to: file, atomically: true, encoding: .utf8)
         let store = try makeStore(try TemporaryDirectory())
-        let error = try #require(throws: ImportIssue.self) { try MagentoSampleImporter(store: store).importSample(at: directory) }
+        let error = try #require(throws: InputError.self) { try MagentoSampleImporter(store: store).importSample(at: directory) }
         #expect(error.file == "ProductLinksSampleData/upsell.csv")
         #expect(error.line == line)
         #expect(error.column == "linked_sku")
@@ -383,7 +383,7 @@ import Testing
         #expect(try store.read { db in try ProductRepository(db).count() } == 0)
 
         try (text + "24-MB01,24-MB02,24-MB03\n").write(to: file, atomically: true, encoding: .utf8)
-        let columns = try #require(throws: ImportIssue.self) { try MagentoSampleImporter(store: store).importSample(at: directory) }
+        let columns = try #require(throws: InputError.self) { try MagentoSampleImporter(store: store).importSample(at: directory) }
         #expect(columns.file == "ProductLinksSampleData/upsell.csv" && columns.line == line)
         #expect(columns.message.contains("expected 2 fields, got 3"))
     }
@@ -402,13 +402,13 @@ import Testing
         records[1].fields[price] = "six"
         try records.map { CSVWriter.line($0.fields) }.joined().write(to: file, atomically: true, encoding: .utf8)
 
-        let error = try #require(throws: ImportIssue.self) { try MagentoSampleImporter(store: imported.store).importSample(at: directory) }
+        let error = try #require(throws: InputError.self) { try MagentoSampleImporter(store: imported.store).importSample(at: directory) }
         #expect(error.file == relative && error.line == 2 && error.column == "price")
         #expect(error.message.contains("\"six\""))
         #expect(try imported.store.read { db in try Self.snapshot(db) } == before)
 
         let empty = try makeStore(try TemporaryDirectory())
-        #expect(throws: ImportIssue.self) { try MagentoSampleImporter(store: empty).importSample(at: directory) }
+        #expect(throws: InputError.self) { try MagentoSampleImporter(store: empty).importSample(at: directory) }
         try empty.read { db throws in
             #expect(try ProductRepository(db).count() == 0)
             #expect(try db.scalarInt("SELECT count(*) FROM categories") == 1)
@@ -435,7 +435,7 @@ import Testing
         let missing = imported.report.warnings.filter { $0.file == "BundleSampleData/Links/related.csv" }
         #expect(missing.count == 1)
         #expect(missing.first?.message.contains("not found") == true)
-        #expect(throws: ImportIssue.self) { try MagentoSampleImporter(store: imported.store).importSample(at: sample) }
+        #expect(throws: InputError.self) { try MagentoSampleImporter(store: imported.store).importSample(at: sample) }
     }
 
     // MARK: Helpers

@@ -114,16 +114,16 @@ import Testing
             200007,84879,BIRD,2,2011-01-10 09:30:00,abc,,United Kingdom
             """
         let issues = [
-            ImportIssue(file: "bad.csv", line: 3, column: "Quantity", message: "not an integer: \"one\" (invoice 200002 skipped)"),
-            ImportIssue(file: "bad.csv", line: 5, column: "InvoiceDate",
-                        message: "bad date \"10/01/2011 09:00\" (expected YYYY-MM-DD HH:MM:SS) (invoice 200003 skipped)"),
-            ImportIssue(file: "bad.csv", line: 6, column: "CustomerID", message: "not a customer number: \"17850.5\" (invoice 200004 skipped)"),
-            ImportIssue(file: "bad.csv", line: 7, column: "InvoiceNo",
-                        message: "not an invoice number (digits, optionally after C or A): \"X200005\" (invoice X200005 skipped)"),
-            ImportIssue(file: "bad.csv", line: 8, message: "expected 8 fields, got 6 (invoice 200006 skipped)"),
-            ImportIssue(file: "bad.csv", line: 9, column: "UnitPrice", message: "not a number: \"abc\" (invoice 200007 skipped)"),
+            InputError(file: "bad.csv", line: 3, field: "Quantity", message: "not an integer: \"one\" (invoice 200002 skipped)"),
+            InputError(file: "bad.csv", line: 5, field: "InvoiceDate",
+                       message: "bad date \"10/01/2011 09:00\" (expected YYYY-MM-DD HH:MM:SS) (invoice 200003 skipped)"),
+            InputError(file: "bad.csv", line: 6, field: "CustomerID", message: "not a customer number: \"17850.5\" (invoice 200004 skipped)"),
+            InputError(file: "bad.csv", line: 7, field: "InvoiceNo",
+                       message: "not an invoice number (digits, optionally after C or A): \"X200005\" (invoice X200005 skipped)"),
+            InputError(file: "bad.csv", line: 8, message: "expected 8 fields, got 6 (invoice 200006 skipped)"),
+            InputError(file: "bad.csv", line: 9, field: "UnitPrice", message: "not a number: \"abc\" (invoice 200007 skipped)"),
         ]
-        #expect(throws: InvalidEventsError(issues: issues)) {
+        #expect(throws: InputError.invalidEvents(issues)) {
             try OnlineRetailImporter(store: store).importData(Data(text.utf8), file: "bad.csv")
         }
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT count(*) FROM events") == [["0"]])
@@ -132,7 +132,7 @@ import Testing
         let report = try OnlineRetailImporter(store: store, options: options).importData(Data(text.utf8), file: "bad.csv")
         #expect(report.ingest.rejected == issues && report.ingest.received == 7 && report.ingest.stored == 1)
         #expect(try sqlite3Rows(dir.path("test.sqlite"), "SELECT event_key FROM events") == [["online-retail:200001"]])
-        #expect(throws: ImportIssue(file: "x.csv", line: 1, message: "not an Online Retail log: expected the header InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country")) {
+        #expect(throws: InputError(file: "x.csv", line: 1, message: "not an Online Retail log: expected the header InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country")) {
             try OnlineRetailImporter(store: store).importData(Data("InvoiceNo,StockCode\n1,2\n".utf8), file: "x.csv")
         }
     }

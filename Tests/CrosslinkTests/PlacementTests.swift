@@ -39,10 +39,10 @@ import Testing
         let (_, store) = try seeded()
         let full = Array(repeating: "A", count: 99) + ["B"]
         #expect(try store.read { db in try Placements(db).crossSells(cart: full) }.map(\.sku) == ["H", "G", "X"])
-        #expect(throws: CatalogError.invalidValue(field: "cart", value: "101 SKUs", reason: "a cart holds at most 100 SKUs")) {
+        #expect(throws: RequestError.invalidValue(field: "cart", value: "101 SKUs", reason: "a cart holds at most 100 SKUs")) {
             try store.read { db in try Placements(db).crossSells(cart: full + ["X"]) }
         }
-        #expect(throws: CatalogError.self) { try store.read { db in try Placements(db).related(for: "A", cart: full + ["X"]) } }
+        #expect(throws: RequestError.self) { try store.read { db in try Placements(db).related(for: "A", cart: full + ["X"]) } }
     }
 
     @Test func relatedShowsDisplayableProductsByPositionWithStableTies() throws {
@@ -81,9 +81,9 @@ import Testing
 
     @Test func unknownSKUsAndStoresAreReported() throws {
         let (_, store) = try seeded()
-        #expect(throws: CatalogError.unknownSKU("NOPE")) { try store.read { db in try Placements(db).related(for: "NOPE") } }
-        #expect(throws: CatalogError.unknownStore("fr")) { try store.read { db in try Placements(db).related(for: "A", store: "fr") } }
-        #expect(throws: CatalogError.unknownSKUs(["Z1", "Z2"], context: "the cart")) {
+        #expect(throws: RequestError.unknownSKU("NOPE")) { try store.read { db in try Placements(db).related(for: "NOPE") } }
+        #expect(throws: RequestError.unknownStore("fr")) { try store.read { db in try Placements(db).related(for: "A", store: "fr") } }
+        #expect(throws: RequestError.unknownSKUs(["Z1", "Z2"], context: "the cart")) {
             try store.read { db in try Placements(db).crossSells(cart: ["A", "Z1", "Z2"]) }
         }
     }
@@ -103,10 +103,10 @@ import Testing
 
     @Test func linkEditsAreAtomicAndValidated() throws {
         let (_, store) = try seeded()
-        #expect(throws: CatalogError.selfLink(sku: "A", type: .related)) {
+        #expect(throws: InputError("A cannot be a related link of itself")) {
             try store.write { db in try LinkRepository(db).replace(sku: "A", type: .related, with: [.init(sku: "B", position: 0), .init(sku: "A", position: 1)]) }
         }
-        #expect(throws: CatalogError.unknownSKUs(["Q"], context: "related links of A")) {
+        #expect(throws: RequestError.unknownSKUs(["Q"], context: "related links of A")) {
             try store.write { db in try LinkRepository(db).replace(sku: "A", type: .related, with: [.init(sku: "Q", position: 0)]) }
         }
         let kept = try store.read { db in try LinkRepository(db).links(sku: "A", type: .related) }

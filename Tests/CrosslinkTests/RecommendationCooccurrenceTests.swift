@@ -174,11 +174,11 @@ import Testing
         #expect(throws: RequestError.missingContext(type: .recentlyViewed, needs: "a visitor")) {
             try F.recommend(store, .recentlyViewed, .product("A"))
         }
-        #expect(throws: CatalogError.unknownSKU("NOPE")) { try F.recommend(store, .boughtBought, .product("NOPE")) }
-        #expect(throws: CatalogError.unknownSKUs(["N1", "N2"], context: "the cart")) {
+        #expect(throws: RequestError.unknownSKU("NOPE")) { try F.recommend(store, .boughtBought, .product("NOPE")) }
+        #expect(throws: RequestError.unknownSKUs(["N1", "N2"], context: "the cart")) {
             try F.recommend(store, .viewedViewed, .cart(["A", "N1", "N2"]))
         }
-        #expect(throws: CatalogError.unknownStore("fr")) {
+        #expect(throws: RequestError.unknownStore("fr")) {
             try store.read { db in try Recommender(db).recommend(.mostViewed, store: "fr") }
         }
         #expect(throws: RequestError.invalidLimit(0)) { try F.recommend(store, .mostViewed, limit: 0) }

@@ -173,7 +173,7 @@ import Testing
     static func makeReadOnly(_ path: String) throws -> () -> Void {
         if isRoot {
             let result = try run("/usr/bin/chattr", ["+i", path])
-            guard result.status == 0 else { throw CatalogError.invalidValue(field: "chattr", value: path, reason: result.stderr) }
+            guard result.status == 0 else { throw TestFailure("chattr \(path): \(result.stderr)") }
             return { _ = try? run("/usr/bin/chattr", ["-i", path]) }
         }
         var isDirectory: ObjCBool = false
@@ -210,7 +210,7 @@ import Testing
         #expect(write?.resultCode == SQLITE_READONLY)
         #expect(write?.description.contains("attempt to write a readonly database") == true)
         #expect(write?.description.contains(path) == true)
-        let imported = #expect(throws: ImportIssue.self) {
+        let imported = #expect(throws: InputError.self) {
             try MagentoCSVImporter(store: store).importFile(at: Fixtures.magentoImport("products_to_import.csv"))
         }
         #expect(imported?.message.contains("attempt to write a readonly database") == true)
@@ -261,7 +261,7 @@ import Testing
         let pages = try store.read { db in try db.scalarInt("PRAGMA page_count") ?? 0 }
         try store.pool.writeWithoutTransaction { db in try db.execute(script: "PRAGMA max_page_count = \(pages + 40)") }
 
-        let issue = #expect(throws: ImportIssue.self) { _ = try MagentoSampleImporter(store: store).importSample() }
+        let issue = #expect(throws: InputError.self) { _ = try MagentoSampleImporter(store: store).importSample() }
         #expect(issue?.message.contains("SQLite error 13") == true, "\(String(describing: issue))")
         #expect(issue?.message.contains("database or disk is full") == true)
         #expect(issue?.message.contains(path) == true)

@@ -104,7 +104,7 @@ import Testing
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
         let csv = "sku,product_type,attribute_set_code,name,price\nINF-1,simple,Default,Infinite,\(huge)\n"
-        let issue = #expect(throws: ImportIssue.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "inf.csv") }
+        let issue = #expect(throws: InputError.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "inf.csv") }
         #expect(issue?.description == "inf.csv:2: column price: Value for 'price' attribute contains incorrect value: \"\(huge)\" is not a number")
         #expect(try store.read { db in try ProductRepository(db).count() } == 0)
     }
@@ -142,9 +142,9 @@ import Testing
     // MARK: unit-file
 
     /// Found by `unit-file`: a unit of an unknown store made `UnitRepository.save` look the store up
-    /// before validating, so the import failed with a bare `CatalogError` ("unknown store") instead
-    /// of a `UnitError` naming the file's line, the unit and `store`. Replayed as the fuzzer ran it:
-    /// on the Luma sample, every input either imports (and its pages resolve) or is a `UnitError`.
+    /// before validating, so the import failed with a bare "unknown store" instead of an error
+    /// naming the file's line, the unit and `store`. Replayed as the fuzzer ran it: on the Luma
+    /// sample, every input either imports (and its pages resolve) or is such an `InputError`.
     @Test(arguments: inputs("unit-file"))
     func unitFileInputIsAUnitErrorOrWorks(_ name: String) throws {
         struct Rollback: Error {}
@@ -160,7 +160,7 @@ import Testing
                 throw Rollback()
             }
         } catch is Rollback {
-        } catch let error as UnitError {
+        } catch let error as InputError {
             if name.hasPrefix("crash-8633f319") {
                 #expect(error.description.hasPrefix(#"\#(name):2:68: unit "Every filter": store: unknown store ""#), "\(error)")
             }

@@ -106,17 +106,17 @@ import Testing
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
         for sku in ["\0ABC", "AB\0C"] {
-            let error = #expect(throws: CatalogError.self) {
+            let error = #expect(throws: InputError.self) {
                 try store.write { db in _ = try ProductRepository(db).upsert(Product(sku: sku, name: "n")) }
             }
             #expect(error == .invalidValue(field: "sku", value: sku, reason: "must not contain NUL"))
         }
         let csv = "sku,product_type,attribute_set_code,name\nAB\0C,simple,Default,N\n"
-        let issue = #expect(throws: ImportIssue.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "nul.csv") }
+        let issue = #expect(throws: InputError.self) { try MagentoCSVImporter(store: store).importData(Data(csv.utf8), file: "nul.csv") }
         #expect(issue?.description == "nul.csv:2: column sku: SKU \"AB\\0C\" must not contain NUL")
         // 64 characters is the limit however they are encoded: "é" as e + U+0301 counts two.
         let decomposed = String(repeating: "e\u{301}", count: 33)
-        let long = #expect(throws: CatalogError.self) {
+        let long = #expect(throws: InputError.self) {
             try store.write { db in _ = try ProductRepository(db).upsert(Product(sku: decomposed, name: "n")) }
         }
         #expect(long == .invalidValue(field: "sku", value: decomposed, reason: "is longer than 64 characters"))
@@ -257,7 +257,7 @@ import Testing
             #expect(upsells.map(\.sku) == ["24-MB02"], "\(upsells.map { ($0.sku, $0.reason.description) })")
             #expect(upsells.first?.reason.description == "rule \"literal SKUs\"")
         }
-        let error = #expect(throws: RuleError.self) {
+        let error = #expect(throws: InputError.self) {
             try store.write { db in
                 try RuleRepository(db).add(Rule(name: "hostile attribute", appliesTo: .related,
                                                 display: .all([.condition("price; DROP TABLE products; --", .greater, 1)])))
@@ -383,7 +383,7 @@ import Testing
 
         // A hostile SKU in a filter is an unknown SKU, quoted in the message; nothing is stored.
         let hostileSKU = "24-MB02' OR '1'='1"
-        let error = #expect(throws: UnitError.self) {
+        let error = #expect(throws: InputError.self) {
             try store.write { db in
                 try UnitRepository(db).save(RecommendationUnit(name: name(), pageType: .product, variants: [
                     UnitVariant(type: .block(.related), filters: UnitFilters(include: [.products(["24-MB02", hostileSKU])]))]))
@@ -407,18 +407,18 @@ import Testing
     @Test func unitNamesWithNULOrTooManyScalarsAreRefusedClearly() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
-        let nul = #expect(throws: UnitError.self) {
+        let nul = #expect(throws: InputError.self) {
             try store.write { db in try UnitRepository(db).save(RecommendationUnit(name: "a\0b", pageType: .home,
                                                                                     variants: [UnitVariant(type: .recommendation(.mostViewed))])) }
         }
         #expect(nul?.description == "unit \"a\\u0000b\": name: must not contain NUL", "\(String(describing: nul))")
         let long = String(repeating: "e\u{301}", count: 200)  // 200 characters, 400 Unicode scalars
-        let tooLong = #expect(throws: UnitError.self) {
+        let tooLong = #expect(throws: InputError.self) {
             try store.write { db in try UnitRepository(db).save(RecommendationUnit(name: long, pageType: .home,
                                                                                     variants: [UnitVariant(type: .recommendation(.mostViewed))])) }
         }
         #expect(tooLong?.description.hasSuffix("name: must be 1 to 255 characters (Unicode scalars), found 400") == true)
-        let variant = #expect(throws: UnitError.self) {
+        let variant = #expect(throws: InputError.self) {
             try store.write { db in try UnitRepository(db).save(RecommendationUnit(name: "v", pageType: .home, variants: [
                 UnitVariant(variant: "\0", traffic: 50, type: .recommendation(.mostViewed)),
                 UnitVariant(variant: "B", traffic: 50, type: .recommendation(.trending))])) }

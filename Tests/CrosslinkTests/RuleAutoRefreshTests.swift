@@ -80,7 +80,7 @@ import Testing
         let before = try RuleCacheTests.dump(path)
         let file = dir.path("bad.csv")
         try Data("sku,price\n24-MB03,20\n24-MB04,cheap\n".utf8).write(to: URL(fileURLWithPath: file))
-        #expect(throws: ImportIssue.self) { try MagentoCSVImporter(store: store).importFile(at: URL(fileURLWithPath: file)) }
+        #expect(throws: InputError.self) { try MagentoCSVImporter(store: store).importFile(at: URL(fileURLWithPath: file)) }
         #expect(try Self.upToDate(path))
         #expect(try sqlite3Rows(path, "SELECT price FROM products WHERE sku = '24-MB03'") == [["38.0"]])
         #expect(try RuleCacheTests.dump(path) == before)

@@ -192,7 +192,7 @@ import Testing
         #expect(try shown("2025-05-31T12:30:00Z", store: "nz"))
         #expect(try shown("2025-05-31T12:30:00Z") == false)
         #expect(try store.read { db in try BlockSettingsRepository(db).timeZone(store: "nz") } == "Pacific/Auckland")
-        #expect(throws: CatalogError.self) { try store.write { db in try BlockSettingsRepository(db).setTimeZone("Mars/Base", store: "nz") } }
+        #expect(throws: RequestError.self) { try store.write { db in try BlockSettingsRepository(db).setTimeZone("Mars/Base", store: "nz") } }
     }
 
     @Test func segmentsAndActiveFlag() throws {

@@ -119,10 +119,10 @@ import Testing
         let (_, store, _) = try RuleSample.copy()
         let rule = Rule(name: "Once", appliesTo: .related, display: .all([]))
         try store.write { db in _ = try RuleRepository(db).add(rule) }
-        #expect(throws: RuleError.duplicateName("Once")) { try store.write { db in _ = try RuleRepository(db).add(rule) } }
-        #expect("\(RuleError.duplicateName("Once"))" == #"a rule named "Once" exists already"#)
-        #expect(throws: RuleError.unknownRule("Never")) { try store.write { db in try RuleRepository(db).setActive(false, name: "Never") } }
-        #expect(throws: RuleError.unknownRule("Never")) { try store.write { db in try RuleRepository(db).delete(name: "Never") } }
+        #expect(throws: RequestError.duplicateRule("Once")) { try store.write { db in _ = try RuleRepository(db).add(rule) } }
+        #expect("\(RequestError.duplicateRule("Once"))" == #"a rule named "Once" exists already"#)
+        #expect(throws: RequestError.unknownRule("Never")) { try store.write { db in try RuleRepository(db).setActive(false, name: "Never") } }
+        #expect(throws: RequestError.unknownRule("Never")) { try store.write { db in try RuleRepository(db).delete(name: "Never") } }
     }
 
     // MARK: Files

@@ -52,7 +52,7 @@ import Testing
         options.aggregate = false
         let valid = Event(id: "x-1", type: .productView, time: Date(timeIntervalSince1970: 1_300_000_000), visitorID: "v", sessionID: "s", sku: "85123A")
         let invalid = Event(id: "x-2", type: .productView, time: Date(timeIntervalSince1970: 1_300_000_000), visitorID: "", sessionID: "s", sku: "85123A")
-        #expect(throws: InvalidEventsError.self) { try EventStore(store: store, options: options).append([valid, invalid]) }
+        #expect(throws: InputError.self) { try EventStore(store: store, options: options).append([valid, invalid]) }
         #expect(try store.read { db in try Aggregates(db).staleness() } == nil)
         #expect(try store.read { db in try db.scalarInt("SELECT count(*) FROM events WHERE event_key = 'x-1'") } == 0)
     }

@@ -65,6 +65,27 @@ import Testing
         #expect(try CrosslinkStore.check(path: path, level: .full).isSound)
     }
 
+    /// A check of a closed store leaves its directory as it was: no `-wal` or `-shm` beside the
+    /// file (a read-only connection alone cannot remove the ones it creates), the file's bytes
+    /// unchanged — by the CLI at both levels and by the library.
+    @Test func checkingAClosedStoreLeavesOnlyItsFile() throws {
+        let (dir, path) = try Self.copyOfDemo()
+        let before = try Self.bytes(path)
+        func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted() }
+        for level in [[], ["--full"]] {
+            let (result, report) = try Self.check(path, level)
+            #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+            #expect(report?.isSound == true)
+            #expect(try files() == ["shop.sqlite"], "after check \(level)")
+            #expect(try Self.bytes(path) == before, "after check \(level)")
+        }
+        for level in [CheckLevel.quick, .full] {
+            #expect(try CrosslinkStore.check(path: path, level: level).isSound)
+            #expect(try files() == ["shop.sqlite"], "after CrosslinkStore.check(path:level: .\(level))")
+            #expect(try Self.bytes(path) == before)
+        }
+    }
+
     struct Breakage: CustomTestStringConvertible, Sendable {
         var check: String
         var sql: String

@@ -101,3 +101,17 @@ func sqlite3Rows(_ path: String, _ sql: String) throws -> [[String]] {
         record.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
     }
 }
+
+/// A test's own failure (a helper process or tool that did not run), so it never borrows a library error.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension InputError {
+    /// Shorthands for the checks of import tests: the location's file, line and field (the CSV
+    /// column a message names as `column sku`).
+    var file: String? { location?.file }
+    var line: Int? { location?.line }
+    var column: String? { location?.field }
+}

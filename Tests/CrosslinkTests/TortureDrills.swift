@@ -11,8 +11,7 @@ enum TortureDrills {
         let benchmarks = Fixtures.packageRoot.appending(path: "Benchmarks").path
         let result = try run("/usr/bin/env", ["swift", "build", "--package-path", benchmarks, "--product", "crosslink-torture"])
         guard result.status == 0 else {
-            throw CatalogError.invalidValue(field: "swift build --package-path \(benchmarks) --product crosslink-torture",
-                                            value: result.stdout + result.stderr, reason: "failed")
+            throw TestFailure("swift build --package-path \(benchmarks) --product crosslink-torture failed: \(result.stdout + result.stderr)")
         }
         return benchmarks + "/.build/debug/crosslink-torture"
     }

@@ -145,7 +145,7 @@ enum UnitMetricsFixture {
                                  cartClicks: 2, orders: 2, revenue: 65, lifetime: 105)])
         let empty = try store.read { db in try UnitMetrics(db).totals(UnitMetricsQuery(from: "2030-01-01")) }
         #expect(empty == UnitMetricsRow())
-        #expect(throws: RequestError(.unknownName, #"unknown store "nowhere""#)) {
+        #expect(throws: RequestError.unknownStore("nowhere")) {
             try store.read { db in try UnitMetrics(db).rows(UnitMetricsQuery(store: "nowhere")) }
         }
         #expect(throws: RequestError(.invalidOption, #"bad day "2024-5-1": give YYYY-MM-DD (UTC)"#)) {

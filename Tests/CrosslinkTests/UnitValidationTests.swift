@@ -54,7 +54,7 @@ import Testing
         }
         #expect(refusal(store, UnitFixtures.unit("P7", page: .product, type: .recommendation(.mostViewed)))
                 == #"unit "P7": status: at most 5 active units per page type: the product page of store default has "P1", "P2", "P3", "P4", "P5" active already"#)
-        #expect(throws: UnitError.self) { try store.write { db in try UnitRepository(db).setStatus(.active, name: "P6") } }
+        #expect(throws: InputError.self) { try store.write { db in try UnitRepository(db).setStatus(.active, name: "P6") } }
         // Deactivating one makes room.
         try store.write { db in
             try UnitRepository(db).setStatus(.inactive, name: "P1")

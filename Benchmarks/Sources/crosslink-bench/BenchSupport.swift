@@ -28,3 +28,9 @@ func cpuSeconds() -> Double {
 func row(_ cells: [String]) -> String {
     zip(cells, [34, 14, 14, 8, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
 }
+
+/// A benchmark step that could not run (a C baseline that failed), with what went wrong.
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -168,7 +168,7 @@ enum UnitsBenchShop {
             let found = pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { buffer in
                 units_baseline_lookups(store.path, buffer.baseAddress, Int32(skus.count), &times, Placements.linkedSQL, &error, 512)
             }
-            guard found >= 0 else { throw CatalogError.invalidValue(field: "units C baseline", value: cError(error), reason: "failed") }
+            guard found >= 0 else { throw BenchFailure("units C baseline failed: \(cError(error))") }
         }
         return times.sorted()
     }

@@ -69,7 +69,7 @@ final class ChildProcess: Sendable {
     /// exit every 50 ms, a third of a crash-loop iteration).
     init(executable: URL, arguments: [String]) throws {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw CatalogError.invalidValue(field: "pipe", value: "", reason: String(cString: strerror(errno))) }
+        guard pipe(&fds) == 0 else { throw SpawnFailure("pipe: \(String(cString: strerror(errno)))") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -85,7 +85,7 @@ final class ChildProcess: Sendable {
         close(fds[1])
         guard code == 0 else {
             close(fds[0])
-            throw CatalogError.invalidValue(field: "posix_spawn", value: executable.path, reason: String(cString: strerror(code)))
+            throw SpawnFailure("posix_spawn \(executable.path): \(String(cString: strerror(code)))")
         }
         self.pid = pid
         let reading = fds[0]
@@ -401,4 +401,10 @@ struct CrashLoop {
             try check(generation, lines, store, &summary)
         }
     }
+}
+
+/// A system call the drill needs (pipe, posix_spawn) that failed, with why.
+struct SpawnFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

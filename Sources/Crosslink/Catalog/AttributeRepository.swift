@@ -10,7 +10,7 @@ public struct AttributeRepository {
     @discardableResult
     public func define(code: String, type: AttributeType = .text, label: String? = nil) throws -> Int {
         guard !code.isEmpty, code.utf8.count <= 255 else {
-            throw CatalogError.invalidValue(field: "attribute code", value: code, reason: "must be 1 to 255 bytes")
+            throw InputError.invalidValue(field: "attribute code", value: code, reason: "must be 1 to 255 bytes")
         }
         let statement = try db.cachedStatement("""
             INSERT INTO attributes(code, type, label) VALUES (?1, ?2, ?3)

@@ -71,27 +71,3 @@ public struct AttributeValue: Sendable, Equatable, Codable {
     public var values: [String]
     public init(code: String, values: [String]) { self.code = code; self.values = values }
 }
-
-/// Errors about catalog content, each naming the SKU, store or field involved.
-public enum CatalogError: CrosslinkError, Equatable {
-    case unknownSKU(String)
-    case unknownSKUs([String], context: String)
-    case unknownStore(String)
-    case unknownWebsite(String)
-    case selfLink(sku: String, type: LinkType)
-    case duplicateLink(sku: String, type: LinkType, linkedSKU: String)
-    case invalidValue(field: String, value: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .unknownSKU(let sku): "unknown SKU \(String(reflecting: sku))"
-        case .unknownSKUs(let skus, let context):
-            "unknown SKU\(skus.count == 1 ? "" : "s") \(skus.map { String(reflecting: $0) }.joined(separator: ", ")) in \(context)"
-        case .unknownStore(let code): "unknown store \(String(reflecting: code))"
-        case .unknownWebsite(let code): "unknown website \(String(reflecting: code))"
-        case .selfLink(let sku, let type): "\(sku) cannot be a \(type.rawValue) link of itself"
-        case .duplicateLink(let sku, let type, let linked): "\(sku) lists \(linked) twice as a \(type.rawValue) link"
-        case .invalidValue(let field, let value, let reason): "invalid \(field) \(String(reflecting: value)): \(reason)"
-        }
-    }
-}

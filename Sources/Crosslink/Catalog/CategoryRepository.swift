@@ -82,8 +82,7 @@ public struct CategoryRepository {
     /// Replaces the product's categories with the given name paths (created when missing).
     public func setCategories(productID: Int, paths: [[String]]) throws {
         let ids = try paths.map { try ensure(path: $0) }
-        try db.execute("DELETE FROM product_categories WHERE product_id = ? AND category_id NOT IN (SELECT value FROM json_each(?))",
-                       [productID, "[" + ids.map(String.init).joined(separator: ",") + "]"])
+        try db.execute("DELETE FROM product_categories WHERE product_id = \(productID) AND category_id NOT IN \(list: ids)")
         for id in ids { try assign(productID: productID, categoryID: id) }
     }
 

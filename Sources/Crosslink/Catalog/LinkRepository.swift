@@ -37,7 +37,7 @@ public struct LinkRepository {
 
     /// Most links one product may have of one type. Magento sets no limit, but a block shows a
     /// handful and an unbounded list makes every placement of that product unbounded too; past
-    /// it a replace fails with ``CatalogError/invalidValue(field:value:reason:)``.
+    /// it a replace fails with an ``InputError``.
     public static let maximumLinksPerList = 10_000
 
     /// Replaces the product's list of one type, atomically: on any error (unknown SKU,
@@ -48,12 +48,12 @@ public struct LinkRepository {
         let productID = try products.requireID(sku: sku)
         var seen = Set<String>()
         for link in links {
-            if link.sku.caseInsensitiveCompare(sku) == .orderedSame { throw CatalogError.selfLink(sku: sku, type: type) }
+            if link.sku.caseInsensitiveCompare(sku) == .orderedSame { throw InputError("\(sku) cannot be a \(type.rawValue) link of itself") }
             if !seen.insert(link.sku.lowercased()).inserted {
-                throw CatalogError.duplicateLink(sku: sku, type: type, linkedSKU: link.sku)
+                throw InputError("\(sku) lists \(link.sku) twice as a \(type.rawValue) link")
             }
             if link.position < 0 {
-                throw CatalogError.invalidValue(field: "\(type.rawValue) position", value: String(link.position),
+                throw InputError.invalidValue(field: "\(type.rawValue) position", value: String(link.position),
                                                 reason: "must be ≥ 0 (link \(sku) → \(link.sku))")
             }
         }
@@ -89,7 +89,7 @@ public struct LinkRepository {
 
     static func checkLength(_ count: Int, type: LinkType, of product: String) throws {
         guard count <= maximumLinksPerList else {
-            throw CatalogError.invalidValue(field: "\(type.rawValue) links", value: "\(count) links of \(product)",
+            throw InputError.invalidValue(field: "\(type.rawValue) links", value: "\(count) links of \(product)",
                                             reason: "at most \(maximumLinksPerList) per product and type (LinkRepository.maximumLinksPerList)")
         }
     }

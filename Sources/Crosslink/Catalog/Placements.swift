@@ -49,7 +49,7 @@ public struct Placements {
     let db: Database
 
     /// The most SKUs a cart may hold (placements refuse a longer one with
-    /// ``CatalogError/invalidValue(field:value:reason:)``): every item is matched against each
+    /// a ``RequestError``): every item is matched against each
     /// cross-sell rule, so an unbounded cart would be an unbounded placement.
     public static let maximumCartItems = 100
     public init(_ db: Database) { self.db = db }
@@ -82,7 +82,7 @@ public struct Placements {
                            segments: [String] = [], date: Date = Date(), seed: UInt64? = nil) throws -> [PlacedProduct] {
         guard !cart.isEmpty else { return [] }
         if let lastAdded, !cart.contains(where: { $0.caseInsensitiveCompare(lastAdded) == .orderedSame }) {
-            throw CatalogError.invalidValue(field: "lastAdded", value: lastAdded, reason: "is not one of the cart's SKUs")
+            throw RequestError.invalidValue(field: "lastAdded", value: lastAdded, reason: "is not one of the cart's SKUs")
         }
         let context = try resolve(store: store, viewed: nil, cart: cart)
         return try cartBlock(context: context, lastID: try ProductRepository(db).requireID(sku: lastAdded ?? cart.last!), limit: limit,
@@ -150,7 +150,7 @@ public struct Placements {
 
     func resolve(store code: String, viewed: String?, cart: [String]) throws -> Context {
         if cart.count > Self.maximumCartItems {
-            throw CatalogError.invalidValue(field: "cart", value: "\(cart.count) SKUs",
+            throw RequestError.invalidValue(field: "cart", value: "\(cart.count) SKUs",
                                             reason: "a cart holds at most \(Self.maximumCartItems) SKUs")
         }
         let store = try StoreRepository(db).store(code: code)
@@ -159,13 +159,13 @@ public struct Placements {
         let cartIDs = try products.requireIDs(skus: cart, context: "the cart")
         var excluded = viewedID.map { [$0] } ?? []
         if !cartIDs.isEmpty {
-            excluded += try db.cachedStatement("""
-                WITH cart(id) AS (SELECT value FROM json_each(?1))
+            excluded += try db.map("""
+                WITH cart(id) AS \(list: cartIDs)
                 SELECT id FROM cart
-                UNION SELECT child_id FROM product_children WHERE parent_id IN cart
+                UNION SELECT child_id FROM product_children WHERE parent_id IN (SELECT id FROM cart)
                 UNION SELECT c.parent_id FROM product_children AS c JOIN products AS p ON p.product_id = c.parent_id
-                      WHERE c.child_id IN cart AND p.type = 'configurable'
-                """).map([DatabaseValue.jsonArray(cartIDs)]) { $0.int(at: 0) }
+                      WHERE c.child_id IN (SELECT id FROM cart) AND p.type = 'configurable'
+                """) { $0.int(at: 0) }
         }
         return Context(store: store, viewedID: viewedID, cartIDs: cartIDs, excluded: excluded)
     }
@@ -174,12 +174,11 @@ public struct Placements {
     func sources(for ids: [Int]) throws -> [Int] {
         guard !ids.isEmpty else { return [] }
         var result = ids
-        try db.cachedStatement("""
+        for id in try db.map("""
             SELECT c.parent_id FROM product_children AS c JOIN products AS p ON p.product_id = c.parent_id
-            WHERE c.child_id IN (SELECT value FROM json_each(?)) AND p.type = 'configurable'
-            """).forEachRow([DatabaseValue.jsonArray(ids)]) { row in
-            let id = row.int(at: 0)
-            if !result.contains(id) { result.append(id) }
+            WHERE c.child_id IN \(list: ids) AND p.type = 'configurable'
+            """, { $0.int(at: 0) }) where !result.contains(id) {
+            result.append(id)
         }
         return result
     }
@@ -220,11 +219,11 @@ public struct Placements {
             -- statistics the planner may otherwise scan every product of the website.
             CROSS JOIN displayable_products AS d ON d.product_id = l.linked_product_id
             JOIN products AS src ON src.product_id = l.product_id
-            WHERE l.product_id IN (SELECT value FROM json_each(\(parameter: "sources")))
+            WHERE l.product_id IN \(idList: "sources")
               AND l.link_type_id = \(parameter: "type")
               AND d.store_id = \(parameter: "store")
-              AND l.linked_product_id NOT IN (SELECT value FROM json_each(\(parameter: "excluded"))) \(condition: "l.linked_product_id")
-        )
+              AND l.linked_product_id NOT IN \(idList: "excluded") \(condition: "l.linked_product_id")
+        ) AS ranked
         WHERE best = 1
         ORDER BY position, link_id
         LIMIT \(parameter: "limit")

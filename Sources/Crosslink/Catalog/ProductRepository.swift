@@ -54,14 +54,14 @@ public struct ProductRepository {
 
     func validate(_ product: Product) throws {
         let sku = product.sku
-        if let reason = Self.skuProblem(sku) { throw CatalogError.invalidValue(field: "sku", value: sku, reason: reason) }
+        if let reason = Self.skuProblem(sku) { throw InputError.invalidValue(field: "sku", value: sku, reason: reason) }
         for (field, value) in [("price", product.price), ("special_price", product.specialPrice)] {
             if let value, !(value.isFinite && value >= 0) {
-                throw CatalogError.invalidValue(field: field, value: "\(value)", reason: "must be a finite number ≥ 0 (product \(sku))")
+                throw InputError.invalidValue(field: field, value: "\(value)", reason: "must be a finite number ≥ 0 (product \(sku))")
             }
         }
         guard product.qty.isFinite else {
-            throw CatalogError.invalidValue(field: "qty", value: "\(product.qty)", reason: "must be finite (product \(sku))")
+            throw InputError.invalidValue(field: "qty", value: "\(product.qty)", reason: "must be finite (product \(sku))")
         }
     }
 
@@ -80,9 +80,9 @@ public struct ProductRepository {
         try db.scalarInt("SELECT product_id FROM products WHERE sku = ?", [sku])
     }
 
-    /// The id of `sku`, or `CatalogError.unknownSKU`.
+    /// The id of `sku`, or `RequestError.unknownSKU`.
     public func requireID(sku: String) throws -> Int {
-        guard let id = try id(sku: sku) else { throw CatalogError.unknownSKU(sku) }
+        guard let id = try id(sku: sku) else { throw RequestError.unknownSKU(sku) }
         return id
     }
 
@@ -93,7 +93,7 @@ public struct ProductRepository {
         for sku in skus {
             if let id = try id(sku: sku) { ids.append(id) } else { unknown.append(sku) }
         }
-        guard unknown.isEmpty else { throw CatalogError.unknownSKUs(unknown, context: context) }
+        guard unknown.isEmpty else { throw RequestError.unknownSKUs(unknown, context: context) }
         return ids
     }
 

@@ -25,7 +25,7 @@ public struct StoreRepository {
 
     public func websiteID(code: String) throws -> Int {
         guard let id = try db.scalarInt("SELECT website_id FROM websites WHERE code = ?", [code]) else {
-            throw CatalogError.unknownWebsite(code)
+            throw RequestError.unknownWebsite(code)
         }
         return id
     }
@@ -33,8 +33,8 @@ public struct StoreRepository {
     /// Adds or updates a store view on a website.
     @discardableResult
     public func upsertStore(code: String, website: String, name: String? = nil, showOutOfStock: Bool = false) throws -> Int {
-        if let problem = StoredText.codeProblem(code) { throw CatalogError.invalidValue(field: "store code", value: code, reason: problem) }
-        if let name, let problem = StoredText.problem(name) { throw CatalogError.invalidValue(field: "store name", value: name, reason: problem) }
+        if let problem = StoredText.codeProblem(code) { throw InputError.invalidValue(field: "store code", value: code, reason: problem) }
+        if let name, let problem = StoredText.problem(name) { throw InputError.invalidValue(field: "store name", value: name, reason: problem) }
         let websiteID = try websiteID(code: website)
         try db.execute("""
             INSERT INTO stores(code, website_id, name, show_out_of_stock) VALUES (?1, ?2, ?3, ?4)
@@ -47,10 +47,10 @@ public struct StoreRepository {
     public func setLimits(store code: String, related: Int?, upsell: Int, crosssell: Int) throws {
         try db.execute("UPDATE stores SET related_limit = ?, upsell_limit = ?, crosssell_limit = ? WHERE code = ?",
                        [related, upsell, crosssell, code])
-        if db.changes == 0 { throw CatalogError.unknownStore(code) }
+        if db.changes == 0 { throw RequestError.unknownStore(code) }
     }
 
-    /// The store `code`, or `CatalogError.unknownStore`.
+    /// The store `code`, or `RequestError.unknownStore`.
     public func store(code: String) throws -> Store {
         let statement = try db.cachedStatement("""
             SELECT store_id, code, website_id, name, show_out_of_stock, related_limit, upsell_limit, crosssell_limit
@@ -60,14 +60,14 @@ public struct StoreRepository {
             Store(id: row.int(at: 0), code: row.text(at: 1), websiteID: row.int(at: 2), name: row.text(at: 3),
                   showOutOfStock: row.int(at: 4) == 1, relatedLimit: row.optionalInt(at: 5),
                   upsellLimit: row.int(at: 6), crosssellLimit: row.int(at: 7))
-        }).first else { throw CatalogError.unknownStore(code) }
+        }).first else { throw RequestError.unknownStore(code) }
         return store
     }
 
     /// Assigns the product to the websites (keeping other assignments).
     public func assign(productID: Int, websiteIDs: [Int]) throws {
         for websiteID in websiteIDs {
-            try db.execute("INSERT OR IGNORE INTO product_websites(product_id, website_id) VALUES (?, ?)", [productID, websiteID])
+            try db.execute("INSERT INTO product_websites(product_id, website_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [productID, websiteID])
         }
     }
 

@@ -148,7 +148,7 @@ extension EvaluationCaseBuilder.Log {
         if let context = type.evaluationContext { return contextCases(context: context, target: type.evaluationTarget) }
         let target = type.evaluationTarget
         let personal = type.requirement == .visitor
-        let keepSeen = !excludeSeen || type == .recentlyViewed
+        let keepSeen = !excludeSeen || RecommendationTypeDescriptor.of(type).evaluationKeepsSeen
         var after: [EvaluationCaseBuilder.VisitorKey: Set<Int>] = [:]
         for session in sessions {
             for item in session where target.matches(item.kind) {

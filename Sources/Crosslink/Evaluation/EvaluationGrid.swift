@@ -56,23 +56,20 @@ public struct EvaluationGrid: Sendable {
     /// ``RecommendationSettings`` exposes. The lift prior k also spans the
     /// co-occurrence similarity measure: the score (together + k) / (expected + k) is the plain
     /// lift at k = 0 and ranks by the excess count together − expected as k grows (10⁶).
-    /// More like this and recently viewed have no setting.
-    public static let standard: EvaluationGrid = {
-        let popularity: [(GridParameter, [Double])] = [(.popularityDays, [1, 3, 7, 14, 30, 60, 120])]
-        let conversion: [(GridParameter, [Double])] = [(.popularityDays, [7, 30]), (.conversionPriorViews, [0, 5, 20, 100])]
-        // The basket cap is data cleaning (wholesale baskets, crawlers) more than a model setting,
-        // and each of its values rebuilds the model: set it with `grid.axes` to try it.
-        let cooccurrence: [(GridParameter, [Double])] = [
-            (.cooccurrenceDays, [91, 183, 365]), (.minimumSupport, [1, 2, 3]), (.liftPrior, [0, 5, 20, 1_000_000]),
-        ]
-        return EvaluationGrid(axes: [
-            .mostViewed: popularity, .mostAddedToCart: popularity, .mostPurchased: popularity,
-            .viewToCart: conversion, .viewToPurchase: conversion,
-            .trending: [(.trendingForegroundHours, [12, 24, 48]), (.trendingBackgroundHours, [72, 168]), (.trendingMinimumViewers, [1, 3])],
-            .viewedViewed: cooccurrence, .viewedBought: cooccurrence, .boughtBought: cooccurrence,
-            .recommendedForYou: [(.historyHalfLifeDays, [7, 30, 90, 365]), (.historyProducts, [5, 20, 50])],
-        ])
-    }()
+    /// More like this and recently viewed have no setting. Each type names its axes in its file
+    /// (Recommendations/Types/).
+    public static let standard = EvaluationGrid(axes: Dictionary(uniqueKeysWithValues: RecommendationTypeDescriptor.all.compactMap {
+        $0.grid.isEmpty ? nil : ($0.type, $0.grid)
+    }))
+
+    /// The axes a family of types shares: popularity, conversion, co-occurrence.
+    static let popularityAxes: RecommendationTypeDescriptor.GridAxes = [(.popularityDays, [1, 3, 7, 14, 30, 60, 120])]
+    static let conversionAxes: RecommendationTypeDescriptor.GridAxes = [(.popularityDays, [7, 30]), (.conversionPriorViews, [0, 5, 20, 100])]
+    // The basket cap is data cleaning (wholesale baskets, crawlers) more than a model setting,
+    // and each of its values rebuilds the model: set it with `grid.axes` to try it.
+    static let cooccurrenceAxes: RecommendationTypeDescriptor.GridAxes = [
+        (.cooccurrenceDays, [91, 183, 365]), (.minimumSupport, [1, 2, 3]), (.liftPrior, [0, 5, 20, 1_000_000]),
+    ]
 
     /// The settings to try for `type`, each `base` with the point's values.
     public func points(for type: RecommendationType, base: RecommendationSettings) -> [GridPoint] {

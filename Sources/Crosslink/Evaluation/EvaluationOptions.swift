@@ -94,22 +94,13 @@ public enum EvaluationInteraction: String, Sendable, Codable {
 
 extension RecommendationType {
     /// The interaction whose products are relevant: what the type predicts.
-    public var evaluationTarget: EvaluationInteraction {
-        switch self {
-        case .mostViewed, .trending, .viewedViewed, .recentlyViewed: .view
-        case .mostAddedToCart, .viewToCart: .cart
-        case .mostPurchased, .viewToPurchase, .viewedBought, .boughtBought: .purchase
-        case .recommendedForYou, .moreLikeThis: .any
-        }
-    }
+    public var evaluationTarget: EvaluationInteraction { RecommendationTypeDescriptor.of(self).evaluationTarget }
 
     /// Context types: the interaction that makes a product the context of a case.
-    var evaluationContext: EvaluationInteraction? {
-        switch self {
-        case .viewedViewed, .viewedBought: .view
-        case .boughtBought: .purchase
-        case .moreLikeThis: .any
-        default: nil
-        }
+    var evaluationContext: EvaluationInteraction? { RecommendationTypeDescriptor.of(self).evaluationContext }
+
+    /// The popularity type compared with every type predicting `target` (`.any`: none).
+    static func evaluationBaseline(for target: EvaluationInteraction) -> RecommendationType? {
+        RecommendationTypeDescriptor.all.first { $0.isEvaluationBaseline && $0.evaluationTarget == target }?.type
     }
 }

@@ -86,9 +86,9 @@ public final class EvaluationSession {
                 WHERE ?1 IS NULL OR store_id = (SELECT store_id FROM stores WHERE code = ?1)
                 """, [options.store]).first ?? []
             let sessions = counts.map { if case .integer(let n) = $0 { Int(n) } else { 0 } }
-            let popular: [RecommendationType] = [.mostViewed, .mostAddedToCart, .mostPurchased]
+            let interactions: [EvaluationInteraction] = [.view, .cart, .purchase]
             let best = sessions.indices.max { sessions[$0] < sessions[$1] || (sessions[$0] == sessions[$1] && $0 > $1) } ?? 2
-            return (try PopularityRanks(db), size, popular[best])
+            return (try PopularityRanks(db), size, RecommendationType.evaluationBaseline(for: interactions[best])!)
         }
         preparationSeconds = (ContinuousClock.now - started) / .seconds(1)
         progress?("\(log.trainingEvents) events before the split, \(log.testEvents) after; \(catalogSize) displayable products "
@@ -108,12 +108,7 @@ public final class EvaluationSession {
 
     /// The popularity type a type is compared with: the one of its target interaction.
     func baselineType(for type: RecommendationType) -> RecommendationType {
-        switch type.evaluationTarget {
-        case .view: .mostViewed
-        case .cart: .mostAddedToCart
-        case .purchase: .mostPurchased
-        case .any: popularOverall
-        }
+        RecommendationType.evaluationBaseline(for: type.evaluationTarget) ?? popularOverall
     }
 
     /// The cases of `type` after sampling, and how many there were before.
@@ -191,7 +186,7 @@ public final class EvaluationSession {
                         let q = questions[i]
                         do {
                             answers.append((i, try recommend(q, skus: q.contextSKUs)))
-                        } catch CatalogError.unknownSKU, CatalogError.unknownSKUs {
+                        } catch let error as RequestError where error.kind == .unknownSKU {
                             // A product first sold after T: the context types know nothing of it;
                             // popularity needs no context (and cannot recommend it either).
                             answers.append((i, type.requirement == .nothing ? try recommend(q, skus: []) : []))

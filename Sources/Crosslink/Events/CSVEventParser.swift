@@ -62,15 +62,15 @@ public struct CSVEventParser: Sendable {
         return out
     }
 
-    func forEach(_ body: (EventFileReader.Item) throws -> Void) throws -> [ImportIssue] {
+    func forEach(_ body: (EventFileReader.Item) throws -> Void) throws -> [InputError] {
         try Self.forEach(EventCSVRecords(input: try EventFileInput(data: data, file: file, limits: EventFileLimits())), body)
     }
 
     /// Reads the events of `records` (a stream: one block of rows and one order in memory at a time).
-    static func forEach(_ records: EventCSVRecords, _ body: (EventFileReader.Item) throws -> Void) throws -> [ImportIssue] {
+    static func forEach(_ records: EventCSVRecords, _ body: (EventFileReader.Item) throws -> Void) throws -> [InputError] {
         var header: [String]?
         var index: [String: Int] = [:]
-        var warnings: [ImportIssue] = []
+        var warnings: [InputError] = []
         var pending: PendingOrder?
         let file = records.input.file
 
@@ -87,12 +87,12 @@ public struct CSVEventParser: Sendable {
                     for (i, name) in names.enumerated() where index[name] == nil { index[name] = i }
                     let missing = Self.required.filter { index[$0] == nil }
                     guard missing.isEmpty else {
-                        throw ImportIssue(file: file, line: record.line,
-                                          message: "missing column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) (header: \(Self.columns.joined(separator: ",")))")
+                        throw InputError(file: file, line: record.line,
+                                         message: "missing column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) (header: \(Self.columns.joined(separator: ",")))")
                     }
                     let unread = names.filter { !Self.columns.contains($0) }
                     if !unread.isEmpty {
-                        warnings.append(ImportIssue(file: file, line: record.line, message: "columns not read: \(unread.joined(separator: ", "))"))
+                        warnings.append(InputError(file: file, line: record.line, message: "columns not read: \(unread.joined(separator: ", "))"))
                     }
                     header = names
                     return
@@ -103,7 +103,7 @@ public struct CSVEventParser: Sendable {
                     guard order.event != nil else { return }  // the rest of an invalid order
                     do {
                         try row.continueOrder(&pending!)
-                    } catch let issue as ImportIssue {
+                    } catch let issue as InputError {
                         pending!.event = nil
                         try body(.invalid(issue))
                     }
@@ -111,31 +111,35 @@ public struct CSVEventParser: Sendable {
                 }
                 try flush()
                 guard record.fields.count == columns.count else {
-                    try body(.invalid(ImportIssue(file: file, line: record.line,
-                                                  message: "expected \(columns.count) fields, got \(record.fields.count)")))
+                    try body(.invalid(InputError(file: file, line: record.line,
+                                                 message: "expected \(columns.count) fields, got \(record.fields.count)")))
                     if row.isOrder { pending = PendingOrder(id: id, event: nil, line: record.line, rowLines: []) }
                     return
                 }
+                // Only the row's own problem is an invalid event; what `body` throws (ingest
+                // refusing the batch) ends the read.
+                let event: Event
                 do {
-                    let event = try row.event()
-                    if EventValidator.isOrder(event.type) {
-                        pending = PendingOrder(id: id, event: event, line: record.line, rowLines: [record.line])
-                    } else {
-                        try body(.event(event, line: record.line, rowLines: nil))
-                    }
-                } catch let issue as ImportIssue {
+                    event = try row.event()
+                } catch let issue as InputError {
                     try body(.invalid(issue))
                     if row.isOrder && !id.isEmpty { pending = PendingOrder(id: id, event: nil, line: record.line, rowLines: []) }
+                    return
+                }
+                if EventValidator.isOrder(event.type) {
+                    pending = PendingOrder(id: id, event: event, line: record.line, rowLines: [record.line])
+                } else {
+                    try body(.event(event, line: record.line, rowLines: nil))
                 }
             }
-        } catch let error as CSVError {
+        } catch let error as EventCSVRecords.SyntaxError {
             try flush()
             // A syntax error (unterminated quote, bad UTF-8) leaves the rest of the file unreadable.
-            try body(.invalid(ImportIssue(error, header: header)))
+            try body(.invalid(error.issue.naming(header: header)))
             return warnings
         }
         try flush()
-        if header == nil { throw ImportIssue(file: file, line: 0, message: "empty file: no header row") }
+        if header == nil { throw InputError(file: file, line: 0, message: "empty file: no header row") }
         return warnings
     }
 }
@@ -165,9 +169,9 @@ private struct Row {
 
     var isOrder: Bool { EventType(rawValue: self["type"] ?? "").map(EventValidator.isOrder) ?? false }
 
-    private func issue(_ column: String, _ message: String) -> ImportIssue {
+    private func issue(_ column: String, _ message: String) -> InputError {
         let id = self["id"].map { " (event \($0))" } ?? ""
-        return ImportIssue(file: file, line: line, column: column, message: message + id)
+        return InputError(file: file, line: line, field: column, message: message + id)
     }
 
     private func number(_ column: String) throws -> Double? {
@@ -212,7 +216,7 @@ private struct Row {
     /// Adds this row as the next line of the order in `pending`, after checking it repeats the order's fields.
     func continueOrder(_ pending: inout PendingOrder) throws {
         guard fields.count == columnCount else {
-            throw ImportIssue(file: file, line: line, message: "expected \(columnCount) fields, got \(fields.count)")
+            throw InputError(file: file, line: line, message: "expected \(columnCount) fields, got \(fields.count)")
         }
         let first = pending.event!
         let milliseconds = try time()

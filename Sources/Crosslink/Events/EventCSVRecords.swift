@@ -16,9 +16,13 @@ struct EventCSVRecords {
 
     private enum State { case fieldStart, unquoted, quoted, afterQuote }
 
+    /// A CSV syntax error (unterminated quote, bad UTF-8) at the file's line, kept apart from the
+    /// errors `body` throws and from the input's own: it leaves the rest of the file unreadable.
+    struct SyntaxError: Error { var issue: InputError }
+
     /// Calls `body` for each record in file order (header included). A CSV syntax error is
-    /// thrown as ``CSVError`` with the file's line; a record over the line limit, a damaged
-    /// gzip stream or a file over its decompressed-size limit as ``ImportIssue``.
+    /// thrown as ``SyntaxError`` with the file's line; a record over the line limit, a damaged
+    /// gzip stream or a file over its decompressed-size limit as ``InputError``.
     func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
         let delimiter = UInt8(ascii: ",")
         let maximum = input.limits.maximumLineBytes
@@ -34,22 +38,25 @@ struct EventCSVRecords {
         func flush() throws {
             guard !block.isEmpty else { return }
             let offset = blockFirstLine - 1
+            struct BodyError: Error { let error: any Error }
             do {
                 try CSVReader(data: block, file: input.file, limits: limits).forEachRecord { record in
                     var record = record
                     record.line += offset
-                    try body(record)
+                    do { try body(record) } catch { throw BodyError(error: error) }
                 }
-            } catch var error as CSVError {
-                if error.line > 0 { error.line += offset }
-                throw error
+            } catch let failure as BodyError {
+                throw failure.error
+            } catch var issue as InputError {
+                if let line = issue.location?.line, line > 0 { issue.location?.line = line + offset }
+                throw SyntaxError(issue: issue)
             }
             block.removeAll(keepingCapacity: true)
         }
 
         while true {
             let chunk: Data?
-            do { chunk = try input.next() } catch let issue as ImportIssue { throw EventFileInput.placed(issue, at: line + 1) }
+            do { chunk = try input.next() } catch let issue as InputError { throw EventFileInput.placed(issue, at: line + 1) }
             guard let chunk else { break }
             try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 let bytes = raw.bindMemory(to: UInt8.self)

@@ -45,7 +45,7 @@ public enum EventFileFormat: String, Sendable, Codable, CaseIterable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw ImportIssue(file: file, line: 0, message: "cannot read file: \(error.localizedDescription)")
+            throw InputError(file: file, line: 0, message: "cannot read file: \(error.localizedDescription)")
         }
         return Gzip.isCompressed(data) ? try Gzip.decompress(data, file: file) : data
     }
@@ -55,7 +55,7 @@ public enum EventFileFormat: String, Sendable, Codable, CaseIterable {
 ///
 /// ```swift
 /// let reader = try EventFileReader(contentsOf: URL(fileURLWithPath: "events.jsonl.gz"))
-/// let events = try reader.events()   // throws InvalidEventsError listing every bad line
+/// let events = try reader.events()   // throws InputError listing every bad line
 /// ```
 public struct EventFileReader: Sendable {
     /// The decompressed bytes.
@@ -73,10 +73,10 @@ public struct EventFileReader: Sendable {
     public init(data: Data, file: String, format: EventFileFormat? = nil) throws {
         let data = Gzip.isCompressed(data) ? try Gzip.decompress(data, file: file) : data
         guard let format = format ?? EventFileFormat.detect(file: file, data: data) else {
-            throw ImportIssue(file: file, line: 0, message: "unknown event file format (name it .jsonl or .csv, or give the format)")
+            throw InputError(file: file, line: 0, message: "unknown event file format (name it .jsonl or .csv, or give the format)")
         }
         guard format != .onlineRetail else {
-            throw ImportIssue(file: file, line: 0, message: "an Online Retail log is read by OnlineRetailImporter")
+            throw InputError(file: file, line: 0, message: "an Online Retail log is read by OnlineRetailImporter")
         }
         self.data = data
         self.file = file
@@ -87,12 +87,12 @@ public struct EventFileReader: Sendable {
     /// each order line) or an issue for something that is not a readable event.
     enum Item {
         case event(Event, line: Int, rowLines: [Int]?)
-        case invalid(ImportIssue)
+        case invalid(InputError)
     }
 
     /// Reads the items in file order. Returns the warnings about the file (e.g. unread CSV columns).
     @discardableResult
-    func forEach(_ body: (Item) throws -> Void) throws -> [ImportIssue] {
+    func forEach(_ body: (Item) throws -> Void) throws -> [InputError] {
         switch format {
         case .jsonLines:
             try JSONLinesEventParser(data: data, file: file).forEach(body)
@@ -104,18 +104,18 @@ public struct EventFileReader: Sendable {
         }
     }
 
-    /// Every event of the file, in order; throws ``InvalidEventsError`` listing every line that
-    /// is not a readable event (whether the events are valid to store is checked by ingest).
+    /// Every event of the file, in order; throws ``InputError/invalidEvents(_:)`` listing every
+    /// line that is not a readable event (whether the events are valid to store is checked by ingest).
     public func events() throws -> [Event] {
         var events: [Event] = []
-        var issues: [ImportIssue] = []
+        var issues: [InputError] = []
         try forEach { item in
             switch item {
             case .event(let event, _, _): events.append(event)
             case .invalid(let issue): issues.append(issue)
             }
         }
-        guard issues.isEmpty else { throw InvalidEventsError(issues: issues) }
+        guard issues.isEmpty else { throw InputError.invalidEvents(issues) }
         return events
     }
 }

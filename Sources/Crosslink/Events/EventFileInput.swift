@@ -12,7 +12,7 @@ import Foundation
 /// let report = try EventStore(store: store, options: options).importFile(at: url)
 /// ```
 ///
-/// Past a limit the import throws an ``ImportIssue`` naming the file and line, and nothing of
+/// Past a limit the import throws an ``InputError`` naming the file and line, and nothing of
 /// the file is stored (the import's transaction is rolled back).
 public struct EventFileLimits: Sendable, Equatable {
     /// Longest line (JSON Lines) or record (CSV, Online Retail), in bytes after
@@ -52,7 +52,7 @@ final class EventFileInput {
         do {
             source = .handle(try FileHandle(forReadingFrom: url))
         } catch {
-            throw ImportIssue(file: self.file, line: 0, message: "cannot read file: \(error.localizedDescription)")
+            throw InputError(file: self.file, line: 0, message: "cannot read file: \(error.localizedDescription)")
         }
         try start()
     }
@@ -91,7 +91,7 @@ final class EventFileInput {
             do {
                 chunk = try handle.read(upToCount: Self.readSize)
             } catch {
-                throw ImportIssue(file: file, line: 0, message: "cannot read file: \(error.localizedDescription)")
+                throw InputError(file: file, line: 0, message: "cannot read file: \(error.localizedDescription)")
             }
             guard let chunk, !chunk.isEmpty else { sourceEnded = true; return nil }
             return chunk[...]
@@ -138,22 +138,22 @@ final class EventFileInput {
     private func count(_ bytes: Int) throws {
         produced += bytes
         if let maximum = limits.maximumDecompressedBytes, produced > maximum {
-            throw ImportIssue(file: file, line: 0, message: "more than \(maximum) bytes after decompression "
-                              + "(the limit EventFileLimits.maximumDecompressedBytes, --max-decompressed-bytes)")
+            throw InputError(file: file, line: 0, message: "more than \(maximum) bytes after decompression "
+                             + "(the limit EventFileLimits.maximumDecompressedBytes, --max-decompressed-bytes)")
         }
     }
 
     /// `issue` from ``next()`` placed at `line` (the reader's position), when it names none.
-    static func placed(_ issue: ImportIssue, at line: Int) -> ImportIssue {
-        guard issue.line == 0 else { return issue }
+    static func placed(_ issue: InputError, at line: Int) -> InputError {
+        guard issue.location?.line == 0 else { return issue }
         var placed = issue
-        placed.line = line
+        placed.location?.line = line
         return placed
     }
 
-    func lineTooLong(at line: Int) -> ImportIssue {
-        ImportIssue(file: file, line: line, message: "line longer than the \(limits.maximumLineBytes)-byte limit "
-                    + "(EventFileLimits.maximumLineBytes, --max-line-bytes)")
+    func lineTooLong(at line: Int) -> InputError {
+        InputError(file: file, line: line, message: "line longer than the \(limits.maximumLineBytes)-byte limit "
+                   + "(EventFileLimits.maximumLineBytes, --max-line-bytes)")
     }
 }
 
@@ -181,7 +181,7 @@ struct EventLineReader {
         while true {
             if position >= chunk.count {
                 let more: Data?
-                do { more = try input.next() } catch let issue as ImportIssue { throw EventFileInput.placed(issue, at: lineNumber + 1) }
+                do { more = try input.next() } catch let issue as InputError { throw EventFileInput.placed(issue, at: lineNumber + 1) }
                 guard let more else {
                     defer { carry = Data(); blank = true; lineBytes = 0 }
                     guard !blank else { return nil }

@@ -11,8 +11,9 @@ import Foundation
 public struct EventIngestOptions: Sendable {
     /// What happens to the rest of a batch or file when one event is invalid.
     public enum InvalidEvents: String, Sendable, Codable, CaseIterable {
-        /// Nothing of the batch/file is stored; ``InvalidEventsError`` lists every invalid event
-        /// (up to ``EventIngestOptions/maximumIssues``). The default: a sender bug is seen at once.
+        /// Nothing of the batch/file is stored; the thrown ``InputError/invalidEvents(_:)`` lists
+        /// every invalid event (up to ``EventIngestOptions/maximumIssues``). The default: a sender
+        /// bug is seen at once.
         case rejectBatch = "reject-batch"
         /// Valid events are stored; each invalid one is listed in ``EventIngestReport/rejected``.
         case skipInvalid = "skip-invalid"
@@ -51,15 +52,15 @@ public struct EventIngestReport: Sendable, Equatable, Codable {
     public var duplicates = 0
     /// Invalid events, each with its line (file) or 1-based position (batch) and reason.
     /// With ``EventIngestOptions/InvalidEvents/skipInvalid`` they were skipped; with
-    /// `rejectBatch` the call threw ``InvalidEventsError`` instead of returning.
-    public var rejected: [ImportIssue] = []
+    /// `rejectBatch` the call threw ``InputError/invalidEvents(_:)`` instead of returning.
+    public var rejected: [InputError] = []
     /// Stored events and order lines whose SKU is not in the catalog: kept with `product_id`
     /// NULL and the SKU as sent (see the ingest policy in README).
     public var unknownSKUs = 0
     /// Stored category views whose category is not in the catalog (kept the same way).
     public var unknownCategories = 0
     /// Non-fatal remarks about the file (e.g. CSV columns that are not read).
-    public var warnings: [ImportIssue] = []
+    public var warnings: [InputError] = []
 
     public init(file: String) { self.file = file }
 
@@ -72,27 +73,5 @@ public struct EventIngestReport: Sendable, Equatable, Codable {
         unknownSKUs += other.unknownSKUs
         unknownCategories += other.unknownCategories
         warnings += other.warnings
-    }
-}
-
-/// Invalid events under ``EventIngestOptions/InvalidEvents/rejectBatch``: nothing of the batch
-/// or file was stored.
-///
-/// ```swift
-/// do { try EventStore(store: store).append(batch) }
-/// catch let error as InvalidEventsError {
-///     for issue in error.issues { print(issue) }  // batch:3: column quantity: must be a number > 0, got -2 (event a-3)
-/// }
-/// ```
-public struct InvalidEventsError: CrosslinkError, Equatable {
-    /// Each invalid event: file (or `batch`/`event`), line or position, field, reason.
-    public var issues: [ImportIssue]
-
-    public init(issues: [ImportIssue]) { self.issues = issues }
-
-    public var description: String {
-        let shown = issues.prefix(20).map(\.description).joined(separator: "\n")
-        let more = issues.count > 20 ? "\n… and \(issues.count - 20) more" : ""
-        return "\(issues.count) invalid event\(issues.count == 1 ? "" : "s"), nothing stored:\n\(shown)\(more)"
     }
 }

@@ -31,7 +31,7 @@ public struct EventStore: Sendable {
     }
 
     /// Appends one event in its own transaction. Returns false when its id was already stored;
-    /// throws ``InvalidEventsError`` when it is invalid (whatever the policy).
+    /// throws ``InputError/invalidEvents(_:)`` when it is invalid (whatever the policy).
     @discardableResult
     public func append(_ event: Event) throws -> Bool {
         var options = self.options
@@ -62,7 +62,7 @@ public struct EventStore: Sendable {
     private func importInput(_ input: EventFileInput, format: EventFileFormat?) throws -> EventIngestReport {
         let file = input.file
         guard let format = try format ?? EventFileFormat.detect(file: file, data: input.prefix(EventFileFormat.detectionBytes)) else {
-            throw ImportIssue(file: file, line: 0, message: "unknown event file format (name it .jsonl or .csv, or give the format)")
+            throw InputError(file: file, line: 0, message: "unknown event file format (name it .jsonl or .csv, or give the format)")
         }
         if format == .onlineRetail {
             var retail = OnlineRetailImporter.Options()
@@ -77,7 +77,7 @@ public struct EventStore: Sendable {
                 case .invalid(let issue): try session.reject(issue)
                 }
             }
-            var warnings: [ImportIssue] = []
+            var warnings: [InputError] = []
             switch format {
             case .jsonLines:
                 var lines = EventLineReader(input)

@@ -38,58 +38,10 @@ public enum EventTime {
             guard u.count <= 15, let value = Int64(String(decoding: u, as: UTF8.self)), validRange.contains(value) else { return nil }
             return value
         }
-        guard let (local, end) = parseLocal(u), end < u.count else { return nil }
-        var i = end
-        let offsetSeconds: Int64
-        switch u[i] {
-        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
-            offsetSeconds = 0
-            i += 1
-        case UInt8(ascii: "+"), UInt8(ascii: "-"):
-            let sign: Int64 = u[i] == UInt8(ascii: "+") ? 1 : -1
-            i += 1
-            guard let hours = number(u, i, 2) else { return nil }
-            i += 2
-            if i < u.count, u[i] == UInt8(ascii: ":") { i += 1 }
-            guard let minutes = number(u, i, 2), hours <= 23, minutes <= 59 else { return nil }
-            i += 2
-            offsetSeconds = sign * (hours * 3600 + minutes * 60)
-        default:
-            return nil
-        }
-        guard i == u.count else { return nil }
-        let value = local - offsetSeconds * 1000
+        var scanner = ISO8601Scanner(u)
+        guard let instant = scanner.dateTime(.event), scanner.atEnd else { return nil }
+        let value = instant.seconds * 1000 + instant.milliseconds
         return validRange.contains(value) ? value : nil
-    }
-
-    /// Reads `YYYY-MM-DD[T ]HH:MM:SS[.fraction]` as if it were UTC: the milliseconds and the
-    /// index just past it.
-    static func parseLocal(_ u: UnsafeBufferPointer<UInt8>) -> (milliseconds: Int64, end: Int)? {
-        guard u.count >= 19,
-              let year = number(u, 0, 4), u[4] == UInt8(ascii: "-"),
-              let month = number(u, 5, 2), u[7] == UInt8(ascii: "-"),
-              let day = number(u, 8, 2), u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: " ") || u[10] == UInt8(ascii: "t"),
-              let hour = number(u, 11, 2), u[13] == UInt8(ascii: ":"),
-              let minute = number(u, 14, 2), u[16] == UInt8(ascii: ":"),
-              let second = number(u, 17, 2),
-              (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
-              hour <= 23, minute <= 59, second <= 59
-        else { return nil }
-        var i = 19
-        var millis: Int64 = 0
-        if i < u.count, u[i] == UInt8(ascii: ".") || u[i] == UInt8(ascii: ",") {
-            i += 1
-            var digits = 0
-            while i < u.count, isDigit(u[i]) {
-                if digits < 3 { millis = millis * 10 + Int64(u[i] - 48) }
-                digits += 1
-                i += 1
-            }
-            guard digits > 0 else { return nil }
-            if digits < 3 { for _ in digits..<3 { millis *= 10 } }
-        }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        return ((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + millis, i)
     }
 
     /// `2024-05-01T10:00:00.250Z`: always UTC, always milliseconds (so text sorts as time does).
@@ -104,17 +56,6 @@ public enum EventTime {
     }
 
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
-
-    /// The `count`-digit number at `start`, or nil.
-    static func number(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int64? {
-        guard start + count <= u.count else { return nil }
-        var value: Int64 = 0
-        for i in start..<start + count {
-            guard isDigit(u[i]) else { return nil }
-            value = value * 10 + Int64(u[i] - 48)
-        }
-        return value
-    }
 
     static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {

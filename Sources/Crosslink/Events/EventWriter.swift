@@ -31,8 +31,8 @@ public struct EventWriter {
 
     /// Appends `events`. Issues name `file` and each event's 1-based position. Invalid events
     /// follow ``EventIngestOptions/invalidEvents``: with `.rejectBatch` this throws
-    /// ``InvalidEventsError`` and the caller's transaction must be rolled back (``CrosslinkStore/write(_:)``
-    /// does it), with `.skipInvalid` they are left out and listed.
+    /// ``InputError/invalidEvents(_:)`` and the caller's transaction must be rolled back
+    /// (``CrosslinkStore/write(_:)`` does it), with `.skipInvalid` they are left out and listed.
     public func append(_ events: [Event], file: String = "batch") throws -> Result {
         let session = try EventIngestSession(db: db, file: file, options: options, keepStored: true)
         for (index, event) in events.enumerated() { try session.add(event, line: index + 1) }
@@ -103,15 +103,15 @@ final class EventIngestSession {
     private var writing: Bool { options.invalidEvents == .skipInvalid || report.rejected.isEmpty }
 
     /// Records an event that could not even be read (malformed line, unknown type, …).
-    func reject(_ issue: ImportIssue) throws {
+    func reject(_ issue: InputError) throws {
         report.received += 1
         try record(issue)
     }
 
-    private func record(_ issue: ImportIssue) throws {
+    private func record(_ issue: InputError) throws {
         report.rejected.append(issue)
         if options.invalidEvents == .rejectBatch && report.rejected.count >= options.maximumIssues {
-            throw InvalidEventsError(issues: report.rejected)
+            throw InputError.invalidEvents(report.rejected)
         }
     }
 
@@ -123,12 +123,12 @@ final class EventIngestSession {
         if let problem = EventValidator.problem(event) {
             var at = line
             if let index = problem.orderLine, let rowLines, index < rowLines.count { at = rowLines[index] }
-            try record(ImportIssue(file: report.file, line: at, column: problem.field, message: problem.reason + Self.naming(event)))
+            try record(InputError(file: report.file, line: at, field: problem.field, message: problem.reason + Self.naming(event)))
             return
         }
         guard let storeID = stores[event.store] else {
-            try record(ImportIssue(file: report.file, line: line, column: "store",
-                                   message: "unknown store \(String(reflecting: event.store))" + Self.naming(event)))
+            try record(InputError(file: report.file, line: line, field: "store",
+                                  message: "unknown store \(String(reflecting: event.store))" + Self.naming(event)))
             return
         }
         guard writing else { return }
@@ -210,10 +210,10 @@ final class EventIngestSession {
     }
 
     /// Hands the last stored events to the aggregates and returns the report; throws
-    /// ``InvalidEventsError`` when `.rejectBatch` found invalid events (roll back).
+    /// ``InputError/invalidEvents(_:)`` when `.rejectBatch` found invalid events (roll back).
     func finish() throws -> EventIngestReport {
         if !report.rejected.isEmpty && options.invalidEvents == .rejectBatch {
-            throw InvalidEventsError(issues: report.rejected)
+            throw InputError.invalidEvents(report.rejected)
         }
         try flushAggregates()
         // Aggregates left stale by an earlier ingest (one killed before its rebuild) catch up

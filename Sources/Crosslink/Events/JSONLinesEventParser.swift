@@ -107,25 +107,28 @@ public struct JSONLinesEventParser: Sendable {
         let decoder = JSONDecoder()
         let file = lines.input.file
         while let (lineNumber, slice) = try lines.next() {
+            // Only the line's own problem is an invalid event; what `body` throws (ingest
+            // refusing the batch) ends the read.
+            let item: EventFileReader.Item
             do {
-                let wire = try decoder.decode(WireEvent.self, from: slice)
-                try body(try wire.event(file: file, line: lineNumber))
+                item = try decoder.decode(WireEvent.self, from: slice).event(file: file, line: lineNumber)
             } catch let error as DecodingError {
-                try body(.invalid(Self.issue(error, file: file, line: lineNumber)))
-            } catch let issue as ImportIssue {
-                try body(.invalid(issue))
+                item = .invalid(Self.issue(error, file: file, line: lineNumber))
+            } catch let issue as InputError {
+                item = .invalid(issue)
             } catch let long as FieldTooLong {
                 // A limit bounds memory: like CSVReader's, it refuses the file, not the line.
-                throw ImportIssue(file: file, line: lineNumber, column: long.field,
-                                  message: "field of \(long.bytes) bytes is longer than the \(Self.maximumFieldBytes)-byte limit")
+                throw InputError(file: file, line: lineNumber, field: long.field,
+                                 message: "field of \(long.bytes) bytes is longer than the \(Self.maximumFieldBytes)-byte limit")
             }
+            try body(item)
         }
     }
 
     /// Largest string field, in UTF-8 bytes: the same 1 MiB as ``CSVLimits/maximumFieldBytes``.
     public static let maximumFieldBytes = CSVLimits().maximumFieldBytes
 
-    static func issue(_ error: DecodingError, file: String, line: Int) -> ImportIssue {
+    static func issue(_ error: DecodingError, file: String, line: Int) -> InputError {
         func path(_ codingPath: [any CodingKey]) -> String? {
             guard !codingPath.isEmpty else { return nil }
             var text = ""
@@ -137,18 +140,18 @@ public struct JSONLinesEventParser: Sendable {
         switch error {
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
             let expected = type == Double.self ? "a number" : type is any Collection.Type ? "an array" : type == String.self ? "a string" : "an object"
-            guard let field = path(context.codingPath) else { return ImportIssue(file: file, line: line, message: "not a JSON object") }
-            return ImportIssue(file: file, line: line, column: field, message: "expected \(expected)")
+            guard let field = path(context.codingPath) else { return InputError(file: file, line: line, message: "not a JSON object") }
+            return InputError(file: file, line: line, field: field, message: "expected \(expected)")
         case .keyNotFound(let key, let context):
             let field = (path(context.codingPath).map { $0 + "." } ?? "") + key.stringValue
-            return ImportIssue(file: file, line: line, column: field, message: "missing")
+            return InputError(file: file, line: line, field: field, message: "missing")
         case .dataCorrupted(let context):
             if let field = path(context.codingPath) {
-                return ImportIssue(file: file, line: line, column: field, message: context.debugDescription)
+                return InputError(file: file, line: line, field: field, message: context.debugDescription)
             }
-            return ImportIssue(file: file, line: line, message: "malformed JSON")
+            return InputError(file: file, line: line, message: "malformed JSON")
         @unknown default:
-            return ImportIssue(file: file, line: line, message: "malformed JSON")
+            return InputError(file: file, line: line, message: "malformed JSON")
         }
     }
 }
@@ -228,20 +231,20 @@ private struct WireEvent: Decodable {
         let eventID = id?.value ?? ""
         let suffix = eventID.isEmpty ? "" : " (event \(eventID))"
         guard let typeText = type, !typeText.isEmpty else {
-            throw ImportIssue(file: file, line: line, column: "type", message: "missing or empty\(suffix)")
+            throw InputError(file: file, line: line, field: "type", message: "missing or empty\(suffix)")
         }
         guard let type = EventType(rawValue: typeText) else {
-            throw ImportIssue(file: file, line: line, column: "type", message: "unknown event type \(String(reflecting: typeText))\(suffix)")
+            throw InputError(file: file, line: line, field: "type", message: "unknown event type \(String(reflecting: typeText))\(suffix)")
         }
-        guard let time else { throw ImportIssue(file: file, line: line, column: "time", message: "missing\(suffix)") }
+        guard let time else { throw InputError(file: file, line: line, field: "time", message: "missing\(suffix)") }
         guard let milliseconds = time.milliseconds else {
-            throw ImportIssue(file: file, line: line, column: "time", message: "bad time \(String(reflecting: time.text)): "
-                              + "give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds\(suffix)")
+            throw InputError(file: file, line: line, field: "time", message: "bad time \(String(reflecting: time.text)): "
+                             + "give ISO 8601 with a zone (2024-05-01T10:00:00Z) or Unix milliseconds\(suffix)")
         }
         var orderLines: [OrderLine] = []
         for (index, wire) in (lines ?? []).enumerated() {
-            func missing(_ field: String) -> ImportIssue {
-                ImportIssue(file: file, line: line, column: "lines[\(index + 1)].\(field)", message: "missing\(suffix)")
+            func missing(_ field: String) -> InputError {
+                InputError(file: file, line: line, field: "lines[\(index + 1)].\(field)", message: "missing\(suffix)")
             }
             guard let quantity = wire.quantity else { throw missing("quantity") }
             guard let price = wire.price else { throw missing("price") }

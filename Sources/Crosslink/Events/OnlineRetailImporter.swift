@@ -100,7 +100,7 @@ public struct OnlineRetailImporter: Sendable {
         let started = ContinuousClock.now
         let log = try Self.read(input, options: options)
         if !log.issues.isEmpty && options.ingest.invalidEvents == .rejectBatch {
-            throw InvalidEventsError(issues: log.issues)
+            throw InputError.invalidEvents(log.issues)
         }
         var report = log.report
         report.ingest.rejected = log.issues
@@ -165,12 +165,12 @@ public struct OnlineRetailImporter: Sendable {
         /// One product per SKU of the events (case-insensitive), per the catalog rule.
         public var products: [Product]
         /// Rows that could not be read (their invoices have no event).
-        public var issues: [ImportIssue]
+        public var issues: [InputError]
         /// The counts (``OnlineRetailReport/ingest`` and `productsCreated` are left at zero).
         public var report: OnlineRetailReport
     }
 
-    /// Reads the log. Throws an ``ImportIssue`` when the file is not an Online Retail log.
+    /// Reads the log. Throws an ``InputError`` when the file is not an Online Retail log.
     public static func read(_ data: Data, file: String, options: Options = Options()) throws -> Log {
         try read(EventFileInput(data: data, file: file, limits: options.ingest.fileLimits), options: options)
     }
@@ -180,10 +180,10 @@ public struct OnlineRetailImporter: Sendable {
         var reader = LogReader(file: file, options: options)
         do {
             try EventCSVRecords(input: input).forEachRecord { try reader.add($0) }
-        } catch let error as CSVError {
-            throw ImportIssue(error, header: header)
+        } catch let error as EventCSVRecords.SyntaxError {
+            throw error.issue.naming(header: header)
         }
-        guard reader.columns != nil else { throw ImportIssue(file: file, line: 0, message: "empty file: no header row") }
+        guard reader.columns != nil else { throw InputError(file: file, line: 0, message: "empty file: no header row") }
         return reader.finish()
     }
 }
@@ -253,7 +253,7 @@ private struct LogReader {
     }
     var invoices: [Invoice] = []
     var invoiceIndex: [String: Int] = [:]
-    var issues: [ImportIssue] = []
+    var issues: [InputError] = []
 
     /// Zone offset (ms) per local hour.
     var offsets: [Int64: Int64] = [:]
@@ -271,8 +271,8 @@ private struct LogReader {
             let names = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
             let positions = OnlineRetailImporter.header.map { names.firstIndex(of: $0) }
             guard positions.allSatisfy({ $0 != nil }) else {
-                throw ImportIssue(file: file, line: record.line,
-                                  message: "not an Online Retail log: expected the header \(OnlineRetailImporter.header.joined(separator: ","))")
+                throw InputError(file: file, line: record.line,
+                                 message: "not an Online Retail log: expected the header \(OnlineRetailImporter.header.joined(separator: ","))")
             }
             columns = positions.map { $0! }
             return
@@ -287,8 +287,8 @@ private struct LogReader {
         // A header wider than its rows (e.g. repeated names) must not index past a row's end.
         let number = columns[0] < fields.count ? MagentoFields.trimmed(fields[columns[0]]) : ""
         func fail(_ column: String?, _ message: String) {
-            issues.append(ImportIssue(file: file, line: line, column: column,
-                                      message: message + (number.isEmpty ? "" : " (invoice \(number) skipped)")))
+            issues.append(InputError(file: file, line: line, field: column,
+                                     message: message + (number.isEmpty ? "" : " (invoice \(number) skipped)")))
             if let index = invoiceIndex[number] { invoices[index].invalid = true }
             else if !number.isEmpty { open(number, line: line, time: .max, customer: nil, invalid: true) }
         }
@@ -382,8 +382,9 @@ private struct LogReader {
     private func localMilliseconds(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { bytes in
-            guard let (value, end) = EventTime.parseLocal(bytes), end == bytes.count else { return nil }
-            return value
+            var scanner = ISO8601Scanner(bytes)
+            guard let local = scanner.dateTime(.local), scanner.atEnd else { return nil }
+            return local.seconds * 1000 + local.milliseconds
         }
     }
 
@@ -418,7 +419,7 @@ private struct LogReader {
             // commit of an import in several transactions (e.g. a quantity over EventBounds).
             if let problem = EventValidator.problem(event) {
                 let line = problem.orderLine.map { invoice.lineRows[$0] } ?? invoice.firstLine
-                issues.append(ImportIssue(file: file, line: line, column: problem.field, message: problem.reason + EventIngestSession.naming(event)))
+                issues.append(InputError(file: file, line: line, field: problem.field, message: problem.reason + EventIngestSession.naming(event)))
                 invoices[index].invalid = true
                 continue
             }
@@ -429,7 +430,7 @@ private struct LogReader {
             eventLines.append(invoice.firstLine)
         }
         report.customers = customers.count
-        issues.sort { $0.line < $1.line }
+        issues.sort { ($0.location?.line ?? 0) < ($1.location?.line ?? 0) }
         return OnlineRetailImporter.Log(events: events, eventLines: eventLines, products: products(), issues: issues, report: report)
     }
 

@@ -13,31 +13,6 @@ public struct CSVRecord: Sendable, Equatable {
     }
 }
 
-/// A CSV file that cannot be read as CSV (an unclosed quote, a record over the limits, bytes
-/// that are not UTF-8), at a line and, when known, a field's index. Importers turn it into an
-/// ``InputError`` naming the column by its header.
-public struct CSVError: CrosslinkError, Equatable {
-    /// Display name given to the reader.
-    public var file: String
-    /// 1-based physical line; 0 when the error is not about a line (unreadable or empty file).
-    public var line: Int
-    /// 1-based field index when known.
-    public var column: Int?
-    public var reason: String
-
-    public init(file: String, line: Int, column: Int? = nil, reason: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.reason = reason
-    }
-
-    /// The place as the family's location type; the field is the 1-based index.
-    public var location: InputLocation { InputLocation(file: file, line: line, field: column.map(String.init)) }
-
-    public var description: String { "\(location): \(reason)" }
-}
-
 /// Bounds on what one CSV record may hold, so a damaged or hostile file fails with a clear
 /// error instead of exhausting memory (a file of a billion commas is one record of a billion
 /// fields). The defaults fit real catalogs with room to spare: Magento itself caps text
@@ -89,7 +64,7 @@ public struct CSVReader: Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw CSVError(file: name, line: 0, reason: "cannot read file: \(error.localizedDescription)")
+            throw InputError.csv(file: name, line: 0, reason: "cannot read file: \(error.localizedDescription)")
         }
         self.init(data: data, file: name, limits: limits)
     }
@@ -159,7 +134,7 @@ private struct CSVByteParser {
             fieldLoop: while true {
                 let column = fields.count + 1
                 if column > limits.maximumFieldsPerRecord {
-                    throw CSVError(file: file, line: recordLine, column: column,
+                    throw InputError.csv(file: file, line: recordLine, column: column,
                                    reason: "more than \(limits.maximumFieldsPerRecord) fields in one record (CSVLimits.maximumFieldsPerRecord)")
                 }
                 var j = i
@@ -180,7 +155,7 @@ private struct CSVByteParser {
                             k += 1
                         }
                         if k >= n {
-                            throw CSVError(
+                            throw InputError.csv(
                                 file: file, line: openLine, column: column,
                                 reason: "unterminated quoted field (opened on line \(openLine))")
                         }
@@ -210,7 +185,7 @@ private struct CSVByteParser {
                         line += 1
                         break fieldLoop
                     }
-                    throw CSVError(
+                    throw InputError.csv(
                         file: file, line: line, column: column,
                         reason: "unexpected character after closing quote")
                 } else {
@@ -248,7 +223,7 @@ private struct CSVByteParser {
     ) throws -> String {
         // Checked on the raw bytes (`""` counted twice): the limit bounds memory, not meaning.
         if end - start > limits.maximumFieldBytes {
-            throw CSVError(file: file, line: line, column: column,
+            throw InputError.csv(file: file, line: line, column: column,
                            reason: "field of \(end - start) bytes is longer than the \(limits.maximumFieldBytes)-byte limit (CSVLimits.maximumFieldBytes)")
         }
         let slice = UnsafeBufferPointer(rebasing: bytes[start..<end])
@@ -286,7 +261,7 @@ private struct CSVByteParser {
         if let bad = firstInvalidUTF8Offset(p) {
             for b in p[..<bad] where b == lf { badLine += 1 }
         }
-        throw CSVError(file: file, line: badLine, column: column, reason: "invalid UTF-8")
+        throw InputError.csv(file: file, line: badLine, column: column, reason: "invalid UTF-8")
     }
 }
 
@@ -340,7 +315,7 @@ public struct CSVTable: Sendable {
                 let names = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
                 for (i, name) in names.enumerated() {
                     if let first = index[name] {
-                        throw CSVError(
+                        throw InputError.csv(
                             file: file, line: record.line, column: i + 1,
                             reason: "duplicate column name \"\(name)\" (first at column \(first + 1))")
                     }
@@ -350,14 +325,14 @@ public struct CSVTable: Sendable {
                 return
             }
             guard record.fields.count == header.count else {
-                throw CSVError(
+                throw InputError.csv(
                     file: file, line: record.line,
                     reason: "expected \(header.count) fields, got \(record.fields.count)")
             }
             rows.append(record)
         }
         guard let header else {
-            throw CSVError(file: file, line: 0, reason: "empty file: no header row")
+            throw InputError.csv(file: file, line: 0, reason: "empty file: no header row")
         }
         self.file = file
         self.header = header
@@ -424,5 +399,13 @@ extension CSVReader {
             throw Stop()
         }
         return header
+    }
+}
+
+extension InputError {
+    /// A CSV reader's error at `line` and the 1-based field number `column`; an importer that
+    /// knows the header names the column instead (``naming(header:)``).
+    static func csv(file: String, line: Int, column: Int? = nil, reason: String) -> InputError {
+        InputError(file: file, line: line, field: column.map(String.init), message: reason)
     }
 }

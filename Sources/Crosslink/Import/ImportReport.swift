@@ -1,63 +1,5 @@
 import Foundation
 
-/// Bad input at a place in a file: a CSV record or cell, an event, compressed data that does
-/// not inflate. Thrown for the first fatal problem of an import (nothing is written), or
-/// collected as a warning in ``ImportReport/warnings`` (there it is called ``ImportIssue``).
-///
-/// ```swift
-/// do { _ = try MagentoCSVImporter(store: store).importFile(at: url) }
-/// catch let issue as InputError {
-///     print(issue)  // products.csv:12: column related_position: 3 positions for 2 SKUs
-/// }
-/// ```
-public struct InputError: CrosslinkError, Equatable, Codable {
-    /// The file name as given to the importer (for files: the last path component).
-    public var file: String
-    /// 1-based physical line where the record starts; 1 for the header, 0 when the problem is
-    /// about the whole file (unreadable, empty).
-    public var line: Int
-    /// The CSV column name, when the problem is in one cell.
-    public var column: String?
-    public var message: String
-    /// The other errors found by the same validation, in file order, when an import refuses a
-    /// file for several errors (``ImportOptions/onError``); nil when this is the only one. A
-    /// last entry with line 0 counts those past ``ImportOptions/errorListLimit``.
-    public var additionalIssues: [InputError]?
-
-    public init(file: String, line: Int, column: String? = nil, message: String, additionalIssues: [ImportIssue]? = nil) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.message = message
-        self.additionalIssues = additionalIssues
-    }
-
-    /// A CSV syntax error as an import issue; `header` names the column when the error has an index.
-    public init(_ error: CSVError, header: [String]? = nil) {
-        var column: String?
-        if let index = error.column {
-            if let header, index >= 1, index <= header.count, !header[index - 1].isEmpty {
-                column = header[index - 1]
-            } else {
-                column = "field \(index)"
-            }
-        }
-        self.init(file: error.file, line: error.line, column: column, message: error.reason)
-    }
-
-    /// `file`, `line` (0: the whole file) and `column` as the family's location type.
-    public var location: InputLocation { InputLocation(file: file, line: line, field: column) }
-
-    public var description: String {
-        var text = "\(location): \(message)"
-        for issue in additionalIssues ?? [] { text += "\n" + issue.description }
-        return text
-    }
-}
-
-/// An ``InputError`` collected as a warning of an import, or listed among its errors.
-public typealias ImportIssue = InputError
-
 /// Progress of a long import, reported through ``ImportOptions/progress``.
 ///
 /// ```swift
@@ -116,7 +58,7 @@ public struct ImportOptions: Sendable {
 
     /// Magento's validation strategies (`validation-stop-on-errors`, `validation-skip-errors`).
     public enum ErrorStrategy: String, Sendable, CaseIterable {
-        /// Any error: nothing is stored, and the thrown ``ImportIssue`` lists every error.
+        /// Any error: nothing is stored, and the thrown ``InputError`` lists every error.
         case stop
         /// Rows with errors are skipped and listed in ``ImportReport/errors``; more errors
         /// than ``ImportOptions/allowedErrors``: nothing is stored.
@@ -144,17 +86,17 @@ public struct ImportReport: Sendable, Equatable, Codable {
     public var categoriesCreated: Int
     /// Links written, by ``LinkType`` raw value (`related`, `upsell`, `crosssell`).
     public var links: [String: Int]
-    public var warnings: [ImportIssue]
+    public var warnings: [InputError]
     public var dryRun: Bool
     /// Rows skipped for their errors (``ImportOptions/ErrorStrategy/skip``).
     public var rowsSkipped: Int
     /// The errors of the skipped rows, in file order (at most ``ImportOptions/allowedErrors``:
     /// with more, the import is refused).
-    public var errors: [ImportIssue]
+    public var errors: [InputError]
 
     public init(files: [String] = [], rows: Int = 0, productsCreated: Int = 0, productsUpdated: Int = 0,
-                categoriesCreated: Int = 0, links: [String: Int] = [:], warnings: [ImportIssue] = [], dryRun: Bool = false,
-                rowsSkipped: Int = 0, errors: [ImportIssue] = []) {
+                categoriesCreated: Int = 0, links: [String: Int] = [:], warnings: [InputError] = [], dryRun: Bool = false,
+                rowsSkipped: Int = 0, errors: [InputError] = []) {
         self.files = files
         self.rows = rows
         self.productsCreated = productsCreated

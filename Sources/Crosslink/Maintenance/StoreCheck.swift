@@ -100,9 +100,9 @@ struct StoreCheck {
         var report = CheckReport(path: path, level: level)
 
         let pragma = level == .full ? "integrity_check" : "quick_check"
-        let db: Database
+        let file: CheckedFile
         do {
-            db = try Database(path: path, readOnly: true)
+            file = try CheckedFile(path: path)
         } catch let error as DatabaseError where error.resultCode == 11 /* SQLITE_CORRUPT */ {
             report.skip(["file size matches header"], because: "the file cannot be opened")
             report.add(pragma, failure: "the file cannot be opened: \(error.message)", ok: "")
@@ -111,6 +111,18 @@ struct StoreCheck {
         } catch let error as DatabaseError {
             throw StoreError.uncheckable(path: path, reason: error.message)
         }
+        // Closed before the invariants open the store read-write, so that the store's close is
+        // the file's last and removes the -wal and -shm.
+        let current = try file.read { db in try fileChecks(db, pragma: pragma, into: &report) }
+        file.close()
+        guard current else { return report }
+        try invariants(store: store ?? CrosslinkStore(path: path), into: &report)
+        return report
+    }
+
+    /// The checks on the file itself, through one read transaction; whether the invariants can run
+    /// (the file is sound and its schema current).
+    private func fileChecks(_ db: Database, pragma: String, into report: inout CheckReport) throws -> Bool {
         // Through the connection's file handle: this process may hold the store open (locks).
         let damage = DatabaseFileHeader.sizeDamage(db)
         report.add("file size matches header", failure: damage?.description, ok: sizeDetail())
@@ -119,7 +131,7 @@ struct StoreCheck {
         report.add(pragma, failure: integrity == ["ok"] ? nil : Self.summary(integrity), ok: "ok")
         if !report.isSound {
             report.skip(["foreign keys", "migrations"] + Self.invariantNames, because: "the file is damaged: restore a backup")
-            return report
+            return false
         }
         let orphans = try collect(db, "PRAGMA foreign_key_check") { "\($0.text(at: 0)) row \($0.int(at: 1)) → \($0.text(at: 2))" }
         report.add("foreign keys", failure: orphans.isEmpty ? nil : "\(orphans.count) rows refer to missing rows: " + Self.summary(orphans),
@@ -130,12 +142,46 @@ struct StoreCheck {
                    : "checksums match; \(pending) not applied yet (`crosslink migrate`)")
         if migrationFailure != nil || pending > 0 {
             report.skip(Self.invariantNames, because: migrationFailure == nil ? "the schema is not current" : "the schema is not Crosslink's")
-            return report
+            return false
         }
         let stale = try Aggregates(db).staleness()
         report.add("stale aggregates", failure: stale.map { $0.description }, ok: "every stored event is aggregated")
-        try invariants(store: store ?? CrosslinkStore(path: path), into: &report)
-        return report
+        return true
+    }
+
+    /// The checked file, read-only, leaving the directory as it found it: a lone read-only
+    /// connection to a WAL file creates a `-wal` and `-shm` it cannot remove, a read-only
+    /// ``DatabasePool`` removes them on close. SQLite reads an empty file as an empty database,
+    /// which a pool refuses; such a file is not in WAL mode, so a lone connection leaves nothing.
+    private enum CheckedFile {
+        case pool(DatabasePool)
+        case empty(Database)
+
+        init(path: String) throws {
+            var info = stat()
+            if stat(path, &info) == 0, info.st_size == 0 {
+                self = .empty(try Database(path: path, readOnly: true))
+                return
+            }
+            var configuration = Configuration()
+            configuration.readOnly = true
+            configuration.maximumReaderCount = 1
+            self = .pool(try DatabasePool(path: path, configuration: configuration))
+        }
+
+        func read<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
+            switch self {
+            case .pool(let pool): try pool.read(body)
+            case .empty(let db): try body(db)
+            }
+        }
+
+        func close() {
+            switch self {
+            case .pool(let pool): pool.close()
+            case .empty(let db): db.close()
+            }
+        }
     }
 
     private func sizeDetail() -> String {

@@ -110,7 +110,7 @@ public struct UnitMetrics {
         }
         if let code = query.store {
             guard let storeID = try db.scalarInt("SELECT store_id FROM stores WHERE code = ?", [code]) else {
-                throw RequestError(.unknownName, "unknown store \(String(reflecting: code))")
+                throw RequestError.unknownStore(code)
             }
             filters.append("store_id = ?")
             arguments.append(storeID)

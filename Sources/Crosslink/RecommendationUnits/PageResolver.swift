@@ -205,7 +205,7 @@ struct PageContext {
         case .home: break
         case .category(let id):
             guard try db.scalarInt("SELECT 1 FROM categories WHERE category_id = ?", [id]) != nil else {
-                throw CatalogError.invalidValue(field: "category", value: String(id), reason: "no such category")
+                throw RequestError(.unknownName, "invalid category \"\(id)\": no such category", names: [String(id)])
             }
             categoryID = id
         case .product(let sku): viewed = sku

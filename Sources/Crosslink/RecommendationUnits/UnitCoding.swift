@@ -10,34 +10,15 @@
 /// ```
 public struct UnitFile: Sendable {
     /// One unit of the file with where each of its parts starts.
-    public struct Entry: Sendable {
-        public var unit: RecommendationUnit
-        public var index: Int
-        var locations: JSONSourceLocations
-
-        /// Line and column of the part at `path` (or of the nearest enclosing part).
-        public func location(of path: String) -> InputLocation? { locations.location(of: path) }
-    }
+    public typealias Entry = JSONFileEntry<RecommendationUnit>
 
     public var entries: [Entry]
 
     /// Parses a units file. Structural errors (wrong JSON type, unknown key or name) throw
-    /// ``UnitError``; the catalog checks happen when a unit is saved (``UnitValidator``).
+    /// ``InputError``; the catalog checks happen when a unit is saved (``UnitValidator``).
     public static func parse(_ text: String, file: String? = nil) throws -> UnitFile {
-        let document: RuleJSON
-        do {
-            document = try RuleJSON.parse(text, file: file)
-        } catch RuleError.malformedJSON(let file, let line, let column, let message) {
-            throw UnitError.malformedJSON(file: file, line: line, column: column, message: message)
-        }
-        let items = try JSONEntryFile.items(of: document, key: "units", entry: "unit", file: file) {
-            UnitError.invalid(subject: "units file", path: $0, message: $1, location: $2)
-        }
-        return UnitFile(entries: try items.enumerated().map { index, item in
-            var decoder = UnitDecoder(file: file, index: index)
-            let unit = try decoder.unit(item)
-            return Entry(unit: unit, index: index, locations: decoder.locations)
-        })
+        UnitFile(entries: try JSONEntryFile.entries(of: text, file: file, key: "units", entry: "unit", subject: "units file",
+                                                     decoder: { UnitDecoder(file: file, index: $0) }, decode: { try $0.unit($1) }))
     }
 
     /// The units as a file `parse` reads back unchanged.
@@ -120,30 +101,16 @@ enum UnitEncoder {
 }
 
 /// JSON → RecommendationUnit, remembering where each part starts; errors name the unit and the path.
-struct UnitDecoder {
-    let file: String?
-    let index: Int?
-    var subject: String
-    var locations = JSONSourceLocations()
+struct UnitDecoder: JSONEntryDecoder {
+    var entry: JSONEntryState
 
     init(file: String?, index: Int?) {
-        self.file = file
-        self.index = index
-        self.subject = UnitError.subject(name: nil, index: index)
+        entry = JSONEntryState(kind: "unit", file: file, index: index)
     }
 
     static let unitKeys = ["name", "label", "store", "page_type", "placement", "position", "status", "variants"] + variantKeys
     static let variantKeys = ["type", "count", "backups", "filters", "max_per_category", "shuffle"]
     static let conditionKeys = ["category", "sku", "type", "visibility", "price", "stock", "attribute"]
-
-    func fail(_ path: String, _ message: String, at value: RuleJSON) -> UnitError {
-        .invalid(subject: subject, path: path, message: message,
-                 location: value.line == 0 ? nil : InputLocation(file: file, line: value.line, column: value.column))
-    }
-
-    mutating func note(_ path: String, _ value: RuleJSON) {
-        if value.line > 0 { locations[path] = InputLocation(file: file, line: value.line, column: value.column) }
-    }
 
     func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
@@ -188,7 +155,7 @@ struct UnitDecoder {
 
     mutating func unit(_ value: RuleJSON) throws -> RecommendationUnit {
         guard case .object = value.kind else { throw fail("", "expected a unit (an object), found \(value.typeName)", at: value) }
-        if case .string(let name)? = value["name"]?.kind, !name.isEmpty { subject = UnitError.subject(name: name, index: index) }
+        if case .string(let name)? = value["name"]?.kind { entry.name(name) }
         note("", value)
         let fields = try members(value, path: "", allowed: Self.unitKeys, what: "a unit")
         for (key, member) in fields { note(key, member) }

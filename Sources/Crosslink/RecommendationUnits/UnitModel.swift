@@ -7,18 +7,17 @@ public enum PageType: String, Sendable, Codable, CaseIterable {
     /// co-occurrence, more like this, popularity and recently viewed on product, cart and
     /// confirmation pages — plus the merchant's blocks where Magento shows them: related and
     /// up-sell on the product page, cross-sell on cart and confirmation.
+    /// Each type names its pages in its file (Recommendations/Types/); the types about the
+    /// page's products come first, then the others, each in `RecommendationType.allCases` order.
     public var allowedTypes: [UnitType] {
-        let popularity: [RecommendationType] = [.mostViewed, .mostPurchased, .mostAddedToCart]
-        let cooccurrence: [RecommendationType] = [.viewedViewed, .viewedBought, .boughtBought]
-        switch self {
-        case .home, .category:
-            return (popularity + [.trending, .viewToCart, .viewToPurchase, .recommendedForYou, .recentlyViewed]).map(UnitType.recommendation)
-        case .product:
-            return (cooccurrence + [.moreLikeThis] + popularity + [.recentlyViewed]).map(UnitType.recommendation)
-                + [.block(.related), .block(.upsell)]
-        case .cart, .confirmation:
-            return (cooccurrence + [.moreLikeThis] + popularity + [.recentlyViewed]).map(UnitType.recommendation) + [.block(.crosssell)]
+        let types = RecommendationTypeDescriptor.all.filter { $0.pages.contains(self) }
+        let ordered = types.filter { $0.requirement == .products } + types.filter { $0.requirement != .products }
+        let blocks: [LinkType] = switch self {
+        case .home, .category: []
+        case .product: [.related, .upsell]
+        case .cart, .confirmation: [.crosssell]
         }
+        return ordered.map { .recommendation($0.type) } + blocks.map(UnitType.block)
     }
 }
 
@@ -65,15 +64,11 @@ public enum UnitType: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Every type name, for messages and help.
     public static var allNames: [String] { RecommendationType.allCases.map(\.rawValue) + LinkType.allCases.map(\.rawValue) }
 
-    /// Recommended for you, the co-occurrence types, trending and both conversion
-    /// types fall back to most viewed when they cannot fill the unit.
+    /// The type a unit falls back to when this one cannot fill it, named in the type's file
+    /// (recommended for you, the co-occurrence types, trending and both conversion types: most viewed).
     public var defaultBackup: UnitType? {
-        switch self {
-        case .recommendation(.recommendedForYou), .recommendation(.viewedViewed), .recommendation(.viewedBought),
-             .recommendation(.boughtBought), .recommendation(.trending), .recommendation(.viewToCart), .recommendation(.viewToPurchase):
-            .recommendation(.mostViewed)
-        default: nil
-        }
+        guard case .recommendation(let type) = self else { return nil }
+        return RecommendationTypeDescriptor.of(type).defaultBackup.map(UnitType.recommendation)
     }
 }
 

@@ -22,7 +22,7 @@ public struct UnitRepository {
                 unit.id = try db.scalarInt("SELECT u.unit_id FROM units AS u JOIN stores AS s ON s.store_id = u.store_id WHERE s.code = ? AND u.name = ?",
                                            [unit.store, unit.name])
             }
-            // Validated first: an unknown store is a UnitError naming the unit and the file's line.
+            // Validated first: an unknown store is an InputError naming the unit and the file's line.
             try UnitValidator(db).validate(unit, source: source)
             let storeID = try StoreRepository(db).store(code: unit.store).id
             let id: Int
@@ -33,7 +33,7 @@ public struct UnitRepository {
                     WHERE unit_id = ?
                     """, [storeID, unit.name, unit.label, unit.pageType.rawValue, unit.placement.rawValue, unit.position,
                           unit.status.rawValue, existing])
-                guard db.changes == 1 else { throw UnitError.unknownUnit("#\(existing)") }
+                guard db.changes == 1 else { throw RequestError.unknownUnit("#\(existing)") }
                 try db.execute("DELETE FROM unit_variants WHERE unit_id = ?", [existing])
                 id = existing
             } else {
@@ -80,7 +80,7 @@ public struct UnitRepository {
     /// Activates, deactivates or drafts a unit (a sixth active unit of a page type is refused).
     public func setStatus(_ status: UnitStatus, name: String, store: String = "default") throws {
         try db.inTransaction {
-            guard var unit = try unit(name: name, store: store) else { throw UnitError.unknownUnit(name) }
+            guard var unit = try unit(name: name, store: store) else { throw RequestError.unknownUnit(name) }
             unit.status = status
             try UnitValidator(db).validate(unit)
             try db.execute("UPDATE units SET status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE unit_id = ?",
@@ -91,7 +91,7 @@ public struct UnitRepository {
     /// Deletes a unit and its variants.
     public func delete(name: String, store: String = "default") throws {
         try db.execute("DELETE FROM units WHERE name = ? AND store_id = (SELECT store_id FROM stores WHERE code = ?)", [name, store])
-        if db.changes == 0 { throw UnitError.unknownUnit(name) }
+        if db.changes == 0 { throw RequestError.unknownUnit(name) }
     }
 
     /// The units' select; `condition` uses `u` (units) and `s` (stores) and positional arguments.
@@ -119,8 +119,8 @@ public struct UnitRepository {
     static func variant(_ row: Statement, from first: Int32, unit: String) throws -> UnitVariant {
         let typeName = row.text(at: first + 2)
         guard let type = UnitType(rawValue: typeName) else {
-            throw UnitError.invalid(subject: UnitError.subject(name: unit, index: nil), path: "type",
-                                    message: "stored type \(RuleText.quoted(typeName)) is unknown to this library", location: nil)
+            throw InputError("stored type \(RuleText.quoted(typeName)) is unknown to this library",
+                             subject: JSONEntryFile.subject("unit", name: unit, index: nil), path: "type")
         }
         let stored = try StoredJSON.decode(row.database, backups: row.text(at: first + 4), filters: row.text(at: first + 5), unit: unit)
         return UnitVariant(variant: row.text(at: first), traffic: row.int(at: first + 1), type: type, productCount: row.int(at: first + 3),
@@ -151,7 +151,7 @@ enum StoredJSON {
 
     private static func decode(backups: String, filters: String, unit: String) throws -> Decoded {
         var decoder = UnitDecoder(file: nil, index: nil)
-        decoder.subject = UnitError.subject(name: unit, index: nil)
+        decoder.subject = JSONEntryFile.subject("unit", name: unit, index: nil)
         let backupList = try decoder.list(try parse(backups, unit: unit), path: "backups").enumerated().map { i, item in
             try decoder.named(item, path: "backups[\(i)]", UnitType.init(rawValue:), names: UnitType.allNames)
         }
@@ -160,7 +160,7 @@ enum StoredJSON {
 
     private static func parse(_ text: String, unit: String) throws -> RuleJSON {
         do { return try RuleJSON.parse(text) } catch {
-            throw UnitError.invalid(subject: UnitError.subject(name: unit, index: nil), path: "", message: "stored JSON is damaged: \(error)", location: nil)
+            throw InputError("stored JSON is damaged: \(error)", subject: JSONEntryFile.subject("unit", name: unit, index: nil))
         }
     }
 }

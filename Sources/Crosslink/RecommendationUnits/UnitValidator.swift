@@ -5,7 +5,7 @@
 /// unit and the path of the offending part.
 ///
 /// ```swift
-/// try UnitValidator(db).validate(unit)   // throws UnitError.invalid(…)
+/// try UnitValidator(db).validate(unit)   // throws an InputError naming the unit and path
 /// ```
 public struct UnitValidator {
     let db: Database
@@ -15,8 +15,8 @@ public struct UnitValidator {
     public static let maximumActive = 5
 
     public func validate(_ unit: RecommendationUnit, source: UnitFile.Entry? = nil) throws {
-        func fail(_ path: String, _ message: String) -> UnitError {
-            .invalid(subject: unit.subject, path: path, message: message, location: source?.location(of: path))
+        func fail(_ path: String, _ message: String) -> InputError {
+            InputError(message, at: source?.location(of: path), subject: unit.subject, path: path)
         }
         // Lengths as SQLite counts them (Unicode scalars), so the table's CHECK never fires first.
         // No NUL: a name is typed on command lines, which cannot carry one.
@@ -25,7 +25,7 @@ public struct UnitValidator {
         }
         if let problem = StoredText.problem(unit.name) { throw fail("name", problem) }
         let storeID: Int
-        do { storeID = try StoreRepository(db).store(code: unit.store).id } catch CatalogError.unknownStore {
+        do { storeID = try StoreRepository(db).store(code: unit.store).id } catch let error as RequestError where error.kind == .unknownStore {
             throw fail("store", "unknown store \(RuleText.quoted(unit.store))")
         }
         guard unit.position >= 1 else { throw fail("position", "must be 1 or more, found \(unit.position)") }
@@ -97,8 +97,8 @@ public struct UnitValidator {
             return page == .cart || page == .confirmation ? nil : "the cart's categories exist only on cart and confirmation pages"
         case .products(let skus):
             guard !skus.isEmpty else { return "list at least one SKU" }
-            do { _ = try ProductRepository(db).requireIDs(skus: skus, context: "the filter") } catch CatalogError.unknownSKUs(let unknown, _) {
-                return "unknown SKU\(unknown.count == 1 ? "" : "s") " + unknown.map(RuleText.quoted).joined(separator: ", ")
+            do { _ = try ProductRepository(db).requireIDs(skus: skus, context: "the filter") } catch let error as RequestError where error.kind == .unknownSKU {
+                return "unknown SKU\(error.names.count == 1 ? "" : "s") " + error.names.map(RuleText.quoted).joined(separator: ", ")
             }
             return nil
         case .productType(let types):

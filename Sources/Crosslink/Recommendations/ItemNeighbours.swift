@@ -54,7 +54,7 @@ public struct ItemNeighbours {
         var report = Report()
         try inTransaction {
             // A state row deleted by hand comes back with the defaults (the migration made it).
-            try db.execute("INSERT OR IGNORE INTO item_neighbour_state(state_id) VALUES (1)")
+            try db.execute("INSERT INTO item_neighbour_state(state_id) VALUES (1) ON CONFLICT DO NOTHING")
             try configure(listLength: listLength, maxLagHours: maxLagHours)
             let length = try db.scalarInt("SELECT list_length FROM item_neighbour_state WHERE state_id = 1") ?? 10_000
             try db.execute("DELETE FROM item_neighbours")

@@ -92,7 +92,7 @@ struct NeighbourRanking {
         }
         found.sort { $0.candidate.score != $1.candidate.score ? $0.candidate.score > $1.candidate.score : $0.sku < $1.sku }
         return found.prefix(request.limit).map { f in
-            Recommendation(type: .recommendedForYou, productID: f.id, sku: f.sku, name: f.name, finalPrice: f.price, score: f.candidate.score,
+            Recommendation(type: query.type, productID: f.id, sku: f.sku, name: f.name, finalPrice: f.price, score: f.candidate.score,
                            reason: .history(sku: f.source, interaction: f.candidate.interaction, kind: f.candidate.kind, together: f.candidate.together))
         }
     }

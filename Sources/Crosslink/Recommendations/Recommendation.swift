@@ -31,6 +31,17 @@ public enum RecommendationType: String, Sendable, Codable, CaseIterable {
     /// What the type needs from the context.
     public enum Requirement: Sendable { case nothing, products, visitor }
     public var requirement: Requirement { RecommendationTypeDescriptor.of(self).requirement }
+
+    /// What a score is, for showing it.
+    public enum ScoreKind: Sendable {
+        /// A number of sessions (popularity).
+        case count
+        /// A time, Unix milliseconds (recently viewed).
+        case time
+        /// A real number: lift, growth, a rate, a similarity.
+        case real
+    }
+    public var scoreKind: ScoreKind { RecommendationTypeDescriptor.of(self).scoreKind }
 }
 
 /// The three co-occurrence kinds (`cooccurrence_kinds`).

@@ -113,21 +113,6 @@ enum RecommendationSQL {
 
     // MARK: Co-occurrence
 
-    /// A co-occurrence type (viewed-viewed, viewed-bought, bought-bought): the pairs of its
-    /// kind from the context products, ranked by smoothed lift; a cart sums its products' scores.
-    static func cooccurrenceType(_ type: RecommendationType, kind: CooccurrenceKind) -> RecommendationTypeDescriptor {
-        let source = PairSource(kind)
-        return RecommendationTypeDescriptor(
-            type, needs: .products,
-            live: cooccurrenceLive(singleContext: false, source: source),
-            liveSingleContext: cooccurrenceLive(singleContext: true, source: source),
-            asOf: "WITH RECURSIVE " + cooccurrence(sources: [source], products: "(SELECT value FROM json_each(\(parameter: "context")))") + cooccurrenceBody,
-            kind: kind
-        ) { row, _ in
-            .together(kind: kind, sku: row.text("source_sku"), together: row.int("together"), lift: row.double("lift"))
-        }
-    }
-
     /// Where a co-occurrence kind's pairs are (migration 0010): the session kinds in rows, bought
     /// together in lists. A query reads the table of its kinds: the views that show every kind
     /// (`pair_windows`, `pair_days`) are a UNION ALL, which SQLite cannot look up by a joined

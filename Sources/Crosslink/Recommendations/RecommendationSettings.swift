@@ -130,19 +130,19 @@ public struct RecommendationSettings: Sendable, Equatable, Codable {
             ("historyProducts", historyProducts),
         ]
         for (field, value) in positive where value <= 0 {
-            throw CatalogError.invalidValue(field: field, value: String(value), reason: "must be at least 1")
+            throw RequestError.invalidValue(field: field, value: String(value), reason: "must be at least 1")
         }
         if maxBasketProducts < 2 {
-            throw CatalogError.invalidValue(field: "maxBasketProducts", value: String(maxBasketProducts), reason: "must be at least 2")
+            throw RequestError.invalidValue(field: "maxBasketProducts", value: String(maxBasketProducts), reason: "must be at least 2")
         }
         if !(liftPrior.isFinite && liftPrior >= 0) {
-            throw CatalogError.invalidValue(field: "liftPrior", value: String(liftPrior), reason: "must be a finite number ≥ 0")
+            throw RequestError.invalidValue(field: "liftPrior", value: String(liftPrior), reason: "must be a finite number ≥ 0")
         }
         if !(conversionPriorViews.isFinite && conversionPriorViews >= 0) {
-            throw CatalogError.invalidValue(field: "conversionPriorViews", value: String(conversionPriorViews), reason: "must be a finite number ≥ 0")
+            throw RequestError.invalidValue(field: "conversionPriorViews", value: String(conversionPriorViews), reason: "must be a finite number ≥ 0")
         }
         if !(historyHalfLifeDays.isFinite && historyHalfLifeDays > 0) {
-            throw CatalogError.invalidValue(field: "historyHalfLifeDays", value: String(historyHalfLifeDays), reason: "must be a finite number > 0")
+            throw RequestError.invalidValue(field: "historyHalfLifeDays", value: String(historyHalfLifeDays), reason: "must be a finite number > 0")
         }
     }
 }

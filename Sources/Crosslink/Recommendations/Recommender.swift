@@ -59,8 +59,8 @@ public struct Recommender {
     }
 
     /// Recommends up to `limit` products of `type` for `context` in `store`, as of now or as of
-    /// `asOf`. Throws `CatalogError` for an unknown store or SKU, ``RequestError`` for a
-    /// context that lacks what the type needs.
+    /// `asOf`. Throws ``RequestError`` for an unknown store or SKU, a limit out
+    /// of range or a context that lacks what the type needs.
     ///
     /// `filter` (a unit's merchant filters, ``CandidateFilter``) is applied in the type's SQL
     /// where candidates are chosen; `excluding` adds product ids never to return (a page's
@@ -151,8 +151,9 @@ public struct Recommender {
         if let now { parameters.append(("now", .integer(now))) }
         var query = descriptor.query(asOf: asOf != nil, singleContext: resolved.context.count == 1)
         var neighbours: NeighbourRanking.Request?
-        if type == .recommendedForYou && asOf == nil, let visitorID, let now, let since, let version = try ItemNeighbours.servedVersion(db) {
-            query = RecommendationSQL.forYouNeighbours
+        if asOf == nil, let listed = descriptor.liveFromNeighbourLists, let visitorID, let now, let since,
+           let version = try ItemNeighbours.servedVersion(db) {
+            query = listed
             neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID, listsVersion: version, since: since, now: now,
                                                   excluded: Set(resolved.excluded + excluding), limit: limit, filter: filter)
         }
@@ -172,8 +173,8 @@ public struct Recommender {
         let placement: Placements.Context
         do {
             placement = try Placements(db).resolve(store: store, viewed: nil, cart: skus)
-        } catch CatalogError.unknownSKUs(let unknown, _) where skus.count == 1 {
-            throw CatalogError.unknownSKU(unknown[0])
+        } catch let error as RequestError where error.kind == .unknownSKU && skus.count == 1 {
+            throw RequestError.unknownSKU(error.names[0])
         }
         var context: [Int] = []
         try db.cachedStatement("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN (SELECT value FROM json_each(?))")

@@ -51,7 +51,7 @@ public struct BlockSettingsRepository {
 
     public func set(_ settings: BlockSettings, store code: String) throws {
         if let maximum = settings.maxProducts, !(1...100).contains(maximum) {
-            throw CatalogError.invalidValue(field: "max_products", value: String(maximum), reason: "must be 1 to 100")
+            throw RequestError.invalidValue(field: "max_products", value: String(maximum), reason: "must be 1 to 100")
         }
         let storeID = try StoreRepository(db).store(code: code).id
         try db.execute("""
@@ -69,7 +69,7 @@ public struct BlockSettingsRepository {
 
     public func setTimeZone(_ identifier: String, store code: String) throws {
         guard TimeZone(identifier: identifier) != nil else {
-            throw CatalogError.invalidValue(field: "time_zone", value: identifier, reason: "is not an IANA time zone such as Europe/Paris")
+            throw RequestError.invalidValue(field: "time_zone", value: identifier, reason: "is not an IANA time zone such as Europe/Paris")
         }
         let storeID = try StoreRepository(db).store(code: code).id
         try db.execute("""

@@ -20,28 +20,15 @@
 /// ```
 public struct RuleFile: Sendable {
     /// A rule read from a file, with where each of its parts starts (keyed by path: `display.conditions[0]`).
-    public struct Entry: Sendable {
-        public var rule: Rule
-        public var index: Int
-        var locations: JSONSourceLocations
-
-        /// Where the part at `path` (or the nearest enclosing part) starts in the file.
-        public func location(of path: String) -> InputLocation? { locations.location(of: path) }
-    }
+    public typealias Entry = JSONFileEntry<Rule>
 
     public var rules: [Entry]
 
     /// Reads a file holding one rule object, a list of rules, or `{"rules": [...]}`.
     /// Errors name the file, line, column, rule and path.
     public init(text: String, file: String? = nil) throws {
-        let items = try JSONEntryFile.items(of: try RuleJSON.parse(text, file: file), key: "rules", entry: "rule", file: file) {
-            RuleError.invalid(subject: "rule file", path: $0, message: $1, location: $2)
-        }
-        rules = try items.enumerated().map { index, item in
-            var decoder = RuleDecoder(file: file, index: index)
-            let rule = try decoder.rule(item)
-            return Entry(rule: rule, index: index, locations: decoder.locations)
-        }
+        rules = try JSONEntryFile.entries(of: text, file: file, key: "rules", entry: "rule", subject: "rule file",
+                                          decoder: { RuleDecoder(file: file, index: $0) }, decode: { try $0.rule($1) })
     }
 
     /// `{"rules": [ … ]}`, indented, one condition per line; reads back to the same rules.
@@ -121,24 +108,11 @@ extension RuleConstant {
 }
 
 /// JSON → `Rule`, remembering where each part starts, with errors naming rule and path.
-struct RuleDecoder {
-    let file: String?
-    let index: Int?
-    var subject: String
-    var locations = JSONSourceLocations()
+struct RuleDecoder: JSONEntryDecoder {
+    var entry: JSONEntryState
 
     init(file: String?, index: Int?) {
-        self.file = file
-        self.index = index
-        self.subject = RuleError.subject(name: nil, index: index)
-    }
-
-    func location(_ value: RuleJSON) -> InputLocation? {
-        value.line == 0 ? nil : InputLocation(file: file, line: value.line, column: value.column)
-    }
-
-    func fail(_ path: String, _ message: String, at value: RuleJSON) -> RuleError {
-        .invalid(subject: subject, path: path, message: message, location: location(value))
+        entry = JSONEntryState(kind: "rule", file: file, index: index)
     }
 
     func members(_ value: RuleJSON, path: String, allowed: [String], what: String) throws -> [(key: String, value: RuleJSON)] {
@@ -157,7 +131,7 @@ struct RuleDecoder {
         locations[""] = location(value)
         guard case .object = value.kind else { throw fail("", "expected a rule (an object), found \(value.typeName)", at: value) }
         // The name first, so that every later error names the rule.
-        if case .string(let name)? = value["name"]?.kind, !name.isEmpty { subject = RuleError.subject(name: name, index: index) }
+        if case .string(let name)? = value["name"]?.kind { entry.name(name) }
         _ = try members(value, path: "", allowed: Self.ruleKeys, what: "a rule")
         for key in Self.ruleKeys { if let member = value[key] { locations[key] = location(member) } }
 

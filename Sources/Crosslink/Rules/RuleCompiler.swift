@@ -126,7 +126,7 @@ struct RuleCompiler {
             }
         case .condition(let comparison):
             guard let attribute = catalog.attribute(comparison.attribute) else {
-                throw RuleError.invalid(subject: "rule", path: "", message: "unknown attribute \(RuleText.quoted(comparison.attribute))", location: nil)
+                throw InputError("unknown attribute \(RuleText.quoted(comparison.attribute))", subject: "rule")
             }
             switch attribute.source {
             case .column(let column): return columnPredicate(column, attribute.kind, comparison, matched: matched)

@@ -144,7 +144,7 @@ public struct RuleEngine {
     /// The rule's compiled SQL, from the store's cache when this generation compiled it already.
     func compiled(ruleID: Int, generation: Int) throws -> CompiledRule {
         try db.caches.value(.compiledRules, "\(generation) \(ruleID)") {
-            guard let rule = try RuleRepository(db).rule(id: ruleID) else { throw RuleError.unknownRule("#\(ruleID)") }
+            guard let rule = try RuleRepository(db).rule(id: ruleID) else { throw RequestError.unknownRule("#\(ruleID)") }
             return try RuleCompiler(db).compile(rule)
         }
     }

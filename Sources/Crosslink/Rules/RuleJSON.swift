@@ -174,8 +174,8 @@ public struct RuleJSON: Sendable, Equatable {
 
         var column: Int { index - lineStart + 1 }
 
-        func error(_ message: String, line: Int? = nil, column: Int? = nil) -> RuleError {
-            .malformedJSON(file: file, line: line ?? self.line, column: column ?? self.column, message: message)
+        func error(_ message: String, line: Int? = nil, column: Int? = nil) -> InputError {
+            InputError("malformed JSON: " + message, at: InputLocation(file: file, line: line ?? self.line, column: column ?? self.column))
         }
 
         mutating func document() throws -> RuleJSON {

@@ -213,41 +213,6 @@ public enum RotationMode: Int, Sendable, Codable, CaseIterable {
     }
 }
 
-/// A rule that cannot be stored or used, or a rule file that cannot be read. Each names the
-/// rule and the path of the condition in its tree, e.g.
-/// `rule "Bags: same brand": display.conditions[1].conditions[0]: unknown attribute "brnad"`.
-public enum RuleError: CrosslinkError, Equatable {
-    /// The text is not JSON.
-    case malformedJSON(file: String?, line: Int, column: Int, message: String)
-    /// `subject` is `rule "name"` (or `rule #n` when the name is missing); `path` is
-    /// `match.conditions[0]`, `display`, `limit`, … (empty for the whole rule).
-    case invalid(subject: String, path: String, message: String, location: InputLocation?)
-    case unknownRule(String)
-    case duplicateName(String)
-
-    public var description: String {
-        switch self {
-        case .malformedJSON(let file, let line, let column, let message):
-            JSONEntryFile.malformedMessage(file: file, line: line, column: column, message: message)
-        case .invalid(let subject, let path, let message, let location):
-            JSONEntryFile.invalidMessage(subject: subject, path: path, message: message, location: location)
-        case .unknownRule(let name): "no rule named \(RuleText.quoted(name))"
-        case .duplicateName(let name): "a rule named \(RuleText.quoted(name)) exists already"
-        }
-    }
-
-    /// Where in the file, for malformed JSON and for invalid rules read from a file.
-    public var location: InputLocation? {
-        switch self {
-        case .malformedJSON(let file, let line, let column, _): InputLocation(file: file, line: line, column: column)
-        case .invalid(_, _, _, let location): location
-        case .unknownRule, .duplicateName: nil
-        }
-    }
-
-    static func subject(name: String?, index: Int?) -> String { JSONEntryFile.subject("rule", name: name, index: index) }
-}
-
 /// Text helpers for rule messages.
 enum RuleText {
     /// `"name"`, with `"` and `\` escaped as in JSON (unlike `String(reflecting:)`, apostrophes stay as they are).

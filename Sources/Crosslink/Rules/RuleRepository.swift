@@ -56,7 +56,7 @@ public struct RuleRepository {
 
     private func insertOrUpdate(_ rule: Rule, replacing: Bool) throws -> Int {
         let existing = try db.scalarInt("SELECT rule_id FROM rules WHERE name = ?", [rule.name])
-        if existing != nil && !replacing { throw RuleError.duplicateName(rule.name) }
+        if existing != nil && !replacing { throw RequestError.duplicateRule(rule.name) }
         let segments = RuleJSON(.array(rule.segments.map { RuleJSON(.string($0)) })).compactText
         let values: [any DatabaseValueConvertible] = [
             rule.name, rule.isActive, rule.appliesTo.rawValue, rule.priority, rule.effectiveLimit, rule.fromDate, rule.toDate,
@@ -86,8 +86,8 @@ public struct RuleRepository {
         let parsed = try RuleFile(text: text, file: file)
         var seen = Set<String>()
         for entry in parsed.rules where !seen.insert(entry.rule.name).inserted {
-            throw RuleError.invalid(subject: RuleError.subject(name: entry.rule.name, index: entry.index), path: "name",
-                                    message: "the file holds two rules of this name", location: entry.location(of: "name"))
+            throw InputError("the file holds two rules of this name", at: entry.location(of: "name"),
+                             subject: JSONEntryFile.subject("rule", name: entry.rule.name, index: entry.index), path: "name")
         }
         let validator = try RuleValidator(db)
         for entry in parsed.rules {
@@ -124,7 +124,7 @@ public struct RuleRepository {
     public func setActive(_ active: Bool, name: String) throws {
         try db.inTransaction {
             try db.execute("UPDATE rules SET active = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE name = ?", [active, name])
-            if db.changes == 0 { throw RuleError.unknownRule(name) }
+            if db.changes == 0 { throw RequestError.unknownRule(name) }
             try changed()
         }
     }
@@ -133,14 +133,14 @@ public struct RuleRepository {
     public func delete(name: String) throws {
         try db.inTransaction {
             try db.execute("DELETE FROM rules WHERE name = ?", [name])
-            if db.changes == 0 { throw RuleError.unknownRule(name) }
+            if db.changes == 0 { throw RequestError.unknownRule(name) }
             try changed()
         }
     }
 
     func decode(_ row: Statement) throws -> Rule {
         let name = row.text(at: 1)
-        let subject = RuleError.subject(name: name, index: nil)
+        let subject = JSONEntryFile.subject("rule", name: name, index: nil)
         let segments: [String]
         if case .array(let items) = try RuleJSON.parse(row.text(at: 8)).kind {
             segments = items.compactMap { if case .string(let text) = $0.kind { text } else { nil } }

@@ -3,7 +3,7 @@ import Foundation
 /// Checks a rule before it is stored: every attribute known, every operator fitting the
 /// attribute's type, relative values only where there is a matched product and a value to be
 /// relative to, values of the right type, limit 0–20, from ≤ to, trees within the size limits.
-/// The first problem throws a ``RuleError`` naming the rule and the condition's path.
+/// The first problem throws an ``InputError`` naming the rule and the condition's path.
 ///
 /// ```swift
 /// try RuleValidator(db).validate(rule)
@@ -20,9 +20,9 @@ public struct RuleValidator {
 
     /// Throws the first problem of `rule`; `locate` maps a path to its place in a file.
     public func validate(_ rule: Rule, index: Int? = nil, locate: (String) -> InputLocation? = { _ in nil }) throws {
-        let subject = RuleError.subject(name: rule.name, index: index)
-        func fail(_ path: String, _ message: String) -> RuleError {
-            .invalid(subject: subject, path: path, message: message, location: locate(path))
+        let subject = JSONEntryFile.subject("rule", name: rule.name, index: index)
+        func fail(_ path: String, _ message: String) -> InputError {
+            InputError(message, at: locate(path), subject: subject, path: path)
         }
         let name = rule.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, rule.name.count <= 255 else { throw fail("name", "must be 1 to 255 characters, not blank") }
@@ -53,7 +53,7 @@ public struct RuleValidator {
     }
 
     private func check(_ node: RuleCondition, path: String, depth: Int, relativeAllowed: Bool,
-                       fail: (String, String) -> RuleError) throws {
+                       fail: (String, String) -> InputError) throws {
         guard depth <= Rule.maximumDepth else {
             throw fail(path, "nesting deeper than \(Rule.maximumDepth) levels")
         }

@@ -49,6 +49,42 @@ public final class CrosslinkStore: Sendable {
         }
     }
 
+    /// Opens the store at `location`: a SQLite file path or a PostgreSQL connection URI
+    /// (``StoreLocation``), with the same checks and migrations on both engines.
+    ///
+    /// ```swift
+    /// let store = try CrosslinkStore(location: "postgresql://postgres@/shop?host=/run/postgresql")
+    /// ```
+    public convenience init(location: String, configuration: Configuration = Configuration(),
+                            migrator: DatabaseMigrator = DatabaseMigrator()) throws {
+        switch StoreLocation(location) {
+        case .sqlite(let path): try self.init(path: path, configuration: configuration, migrator: migrator)
+        case .postgresql(let uri): try self.init(postgreSQL: uri, configuration: configuration, migrator: migrator)
+        }
+    }
+
+    /// Opens the store in the PostgreSQL database at `uri`: refuses a database holding another
+    /// application's tables or a newer schema; applies pending migrations
+    /// (`Migrations/postgresql/`) unless read-only, one instance at a time.
+    public init(postgreSQL uri: String, configuration: Configuration = Configuration(), migrator: DatabaseMigrator = DatabaseMigrator()) throws {
+        pool = try DatabasePool(postgreSQL: uri, configuration: configuration)
+        if configuration.readOnly {
+            try pool.read { db in
+                try migrator.validate(db)
+                let applied = try migrator.appliedVersions(db)
+                let expected = migrator.migrations(for: .postgresql).map(\.version)
+                if Set(applied) != Set(expected) {
+                    throw StoreError.schemaNotCurrent(path: db.path, applied: applied.last ?? 0, latest: expected.last ?? 0)
+                }
+            }
+        } else {
+            try pool.writeWithoutTransaction { db in _ = try migrator.migrate(db) }
+        }
+    }
+
+    /// The engine the store runs on.
+    public var engine: DatabaseEngine { pool.engine }
+
     /// Closes the store's connections (idempotent; see ``DatabasePool/close()``). Later calls
     /// throw ``StoreError/closed(path:)``. Also done when the last reference goes away.
     public func close() { pool.close() }
@@ -73,6 +109,7 @@ public final class CrosslinkStore: Sendable {
     public func writeBatch<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
         let configuration = pool.configuration
         return try pool.writeWithoutTransaction { db in
+            guard db.engine == .sqlite else { return try db.inTransaction(.immediate) { try Self.refreshingRules(db, body) } }
             try db.execute(script: "PRAGMA wal_autocheckpoint = \(max(0, configuration.batchWalAutocheckpointPages))")
             defer { try? db.execute(script: "PRAGMA wal_autocheckpoint = \(max(0, configuration.walAutocheckpointPages))") }
             return try db.inTransaction(.immediate) { try Self.refreshingRules(db, body) }

@@ -57,8 +57,21 @@ public struct Configuration: Sendable {
 /// global: thread-safe). Ignored by SQLite when the host process initialised it already.
 private let sqliteProcessConfiguration: Int32 = csqlite_config_no_page_cache_bulk()
 
-/// One SQLite connection. Not thread-safe: use it from one thread at a time, normally through
-/// ``DatabasePool/read(_:)`` or ``DatabasePool/write(_:)``, which own the connections.
+/// The engine a ``Database`` connection talks to.
+public enum DatabaseEngine: String, Sendable, CaseIterable {
+    /// An embedded SQLite file (the default).
+    case sqlite = "SQLite"
+    /// A PostgreSQL server, opened by a `postgresql://` connection URI.
+    case postgresql = "PostgreSQL"
+}
+
+/// One connection: to a SQLite file, or to a PostgreSQL database. Not thread-safe: use it from
+/// one thread at a time, normally through ``DatabasePool/read(_:)`` or ``DatabasePool/write(_:)``,
+/// which own the connections.
+///
+/// The same SQL runs on both engines where the dialects agree: statements are written with
+/// SQLite's parameters (`?`, `?NNN`, `:name`), which a PostgreSQL connection renumbers as `$N`
+/// (``PostgreSQLPlaceholders``); what differs is chosen by ``engine``.
 ///
 /// ```swift
 /// let db = try Database(path: "/tmp/demo.sqlite")
@@ -67,9 +80,18 @@ private let sqliteProcessConfiguration: Int32 = csqlite_config_no_page_cache_bul
 /// let x = try db.scalarInt("SELECT x FROM t")  // 42
 /// ```
 public final class Database {
-    let handle: OpaquePointer
-    /// The file path as given to `init`.
+    /// The SQLite connection, or nil on PostgreSQL.
+    let sqliteHandle: OpaquePointer?
+    /// The PostgreSQL connection, or nil on SQLite.
+    let postgreSQL: PostgreSQLConnection?
+    /// The SQLite connection, for code that runs on SQLite only.
+    var handle: OpaquePointer { sqliteHandle! }
+    /// The file path as given to `init`; on PostgreSQL, the connection URI without its password.
     public let path: String
+    /// The engine this connection talks to.
+    public var engine: DatabaseEngine { postgreSQL == nil ? .sqlite : .postgresql }
+    /// Rows changed by the last statement run on PostgreSQL (SQLite counts them itself).
+    var postgreSQLChanges = 0
     private var statementCache: [SQLKey: Statement] = [:]
     /// Renderings of ``SQLTemplate``s with their statements.
     let templateStatements = TemplateStatements()
@@ -121,7 +143,8 @@ public final class Database {
             sqlite3_close_v2(handle)
             throw DatabaseError(extendedResultCode: code, message: "cannot open database: \(message)", path: path)
         }
-        self.handle = handle
+        self.sqliteHandle = handle
+        self.postgreSQL = nil
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, configuration.busyTimeoutMilliseconds)
         _ = csqlite_disable_dqs(handle)
@@ -174,6 +197,27 @@ public final class Database {
         return "file://" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
     }
 
+    /// A connection to the PostgreSQL database at `uri` (a `postgresql://` URI as libpq reads it),
+    /// in UTC, read-only by default when `readOnly`.
+    init(postgreSQL uri: String, configuration: Configuration, readOnly: Bool, caches: StoreCaches = StoreCaches()) throws {
+        let connection = try PostgreSQLConnection(uri: uri)
+        self.sqliteHandle = nil
+        self.postgreSQL = connection
+        self.path = StoreLocation.redacted(uri)
+        self.busyTimeoutMilliseconds = configuration.busyTimeoutMilliseconds
+        self.caches = caches
+        // Our settings, no value of a request. lock_timeout plays SQLite's busy timeout.
+        try connection.execute(script: """
+            SET TIME ZONE 'UTC'; SET client_min_messages = warning;
+            SET lock_timeout = \(max(0, configuration.busyTimeoutMilliseconds));
+            SET default_transaction_read_only = \(readOnly ? "on" : "off")
+            """)
+    }
+
+    /// Whether the connection can no longer be used (a PostgreSQL server that went away): the
+    /// pool opens a new one for the next caller.
+    var isBroken: Bool { postgreSQL?.isBroken ?? false }
+
     deinit { close() }
 
     /// Closes the connection (idempotent). `truncatingWAL`: first checkpoint and truncate the
@@ -186,6 +230,7 @@ public final class Database {
         isOpen = false
         statementCache.removeAll()
         templateStatements.removeAll()
+        if let postgreSQL { return postgreSQL.close() }
         if truncatingWAL && sqlite3_get_autocommit(handle) != 0 {
             sqlite3_busy_timeout(handle, 0)
             // SQLITE_BUSY (readers of another process) leaves a partial checkpoint: harmless.
@@ -235,6 +280,7 @@ public final class Database {
     /// Runs a script of several statements without arguments (migrations, pragmas).
     /// A failing statement is reported with its own SQL text.
     public func execute(script: String) throws {
+        if let postgreSQL { return try postgreSQL.execute(script: script) }
         try script.withCString { start in
             var cursor = start
             while cursor.pointee != 0 {
@@ -296,13 +342,38 @@ public final class Database {
         return try statement.map(arguments) { row in (0..<row.columnCount).map { row.value(at: $0) } }
     }
 
-    public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
-    public var changes: Int { Int(sqlite3_changes64(handle)) }
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    /// The id given to the row last inserted. On PostgreSQL, the value last taken from a sequence
+    /// in this session (`lastval()`: an identity column's), 0 when none was.
+    public var lastInsertRowID: Int {
+        guard engine == .postgresql else { return Int(sqlite3_last_insert_rowid(handle)) }
+        // lastval() fails when no sequence was used yet; a savepoint keeps that failure from
+        // aborting the caller's transaction.
+        let read = { try self.scalarInt("SELECT lastval()") }
+        return ((try? (isInTransaction ? inSavepoint(read) : read())) ?? nil) ?? 0
+    }
+    /// Rows inserted, updated or deleted by the last statement.
+    public var changes: Int { engine == .postgresql ? postgreSQLChanges : Int(sqlite3_changes64(handle)) }
+    public var isInTransaction: Bool { postgreSQL?.isInTransaction ?? (sqlite3_get_autocommit(handle) == 0) }
 
     // MARK: Transactions
 
     public enum TransactionKind: String, Sendable { case deferred = "DEFERRED", immediate = "IMMEDIATE", exclusive = "EXCLUSIVE" }
+
+    /// The key of the PostgreSQL advisory lock that a write transaction takes: "CRLK" as on
+    /// SQLite's application id. Writers of every instance are serialized by it, as SQLite's
+    /// single writer serializes them, so code that reads then writes in one transaction is
+    /// correct on both engines; readers never take it.
+    static let postgreSQLWriteLock = 0x4352_4C4B
+
+    /// How `kind` begins on PostgreSQL: a read in a snapshot (REPEATABLE READ: one consistent
+    /// view for the whole transaction, like a SQLite read transaction in WAL), a write after the
+    /// write lock.
+    private static func postgreSQLBegin(_ kind: TransactionKind) -> String {
+        switch kind {
+        case .deferred: "BEGIN ISOLATION LEVEL REPEATABLE READ"
+        case .immediate, .exclusive: "BEGIN; SELECT pg_advisory_xact_lock(\(postgreSQLWriteLock))"
+        }
+    }
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     /// Inside an open transaction it becomes a savepoint, so transactions nest.
@@ -311,7 +382,7 @@ public final class Database {
     /// transaction that later upgrades to a write can fail with SQLITE_BUSY halfway.
     public func inTransaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         if isInTransaction { return try inSavepoint(body) }
-        try execute(script: "BEGIN \(kind.rawValue) TRANSACTION")
+        try execute(script: engine == .postgresql ? Self.postgreSQLBegin(kind) : "BEGIN \(kind.rawValue) TRANSACTION")
         let result: T
         do {
             result = try body()
@@ -332,6 +403,7 @@ public final class Database {
     /// statement keeps its read snapshot open past COMMIT, so the connection's next transaction
     /// would see old data. The pool calls it when a caller hands the connection back.
     func resetBusyStatements() {
+        guard engine == .sqlite else { return }  // PostgreSQL results are read whole: no open cursor
         var statement = sqlite3_next_stmt(handle, nil)
         while let current = statement {
             if sqlite3_stmt_busy(current) != 0 { sqlite3_reset(current) }

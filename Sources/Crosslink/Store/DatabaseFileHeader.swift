@@ -14,7 +14,7 @@ import Foundation
 ///
 /// ```swift
 /// let db = try Database(path: "shop.sqlite", readOnly: true)
-/// if let damage = DatabaseFileHeader.sizeDamage(db) { print(damage) }
+/// try DatabaseFileHeader.verifySize(db)   // DatabaseError SQLITE_CORRUPT naming both sizes
 /// ```
 public struct DatabaseFileHeader: Sendable, Equatable {
     /// Page size in bytes (the header's 1 means 65536).
@@ -38,17 +38,18 @@ public struct DatabaseFileHeader: Sendable, Equatable {
         pageCount = count > 0 && u32(24) == u32(92) ? count : nil
     }
 
-    /// The file's size does not match its header: what a user is told.
-    public struct SizeMismatch: Error, Sendable, Equatable, CustomStringConvertible {
-        public var path: String
-        public var expectedBytes: Int
-        public var actualBytes: Int
-        public var pageSize: Int
+    /// The file's size does not match its header: what a user is told, thrown as a
+    /// ``DatabaseError`` (``verifySize(_:)``) or listed by ``CrosslinkStore/check(path:level:)``.
+    struct SizeMismatch: Sendable, Equatable, CustomStringConvertible {
+        var path: String
+        var expectedBytes: Int
+        var actualBytes: Int
+        var pageSize: Int
 
-        public var description: String { "\(path): \(message)" }
+        var description: String { "\(path): \(message)" }
 
         /// The finding, without the path.
-        public var message: String {
+        var message: String {
             let how = actualBytes < expectedBytes ? "\(expectedBytes - actualBytes) bytes short" : "\(actualBytes - expectedBytes) bytes too long"
             return "database disk image is malformed: its header records \(expectedBytes / pageSize) pages of \(pageSize) bytes "
                 + "(\(expectedBytes) bytes) but the file has \(actualBytes) bytes (\(how)); it was truncated or damaged, so it is "
@@ -63,7 +64,7 @@ public struct DatabaseFileHeader: Sendable, Equatable {
     /// The bytes are read through the connection's own file handle, never by opening the file
     /// again: closing a second descriptor would drop the POSIX locks SQLite holds on the file in
     /// this process (see `csqlite_main_file_read`).
-    public static func sizeDamage(_ db: Database) -> SizeMismatch? {
+    static func sizeDamage(_ db: Database) -> SizeMismatch? {
         let path = db.path
         // Read twice, with the side files looked at before and after: a writer in another
         // process may checkpoint meanwhile (the file then grows while the WAL is non-empty).
@@ -73,8 +74,8 @@ public struct DatabaseFileHeader: Sendable, Equatable {
     }
 
     /// Throws a ``DatabaseError`` with SQLITE_CORRUPT ("database disk image is malformed", as
-    /// SQLite reports damage it finds itself) naming the path and both sizes, for a file
-    /// ``sizeDamage(_:)`` finds damaged.
+    /// SQLite reports damage it finds itself) naming the path and both sizes, when the file
+    /// `db` has open is shorter or longer than its header says (and no `-wal` or `-journal` explains it).
     public static func verifySize(_ db: Database) throws {
         if let damage = sizeDamage(db) {
             throw DatabaseError(extendedResultCode: SQLITE_CORRUPT, message: damage.message, path: db.path)

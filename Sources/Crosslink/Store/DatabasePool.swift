@@ -17,7 +17,10 @@ import Synchronization
 /// let count = try pool.read { db in try db.scalarInt("SELECT count(*) FROM products") }
 /// ```
 public final class DatabasePool: Sendable {
+    /// The file path, or the PostgreSQL URI without its password.
     public let path: String
+    /// The engine of every connection of the pool.
+    public let engine: DatabaseEngine
     public let configuration: Configuration
     private let writer: SerializedConnection?
     private let readers: [SerializedConnection]
@@ -40,6 +43,7 @@ public final class DatabasePool: Sendable {
     /// first use. With `configuration.readOnly`, there is no writer and the file must exist.
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
+        self.engine = .sqlite
         self.configuration = configuration
         let caches = StoreCaches()
         self.caches = caches
@@ -65,6 +69,35 @@ public final class DatabasePool: Sendable {
         }
     }
 
+    /// A pool on the PostgreSQL database at `uri` (a `postgresql://` URI as libpq reads it): one
+    /// writer connection, opened at once, whose write transactions take the store's advisory
+    /// lock (one writer at a time across every instance, as on SQLite), and readers opened on
+    /// first use, each read in one REPEATABLE READ snapshot. With `configuration.readOnly` there
+    /// is no writer and every session is read-only.
+    public init(postgreSQL uri: String, configuration: Configuration = Configuration()) throws {
+        path = StoreLocation.redacted(uri)
+        engine = .postgresql
+        self.configuration = configuration
+        let caches = StoreCaches()
+        self.caches = caches
+        readOnlyOpen = nil
+        writer = configuration.readOnly ? nil
+            : try SerializedConnection(opened: Database(postgreSQL: uri, configuration: configuration, readOnly: false, caches: caches)) {
+                try Database(postgreSQL: uri, configuration: configuration, readOnly: false, caches: caches)
+            }
+        let count = max(1, configuration.maximumReaderCount)
+        readers = (0..<count).map { _ in
+            SerializedConnection(path: StoreLocation.redacted(uri)) {
+                try Database(postgreSQL: uri, configuration: configuration, readOnly: true, caches: caches)
+            }
+        }
+        freeReaders = Mutex(Array(0..<count))
+        readerSemaphore = DispatchSemaphore(value: count)
+        if configuration.readOnly {
+            _ = try read { db in try db.scalarInt("SELECT 1") }
+        }
+    }
+
     deinit { close() }
 
     /// Closes every connection (idempotent; later reads and writes throw ``StoreError/closed(path:)``).
@@ -80,7 +113,7 @@ public final class DatabasePool: Sendable {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for reader in readers { reader.close(truncatingWAL: false) }
         writer?.close(truncatingWAL: true)
-        if let readOnlyOpen, !readOnlyOpen.walExisted, !readOnlyOpen.immutable, StoreFile.exists(path + "-wal"),
+        if engine == .sqlite, let readOnlyOpen, !readOnlyOpen.walExisted, !readOnlyOpen.immutable, StoreFile.exists(path + "-wal"),
            StoreFile.isWritable(path), StoreFile.isWritable(StoreFile.directory(of: path)) {
             var cleaner = configuration
             cleaner.readOnly = false
@@ -133,11 +166,12 @@ final class SerializedConnection: @unchecked Sendable {
         self.open = open
     }
 
-    /// A connection opened already (so that opening errors surface at once).
-    init(opened database: Database) {
+    /// A connection opened already (so that opening errors surface at once); `reopen` replaces
+    /// it if it breaks (a PostgreSQL server that restarted).
+    init(opened database: Database, reopen: @escaping @Sendable () throws -> Database = { preconditionFailure("already opened") }) {
         self.database = database
         self.path = database.path
-        self.open = { preconditionFailure("already opened") }
+        self.open = reopen
     }
 
     /// Closes the connection once its current user is done; later uses throw.
@@ -153,6 +187,10 @@ final class SerializedConnection: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if isClosed { throw StoreError.closed(path: path) }
+        if database?.isBroken == true {
+            database?.close()
+            database = nil
+        }
         if database == nil { database = try open() }
         let database = database!
         // No statement of this caller may keep running (and pin its snapshot) for the next one.

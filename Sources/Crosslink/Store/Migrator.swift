@@ -31,6 +31,13 @@ public struct Migration: Sendable, Equatable {
         // The plugin only embeds files named NNNN_name.sql; a bad name is a build error.
         try! Migration(fileName: file.fileName, sql: file.sql)
     }.sorted { $0.version < $1.version }
+
+    /// The PostgreSQL schema shipped with this library (`Migrations/postgresql/NNNN_name.sql`), in
+    /// version order: the same versions, names and file names as ``crosslink``, with the checksums
+    /// of their own text. `psql -X -v ON_ERROR_STOP=1 -1 -f` applies each file by hand.
+    public static let crosslinkPostgreSQL: [Migration] = EmbeddedMigrations.postgreSQLFiles.map { file in
+        try! Migration(fileName: file.fileName, sql: file.sql)
+    }.sorted { $0.version < $1.version }
 }
 
 /// Applies `Migrations/*.sql` in version order, each in its own transaction, and records
@@ -45,10 +52,19 @@ public struct DatabaseMigrator: Sendable {
     /// database. Must equal the number in the file (MigrationTests checks it with the sqlite3 CLI).
     public static let applicationID = 0x4352_4C4B
 
+    /// The SQLite migrations (`Migrations/*.sql`).
     public let migrations: [Migration]
+    /// The PostgreSQL migrations (`Migrations/postgresql/*.sql`): the same versions and names.
+    public let postgreSQLMigrations: [Migration]
 
-    public init(migrations: [Migration] = Migration.crosslink) {
+    public init(migrations: [Migration] = Migration.crosslink, postgreSQLMigrations: [Migration] = Migration.crosslinkPostgreSQL) {
         self.migrations = migrations.sorted { $0.version < $1.version }
+        self.postgreSQLMigrations = postgreSQLMigrations.sorted { $0.version < $1.version }
+    }
+
+    /// The migrations of `engine`, in version order.
+    public func migrations(for engine: DatabaseEngine) -> [Migration] {
+        engine == .sqlite ? migrations : postgreSQLMigrations
     }
 
     /// Versions already applied, in order.
@@ -64,10 +80,10 @@ public struct DatabaseMigrator: Sendable {
     }
 
     private func validateSnapshot(_ db: Database) throws {
+        if db.engine == .postgresql { return try validatePostgreSQL(db) }
         let objects = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'") ?? 0
         let applicationID = try db.scalarInt("PRAGMA application_id") ?? 0
         let userVersion = try db.scalarInt("PRAGMA user_version") ?? 0
-        let latest = migrations.last?.version ?? 0
         if objects == 0 && applicationID == 0 && userVersion == 0 { return }  // a new, empty file
         let hasMigrationsTable = try tableExists(db, "crosslink_migrations")
         guard applicationID == Self.applicationID, hasMigrationsTable else {
@@ -77,6 +93,29 @@ public struct DatabaseMigrator: Sendable {
                 detail: "it has \(tables) table(s), application_id \(applicationID) (Crosslink: \(Self.applicationID)), "
                     + "and \(hasMigrationsTable ? "a" : "no") crosslink_migrations table")
         }
+        try validateRecorded(db, migrations: migrations, userVersion: userVersion)
+    }
+
+    /// On PostgreSQL, the database's current schema is Crosslink's when it holds the
+    /// crosslink_migrations table; a schema with other tables and without it is another
+    /// application's (nothing is created beside them).
+    private func validatePostgreSQL(_ db: Database) throws {
+        let tables = try db.scalarInt("""
+            SELECT count(*) FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'm', 'p')
+            """) ?? 0
+        if tables == 0 { return }  // a new, empty database
+        guard try tableExists(db, "crosslink_migrations") else {
+            throw StoreError.notCrosslinkDatabase(
+                path: db.path, detail: "its schema has \(tables) table(s) or view(s) and no crosslink_migrations table")
+        }
+        try validateRecorded(db, migrations: postgreSQLMigrations, userVersion: 0)
+    }
+
+    /// The migrations recorded in the database are this library's (version, checksum), and none
+    /// is newer.
+    private func validateRecorded(_ db: Database, migrations: [Migration], userVersion: Int) throws {
+        let latest = migrations.last?.version ?? 0
         let recorded = try db.prepare("SELECT version, name, checksum FROM crosslink_migrations ORDER BY version")
             .map { (version: $0.int(at: 0), name: $0.text(at: 1), checksum: $0.text(at: 2)) }
         let newest = max(userVersion, recorded.last?.version ?? 0)
@@ -100,7 +139,7 @@ public struct DatabaseMigrator: Sendable {
         try validate(db)
         let applied = Set(try appliedVersions(db))
         var done: [String] = []
-        for migration in migrations where !applied.contains(migration.version) {
+        for migration in migrations(for: db.engine) where !applied.contains(migration.version) {
             do {
                 let didApply = try db.inTransaction(.immediate) { () -> Bool in
                     // Checked again under the write lock: another connection (process) opening the
@@ -112,7 +151,7 @@ public struct DatabaseMigrator: Sendable {
                         "INSERT INTO crosslink_migrations(version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
                         [migration.version, migration.name, migration.checksum, ISO8601DateFormatter().string(from: now)])
                     // PRAGMA takes no bound parameters; the version is an Int we parsed.
-                    try db.execute(script: "PRAGMA user_version = \(migration.version)")
+                    if db.engine == .sqlite { try db.execute(script: "PRAGMA user_version = \(migration.version)") }
                     return true
                 }
                 if didApply { done.append(migration.fileName) }
@@ -124,6 +163,10 @@ public struct DatabaseMigrator: Sendable {
     }
 
     private func tableExists(_ db: Database, _ name: String) throws -> Bool {
-        try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]) == 1
+        if db.engine == .postgresql {
+            return try db.scalarInt("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?",
+                                    [name]) == 1
+        }
+        return try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]) == 1
     }
 }

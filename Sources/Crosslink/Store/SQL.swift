@@ -34,6 +34,9 @@ public struct SQL: Sendable {
         case condition(column: String)
         /// Inside a condition: the column of the slot it fills.
         case column
+        /// Text that differs between the engines (a list, a function SQLite and PostgreSQL spell
+        /// differently), chosen when rendered.
+        case engineText(sqlite: String, postgreSQL: String)
     }
 
     private(set) var elements: [Element]
@@ -115,8 +118,8 @@ public struct SQL: Sendable {
         }
     }
 
-    /// Renders the text once, with `condition` (if any) in every condition slot.
-    public func rendered(condition: SQL? = nil) -> Rendered {
+    /// Renders the text once for `engine`, with `condition` (if any) in every condition slot.
+    public func rendered(condition: SQL? = nil, engine: DatabaseEngine = .sqlite) -> Rendered {
         var text = ""
         var bindings: [Binding] = []
         var named: [String: Int] = [:]
@@ -141,6 +144,8 @@ public struct SQL: Sendable {
                 for inner in condition.elements { add(inner, column: slotColumn, conditionIndex: &index) }
             case .column:
                 text += column ?? ""
+            case .engineText(let sqlite, let postgreSQL):
+                text += engine == .sqlite ? sqlite : postgreSQL
             }
         }
         var none = 0
@@ -163,6 +168,7 @@ public struct SQL: Sendable {
             case .parameter(let name): text += ":" + name
             case .condition(let column): text += "/*condition " + column + "*/"
             case .column: text += "/*column*/"
+            case .engineText(let sqlite, let postgreSQL): text += sqlite + "/*|*/" + postgreSQL
             }
         }
     }
@@ -198,14 +204,44 @@ extension SQL: ExpressibleByStringInterpolation {
         /// Product (or other) ids as one bound JSON array: `(SELECT value FROM json_each(?))`.
         /// The text is the same for any number of ids, so the statement is prepared once.
         public mutating func appendInterpolation(list ids: [Int]) {
-            sql.append(.text("(SELECT value FROM json_each("))
-            sql.append(.value(.jsonArray(ids)))
-            sql.append(.text("))"))
+            sql.append(SQL.idList(.value(.jsonArray(ids))))
+        }
+
+        /// Text as SQLite spells it and as PostgreSQL does, chosen when rendered.
+        public mutating func appendInterpolation(sqlite: String, postgreSQL: String) {
+            sql.append(.engineText(sqlite: sqlite, postgreSQL: postgreSQL))
+        }
+
+        /// The ids of the JSON array (`[3,5,8]`) bound to the named parameter `name`, as a
+        /// subquery of one `value` column (see ``TemplateStatement/bind(ids:_:)``).
+        public mutating func appendInterpolation(idList name: String) {
+            sql.append(SQL.idList(.parameter(name)))
+        }
+
+        /// The texts of the JSON array (`["a","b"]`) bound to the named parameter `name`, as a
+        /// subquery of one `value` column.
+        public mutating func appendInterpolation(textList name: String) {
+            sql.append(SQL.list(.parameter(name), postgreSQLValue: "value"))
         }
 
         /// Where an optional condition on `column` goes (see ``SQL``).
         public mutating func appendInterpolation(condition column: String) { sql.append(.condition(column: column)) }
     }
+
+    /// `(SELECT value FROM json_each(<array>))`. PostgreSQL reads the same bound JSON text with
+    /// `jsonb_array_elements_text`, which yields text: ids are cast back to bigint so that they
+    /// compare with id columns.
+    static func idList(_ array: Element) -> SQL { list(array, postgreSQLValue: "value::bigint AS value") }
+
+    static func list(_ array: Element, postgreSQLValue: String) -> SQL {
+        var sql = SQL(elements: [])
+        sql.append(.engineText(sqlite: "(SELECT value FROM json_each(",
+                               postgreSQL: "(SELECT \(postgreSQLValue) FROM jsonb_array_elements_text(CAST("))
+        sql.append(array)
+        sql.append(.engineText(sqlite: "))", postgreSQL: " AS jsonb)) AS list(value))"))
+        return sql
+    }
+
 }
 
 extension SQL: CustomStringConvertible {
@@ -251,7 +287,7 @@ extension Statement {
     public func bind(_ rendered: SQL.Rendered, parameters: [(name: String, value: DatabaseValue)] = [],
                      conditionValues: [DatabaseValue] = []) throws {
         reset()
-        let expected = Int(sqlite3_bind_parameter_count(handle))
+        let expected = parameterCount
         guard rendered.bindings.count == expected else {
             throw DatabaseError(extendedResultCode: SQLITE_RANGE,
                                 message: "statement expects \(expected) argument(s), its SQL has \(rendered.bindings.count)",
@@ -280,7 +316,7 @@ extension Database {
     /// The cached statement of `sql` with its values bound. Named parameters and conditions
     /// are for statements built once (see ``SQL``): here they bind NULL and nothing.
     public func cachedStatement(_ sql: SQL) throws -> Statement {
-        let rendered = sql.rendered()
+        let rendered = sql.rendered(engine: engine)
         let statement = try cachedStatement(rendered.text)
         try statement.bind(rendered)
         return statement
@@ -389,7 +425,8 @@ final class TemplateStatements {
     func statement(_ template: SQLTemplate, condition: SQLCondition?, in db: Database) throws -> TemplateStatement {
         let key = Key(template: ObjectIdentifier(template), shape: condition?.shape ?? "")
         if let hit = entries[key] { return TemplateStatement(statement: hit.statement, rendered: hit.rendered) }
-        let rendered = condition.map { template.sql.rendered(condition: $0.sql) } ?? template.plain
+        let rendered = db.engine == .sqlite && condition == nil ? template.plain
+            : template.sql.rendered(condition: condition?.sql, engine: db.engine)
         let statement = try db.prepare(rendered.text, persistent: true)
         // Bounded: compiled rules of old generations and rare filter shapes go.
         if entries.count >= 2_048 { entries.removeAll() }

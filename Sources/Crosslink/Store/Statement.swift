@@ -1,6 +1,8 @@
 import CSQLite
 
-/// A prepared SQLite statement: bind typed parameters, step, read typed columns.
+/// A prepared statement: bind typed parameters, step, read typed columns. On PostgreSQL the
+/// statement is prepared on the server when it is cached (``Database/cachedStatement(_:)-(String)``),
+/// and its rows are fetched whole by the first ``step()`` of a run.
 ///
 /// Statements are reused (see ``Database/cachedStatement(_:)-(String)``); a statement is reset and its
 /// bindings cleared each time ``bind(_:)`` starts a new run.
@@ -13,7 +15,10 @@ import CSQLite
 /// }
 /// ```
 public final class Statement {
-    let handle: OpaquePointer
+    /// The SQLite statement, or nil on PostgreSQL.
+    let handle: OpaquePointer?
+    /// The PostgreSQL statement, or nil on SQLite.
+    let postgreSQL: PostgreSQLStatement?
     /// The SQL text as given to `prepare`.
     public let sql: String
     unowned let database: Database
@@ -27,6 +32,12 @@ public final class Statement {
     init(database: Database, sql: String, persistent: Bool) throws {
         self.database = database
         self.sql = sql
+        if let connection = database.postgreSQL {
+            handle = nil
+            postgreSQL = try PostgreSQLStatement(connection: connection, sql: sql, prepared: persistent)
+            return
+        }
+        postgreSQL = nil
         var statement: OpaquePointer?
         var tail: UnsafePointer<CChar>?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
@@ -45,20 +56,31 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
-    /// Whether the statement only reads (`sqlite3_stmt_readonly`).
-    public var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+    /// Whether the statement only reads (`sqlite3_stmt_readonly`; on PostgreSQL, a `SELECT` or
+    /// `VALUES` without a data-changing `WITH`).
+    public var isReadOnly: Bool {
+        guard let handle else { return postgreSQL!.isReadOnly }
+        return sqlite3_stmt_readonly(handle) != 0
+    }
 
     /// Resets the statement and clears previous bindings.
     public func reset() {
+        guard let handle else { return postgreSQL!.reset() }
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         bindFailure = nil
     }
 
+    /// The number of parameters (the largest parameter number).
+    public var parameterCount: Int {
+        guard let handle else { return postgreSQL!.parameterCount }
+        return Int(sqlite3_bind_parameter_count(handle))
+    }
+
     /// Resets, then binds `arguments` to parameters 1...n.
     public func bind(_ arguments: [any DatabaseValueConvertible]) throws {
         reset()
-        let expected = Int(sqlite3_bind_parameter_count(handle))
+        let expected = parameterCount
         guard arguments.count == expected else {
             throw DatabaseError(extendedResultCode: SQLITE_RANGE,
                                 message: "statement expects \(expected) argument(s), got \(arguments.count)",
@@ -71,6 +93,10 @@ public final class Statement {
 
     /// Binds one value to the 1-based parameter `index`.
     public func bind(_ value: DatabaseValue, at index: Int32) throws {
+        guard let handle else {
+            guard postgreSQL!.bind(value, at: Int(index)) else { throw bindError(SQLITE_RANGE, at: index) }
+            return
+        }
         let code: Int32
         switch value {
         case .null: code = sqlite3_bind_null(handle, index)
@@ -87,16 +113,28 @@ public final class Statement {
     /// text over SQLite's length limit, out of memory) is kept and thrown by the next ``step()``;
     /// an index the SQL does not use (SQLITE_RANGE) binds nothing and is not an error here (SQL
     /// built from parts may leave a parameter out).
-    public func bind(_ value: Int, at index: Int32) { check(sqlite3_bind_int64(handle, index, Int64(value)), index) }
-    public func bind(_ value: Double, at index: Int32) { check(sqlite3_bind_double(handle, index, value), index) }
-    public func bind(_ value: String, at index: Int32) { check(bindText(value, at: index), index) }
+    public func bind(_ value: Int, at index: Int32) {
+        guard let handle else { return postgreSQL!.bindIgnoringRange(.integer(Int64(value)), at: Int(index)) }
+        check(sqlite3_bind_int64(handle, index, Int64(value)), index)
+    }
+    public func bind(_ value: Double, at index: Int32) {
+        guard let handle else { return postgreSQL!.bindIgnoringRange(.real(value), at: Int(index)) }
+        check(sqlite3_bind_double(handle, index, value), index)
+    }
+    public func bind(_ value: String, at index: Int32) {
+        guard handle != nil else { return postgreSQL!.bindIgnoringRange(.text(value), at: Int(index)) }
+        check(bindText(value, at: index), index)
+    }
     public func bind(_ value: Double?, at index: Int32) {
+        guard let handle else { return postgreSQL!.bindIgnoringRange(value.map { .real($0) } ?? .null, at: Int(index)) }
         check(value.map { sqlite3_bind_double(handle, index, $0) } ?? sqlite3_bind_null(handle, index), index)
     }
     public func bind(_ value: String?, at index: Int32) {
+        guard let handle else { return postgreSQL!.bindIgnoringRange(value.map { .text($0) } ?? .null, at: Int(index)) }
         check(value.map { bindText($0, at: index) } ?? sqlite3_bind_null(handle, index), index)
     }
     public func bind(_ value: Int?, at index: Int32) {
+        guard let handle else { return postgreSQL!.bindIgnoringRange(value.map { .integer(Int64($0)) } ?? .null, at: Int(index)) }
         check(value.map { sqlite3_bind_int64(handle, index, Int64($0)) } ?? sqlite3_bind_null(handle, index), index)
     }
 
@@ -113,7 +151,10 @@ public final class Statement {
 
     /// Binds UTF-8 bytes as text (SQLite copies them): text built in a byte buffer needs no
     /// `String` on the way.
-    public func bindUTF8Text(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) { check(bindText(bytes, at: index), index) }
+    public func bindUTF8Text(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) {
+        guard handle != nil else { return postgreSQL!.bindIgnoringRange(.text(String(decoding: bytes, as: UTF8.self)), at: Int(index)) }
+        check(bindText(bytes, at: index), index)
+    }
 
     private func bindText(_ value: String, at index: Int32) -> Int32 {
         var value = value
@@ -131,6 +172,7 @@ public final class Statement {
     /// Advances to the next row. Returns false when the statement is done.
     @discardableResult
     public func step() throws -> Bool {
+        guard let handle else { return try postgreSQL!.step(database) }
         if let failure = bindFailure { throw bindError(failure.code, at: failure.index) }
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
@@ -163,8 +205,14 @@ public final class Statement {
 
     // MARK: Columns (0-based index)
 
-    public var columnCount: Int32 { sqlite3_column_count(handle) }
-    public func columnName(at index: Int32) -> String { String(cString: sqlite3_column_name(handle, index)) }
+    public var columnCount: Int32 {
+        guard let handle else { return Int32(postgreSQL!.columnCount) }
+        return sqlite3_column_count(handle)
+    }
+    public func columnName(at index: Int32) -> String {
+        guard let handle else { return postgreSQL!.columnName(at: Int(index)) }
+        return String(cString: sqlite3_column_name(handle, index))
+    }
     /// The index of the result column named `name` (its `AS` alias); -1 when there is none
     /// (reads then give NULL's 0, "" or nil). Looked up once per prepared statement.
     public func columnIndex(_ name: String) -> Int32 {
@@ -175,16 +223,30 @@ public final class Statement {
         }
         return columnIndexes![name] ?? -1
     }
-    public func isNull(at index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
-    public func int(at index: Int32) -> Int { Int(sqlite3_column_int64(handle, index)) }
-    public func double(at index: Int32) -> Double { sqlite3_column_double(handle, index) }
+    public func isNull(at index: Int32) -> Bool {
+        guard let handle else { return postgreSQL!.isNull(at: Int(index)) }
+        return sqlite3_column_type(handle, index) == SQLITE_NULL
+    }
+    public func int(at index: Int32) -> Int {
+        guard let handle else { return postgreSQL!.int(at: Int(index)) }
+        return Int(sqlite3_column_int64(handle, index))
+    }
+    public func double(at index: Int32) -> Double {
+        guard let handle else { return postgreSQL!.double(at: Int(index)) }
+        return sqlite3_column_double(handle, index)
+    }
     public func text(at index: Int32) -> String {
+        guard let handle else { return postgreSQL!.text(at: Int(index)) }
         guard let pointer = sqlite3_column_text(handle, index) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
     /// The column's UTF-8 text without copying it into a String; valid only inside `body`.
     public func withUTF8Text<R>(at index: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        guard let handle else {
+            var text = postgreSQL!.text(at: Int(index))
+            return try text.withUTF8(body)
+        }
         let pointer = sqlite3_column_text(handle, index)
         return try body(UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : Int(sqlite3_column_bytes(handle, index))))
     }
@@ -193,6 +255,7 @@ public final class Statement {
     public func optionalText(at index: Int32) -> String? { isNull(at: index) ? nil : text(at: index) }
 
     public func value(at index: Int32) -> DatabaseValue {
+        guard let handle else { return postgreSQL!.value(at: Int(index)) }
         switch sqlite3_column_type(handle, index) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, index))
         case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, index))

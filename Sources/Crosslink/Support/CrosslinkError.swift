@@ -1,20 +1,20 @@
 /// Every error Crosslink throws on purpose conforms to `CrosslinkError`, and there are only a few
 /// of them, each for one kind of failure. Each reads as a full sentence (its `description`) that
-/// names what failed and where: file, line, column and field for input, SQL and database path
-/// for SQLite, the SKU, unit or rule for requests.
+/// names what failed and where: file, line, column, field and JSON path for input, SQL and
+/// database path for the engine, the SKU, unit or rule for requests.
 ///
 /// | Error | When | Where it says it happened |
 /// |---|---|---|
-/// | ``DatabaseError`` | SQLite refused a statement (codes, message) | `sql`, `path` |
-/// | ``StoreError`` | the store refuses a file or its content: missing, empty, not a database, a schema too old or too new, an edited or failed migration, damaged stored lists, a closed store | the database path, table and row |
-/// | ``RequestError`` | a request that cannot be answered as asked: a bad option or limit, a type missing its context, an evaluation with nothing to evaluate | the option or value |
-/// | ``InputError`` (``ImportIssue`` when collected as an import warning) | bad input: a CSV record or cell, an event, gzip data | an ``InputLocation`` |
-/// | ``CSVError``, ``RuleError``, ``UnitError``, ``InvalidEventsError`` | bad input found by the CSV reader (importers turn it into an ``InputError``), a rule or unit file, a batch of events (a list of ``InputError``) | an ``InputLocation`` (`location`) |
-/// | ``CatalogError``, ``MagentoFieldError``, ``OutputFileError`` | an unknown SKU or store, a malformed Magento cell (importers turn it into an ``InputError``), an output file that cannot be written | the SKU, cell or path |
+/// | ``DatabaseError`` | the database engine refused a statement (codes, message) | `sql`, `path` |
+/// | ``StoreError`` | the store refuses a file or its content: missing, empty, not a database, a schema too old or too new, an edited or failed migration, damaged stored lists, a closed store, a backup target | the database path, table and row |
+/// | ``InputError`` | bad input: a CSV record or cell, a Magento cell, an event or a batch of them, a rule or unit file, gzip data, a value refused before it is stored (a SKU, a link, a store code) | ``InputError/location`` (an ``InputLocation``: file, line, column, field), ``InputError/subject`` and ``InputError/path`` (the entry and its JSON path) |
+/// | ``RequestError`` | a request that cannot be answered as asked: an unknown SKU, store, rule or unit, a name taken, a bad option or limit, a type missing its context, an evaluation with nothing to evaluate | the name or value (``RequestError/names``) |
+/// | ``OutputFileError`` | an output file that cannot be written | `path` |
 ///
-/// Where to add a new error: a new failure is a new `kind` (or enum case) of the error above
-/// whose "When" column fits, with a message that names the place; a new public error type is
-/// the exception. Catch sites match on the type and then on its kind:
+/// Where to add a new error: in the type above whose "When" column fits — a case of
+/// ``StoreError``, a ``RequestError/Kind``, an ``InputError`` with its location — with a message
+/// that names the place; a new public error type is the exception. Catch sites match on the type
+/// and then on its kind:
 ///
 /// ```swift
 /// do { try store.write { db in try ItemNeighbours(db).refresh(listLength: 0) } }
@@ -27,8 +27,9 @@
 public protocol CrosslinkError: Error, Sendable, CustomStringConvertible {}
 
 /// Where in an input something is: file, line, column (a character column in JSON; absent for
-/// CSV, whose cells are named by ``field``) and field (a CSV column name, or `field 3`).
-/// Shared by every input error so that a message reads the same whatever the format:
+/// CSV, whose cells are named by ``field``) and field (a CSV column name, `field 3`, or an
+/// event's field such as `lines[1].quantity`). ``InputError`` holds it (with the entry and JSON
+/// path of rule and unit files), so that a message reads the same whatever the format:
 /// `rules.json:12:7`, `line 3, column 5` (text without a file), `products.csv:12: column sku`.
 public struct InputLocation: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The file name as given to the reader; nil for text that came without one.

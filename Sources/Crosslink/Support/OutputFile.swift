@@ -146,8 +146,10 @@ public enum OutputFile {
     private static func isType(_ info: stat, _ type: mode_t) -> Bool { info.st_mode & S_IFMT == type }
 }
 
-/// An output file that could not be written, naming the path and why.
-public struct OutputFileError: CrosslinkError {
+/// An output file that could not be written (an export, a report, a rule file written with
+/// `--out`), naming the path and why: the one failure on the output side, apart from bad input
+/// and bad requests because what is wrong is the destination, not what was asked or read.
+public struct OutputFileError: CrosslinkError, Equatable {
     public var path: String
     public var reason: String
 

@@ -200,9 +200,9 @@ public struct MagentoCSVExporter: Sendable {
         }
         do {
             return try MagentoFields.formatConfigurableVariations(variations)
-        } catch let error as MagentoFieldError {
-            throw CatalogError.invalidValue(field: "configurable_variations", value: children.map(\.sku).joined(separator: ","),
-                                            reason: error.reason)
+        } catch let error as InputError {
+            throw InputError.invalidValue(field: "configurable_variations", value: children.map(\.sku).joined(separator: ","),
+                                            reason: error.message)
         }
     }
 }

@@ -80,8 +80,8 @@ import Foundation
 /// leaves out the rows with errors and lists them in ``ImportReport/errors``, unless there are
 /// more than ``ImportOptions/allowedErrors`` (then it throws and writes nothing).
 /// The import runs in one `BEGIN IMMEDIATE` transaction: a database error while writing throws
-/// an ``ImportIssue`` naming the file and line, and nothing is written. Malformed CSV
-/// (``CSVError``) is reported as an ``ImportIssue`` too. ``ImportOptions/dryRun`` runs
+/// an ``InputError`` naming the file and line, and nothing is written. Malformed CSV
+/// (a CSV syntax error) is reported as an ``InputError`` too. ``ImportOptions/dryRun`` runs
 /// everything and rolls it back, returning the report.
 public struct MagentoCSVImporter: Sendable {
     public let store: CrosslinkStore
@@ -102,13 +102,7 @@ public struct MagentoCSVImporter: Sendable {
     public func importFiles(at urls: [URL]) throws -> ImportReport {
         let started = ContinuousClock.now
         let tables = try urls.map { url in
-            let reader: CSVReader
-            do {
-                reader = try CSVReader(contentsOf: url, limits: options.csvLimits)
-            } catch let error as CSVError {
-                throw ImportIssue(error)
-            }
-            return try Self.table(reader)
+            try Self.table(CSVReader(contentsOf: url, limits: options.csvLimits))
         }
         return try importTables(tables, started: started)
     }
@@ -123,8 +117,8 @@ public struct MagentoCSVImporter: Sendable {
     private static func table(_ reader: CSVReader) throws -> CSVTable {
         do {
             return try CSVTable(reader: reader)
-        } catch let error as CSVError {
-            throw ImportIssue(error, header: CSVReader.headerNames(reader))
+        } catch let error as InputError {
+            throw error.naming(header: CSVReader.headerNames(reader))
         }
     }
 

@@ -1,16 +1,5 @@
 import Foundation
 
-/// A malformed Magento cell. The importer turns it into an ``InputError`` at the cell's file, line and column.
-public struct MagentoFieldError: CrosslinkError, Equatable {
-    public var reason: String
-
-    public init(reason: String) {
-        self.reason = reason
-    }
-
-    public var description: String { reason }
-}
-
 /// Parsers for the cell syntaxes of Magento's product import/export CSV.
 ///
 /// Scanning works on UTF-8 bytes: every separator is ASCII, so slicing there never splits a
@@ -114,7 +103,7 @@ public enum MagentoFields {
                 if previousUnwrapped {
                     result[result.count - 1].value += "," + piece
                 } else if !piece.allSatisfy(\.isWhitespace) {
-                    throw MagentoFieldError(reason: "missing '=' in additional attribute \"\(piece)\"")
+                    throw InputError("missing '=' in additional attribute \"\(piece)\"")
                 }
                 if p == n { break }
                 i = p + 1
@@ -128,7 +117,7 @@ public enum MagentoFields {
                 }
                 let pair = utf8Text(u, i, close + 1)
                 guard !code.isEmpty else {
-                    throw MagentoFieldError(reason: "empty attribute code in \"\(pair)\"")
+                    throw InputError("empty attribute code in \"\(pair)\"")
                 }
                 let inner = Array(u[(valueStart + 1)..<close])
                 let value: String
@@ -137,7 +126,7 @@ public enum MagentoFields {
                 } else if quotedItems(Array(u[valueStart...close]), separator: pipe) != nil {
                     value = utf8Text(u, valueStart, close + 1)
                 } else {
-                    throw MagentoFieldError(reason: "malformed quoted value in additional attribute \"\(pair)\"")
+                    throw InputError("malformed quoted value in additional attribute \"\(pair)\"")
                 }
                 result.append((code: code, value: value))
                 previousUnwrapped = false
@@ -149,7 +138,7 @@ public enum MagentoFields {
                 var q = valueStart
                 while q < n && u[q] != comma { q += 1 }
                 guard !code.isEmpty else {
-                    throw MagentoFieldError(reason: "empty attribute code in \"\(utf8Text(u, i, q))\"")
+                    throw InputError("empty attribute code in \"\(utf8Text(u, i, q))\"")
                 }
                 result.append((code: code, value: utf8Text(u, valueStart, q)))
                 previousUnwrapped = true
@@ -207,18 +196,18 @@ public enum MagentoFields {
                 let pieceText = String(decoding: piece, as: UTF8.self)
                 if pieceText.allSatisfy(\.isWhitespace) { continue }
                 guard let eq = piece.firstIndex(of: equals) else {
-                    throw MagentoFieldError(reason: "missing '=' in \"\(pieceText)\" of variation \"\(variationText)\"")
+                    throw InputError("missing '=' in \"\(pieceText)\" of variation \"\(variationText)\"")
                 }
                 let key = String(decoding: piece[..<eq], as: UTF8.self).trimmingCharacters(in: .whitespaces)
                 let value = String(decoding: piece[piece.index(after: eq)...], as: UTF8.self)
                     .trimmingCharacters(in: .whitespaces)
                 guard !key.isEmpty else {
-                    throw MagentoFieldError(reason: "empty key in \"\(pieceText)\" of variation \"\(variationText)\"")
+                    throw InputError("empty key in \"\(pieceText)\" of variation \"\(variationText)\"")
                 }
                 pairs.append((key: key, value: value))
             }
             guard pairs.contains(where: { $0.key == "sku" && !$0.value.isEmpty }) else {
-                throw MagentoFieldError(reason: "variation without sku: \"\(variationText)\"")
+                throw InputError("variation without sku: \"\(variationText)\"")
             }
             variations.append(pairs)
         }
@@ -230,7 +219,7 @@ public enum MagentoFields {
     public static func formatConfigurableVariations(_ variations: [[(key: String, value: String)]]) throws -> String {
         try variations.map { pairs in
             guard pairs.contains(where: { $0.key == "sku" && !$0.value.isEmpty }) else {
-                throw MagentoFieldError(reason: "variation without sku: \"\(pairs.map { "\($0.key)=\($0.value)" }.joined(separator: ","))\"")
+                throw InputError("variation without sku: \"\(pairs.map { "\($0.key)=\($0.value)" }.joined(separator: ","))\"")
             }
             return try pairs.map { pair in
                 let key = pair.key, value = pair.value
@@ -240,7 +229,7 @@ public enum MagentoFields {
                       key == key.trimmingCharacters(in: .whitespaces),
                       value == value.trimmingCharacters(in: .whitespaces)
                 else {
-                    throw MagentoFieldError(reason: "cannot write variation pair \"\(key)=\(value)\"")
+                    throw InputError("cannot write variation pair \"\(key)=\(value)\"")
                 }
                 return key + "=" + value
             }
@@ -377,7 +366,7 @@ private func wrappedValueEnd(_ u: [UInt8], from open: Int, unterminated: () -> S
         }
         k += 1
     }
-    throw MagentoFieldError(reason: unterminated())
+    throw InputError(unterminated())
 }
 
 /// The text with `""` → `"`, or nil when it holds a quote that is not part of a pair.

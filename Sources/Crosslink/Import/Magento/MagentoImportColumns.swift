@@ -113,7 +113,7 @@ struct ColumnLayout {
         }
         self.unknown = unknown
         if positions[ImportColumn.sku.rawValue] < 0 {
-            throw ImportIssue(file: file, line: 1, message: "the header has no sku column")
+            throw InputError(file: file, line: 1, message: "the header has no sku column")
         }
     }
 

@@ -15,8 +15,8 @@ extension ImportRun {
         let pairs: [AdditionalAttribute]
         do {
             pairs = try AdditionalAttribute.parse(value)
-        } catch let error as MagentoFieldError {
-            throw issue(record, .additionalAttributes, error.reason)
+        } catch let error as InputError {
+            throw issue(record, .additionalAttributes, error.message)
         }
         var written = Set<Int>()
         for pair in pairs {

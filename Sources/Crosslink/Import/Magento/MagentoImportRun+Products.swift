@@ -109,12 +109,12 @@ extension ImportRun {
         }
     }
 
-    func missingAttributeSet(_ record: CSVRecord, sku: String) -> ImportIssue {
+    func missingAttributeSet(_ record: CSVRecord, sku: String) -> InputError {
         issue(record, layout.has(.attributeSetCode) ? .attributeSetCode : .sku,
               "Invalid value for Attribute Set column (set doesn't exist?): new product \"\(sku)\" has no attribute_set_code")
     }
 
-    func missingName(_ record: CSVRecord, sku: String) -> ImportIssue {
+    func missingName(_ record: CSVRecord, sku: String) -> InputError {
         issue(record, layout.has(.name) ? .name : .sku, "Please make sure attribute \"name\" is not empty. (new product \"\(sku)\")")
     }
 

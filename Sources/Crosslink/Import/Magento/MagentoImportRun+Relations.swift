@@ -87,8 +87,8 @@ extension ImportRun {
             let variations: [[(key: String, value: String)]]
             do {
                 variations = try MagentoFields.parseConfigurableVariations(value)
-            } catch let error as MagentoFieldError {
-                throw issue(record, .configurableVariations, error.reason)
+            } catch let error as InputError {
+                throw issue(record, .configurableVariations, error.message)
             }
             var seen = Set<Int>()
             for variation in variations {

@@ -35,7 +35,7 @@ final class ImportRun {
     var websiteIDs: [String: Int] = [:]
     var defaultWebsiteID: Int?
     var attributes: [String: AttributeState] = [:]
-    var warnings: [ImportIssue] = []
+    var warnings: [InputError] = []
     var suppressedWarnings = 0
     var linkCounts: [LinkType: Int] = [:]
     /// (product id, link type) pairs whose links this import has set, as id * 8 + type id.
@@ -103,7 +103,7 @@ final class ImportRun {
             """)
         countCategoryProducts = try db.cachedStatement("SELECT count(*) FROM product_categories WHERE category_id = ?")
         deleteWebsites = try db.cachedStatement("DELETE FROM product_websites WHERE product_id = ?")
-        insertWebsite = try db.cachedStatement("INSERT OR IGNORE INTO product_websites(product_id, website_id) VALUES (?, ?)")
+        insertWebsite = try db.cachedStatement("INSERT INTO product_websites(product_id, website_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
         deleteAttribute = try db.cachedStatement("DELETE FROM product_attributes WHERE product_id = ? AND attribute_id = ?")
         deleteAllAttributes = try db.cachedStatement("DELETE FROM product_attributes WHERE product_id = ?")
         insertAttribute = try db.cachedStatement(
@@ -141,7 +141,7 @@ final class ImportRun {
             try db.execute("UPDATE catalog_write_mode SET bulk = 1 WHERE id = 1")
         } catch let error as DatabaseError {
             // The import's first write: a read-only or full database fails here, named for the file.
-            throw ImportIssue(file: file, line: 0, message: error.description)
+            throw InputError(file: file, line: 0, message: error.description)
         }
         do {
             let report = try importRows()
@@ -158,28 +158,30 @@ final class ImportRun {
     /// (0004's product_words: the same rows the triggers give) and, while rule results are cached,
     /// list the products for the rule-cache refresh (0003's rule_cache_dirty).
     func finishBulkWrite() throws {
-        let named = DatabaseValue.jsonArray(self.named.sorted())
+        let named = self.named.sorted()
         try db.execute("""
-            DELETE FROM product_words WHERE product_id IN (SELECT value FROM json_each(?1))
+            DELETE FROM product_words WHERE product_id IN \(list: named)
               AND (word, product_id) NOT IN (SELECT word, product_id FROM product_name_words
-                                             WHERE product_id IN (SELECT value FROM json_each(?1)))
-            """, [named])
+                                             WHERE product_id IN \(list: named))
+            """)
         try db.execute("""
-            INSERT OR IGNORE INTO product_words(word, product_id)
-            SELECT word, product_id FROM product_name_words WHERE product_id IN (SELECT value FROM json_each(?1))
-            """, [named])
+            INSERT INTO product_words(word, product_id)
+            SELECT word, product_id FROM product_name_words WHERE product_id IN \(list: named)
+            ON CONFLICT DO NOTHING
+            """)
         try db.execute("""
-            INSERT OR IGNORE INTO rule_cache_dirty(product_id)
-            SELECT value FROM json_each(?1) WHERE EXISTS (SELECT 1 FROM rule_cache_rules)
-            """, [DatabaseValue.jsonArray(written.sorted())])
+            INSERT INTO rule_cache_dirty(product_id)
+            SELECT value FROM \(list: written.sorted()) AS written WHERE EXISTS (SELECT 1 FROM rule_cache_rules)
+            ON CONFLICT DO NOTHING
+            """)
         try db.execute("UPDATE catalog_write_mode SET bulk = 0 WHERE id = 1")
     }
 
     func importRows() throws -> ImportReport {
         let categoriesBefore = try db.scalarInt("SELECT count(*) FROM categories") ?? 0
         if !layout.unknown.isEmpty {
-            warn(ImportIssue(file: file, line: 1, message: "columns not imported (neither read by Crosslink nor Magento columns it knowingly ignores): "
-                             + layout.unknown.joined(separator: ", ")))
+            warn(InputError(file: file, line: 1, message: "columns not imported (neither read by Crosslink nor Magento columns it knowingly ignores): "
+                            + layout.unknown.joined(separator: ", ")))
         }
         let rows = table.rows
         // Every row is validated before anything is written (Magento's validateData before importData).
@@ -208,7 +210,7 @@ final class ImportRun {
         }
         reportProgress(rows.count)
         if suppressedWarnings > 0 {
-            warnings.append(ImportIssue(file: file, line: 0, message: "\(suppressedWarnings) more warnings not listed"))
+            warnings.append(InputError(file: file, line: 0, message: "\(suppressedWarnings) more warnings not listed"))
         }
         let categoriesAfter = try db.scalarInt("SELECT count(*) FROM categories") ?? 0
         return ImportReport(
@@ -225,7 +227,7 @@ final class ImportRun {
         progress(ImportProgress(file: file, rows: rows, rowsPerSecond: seconds > 0 ? Double(rows) / seconds : 0))
     }
 
-    func warn(_ issue: ImportIssue) {
+    func warn(_ issue: InputError) {
         if warnings.count < Self.warningLimit { warnings.append(issue) } else { suppressedWarnings += 1 }
     }
 
@@ -233,17 +235,19 @@ final class ImportRun {
     func guarded(_ record: CSVRecord, _ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let issue as ImportIssue {
+        } catch let issue as InputError where issue.location != nil {
             throw issue
-        } catch let error as CatalogError {
-            throw ImportIssue(file: file, line: record.line, message: error.description)
+        } catch let error as InputError {
+            throw InputError(file: file, line: record.line, message: error.description)
+        } catch let error as RequestError {
+            throw InputError(file: file, line: record.line, message: error.description)
         } catch let error as DatabaseError {
-            throw ImportIssue(file: file, line: record.line, message: error.description)
+            throw InputError(file: file, line: record.line, message: error.description)
         }
     }
 
-    func issue(_ record: CSVRecord, _ column: ImportColumn, _ message: String) -> ImportIssue {
-        ImportIssue(file: file, line: record.line, column: layout[column].map { layout.header[$0] } ?? column.name, message: message)
+    func issue(_ record: CSVRecord, _ column: ImportColumn, _ message: String) -> InputError {
+        InputError(file: file, line: record.line, field: layout[column].map { layout.header[$0] } ?? column.name, message: message)
     }
 
     // MARK: Cells
@@ -280,7 +284,7 @@ final class ImportRun {
     }
 
     /// Magento's ERROR_INVALID_ATTRIBUTE_TYPE wording, with what is wrong.
-    func incorrectValue(_ record: CSVRecord, _ column: ImportColumn, _ detail: String) -> ImportIssue {
+    func incorrectValue(_ record: CSVRecord, _ column: ImportColumn, _ detail: String) -> InputError {
         issue(record, column, "Value for '\(column.name)' attribute contains incorrect value: \(detail)")
     }
 

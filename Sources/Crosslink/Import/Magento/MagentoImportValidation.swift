@@ -9,7 +9,7 @@ extension ImportRun {
     /// Validates every row and applies ``ImportOptions/onError``: returns the errors of the rows
     /// to skip (``invalidRows``), or throws the first error with the others attached when the
     /// import must store nothing.
-    func validateRows() throws -> [ImportIssue] {
+    func validateRows() throws -> [InputError] {
         var issues = validationRound(excluding: [])
         if options.onError == .skip {
             // A skipped row creates no product, so rows naming its SKU fail in turn: repeat until stable.
@@ -30,27 +30,27 @@ extension ImportRun {
     }
 
     /// The first error, listing the others (up to the options' limit, then a count).
-    func refusal(_ errors: [ImportIssue]) -> ImportIssue {
+    func refusal(_ errors: [InputError]) -> InputError {
         var first = errors[0]
         var others = Array(errors.dropFirst().prefix(max(0, options.errorListLimit - 1)))
         let unlisted = errors.count - 1 - others.count
         if unlisted > 0 {
-            others.append(ImportIssue(file: file, line: 0, message: "\(unlisted) more error\(unlisted == 1 ? "" : "s") not listed"))
+            others.append(InputError(file: file, line: 0, message: "\(unlisted) more error\(unlisted == 1 ? "" : "s") not listed"))
         }
         if options.onError == .skip {
-            others.append(ImportIssue(file: file, line: 0, message: "\(errors.count) errors, more than the \(max(0, allowedErrors)) allowed "
-                                      + "(--allowed-errors); nothing was imported"))
+            others.append(InputError(file: file, line: 0, message: "\(errors.count) errors, more than the \(max(0, allowedErrors)) allowed "
+                                     + "(--allowed-errors); nothing was imported"))
         } else if errors.count > 1 {
-            others.append(ImportIssue(file: file, line: 0, message: "\(errors.count) errors; nothing was imported"))
+            others.append(InputError(file: file, line: 0, message: "\(errors.count) errors; nothing was imported"))
         }
         first.additionalIssues = others.isEmpty ? nil : others
         return first
     }
 
     /// One pass over the rows; `excluding` are rows already invalid, whose SKUs are not created.
-    func validationRound(excluding: Set<Int>) -> [Int: [ImportIssue]] {
+    func validationRound(excluding: Set<Int>) -> [Int: [InputError]] {
         let rows = table.rows
-        var issues: [Int: [ImportIssue]] = [:]
+        var issues: [Int: [InputError]] = [:]
         var created = Set<String>()
         var urlKeys: [String: String] = [:]
         // Default rows first, in file order: they decide which SKUs exist.
@@ -74,18 +74,18 @@ extension ImportRun {
     func exists(_ key: String, created: Set<String>) -> Bool { products[key] != nil || created.contains(key) }
 
     /// Collects the issue a throwing cell check raises.
-    func collect(_ issues: inout [ImportIssue], _ record: CSVRecord, _ check: () throws -> Void) {
-        do { try check() } catch let issue as ImportIssue { issues.append(issue) } catch {
-            issues.append(ImportIssue(file: file, line: record.line, message: "\(error)"))
+    func collect(_ issues: inout [InputError], _ record: CSVRecord, _ check: () throws -> Void) {
+        do { try check() } catch let issue as InputError where issue.location != nil { issues.append(issue) } catch {
+            issues.append(InputError(file: file, line: record.line, message: "\(error)"))
         }
     }
 
     // MARK: Rows
 
-    func productRowIssues(_ record: CSVRecord, created: inout Set<String>, urlKeys: inout [String: String], creates: Bool) -> [ImportIssue] {
+    func productRowIssues(_ record: CSVRecord, created: inout Set<String>, urlKeys: inout [String: String], creates: Bool) -> [InputError] {
         guard let sku = cell(record, .sku), !isClear(sku) else { return [issue(record, .sku, "SKU is empty")] }
         if let problem = ProductRepository.skuProblem(sku) { return [issue(record, .sku, "SKU \(String(reflecting: sku)) \(problem)")] }
-        var issues: [ImportIssue] = []
+        var issues: [InputError] = []
         var type: ProductType?
         var attributeSet: String?
         var name: String?
@@ -114,9 +114,9 @@ extension ImportRun {
     }
 
     /// A store-view row: its store must exist and its SKU must have a default row or be stored.
-    func storeViewRowIssues(_ record: CSVRecord, created: Set<String>, urlKeys: inout [String: String]) -> [ImportIssue] {
+    func storeViewRowIssues(_ record: CSVRecord, created: Set<String>, urlKeys: inout [String: String]) -> [InputError] {
         guard let storeView = cell(record, .storeViewCode) else { return [] }
-        var issues: [ImportIssue] = []
+        var issues: [InputError] = []
         if !storeCodes.contains(storeView) {
             issues.append(issue(record, .storeViewCode, "Invalid value in Store column (store doesn't exist?): \"\(storeView)\"; known store views: "
                                 + storeCodes.sorted().joined(separator: ", ")))
@@ -138,7 +138,7 @@ extension ImportRun {
 
     /// The cells whose values are checked on every row: numbers, flags, websites and the
     /// syntaxes of additional_attributes and configurable_variations.
-    func valueIssues(_ record: CSVRecord, into issues: inout [ImportIssue]) {
+    func valueIssues(_ record: CSVRecord, into issues: inout [InputError]) {
         collect(&issues, record) { _ = try enabledValue(record) }
         collect(&issues, record) { _ = try visibilityValue(record) }
         collect(&issues, record) { _ = try priceValue(record, .price) }
@@ -163,22 +163,22 @@ extension ImportRun {
                 for pair in try AdditionalAttribute.parse(value) where pair.code.utf8.count > 255 {
                     issues.append(issue(record, .additionalAttributes, "attribute code \"\(pair.code)\" is longer than 255 bytes"))
                 }
-            } catch let error as MagentoFieldError {
-                issues.append(issue(record, .additionalAttributes, error.reason))
+            } catch let error as InputError {
+                issues.append(issue(record, .additionalAttributes, error.message))
             } catch {
                 issues.append(issue(record, .additionalAttributes, "\(error)"))
             }
         }
     }
 
-    func unknownWebsite(_ record: CSVRecord, _ code: String) -> ImportIssue {
+    func unknownWebsite(_ record: CSVRecord, _ code: String) -> InputError {
         issue(record, .productWebsites, "Invalid value in Website column (website does not exist?): \"\(code)\"; known websites: "
               + websiteIDs.keys.sorted().joined(separator: ", "))
     }
 
     /// Magento's ERROR_DUPLICATE_URL_KEY among the file's rows: the same url_key for two SKUs in
     /// one store view. Rows "Not Visible Individually" have no URL and are not checked, as in Magento.
-    func urlKeyIssue(_ record: CSVRecord, sku: String, stores: [String], urlKeys: inout [String: String]) -> ImportIssue? {
+    func urlKeyIssue(_ record: CSVRecord, sku: String, stores: [String], urlKeys: inout [String: String]) -> InputError? {
         guard let urlKey = cell(record, .urlKey), !isClear(urlKey) else { return nil }
         if let visibility = cell(record, .visibility), MagentoFields.parseVisibility(visibility) == Visibility.notVisibleIndividually.rawValue {
             return nil
@@ -199,8 +199,8 @@ extension ImportRun {
     // MARK: References to other SKUs
 
     /// The checks pass 2 makes on links and variations, against the SKUs that will exist.
-    func relationIssues(_ record: CSVRecord, sku: String, created: Set<String>) -> [ImportIssue] {
-        var issues: [ImportIssue] = []
+    func relationIssues(_ record: CSVRecord, sku: String, created: Set<String>) -> [InputError] {
+        var issues: [InputError] = []
         let own = Self.key(sku)
         for (skus, positions) in [(ImportColumn.relatedSkus, ImportColumn.relatedPosition), (.upsellSkus, .upsellPosition),
                                   (.crosssellSkus, .crosssellPosition)] {
@@ -239,8 +239,8 @@ extension ImportRun {
                         issues.append(issue(record, .configurableVariations, "\"\(sku)\" cannot be a variation of itself"))
                     }
                 }
-            } catch let error as MagentoFieldError {
-                issues.append(issue(record, .configurableVariations, error.reason))
+            } catch let error as InputError {
+                issues.append(issue(record, .configurableVariations, error.message))
             } catch {
                 issues.append(issue(record, .configurableVariations, "\(error)"))
             }

@@ -48,7 +48,7 @@ import Foundation
 /// a duplicate target within a link list (the first is kept), a self-link, a file missing
 /// from the folder. A link's position is its 1-based index in its `linked_sku` list.
 /// A malformed file or cell (bad CSV, wrong column count, a non-numeric price) throws an
-/// ``ImportIssue`` naming the file (relative to the folder), line and column, and nothing is
+/// ``InputError`` naming the file (relative to the folder), line and column, and nothing is
 /// written. With ``ImportOptions/dryRun`` everything is validated and rolled back.
 /// Importing the same folder again updates in place and leaves the same catalog.
 public struct MagentoSampleImporter {
@@ -117,31 +117,31 @@ public struct MagentoSampleImporter {
     }
 
     /// Parses every file of the manifest found in `directory`; missing files become warnings.
-    static func load(_ directory: URL, limits: CSVLimits = CSVLimits()) throws -> ([Table], [ImportIssue]) {
+    static func load(_ directory: URL, limits: CSVLimits = CSVLimits()) throws -> ([Table], [InputError]) {
         var tables: [Table] = []
-        var missing: [ImportIssue] = []
+        var missing: [InputError] = []
         for entry in manifest {
             guard let (url, name) = locate(entry.path, in: directory) else {
-                missing.append(ImportIssue(file: entry.path, line: 0, column: nil,
-                                           message: "not found in \(directory.path); skipped"))
+                missing.append(InputError(file: entry.path, line: 0, field: nil,
+                                          message: "not found in \(directory.path); skipped"))
                 continue
             }
             let data: Data
             do {
                 data = try Data(contentsOf: url)
             } catch {
-                throw ImportIssue(file: name, line: 0, column: nil, message: "cannot read the file: \(error.localizedDescription)")
+                throw InputError(file: name, line: 0, message: "cannot read the file: \(error.localizedDescription)")
             }
             let reader = CSVReader(data: data, file: name, limits: limits)
             do {
                 tables.append(Table(content: entry.content, table: try CSVTable(reader: reader)))
-            } catch let error as CSVError {
-                throw ImportIssue(error, header: CSVReader.headerNames(reader))
+            } catch let error as InputError {
+                throw error.naming(header: CSVReader.headerNames(reader))
             }
         }
         guard tables.contains(where: { if case .products = $0.content { true } else { $0.content == .productCSV } }) else {
-            throw ImportIssue(file: directory.path, line: 0, column: nil,
-                              message: "not a Magento sample-data folder: none of its product files is there")
+            throw InputError(file: directory.path, line: 0, field: nil,
+                             message: "not a Magento sample-data folder: none of its product files is there")
         }
         return (tables, missing)
     }
@@ -258,8 +258,8 @@ extension MagentoSampleImporter {
                     let input = table.value(row, "frontend_input")!.trimmingCharacters(in: .whitespaces)
                     var type = Self.attributeType(frontendInput: input)
                     if type == nil {
-                        report.warnings.append(ImportIssue(file: table.file, line: row.line, column: "frontend_input",
-                                                           message: "unknown frontend_input \(String(reflecting: input)) of \(code); stored as text"))
+                        report.warnings.append(InputError(file: table.file, line: row.line, field: "frontend_input",
+                                                          message: "unknown frontend_input \(String(reflecting: input)) of \(code); stored as text"))
                         type = .text
                     }
                     // "Style Bags\nStyle": Magento's admin label, then the store-front label; the first is the attribute's own.
@@ -299,16 +299,16 @@ extension MagentoSampleImporter {
                     var position: Int?
                     if let cell = Self.nonEmpty(table.value(row, "position")) {
                         guard let value = Int(cell) else {
-                            throw ImportIssue(file: table.file, line: row.line, column: "position",
-                                              message: "position \(String(reflecting: cell)) is not an integer")
+                            throw InputError(file: table.file, line: row.line, field: "position",
+                                             message: "position \(String(reflecting: cell)) is not an integer")
                         }
                         position = value
                     }
                     let id = try categories.ensure(path: parents + [name], urlKey: Self.nonEmpty(table.value(row, "url_key")), position: position)
                     if let cell = Self.nonEmpty(table.value(row, "active")) {
                         guard let active = MagentoFields.parseBool(cell) else {
-                            throw ImportIssue(file: table.file, line: row.line, column: "active",
-                                              message: "active \(String(reflecting: cell)) is not 0 or 1")
+                            throw InputError(file: table.file, line: row.line, field: "active",
+                                             message: "active \(String(reflecting: cell)) is not 0 or 1")
                         }
                         try db.execute("UPDATE categories SET active = ? WHERE category_id = ?", [active, id])
                     }
@@ -337,8 +337,8 @@ extension MagentoSampleImporter {
             for name in MagentoFields.splitList(cell, separator: "\n") {
                 guard let id = categoryChildren[node]?[name] ?? (node == root ? nil : categoryChildren[root]?[name]) else {
                     let context = node == root ? "at the top level" : "under \(String(reflecting: categoryNames[node] ?? "")) or at the top level"
-                    report.warnings.append(ImportIssue(file: file, line: line, column: "category",
-                                                       message: "no category \(String(reflecting: name)) \(context); ignored"))
+                    report.warnings.append(InputError(file: file, line: line, field: "category",
+                                                      message: "no category \(String(reflecting: name)) \(context); ignored"))
                     continue
                 }
                 if !ids.contains(id) { ids.append(id) }
@@ -383,8 +383,8 @@ extension MagentoSampleImporter {
             if let qty = try Self.decimal(table, row, "qty") { product.qty = qty }
             if let cell = Self.nonEmpty(table.value(row, "visibility")) {
                 guard let code = MagentoFields.parseVisibility(cell), let visibility = Visibility(rawValue: code) else {
-                    throw ImportIssue(file: table.file, line: row.line, column: "visibility",
-                                      message: "unknown visibility \(String(reflecting: cell))")
+                    throw InputError(file: table.file, line: row.line, field: "visibility",
+                                     message: "unknown visibility \(String(reflecting: cell))")
                 }
                 product.visibility = visibility
             }
@@ -407,8 +407,8 @@ extension MagentoSampleImporter {
                 var children: [(sku: String, optionTitle: String?)] = []
                 for line in MagentoFields.splitList(cell, separator: "\n") {
                     guard let option = Self.parseBundleOption(line) else {
-                        report.warnings.append(ImportIssue(file: table.file, line: row.line, column: "bundle_options",
-                                                           message: "bundle option \(String(reflecting: line)) of \(sku) is not `Title|type:sku,sku`; skipped"))
+                        report.warnings.append(InputError(file: table.file, line: row.line, field: "bundle_options",
+                                                          message: "bundle option \(String(reflecting: line)) of \(sku) is not `Title|type:sku,sku`; skipped"))
                         continue
                     }
                     children += option.skus.map { (sku: $0, optionTitle: option.title) }
@@ -432,15 +432,15 @@ extension MagentoSampleImporter {
             case .boolean:
                 guard let text = Self.nonEmpty(cell) else { return [] }
                 guard let value = MagentoFields.parseBool(text) else {
-                    throw ImportIssue(file: table.file, line: row.line, column: code,
-                                      message: "\(code) \(String(reflecting: text)) is not a boolean (0 or 1)")
+                    throw InputError(file: table.file, line: row.line, field: code,
+                                     message: "\(code) \(String(reflecting: text)) is not a boolean (0 or 1)")
                 }
                 return [value ? "1" : "0"]
             default:
                 let lines = MagentoFields.splitList(cell, separator: "\n")
                 if lines.count > 1 {
-                    report.warnings.append(ImportIssue(file: table.file, line: row.line, column: code,
-                                                       message: "\(code) holds one value but the cell lists \(lines.count); kept \(String(reflecting: lines[0]))"))
+                    report.warnings.append(InputError(file: table.file, line: row.line, field: code,
+                                                      message: "\(code) holds one value but the cell lists \(lines.count); kept \(String(reflecting: lines[0]))"))
                 }
                 return lines.isEmpty ? [] : [lines[0]]
             }
@@ -473,13 +473,13 @@ extension MagentoSampleImporter {
                 var resolved: [(id: Int, optionTitle: String?)] = []
                 for child in pending.children {
                     guard let id = productIDs[Self.key(child.sku)] else {
-                        report.warnings.append(ImportIssue(file: pending.file, line: pending.line, column: pending.column,
-                                                           message: "unknown SKU \(String(reflecting: child.sku)) (child of \(pending.parentSKU)); skipped"))
+                        report.warnings.append(InputError(file: pending.file, line: pending.line, field: pending.column,
+                                                          message: "unknown SKU \(String(reflecting: child.sku)) (child of \(pending.parentSKU)); skipped"))
                         continue
                     }
                     guard id != pending.parentID else {
-                        report.warnings.append(ImportIssue(file: pending.file, line: pending.line, column: pending.column,
-                                                           message: "\(pending.parentSKU) lists itself as a child; skipped"))
+                        report.warnings.append(InputError(file: pending.file, line: pending.line, field: pending.column,
+                                                          message: "\(pending.parentSKU) lists itself as a child; skipped"))
                         continue
                     }
                     resolved.append((id: id, optionTitle: child.optionTitle))
@@ -510,8 +510,8 @@ extension MagentoSampleImporter {
                 let sku = table.value(row, "sku")!.trimmingCharacters(in: .whitespaces)
                 let targets = MagentoFields.splitList(table.value(row, "linked_sku")!, separator: "\n")
                 guard let productID = productIDs[Self.key(sku)] else {
-                    report.warnings.append(ImportIssue(file: table.file, line: row.line, column: "sku",
-                                                       message: "unknown SKU \(String(reflecting: sku)); its \(targets.count) \(type.rawValue) link(s) are skipped"))
+                    report.warnings.append(InputError(file: table.file, line: row.line, field: "sku",
+                                                      message: "unknown SKU \(String(reflecting: sku)); its \(targets.count) \(type.rawValue) link(s) are skipped"))
                     continue
                 }
                 let key = LinkKey(type: type, productID: productID)
@@ -521,18 +521,18 @@ extension MagentoSampleImporter {
                     let position = links.nextPosition
                     links.nextPosition += 1
                     guard let targetID = productIDs[Self.key(target)] else {
-                        report.warnings.append(ImportIssue(file: table.file, line: row.line, column: "linked_sku",
-                                                           message: "unknown SKU \(String(reflecting: target)) (\(type.rawValue) link of \(sku)); skipped"))
+                        report.warnings.append(InputError(file: table.file, line: row.line, field: "linked_sku",
+                                                          message: "unknown SKU \(String(reflecting: target)) (\(type.rawValue) link of \(sku)); skipped"))
                         continue
                     }
                     guard targetID != productID else {
-                        report.warnings.append(ImportIssue(file: table.file, line: row.line, column: "linked_sku",
-                                                           message: "\(sku) links to itself (\(type.rawValue)); skipped"))
+                        report.warnings.append(InputError(file: table.file, line: row.line, field: "linked_sku",
+                                                          message: "\(sku) links to itself (\(type.rawValue)); skipped"))
                         continue
                     }
                     guard links.seen.insert(targetID).inserted else {
-                        report.warnings.append(ImportIssue(file: table.file, line: row.line, column: "linked_sku",
-                                                           message: "\(sku) lists \(target) twice as a \(type.rawValue) link; the first is kept"))
+                        report.warnings.append(InputError(file: table.file, line: row.line, field: "linked_sku",
+                                                          message: "\(sku) lists \(target) twice as a \(type.rawValue) link; the first is kept"))
                         continue
                     }
                     links.targets.append((id: targetID, position: position))
@@ -555,14 +555,14 @@ extension MagentoSampleImporter {
 
         static func require(_ columns: [String], in table: CSVTable) throws {
             for column in columns where table.index(of: column) == nil {
-                throw ImportIssue(file: table.file, line: 1, column: column, message: "missing column \(String(reflecting: column))")
+                throw InputError(file: table.file, line: 1, field: column, message: "missing column \(String(reflecting: column))")
             }
         }
 
         /// The cell of a column ``require(_:in:)`` checked, trimmed; blank is an error naming the row.
         static func required(_ table: CSVTable, _ row: CSVRecord, _ column: String, ifEmpty message: String) throws -> String {
             let text = table.value(row, column)!.trimmingCharacters(in: .whitespaces)
-            guard !text.isEmpty else { throw ImportIssue(file: table.file, line: row.line, column: column, message: message) }
+            guard !text.isEmpty else { throw InputError(file: table.file, line: row.line, field: column, message: message) }
             return text
         }
 
@@ -575,8 +575,8 @@ extension MagentoSampleImporter {
         static func decimal(_ table: CSVTable, _ row: CSVRecord, _ column: String) throws -> Double? {
             guard let cell = nonEmpty(table.value(row, column)) else { return nil }
             guard let value = MagentoFields.parseDecimal(cell) else {
-                throw ImportIssue(file: table.file, line: row.line, column: column,
-                                  message: "\(column) \(String(reflecting: cell)) is not a number")
+                throw InputError(file: table.file, line: row.line, field: column,
+                                 message: "\(column) \(String(reflecting: cell)) is not a number")
             }
             return value
         }
@@ -585,10 +585,12 @@ extension MagentoSampleImporter {
         static func guarded(_ table: CSVTable, _ row: CSVRecord, _ body: () throws -> Void) throws {
             do {
                 try body()
-            } catch let error as CatalogError {
-                throw ImportIssue(file: table.file, line: row.line, column: nil, message: error.description)
+            } catch let error as InputError where error.location == nil {
+                throw InputError(file: table.file, line: row.line, message: error.description)
+            } catch let error as RequestError {
+                throw InputError(file: table.file, line: row.line, message: error.description)
             } catch let error as DatabaseError {
-                throw ImportIssue(file: table.file, line: row.line, column: nil, message: error.description)
+                throw InputError(file: table.file, line: row.line, message: error.description)
             }
         }
     }

@@ -17,121 +17,49 @@ enum MagentoTimestamp {
     }
 
     static func epochSeconds(_ text: String) -> Int? {
-        let bytes = Array(MagentoFields.trimmed(text).utf8)
-        var scanner = NumberScanner(bytes)
-        if let seconds = scanner.isoTime() { return seconds }
-        scanner = NumberScanner(bytes)
-        return scanner.usTime()
+        Array(MagentoFields.trimmed(text).utf8).withUnsafeBufferPointer { bytes in
+            var scanner = ISO8601Scanner(bytes)
+            if let instant = scanner.dateTime(.magento), scanner.atEnd { return Int(instant.seconds) }
+            scanner = ISO8601Scanner(bytes)
+            return usTime(&scanner).map(Int.init)
+        }
     }
 
     static func format(_ seconds: Int, dateTimeSeparator: String, suffix: String) -> String {
         let days = Int((Double(seconds) / 86_400).rounded(.down))
         let rest = seconds - days * 86_400
-        let (y, m, d) = civil(fromDays: days)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let (y, m, d) = EventTime.civilFromDays(Int64(days))
+        func two<N: BinaryInteger>(_ n: N) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let year = String(repeating: "0", count: max(0, 4 - String(y).count)) + String(y)
         return "\(year)-\(two(m))-\(two(d))\(dateTimeSeparator)\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))\(suffix)"
     }
 
-    /// Days since 1970-01-01 (the calendar arithmetic is EventTime's).
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        Int(EventTime.daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day)))
-    }
-
-    static func civil(fromDays days: Int) -> (Int, Int, Int) {
-        let (year, month, day) = EventTime.civilFromDays(Int64(days))
-        return (Int(year), Int(month), Int(day))
-    }
-
-    static func isValid(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Bool {
-        guard (1...12).contains(month), day >= 1, hour >= 0, hour < 24, minute >= 0, minute < 60, second >= 0, second < 60 else { return false }
-        return day <= EventTime.daysInMonth(year: Int64(year), month: Int64(month))
-    }
-
-    /// A tiny cursor over ASCII bytes.
-    struct NumberScanner {
-        let bytes: [UInt8]
-        var i = 0
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-        var atEnd: Bool { i >= bytes.count }
-
-        mutating func number(digits range: ClosedRange<Int>) -> Int? {
-            var value = 0
-            var count = 0
-            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57, count < range.upperBound {
-                value = value * 10 + Int(bytes[i] - 48)
-                i += 1
-                count += 1
+    /// `M/d/yy[yy][,] h:mm[:ss] (AM|PM)` — Magento's export in the en_US locale; seconds since 1970, UTC.
+    static func usTime(_ scanner: inout ISO8601Scanner) -> Int64? {
+        guard let month = scanner.number(digits: 1...2), scanner.take("/"), let day = scanner.number(digits: 1...2), scanner.take("/") else { return nil }
+        let start = scanner.index
+        guard var year = scanner.number(digits: 2...4), scanner.index - start != 3 else { return nil }
+        if scanner.index - start == 2 { year += year < 70 ? 2000 : 1900 }
+        var hour: Int64 = 0, minute: Int64 = 0, second: Int64 = 0
+        if !scanner.atEnd {
+            _ = scanner.take(",")
+            scanner.skipBlanks()
+            guard let h = scanner.number(digits: 1...2), scanner.take(":"), let m = scanner.number(digits: 2...2) else { return nil }
+            hour = h
+            minute = m
+            if scanner.take(":") {
+                guard let s = scanner.number(digits: 2...2) else { return nil }
+                second = s
             }
-            return range.contains(count) ? value : nil
-        }
-
-        mutating func take(_ byte: Character) -> Bool {
-            guard i < bytes.count, bytes[i] == byte.asciiValue! else { return false }
-            i += 1
-            return true
-        }
-
-        mutating func skipBlanks() { while i < bytes.count, bytes[i] == 32 { i += 1 } }
-
-        /// `yyyy-MM-dd[( |T)HH:mm[:ss[.fff]]][Z|±HH[:]MM]`
-        mutating func isoTime() -> Int? {
-            guard let year = number(digits: 4...4), take("-"), let month = number(digits: 1...2), take("-"),
-                  let day = number(digits: 1...2) else { return nil }
-            var hour = 0, minute = 0, second = 0, offset = 0
-            if !atEnd {
-                guard take("T") || take(" ") else { return nil }
-                skipBlanks()
-                guard let h = number(digits: 1...2), take(":"), let m = number(digits: 2...2) else { return nil }
-                hour = h; minute = m
-                if take(":") {
-                    guard let s = number(digits: 2...2) else { return nil }
-                    second = s
-                    if take(".") { guard number(digits: 1...9) != nil else { return nil } }
-                }
-                skipBlanks()
-                if take("Z") {
-                } else if !atEnd {
-                    let sign: Int
-                    if take("+") { sign = 1 } else if take("-") { sign = -1 } else { return nil }
-                    guard let oh = number(digits: 2...2) else { return nil }
-                    _ = take(":")
-                    guard let om = number(digits: 2...2) else { return nil }
-                    offset = sign * (oh * 3600 + om * 60)
-                }
+            scanner.skipBlanks()
+            if !scanner.atEnd {
+                let rest = String(decoding: scanner.bytes[scanner.index...], as: UTF8.self).uppercased()
+                guard rest == "AM" || rest == "PM", (1...12).contains(hour) else { return nil }
+                if rest == "AM" && hour == 12 { hour = 0 }
+                if rest == "PM" && hour != 12 { hour += 12 }
+                scanner.index = scanner.bytes.count
             }
-            guard atEnd, MagentoTimestamp.isValid(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else { return nil }
-            return MagentoTimestamp.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offset
         }
-
-        /// `M/d/yy[yy][,] h:mm[:ss] (AM|PM)` — Magento's export in the en_US locale.
-        mutating func usTime() -> Int? {
-            guard let month = number(digits: 1...2), take("/"), let day = number(digits: 1...2), take("/") else { return nil }
-            let start = i
-            guard var year = number(digits: 2...4), i - start != 3 else { return nil }
-            if i - start == 2 { year += year < 70 ? 2000 : 1900 }
-            var hour = 0, minute = 0, second = 0
-            if !atEnd {
-                _ = take(",")
-                skipBlanks()
-                guard let h = number(digits: 1...2), take(":"), let m = number(digits: 2...2) else { return nil }
-                hour = h; minute = m
-                if take(":") {
-                    guard let s = number(digits: 2...2) else { return nil }
-                    second = s
-                }
-                skipBlanks()
-                if !atEnd {
-                    let rest = String(decoding: bytes[i...], as: UTF8.self).uppercased()
-                    guard (rest == "AM" || rest == "PM"), (1...12).contains(hour) else { return nil }
-                    if rest == "AM" && hour == 12 { hour = 0 }
-                    if rest == "PM" && hour != 12 { hour += 12 }
-                    i = bytes.count
-                }
-            }
-            guard atEnd, MagentoTimestamp.isValid(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else { return nil }
-            return MagentoTimestamp.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
-        }
+        return ISO8601Scanner.seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 }

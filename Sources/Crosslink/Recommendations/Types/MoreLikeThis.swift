@@ -2,7 +2,8 @@
 /// of a time.
 enum MoreLikeThis {
     static let descriptor = RecommendationTypeDescriptor(
-        .moreLikeThis, needs: .products, live: RecommendationSQL.moreLikeThis, asOf: RecommendationSQL.moreLikeThis
+        .moreLikeThis, requirement: .products, pages: [.product, .cart, .confirmation], scoreKind: .real, evaluationTarget: .any, evaluationContext: .any,
+        live: RecommendationSQL.moreLikeThis, asOf: RecommendationSQL.moreLikeThis
     ) { row, _ in
         .similar(shared: Recommender.features(row.text("features")))
     }

@@ -1,7 +1,8 @@
 /// Sessions adding the product to the cart in the popularity window.
 enum MostAddedToCart {
     static let descriptor = RecommendationTypeDescriptor(
-        .mostAddedToCart, needs: .nothing,
+        .mostAddedToCart, requirement: .nothing, pages: Set(PageType.allCases), scoreKind: .count,
+        evaluationTarget: .cart, isEvaluationBaseline: true, grid: EvaluationGrid.popularityAxes,
         live: RecommendationSQL.popularity(false) + body,
         asOf: RecommendationSQL.popularity(true) + body
     ) { row, settings in

@@ -1,7 +1,8 @@
 /// Sessions buying the product, minus sessions cancelling it, in the popularity window; then units.
 enum MostPurchased {
     static let descriptor = RecommendationTypeDescriptor(
-        .mostPurchased, needs: .nothing,
+        .mostPurchased, requirement: .nothing, pages: Set(PageType.allCases), scoreKind: .count,
+        evaluationTarget: .purchase, isEvaluationBaseline: true, grid: EvaluationGrid.popularityAxes,
         live: RecommendationSQL.popularity(false) + body,
         asOf: RecommendationSQL.popularity(true) + body
     ) { row, settings in

@@ -1,7 +1,8 @@
 /// Sessions viewing the product in the popularity window (`popularityDays`).
 enum MostViewed {
     static let descriptor = RecommendationTypeDescriptor(
-        .mostViewed, needs: .nothing,
+        .mostViewed, requirement: .nothing, pages: Set(PageType.allCases), scoreKind: .count,
+        evaluationTarget: .view, isEvaluationBaseline: true, grid: EvaluationGrid.popularityAxes,
         live: RecommendationSQL.popularity(false) + body,
         asOf: RecommendationSQL.popularity(true) + body
     ) { row, settings in

@@ -1,7 +1,7 @@
 /// The visitor's viewed products, most recent first.
 enum RecentlyViewed {
     static let descriptor = RecommendationTypeDescriptor(
-        .recentlyViewed, needs: .visitor,
+        .recentlyViewed, requirement: .visitor, pages: Set(PageType.allCases), scoreKind: .time, evaluationTarget: .view, evaluationKeepsSeen: true,
         live: RecommendationSQL.recentlyViewed(false) + RecommendationSQL.recentlyViewedBody,
         asOf: RecommendationSQL.recentlyViewed(true) + RecommendationSQL.recentlyViewedBody
     ) { row, _ in

@@ -3,8 +3,10 @@
 /// summed in Swift by ``NeighbourRanking``), else from the windows.
 enum RecommendedForYou {
     static let descriptor = RecommendationTypeDescriptor(
-        .recommendedForYou, needs: .visitor,
+        .recommendedForYou, requirement: .visitor, pages: [.home, .category], defaultBackup: .mostViewed, scoreKind: .real, evaluationTarget: .any,
+        grid: [(.historyHalfLifeDays, [7, 30, 90, 365]), (.historyProducts, [5, 20, 50])],
         live: "WITH " + RecommendationSQL.visitorHistory(false) + ",\n" + RecommendationSQL.history + RecommendationSQL.forYouLiveBody,
+        liveFromNeighbourLists: RecommendationSQL.forYouNeighbours,
         asOf: "WITH RECURSIVE " + RecommendationSQL.visitorHistory(true) + ",\n" + RecommendationSQL.history + ",\n"
             + RecommendationSQL.cooccurrence(sources: RecommendationSQL.PairSource.all, products: "(SELECT product_id FROM history)")
             + RecommendationSQL.forYouBody

@@ -2,7 +2,8 @@
 /// own `trendingBackgroundHours` (72 h) before; at least `trendingMinimumViewers` recent sessions.
 enum Trending {
     static let descriptor = RecommendationTypeDescriptor(
-        .trending, needs: .nothing,
+        .trending, requirement: .nothing, pages: [.home, .category], defaultBackup: .mostViewed, scoreKind: .real, evaluationTarget: .view,
+        grid: [(.trendingForegroundHours, [12, 24, 48]), (.trendingBackgroundHours, [72, 168]), (.trendingMinimumViewers, [1, 3])],
         live: RecommendationSQL.trending(false) + RecommendationSQL.trendingBody,
         asOf: RecommendationSQL.trending(true) + RecommendationSQL.trendingBody
     ) { row, settings in

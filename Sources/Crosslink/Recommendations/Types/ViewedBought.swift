@@ -1,4 +1,4 @@
 /// Bought in sessions after viewing the context product(s), by smoothed lift.
 enum ViewedBought {
-    static let descriptor = RecommendationSQL.cooccurrenceType(.viewedBought, kind: .viewedBought)
+    static let descriptor = RecommendationTypeDescriptor.cooccurrence(.viewedBought, kind: .viewedBought, evaluationTarget: .purchase, evaluationContext: .view)
 }

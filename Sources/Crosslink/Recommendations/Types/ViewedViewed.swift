@@ -1,4 +1,4 @@
 /// Viewed in the same sessions as the context product(s), by smoothed lift.
 enum ViewedViewed {
-    static let descriptor = RecommendationSQL.cooccurrenceType(.viewedViewed, kind: .viewedViewed)
+    static let descriptor = RecommendationTypeDescriptor.cooccurrence(.viewedViewed, kind: .viewedViewed, evaluationTarget: .view, evaluationContext: .view)
 }

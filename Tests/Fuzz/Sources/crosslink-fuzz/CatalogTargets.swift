@@ -1,7 +1,7 @@
 import Crosslink
 import Foundation
 
-/// `csv`: the RFC 4180 reader. Any bytes either parse or throw a `CSVError` with a line; what
+/// `csv`: the RFC 4180 reader. Any bytes either parse or throw an `InputError` with a line; what
 /// parses, written back with `CSVWriter`, reads back as the same fields.
 final class CSVTarget: FuzzTarget {
     let name = "csv"
@@ -10,8 +10,8 @@ final class CSVTarget: FuzzTarget {
         let records: [CSVRecord]
         do {
             records = try CSVReader(data: data, file: "fuzz.csv").records()
-        } catch let error as CSVError {
-            if error.line < 0 { fuzzFailure("negative line in \(error)") }
+        } catch let error as InputError {
+            if (error.location?.line ?? -1) < 0 { fuzzFailure("unplaced or negative line in \(error)") }
             return
         } catch {
             fuzzFailure("CSVReader threw \(type(of: error)): \(error)")
@@ -27,8 +27,8 @@ final class CSVTarget: FuzzTarget {
         } catch {
             fuzzFailure("written CSV does not read back: \(error)")
         }
-        // The header-aware table accepts or refuses with a CSVError, never anything else.
-        do { _ = try CSVTable(reader: CSVReader(data: data, file: "fuzz.csv")) } catch is CSVError {} catch {
+        // The header-aware table accepts or refuses with an InputError, never anything else.
+        do { _ = try CSVTable(reader: CSVReader(data: data, file: "fuzz.csv")) } catch is InputError {} catch {
             fuzzFailure("CSVTable threw \(type(of: error)): \(error)")
         }
     }
@@ -116,7 +116,7 @@ final class MagentoFieldsTarget: FuzzTarget {
 }
 
 /// `magento-import`: the product-CSV importer, as a dry run, against the imported Luma sample.
-/// Any input either imports (and is rolled back) or throws an `ImportIssue`, never another
+/// Any input either imports (and is rolled back) or throws an `InputError`, never another
 /// error; the database is unchanged afterwards.
 final class MagentoImportTarget: FuzzTarget {
     let name = "magento-import"
@@ -144,10 +144,10 @@ final class MagentoImportTarget: FuzzTarget {
         options.dryRun = true
         do {
             _ = try MagentoCSVImporter(store: store, options: options).importData(data, file: "fuzz.csv")
-        } catch let issue as ImportIssue {
-            if issue.file != "fuzz.csv" || issue.line < 0 || issue.message.isEmpty { fuzzFailure("badly placed issue: \(issue)") }
+        } catch let issue as InputError {
+            if issue.location?.file != "fuzz.csv" || (issue.location?.line ?? -1) < 0 || issue.message.isEmpty { fuzzFailure("badly placed issue: \(issue)") }
         } catch {
-            fuzzFailure("importer threw \(type(of: error)) instead of an ImportIssue: \(error)")
+            fuzzFailure("importer threw \(type(of: error)) instead of an InputError: \(error)")
         }
         let now = (try? store.read { db in try db.rows(Self.fingerprintSQL)[0] }) ?? []
         if now != fingerprint { fuzzFailure("a dry run changed the database: \(fingerprint) → \(now)") }

@@ -20,7 +20,7 @@ final class IngestSandbox {
     }
 
     /// Validates, stores and aggregates `events` (invalid ones skipped), then rolls back. Ingest
-    /// may refuse an event (InvalidEventsError, ImportIssue); any other error is a bug, such as
+    /// may refuse an event (an InputError); any other error is a bug, such as
     /// SQL that a validated event makes fail.
     func ingest(_ events: [Event], target: String) {
         struct Rollback: Error {}
@@ -33,8 +33,7 @@ final class IngestSandbox {
                 throw Rollback()
             }
         } catch is Rollback {
-        } catch is InvalidEventsError {
-        } catch is ImportIssue {
+        } catch is InputError {
         } catch {
             fuzzFailure("\(target): ingest threw \(type(of: error)): \(error)\nevents: \(events)")
         }
@@ -58,10 +57,10 @@ final class EventFileTarget: FuzzTarget {
         let events: [Event]
         do {
             events = try EventFileReader(data: data, file: file, format: format).events()
-        } catch let error as InvalidEventsError {
-            for issue in error.issues where issue.file != file || issue.line < 0 { fuzzFailure("badly placed issue \(issue)") }
-            return
-        } catch is ImportIssue {
+        } catch let error as InputError {
+            for issue in error.additionalIssues ?? [] where issue.location?.file != file || (issue.location?.line ?? -1) < 0 {
+                fuzzFailure("badly placed issue \(issue)")
+            }
             return
         } catch {
             fuzzFailure("\(name): reader threw \(type(of: error)): \(error)")
@@ -107,9 +106,7 @@ final class OnlineRetailTarget: FuzzTarget {
         let log: OnlineRetailImporter.Log
         do {
             log = try OnlineRetailImporter.read(data, file: "fuzz.csv")
-        } catch is ImportIssue {
-            return
-        } catch is InvalidEventsError {
+        } catch is InputError {
             return
         } catch {
             fuzzFailure("online-retail reader threw \(type(of: error)): \(error)")

@@ -8,7 +8,7 @@ extension FuzzTargets {
 }
 
 /// `rule-json`: Crosslink's own JSON reader for rule files. Any text parses or throws a
-/// `RuleError` with a position (never a trap, however deep the nesting); what parses prints
+/// `InputError` with a position (never a trap, however deep the nesting); what parses prints
 /// back (compact and pretty) to text that parses to the same value.
 final class RuleJSONTarget: FuzzTarget {
     let name = "rule-json"
@@ -18,8 +18,8 @@ final class RuleJSONTarget: FuzzTarget {
         let json: RuleJSON
         do {
             json = try RuleJSON.parse(text, file: "fuzz.json")
-        } catch let error as RuleError {
-            if case .malformedJSON(_, let line, let column, _) = error, line < 1 || column < 1 {
+        } catch let error as InputError {
+            if (error.location?.line ?? 0) < 1 || (error.location?.column ?? 0) < 1 {
                 fuzzFailure("malformed JSON error without a position: \(error)")
             }
             return
@@ -37,7 +37,7 @@ final class RuleJSONTarget: FuzzTarget {
 
 /// `rule-file`: a rule file imported into the Luma sample catalog, then every block resolved
 /// for a few products and a cart through the compiled SQL, all in a transaction that is rolled
-/// back. A file is either refused with a `RuleError` (bad JSON, unknown attribute, operator
+/// back. A file is either refused with an `InputError` or a `RequestError` (bad JSON, unknown attribute, operator
 /// that does not fit, too deep, …) or works: a validated rule must never produce SQL that fails.
 final class RuleFileTarget: FuzzTarget {
     let name = "rule-file"
@@ -67,7 +67,7 @@ final class RuleFileTarget: FuzzTarget {
                 throw Rollback()
             }
         } catch is Rollback {
-        } catch is RuleError {
+        } catch is InputError, is RequestError {
         } catch {
             fuzzFailure("rule file threw \(type(of: error)): \(error)\nfile:\n\(text)")
         }

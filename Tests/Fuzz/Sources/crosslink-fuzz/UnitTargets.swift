@@ -9,7 +9,7 @@ extension FuzzTargets {
 /// `unit-file`: a units file parsed, exported and parsed again, imported into the Luma sample
 /// (with a small seeded browsing log, so behavioural types have something to say), read back,
 /// and every page type resolved — all in a transaction that is rolled back. A file is either
-/// refused with a `UnitError` or works: a stored unit must read back as written, and a page
+/// refused with an `InputError` (or a `RequestError`) or works: a stored unit must read back as written, and a page
 /// must keep the built-in rules (no product twice, never the viewed product or the cart, at
 /// most the unit's count).
 final class UnitFileTarget: FuzzTarget {
@@ -48,7 +48,7 @@ final class UnitFileTarget: FuzzTarget {
         let file: UnitFile
         do {
             file = try UnitFile.parse(text, file: "fuzz.json")
-        } catch is UnitError {
+        } catch is InputError {
             return
         } catch {
             fuzzFailure("UnitFile.parse threw \(type(of: error)): \(error)\nfile:\n\(text)")
@@ -84,7 +84,7 @@ final class UnitFileTarget: FuzzTarget {
                 throw Rollback()
             }
         } catch is Rollback {
-        } catch is UnitError {
+        } catch is InputError, is RequestError {
         } catch {
             fuzzFailure("unit file threw \(type(of: error)): \(error)\nfile:\n\(text)")
         }
