@@ -209,6 +209,9 @@ import Testing
         #expect(PostgreSQLConnection.redactingPassword(uri) == "postgresql://shop:***@db.example:5432/shop")
         #expect(PostgreSQLConnection.redactingPassword(in: #"bad URI: "\#(uri)" (s3cret)"#, of: uri)
                 == #"bad URI: "postgresql://shop:***@db.example:5432/shop" (***)"#)
+        // A short password is masked where the URI has it, not inside other words.
+        #expect(PostgreSQLConnection.redactingPassword(in: #"connection to "u:on@h" failed on host"#, of: "postgresql://u:on@h/db")
+                == #"connection to "u:***@h" failed on host"#)
         // Nothing to mask: no password, or no user part at all.
         #expect(PostgreSQLConnection.redactingPassword("postgresql://shop@db.example/shop") == "postgresql://shop@db.example/shop")
         #expect(PostgreSQLConnection.redactingPassword("postgresql:///shop?host=/run/postgresql") == "postgresql:///shop?host=/run/postgresql")

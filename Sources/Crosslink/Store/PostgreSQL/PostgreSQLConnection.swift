@@ -372,7 +372,9 @@ final class PostgreSQLConnection {
               let colon = uri[scheme.upperBound..<at].firstIndex(of: ":") else { return text }
         let password = String(uri[uri.index(after: colon)..<at])
         guard !password.isEmpty else { return text }
-        return text.replacingOccurrences(of: ":" + password + "@", with: ":***@").replacingOccurrences(of: password, with: "***")
+        let masked = text.replacingOccurrences(of: ":" + password + "@", with: ":***@")
+        // Elsewhere only a password long enough not to be a common word part ("a", "on").
+        return password.count >= 4 ? masked.replacingOccurrences(of: password, with: "***") : masked
     }
 }
 
