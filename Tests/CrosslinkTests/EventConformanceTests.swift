@@ -131,11 +131,61 @@ import Testing
         try Self.expectSameAggregates(stores, "Online Retail slice")
         try Self.expectRebuildEqualsIncremental(stores.postgreSQL)
         try Self.expectSameAggregates(stores, "after a rebuild on PostgreSQL")
+
+        // The lists computed from the aggregates and the catalog: item neighbours, similar products.
+        let neighbours = try stores.both.map { store in
+            let report = try store.write { db in try ItemNeighbours(db).refresh() }
+            return (report, try Self.neighbourLists(store))
+        }
+        #expect(neighbours[0].0.products == neighbours[1].0.products && neighbours[0].0.neighbours == neighbours[1].0.neighbours)
+        #expect(neighbours[0].0.neighbours > 1_000)
+        #expect(neighbours[0].1.keys.sorted() == neighbours[1].1.keys.sorted())
+        for key in neighbours[0].1.keys.sorted() {
+            let (a, b) = (neighbours[0].1[key]!, neighbours[1].1[key] ?? [])
+            #expect(a.count == b.count, "neighbours of \(key)")
+            for (x, y) in zip(a, b) {
+                #expect(x.ids == y.ids && Self.close(x.similarity, y.similarity) && Self.close(x.best, y.best), "neighbours of \(key): \(x) / \(y)")
+            }
+        }
+        let similar = try stores.both.map { store in
+            _ = try store.write { db in try SimilarProducts(db).refresh(force: true) }
+            return try store.read { db in
+                try db.prepare("SELECT product_id, rank, other_id, shared, score FROM similar_products ORDER BY product_id, rank")
+                    .map { row in (key: "\(row.int(at: 0))|\(row.int(at: 1))|\(row.int(at: 2))|\(row.int(at: 3))", score: row.double(at: 4)) }
+            }
+        }
+        #expect(similar[0].count == similar[1].count && similar[0].count > 1_000)
+        for (x, y) in zip(similar[0], similar[1]) { #expect(x.key == y.key && Self.close(x.score, y.score), "similar products \(x) / \(y)") }
+    }
+
+    /// Within 1e-8 relative: the neighbour lists keep 9 significant digits.
+    static func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-8 * max(abs(a), abs(b)) }
+
+    struct Neighbour: CustomStringConvertible {
+        var ids: [Int]  // other_id, kind_id, together
+        var similarity: Double
+        var best: Double
+        var description: String { "\(ids) \(similarity) \(best)" }
+    }
+
+    /// `item_neighbours` per store and product, each list's entries parsed.
+    static func neighbourLists(_ store: CrosslinkStore) throws -> [String: [Neighbour]] {
+        try store.read { db in
+            var lists: [String: [Neighbour]] = [:]
+            try db.prepare("SELECT store_id, product_id, neighbours FROM item_neighbours").forEachRow { row in
+                let entries = (try? JSONSerialization.jsonObject(with: Data(row.text(at: 2).utf8))) as? [[Double]] ?? []
+                lists["\(row.int(at: 0))/\(row.int(at: 1))"] = entries.map {
+                    Neighbour(ids: [Int($0[0]), Int($0[3]), Int($0[4])], similarity: $0[1], best: $0[2])
+                }
+            }
+            return lists
+        }
     }
 
     @Test func batchesSingleEventsAndFilesGiveTheSameLogAndAggregates() throws {
         let events = AggregateRebuildTests.randomLog(seed: 11, events: 1_200)
-        let jsonLines = Data(events[600..<900].map { JSONLinesEventParser.line($0) + "\n" }.joined().utf8)
+        let jsonLines = Data(events[600..<800].map { JSONLinesEventParser.line($0) + "\n" }.joined().utf8)
+        let csv = Data(CSVEventParser.text(Array(events[800..<900])).utf8)
         let stores = try EngineConformanceTests.pair("events_batches") { store in
             try Self.catalog(store)
             let writer = EventStore(store: store)
@@ -143,9 +193,11 @@ import Testing
                 _ = try writer.append(Array(events[start..<min(start + 37, 600)]))
             }
             let file = try writer.importData(jsonLines, file: "events.jsonl", format: .jsonLines)
-            #expect(file.stored > 200)
+            #expect(file.stored > 150)
             // The same file again: only duplicates.
             #expect(try writer.importData(jsonLines, file: "events.jsonl", format: .jsonLines).stored == 0)
+            #expect(try writer.importData(csv, file: "events.csv", format: .csv).stored > 50)
+            #expect(try writer.importData(csv, file: "events.csv", format: .csv).stored == 0)
             for event in events[900...] { _ = try writer.append(event) }
         }
         let stats = try stores.both.map { try EventStore(store: $0).stats() }
