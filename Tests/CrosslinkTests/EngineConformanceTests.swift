@@ -76,7 +76,19 @@ import Testing
             _ = try MagentoSampleImporter(store: store).importSample(at: Fixtures.magentoSample)
         }
         let exports = try stores.both.map { try MagentoCSVExporter(store: $0).export() }
-        #expect(exports[0] == exports[1])
+        // Without the last two columns, created_at and updated_at: the time of each import.
+        let lines = exports.map { export in
+            export.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                var line = line
+                for _ in 0..<2 { if let comma = line.lastIndex(of: ",") { line = line[..<comma] } }
+                return line
+            }
+        }
+        #expect(lines[0].count == lines[1].count)
+        for (sqlite, postgreSQL) in zip(lines[0], lines[1]) where sqlite != postgreSQL {
+            Issue.record("export differs:\nSQLite:     \(sqlite)\nPostgreSQL: \(postgreSQL)")
+            break
+        }
         #expect(exports[0].count > 10_000)
     }
 }
