@@ -76,7 +76,7 @@ import Testing
         let name = try primary.makeDatabase("replicated")
         // The schema first, so that the standby's base backup holds it.
         try CrosslinkStore(location: primary.uri(database: name)).close()
-        let standby = try PostgreSQLCluster.startStandby(of: primary)
+        let standby = try #require(try PostgreSQLCluster.startStandby(of: primary))
         defer { standby.stop() }
         let store = try CrosslinkStore(primary: primary.uri(database: name), replicas: [standby.uri(database: name)], readYourWrites: true)
         defer { store.close() }
