@@ -9,7 +9,7 @@
 /// candidate's product id column there (qualified). A unit's filter (``CandidateFilter``) fills
 /// it with `AND EXISTS (…)` over that id; without a filter it renders as nothing.
 enum RecommendationSQL {
-    static let notExcluded: SQL = "NOT IN (SELECT value FROM json_each(\(parameter: "excluded")))"
+    static let notExcluded: SQL = "NOT IN \(idList: "excluded")"
 
     // MARK: Popularity and conversion
 
@@ -36,7 +36,7 @@ enum RecommendationSQL {
         """
 
         SELECT d.product_id, d.sku, d.name, d.final_price, c.\(literal: score) AS score, c.\(literal: score) AS sessions, \(literal: second) AS units
-        FROM counts AS c CROSS JOIN displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = c.product_id
+        FROM counts AS c \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = c.product_id
         WHERE c.\(literal: score) > 0 AND c.product_id \(sql: notExcluded) \(condition: "c.product_id")
         ORDER BY \(literal: order) LIMIT \(parameter: "limit")
         """
@@ -76,7 +76,7 @@ enum RecommendationSQL {
             """
         let select: SQL = """
             SELECT d.product_id, d.sku, d.name, d.final_price, r.score AS score, r.converted AS converted, r.viewers AS viewers
-            FROM ranked AS r CROSS JOIN displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = r.product_id
+            FROM ranked AS r \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = r.product_id
             """
         if pointInTime { return ",\nranked AS (\n\(sql: scan))\n\(sql: select)\nORDER BY r.score DESC, d.sku LIMIT \(parameter: "limit")" }
         // From the list only the products scoring at least the `:limit`-th displayable one (in
@@ -94,10 +94,10 @@ enum RecommendationSQL {
                 ORDER BY r.rank LIMIT \(parameter: "limit") + 100),
             served(yes) AS (
                 SELECT (SELECT yes FROM fresh) AND ((SELECT count(*) FROM listed) = \(parameter: "limit") + 100
-                    OR (SELECT complete FROM conversion_rank_state WHERE store_id = \(parameter: "store") AND metric = \(literal: String(metric))))),
+                    OR (SELECT complete <> 0 FROM conversion_rank_state WHERE store_id = \(parameter: "store") AND metric = \(literal: String(metric))))),
             cut(score) AS (
                 SELECT coalesce((SELECT x.score FROM conversion_ranks AS x
-                                 CROSS JOIN displayable_products AS e ON e.store_id = \(parameter: "store") AND e.product_id = x.product_id
+                                 \(sql: SQL.orderedJoin) displayable_products AS e ON e.store_id = \(parameter: "store") AND e.product_id = x.product_id
                                  WHERE x.store_id = \(parameter: "store") AND x.metric = \(literal: String(metric))
                                    AND x.product_id \(sql: notExcluded) \(condition: "x.product_id")
                                  ORDER BY x.rank LIMIT 1 OFFSET \(parameter: "limit") - 1), -1e308)),
@@ -105,7 +105,7 @@ enum RecommendationSQL {
                 SELECT * FROM listed WHERE (SELECT yes FROM served) AND score >= (SELECT score FROM cut)
                 UNION ALL
                 SELECT * FROM (
-            \(sql: scan)))
+            \(sql: scan)) AS scanned)
             \(sql: select)
             ORDER BY r.score DESC, d.sku LIMIT \(parameter: "limit")
             """
@@ -156,7 +156,7 @@ enum RecommendationSQL {
 
     static func cooccurrence(sources: [PairSource], products: SQL) -> SQL {
         """
-            days(day) AS (SELECT \(parameter: "cooccurrence_first") UNION ALL SELECT day + 1 FROM days WHERE day < \(parameter: "cooccurrence_last")),
+            days(day) AS (SELECT CAST(\(parameter: "cooccurrence_first") AS BIGINT) UNION ALL SELECT day + 1 FROM days WHERE day < \(parameter: "cooccurrence_last")),
             pairs AS (
             \(sql: sources.map { pointInTimePairs($0, products: products) }.joined(separator: "\n        UNION ALL\n"))),
             bases AS (
@@ -179,20 +179,24 @@ enum RecommendationSQL {
                       JOIN bases AS bb ON bb.product_id = p.other_id
                       CROSS JOIN pair_totals AS t
                       JOIN products AS a ON a.product_id = p.product_id
-                      CROSS JOIN displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = p.other_id) AS x
+                      \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = p.other_id) AS x
                 CROSS JOIN recommendation_settings AS k
                 WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0)
             """
     }
 
     /// Point in time: ranked by the smoothed lift (`score`, see `recs_cooccurrence`); a cart
-    /// sums the scores of its products. The reason names the strongest pair: SQLite takes the
-    /// bare columns from the row of max(score).
+    /// sums the scores of its products. The reason names the strongest pair (on equal scores,
+    /// the first source SKU): window functions, which both engines run alike.
     static let cooccurrenceBody: SQL = """
 
-        SELECT other_id, recommended_sku, name, final_price, sum(score) AS total_score, together, lift, sku AS source_sku, max(score)
-        FROM cooccurrence WHERE other_id \(sql: notExcluded) \(condition: "cooccurrence.other_id")
-        GROUP BY other_id ORDER BY total_score DESC, recommended_sku LIMIT \(parameter: "limit")
+        SELECT other_id, recommended_sku, name, final_price, total_score, together, lift, source_sku, best_score
+        FROM (SELECT other_id, recommended_sku, name, final_price, sum(score) OVER (PARTITION BY other_id) AS total_score,
+                     together, lift, sku AS source_sku, score AS best_score,
+                     row_number() OVER (PARTITION BY other_id ORDER BY score DESC, sku) AS strongest
+              FROM cooccurrence WHERE other_id \(sql: notExcluded) \(condition: "cooccurrence.other_id")) AS scored
+        WHERE strongest = 1
+        ORDER BY total_score DESC, recommended_sku LIMIT \(parameter: "limit")
         """
 
     /// The lift of a pair and its ranking score, columns `lift` and `score` — the one
@@ -235,7 +239,7 @@ enum RecommendationSQL {
         """
         SELECT c.other_id, d.sku, d.name, d.final_price, c.score, \(literal: before), a.sku AS source_sku, \(literal: after)
         FROM candidates AS c
-        CROSS JOIN displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = c.other_id
+        \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = c.other_id
         JOIN products AS a ON a.product_id = c.source_id
         ORDER BY c.score DESC, d.sku LIMIT \(parameter: "limit")
         """
@@ -251,11 +255,11 @@ enum RecommendationSQL {
         WITH pairs AS (
             SELECT pw.product_id, pw.other_id, pw.together,
                    \(sql: windowBases("\(parameter: "kind")"))
-            FROM (SELECT DISTINCT value AS product_id FROM json_each(\(parameter: "context"))) AS c
-            CROSS JOIN store_windows AS sw ON sw.store_id = \(parameter: "store") AND sw.window_id = 2
-            CROSS JOIN product_windows AS wa ON wa.store_id = \(parameter: "store") AND wa.window_id = 2 AND wa.product_id = c.product_id
-            CROSS JOIN \(literal: source.window) AS pw ON pw.store_id = \(parameter: "store") AND pw.kind_id = \(parameter: "kind") AND pw.product_id = c.product_id
-            CROSS JOIN product_windows AS wb ON wb.store_id = \(parameter: "store") AND wb.window_id = 2 AND wb.product_id = pw.other_id
+            FROM (SELECT DISTINCT value AS product_id FROM \(idList: "context") AS context) AS c
+            \(sql: SQL.orderedJoin) store_windows AS sw ON sw.store_id = \(parameter: "store") AND sw.window_id = 2
+            \(sql: SQL.orderedJoin) product_windows AS wa ON wa.store_id = \(parameter: "store") AND wa.window_id = 2 AND wa.product_id = c.product_id
+            \(sql: SQL.orderedJoin) \(literal: source.window) AS pw ON pw.store_id = \(parameter: "store") AND pw.kind_id = \(parameter: "kind") AND pw.product_id = c.product_id
+            \(sql: SQL.orderedJoin) product_windows AS wb ON wb.store_id = \(parameter: "store") AND wb.window_id = 2 AND wb.product_id = pw.other_id
             WHERE pw.together >= \(sql: minimumSupport("\(parameter: "kind")"))
               AND pw.other_id \(sql: notExcluded) \(condition: "pw.other_id")),
         scored AS (
@@ -264,7 +268,15 @@ enum RecommendationSQL {
             WHERE p.base > 0 AND p.other_base > 0 AND p.total > 0),
         candidates(other_id, score, together, lift, source_id, best) AS (
         \(literal: singleContext ? "    SELECT other_id, score, together, lift, product_id, score FROM scored"
-            : "    SELECT other_id, sum(score), together, lift, product_id, max(score) FROM scored GROUP BY other_id"))
+            // A cart sums its products' scores; the reason is the strongest pair (on equal
+            // scores, the lowest source id): window functions, which both engines run alike.
+            : """
+                  SELECT other_id, total, together, lift, product_id, score FROM (
+                      SELECT other_id, sum(score) OVER (PARTITION BY other_id) AS total, together, lift, product_id, score,
+                             row_number() OVER (PARTITION BY other_id ORDER BY score DESC, product_id) AS strongest
+                      FROM scored) AS strongest_pairs
+                  WHERE strongest = 1
+              """))
         \(sql: rankedCandidates(before: "c.together, c.lift", after: "c.best"))
         """
     }
@@ -293,7 +305,7 @@ enum RecommendationSQL {
             visitor_history AS (
                 SELECT product_id, last_viewed_at, last_carted_at, last_bought_at FROM visitor_products
                 WHERE store_id = \(parameter: "store") AND visitor_id = \(parameter: "visitor")
-                  AND max(coalesce(last_viewed_at, 0), coalesce(last_carted_at, 0), coalesce(last_bought_at, 0)) >= \(parameter: "since")),
+                  AND \(sqlite: "max", postgreSQL: "GREATEST")(coalesce(last_viewed_at, 0), coalesce(last_carted_at, 0), coalesce(last_bought_at, 0)) >= \(parameter: "since")),
             visitor_bought AS (
                 SELECT product_id FROM visitor_products WHERE store_id = \(parameter: "store") AND visitor_id = \(parameter: "visitor") AND first_bought_at IS NOT NULL)
             """
@@ -304,7 +316,7 @@ enum RecommendationSQL {
     static let history: SQL = """
         history AS (
             SELECT h.product_id,
-                   max(coalesce(CASE WHEN h.last_viewed_at >= \(parameter: "since") THEN pow(0.5, (\(parameter: "now") - h.last_viewed_at) / k.half_life) END, 0),
+                   \(sqlite: "max", postgreSQL: "GREATEST")(coalesce(CASE WHEN h.last_viewed_at >= \(parameter: "since") THEN pow(0.5, (\(parameter: "now") - h.last_viewed_at) / k.half_life) END, 0),
                        coalesce(CASE WHEN h.last_carted_at >= \(parameter: "since") THEN 2 * pow(0.5, (\(parameter: "now") - h.last_carted_at) / k.half_life) END, 0),
                        coalesce(CASE WHEN h.last_bought_at >= \(parameter: "since") THEN 3 * pow(0.5, (\(parameter: "now") - h.last_bought_at) / k.half_life) END, 0)) AS weight,
                    CASE WHEN h.last_bought_at >= \(parameter: "since") THEN 3 WHEN h.last_carted_at >= \(parameter: "since") THEN 2 ELSE 1 END AS interaction

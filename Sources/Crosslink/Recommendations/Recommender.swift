@@ -176,9 +176,7 @@ public struct Recommender {
         } catch let error as RequestError where error.kind == .unknownSKU && skus.count == 1 {
             throw RequestError.unknownSKU(error.names[0])
         }
-        var context: [Int] = []
-        try db.cachedStatement("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN (SELECT value FROM json_each(?))")
-            .forEachRow([DatabaseValue.jsonArray(placement.cartIDs)]) { context.append($0.int(at: 0)) }
+        let context = try db.map("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN \(list: placement.cartIDs)") { $0.int(at: 0) }
         return Resolved(storeID: placement.store.id, context: context.sorted(), excluded: placement.excluded)
     }
 

@@ -228,6 +228,11 @@ extension SQL: ExpressibleByStringInterpolation {
         public mutating func appendInterpolation(condition column: String) { sql.append(.condition(column: column)) }
     }
 
+    /// `CROSS JOIN` on SQLite, where it fixes the join order (the left table is scanned first),
+    /// for a join with an `ON` condition; PostgreSQL plans joins from its statistics and refuses
+    /// `ON` after `CROSS JOIN`, so there it is a plain `JOIN`.
+    public static let orderedJoin = SQL(elements: [.engineText(sqlite: "CROSS JOIN", postgreSQL: "JOIN")])
+
     /// `(SELECT value FROM json_each(<array>))`. PostgreSQL reads the same bound JSON text with
     /// `jsonb_array_elements_text`, which yields text: ids are cast back to bigint so that they
     /// compare with id columns.

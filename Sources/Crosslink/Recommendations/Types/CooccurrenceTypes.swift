@@ -10,7 +10,7 @@ extension RecommendationTypeDescriptor {
             evaluationTarget: evaluationTarget, evaluationContext: evaluationContext, grid: EvaluationGrid.cooccurrenceAxes,
             live: RecommendationSQL.cooccurrenceLive(singleContext: false, source: source),
             liveSingleContext: RecommendationSQL.cooccurrenceLive(singleContext: true, source: source),
-            asOf: "WITH RECURSIVE " + RecommendationSQL.cooccurrence(sources: [source], products: "(SELECT value FROM json_each(\(parameter: "context")))")
+            asOf: "WITH RECURSIVE " + RecommendationSQL.cooccurrence(sources: [source], products: "\(idList: "context")")
                 + RecommendationSQL.cooccurrenceBody,
             kind: kind
         ) { row, _ in

@@ -22,12 +22,12 @@ extension RecommendationSQL {
     /// conversion). `detail` lists the shared features as c:…, a:…, w:…: for a served list from
     /// the row's `shared_mask` (migration 0008), otherwise looked up per feature and winner.
     static let moreLikeThis: SQL = """
-        WITH context(product_id) AS (SELECT value FROM json_each(\(parameter: "context"))),
+        WITH context(product_id) AS \(idList: "context"),
         fresh(yes) AS (SELECT (SELECT dirty FROM similar_state) = 0 AND (SELECT count(*) FROM context) = 1),
         listed AS (
             SELECT d.product_id, d.sku, d.name, d.final_price, s.score, s.shared, s.shared_mask AS mask
             FROM similar_products AS s
-            CROSS JOIN displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = s.other_id
+            \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = s.other_id
             WHERE s.product_id = (SELECT min(product_id) FROM context) AND (SELECT yes FROM fresh)
               AND s.other_id \(sql: notExcluded) \(condition: "s.other_id")
             ORDER BY s.rank LIMIT \(parameter: "limit")),
@@ -76,9 +76,9 @@ extension RecommendationSQL {
             -- Driven by `served`, so that SQLite never starts the live query when the list serves.
             SELECT * FROM (
                 SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared, NULL
-                FROM served AS v CROSS JOIN scored AS m CROSS JOIN displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = m.product_id
+                FROM served AS v CROSS JOIN scored AS m \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = m.product_id
                 WHERE NOT v.yes
-                ORDER BY m.score DESC, d.sku LIMIT \(parameter: "limit")))
+                ORDER BY m.score DESC, d.sku LIMIT \(parameter: "limit")) AS scanned)
         -- The shared features' labels, for the winners only: from the list's mask, else looked up.
         SELECT t.product_id, t.sku, t.name, t.final_price, t.score, t.shared,
                CASE WHEN t.mask IS NOT NULL THEN (SELECT group_concat(f.label, char(31)) FROM context_features AS f WHERE (t.mask >> f.ordinal) & 1)

@@ -39,11 +39,11 @@ extension RecommendationSQL {
                   SELECT pw.other_id, h.weight, h.interaction, h.product_id AS source_id, pw.kind_id, pw.together,
                          \(sql: windowBases("pw.kind_id"))
                   FROM history AS h
-                  CROSS JOIN products AS a ON a.product_id = h.product_id
-                  CROSS JOIN product_windows AS wa ON wa.store_id = \(parameter: "store") AND wa.window_id = 2 AND wa.product_id = h.product_id
-                  CROSS JOIN store_windows AS sw ON sw.store_id = \(parameter: "store") AND sw.window_id = 2
-                  CROSS JOIN \(literal: source.window) AS pw ON pw.store_id = \(parameter: "store") AND pw.kind_id \(sql: source.kinds) AND pw.product_id = h.product_id
-                  CROSS JOIN product_windows AS wb ON wb.store_id = \(parameter: "store") AND wb.window_id = 2 AND wb.product_id = pw.other_id
+                  \(sql: SQL.orderedJoin) products AS a ON a.product_id = h.product_id
+                  \(sql: SQL.orderedJoin) product_windows AS wa ON wa.store_id = \(parameter: "store") AND wa.window_id = 2 AND wa.product_id = h.product_id
+                  \(sql: SQL.orderedJoin) store_windows AS sw ON sw.store_id = \(parameter: "store") AND sw.window_id = 2
+                  \(sql: SQL.orderedJoin) \(literal: source.window) AS pw ON pw.store_id = \(parameter: "store") AND pw.kind_id \(sql: source.kinds) AND pw.product_id = h.product_id
+                  \(sql: SQL.orderedJoin) product_windows AS wb ON wb.store_id = \(parameter: "store") AND wb.window_id = 2 AND wb.product_id = pw.other_id
                   WHERE h.weight > 0 AND pw.together >= \(sql: minimumSupport("pw.kind_id"))
                     AND pw.other_id NOT IN (SELECT product_id FROM visitor_bought)
                     AND pw.other_id \(sql: notExcluded) \(condition: "pw.other_id")
@@ -74,7 +74,7 @@ extension RecommendationSQL {
             SELECT j.value ->> 0 AS other_id, h.weight * (j.value ->> 1) AS s, h.weight * (j.value ->> 2) AS best_s,
                    j.value ->> 4 AS together, h.interaction, h.product_id AS source_id, j.value ->> 3 AS kind_id
             FROM history AS h
-            CROSS JOIN item_neighbours AS n ON n.list_key = (\(parameter: "store") << 32) + h.product_id
+            \(sql: SQL.orderedJoin) item_neighbours AS n ON n.list_key = (\(parameter: "store") << 32) + h.product_id
             CROSS JOIN json_each(n.neighbours) AS j
             WHERE h.weight > 0),
         candidates AS (
@@ -102,8 +102,8 @@ extension RecommendationSQL {
     static let neighbourCandidates = SQLTemplate("""
         SELECT d.product_id, d.sku, d.name, d.final_price, a.sku
         FROM json_each(\(parameter: "candidates")) AS c
-        CROSS JOIN displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = c.value ->> 0
-        CROSS JOIN products AS a ON a.product_id = c.value ->> 1
+        \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = c.value ->> 0
+        \(sql: SQL.orderedJoin) products AS a ON a.product_id = c.value ->> 1
         WHERE 1 \(condition: "d.product_id")
         """)
 }
