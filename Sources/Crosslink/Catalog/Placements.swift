@@ -217,7 +217,7 @@ public struct Placements {
             FROM product_links AS l
             -- CROSS JOIN fixes the join order (links first, then displayability): without
             -- statistics the planner may otherwise scan every product of the website.
-            CROSS JOIN displayable_products AS d ON d.product_id = l.linked_product_id
+            \(sql: RuleCompiler.crossJoin) displayable_products AS d ON d.product_id = l.linked_product_id
             JOIN products AS src ON src.product_id = l.product_id
             WHERE l.product_id IN \(idList: "sources")
               AND l.link_type_id = \(parameter: "type")

@@ -171,7 +171,7 @@ public struct UnitMetrics {
     public func unitID(for text: String, store: String? = nil) throws -> String {
         let id = try db.scalarInt("""
             SELECT u.unit_id FROM units AS u JOIN stores AS s ON s.store_id = u.store_id
-            WHERE u.name = ?1 AND (?2 IS NULL OR s.code = ?2) ORDER BY u.unit_id LIMIT 1
+            WHERE u.name = ?1 AND (CAST(?2 AS TEXT) IS NULL OR s.code = ?2) ORDER BY u.unit_id LIMIT 1
             """, [text, store])
         return id.map(String.init) ?? text
     }

@@ -61,7 +61,7 @@ public struct UnitRepository {
 
     /// Units, optionally of one store and page type, in page order (top first, then position).
     public func units(store: String? = nil, pageType: PageType? = nil) throws -> [RecommendationUnit] {
-        try load(where: "(?1 IS NULL OR s.code = ?1) AND (?2 IS NULL OR u.page_type = ?2)", [store, pageType?.rawValue])
+        try load(where: "(CAST(?1 AS TEXT) IS NULL OR s.code = ?1) AND (CAST(?2 AS TEXT) IS NULL OR u.page_type = ?2)", [store, pageType?.rawValue])
     }
 
     public func unit(name: String, store: String = "default") throws -> RecommendationUnit? {
