@@ -14,6 +14,9 @@ struct BackupCommand: ParsableCommand {
             Examples:
               crosslink --database shop.sqlite backup /backups/shop-$(date +%F).sqlite
               crosslink backup --quiet copy.sqlite && sqlite3 copy.sqlite 'PRAGMA integrity_check'
+            On PostgreSQL the server backs up its databases: pg_dump (one database) or pg_basebackup \
+            (the cluster, for point-in-time recovery); `crosslink copy --from URI --to FILE` makes a \
+            SQLite file of the store.
             """)
 
     @ParentCommand var root: CrosslinkCommand
@@ -29,6 +32,13 @@ struct BackupCommand: ParsableCommand {
     }
 
     func run() throws {
+        if case .postgresql = root.global.location {
+            throw StoreErrorText.Explained(description: """
+                backup copies a SQLite file; \(root.global.displayName) is a PostgreSQL database. Back it up with \
+                pg_dump (pg_dump -Fc -f shop.dump 'URI') or pg_basebackup (the whole cluster), or make a SQLite \
+                copy of the store with `crosslink copy --from 'URI' --to \(file)`.
+                """)
+        }
         let store = try root.global.openStore(.read)
         var lastPercent = -1
         let report = try store.backup(to: file, pagesPerStep: pagesPerStep) { progress in

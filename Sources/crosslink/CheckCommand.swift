@@ -18,6 +18,8 @@ struct CheckCommand: ParsableCommand {
             Examples:
               crosslink check
               crosslink --database shop.sqlite check --full --json
+            On PostgreSQL (--database postgresql://…) the file checks are skipped (the server keeps its \
+            files: use pg_amcheck; it enforces foreign keys itself); the migrations and the invariants run.
             """)
 
     @ParentCommand var root: CrosslinkCommand

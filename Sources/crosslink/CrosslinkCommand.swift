@@ -18,13 +18,19 @@ struct CrosslinkCommand: ParsableCommand {
               crosslink --database shop.sqlite placement product 24-MB01
               crosslink --database shop.sqlite placement cart 24-MB01 24-WB04
 
-            The database path defaults to $CROSSLINK_DATABASE, else ./crosslink.sqlite. Only init, migrate, \
+            The database defaults to $CROSSLINK_DATABASE, else ./crosslink.sqlite. Only init, migrate, \
             import, events import and demo create it; every other command needs an existing database, and \
             commands that only read open it read-only. \
             Inspect it with the sqlite3 CLI: sqlite3 crosslink.sqlite 'SELECT * FROM displayable_links LIMIT 5'
+
+            --database (or $CROSSLINK_DATABASE) may instead be a PostgreSQL 15 URI; the database must exist \
+            (createdb shop), and init creates the schema in it. Every command works the same on it:
+              crosslink --database postgresql://app@db.internal:5432/shop init
+              crosslink --database 'postgresql://app@/shop?host=/run/postgresql' placement product 24-MB01
+            Move a store between the two with `crosslink copy --from shop.sqlite --to postgresql://…`.
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Migrate.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, BackupCommand.self, CheckCommand.self]
+        subcommands: [Init.self, Migrate.self, CopyCommand.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, BackupCommand.self, CheckCommand.self]
     )
 
     @OptionGroup var global: GlobalOptions
@@ -55,7 +61,9 @@ struct CrosslinkCommand: ParsableCommand {
 
 /// Options every command shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The Crosslink database file.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp(
+        "The Crosslink database: a SQLite file path, or a PostgreSQL URI (postgresql://user@host:5432/db).",
+        valueName: "path-or-uri"))
     var database: String = ProcessInfo.processInfo.environment["CROSSLINK_DATABASE"] ?? "crosslink.sqlite"
 
     @Option(name: .long, help: ArgumentHelp(
@@ -100,15 +108,24 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the store for `access` (the schema is created or upgraded unless `.read`). The
     /// store is closed when the command ends, on every path (``CrosslinkCommand/main()``).
+    /// Where `--database` points: a SQLite file or a PostgreSQL URI.
+    var location: StoreLocation { StoreLocation(database) }
+
+    /// `--database` as it may be printed: a PostgreSQL URI without its password.
+    var displayName: String { location.description }
+
     func openStore(_ access: Access = .readWrite) throws -> CrosslinkStore {
-        let store = try CrosslinkStore(path: database, configuration: configuration(access))
+        let store = try CrosslinkStore(location: database, configuration: configuration(access))
         OpenStores.register(store.pool)
         return store
     }
 
     /// A bare pool for `access`: no migration (`migrate` applies them itself).
     func openPool(_ access: Access) throws -> DatabasePool {
-        let pool = try DatabasePool(path: database, configuration: configuration(access))
+        let pool = switch location {
+        case .sqlite(let path): try DatabasePool(path: path, configuration: configuration(access))
+        case .postgresql(let uri): try DatabasePool(postgreSQL: uri, configuration: configuration(access))
+        }
         OpenStores.register(pool)
         return pool
     }

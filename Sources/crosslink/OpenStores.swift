@@ -30,6 +30,8 @@ enum StoreErrorText {
 
     static func explained(_ error: any Error) -> any Error {
         switch error {
+        case let error as DatabaseError where error.sqlState == "08001":
+            return Explained(description: "\(error)\n" + connectionHint(error))
         case let error as DatabaseError where error.resultCode == 5 /* SQLITE_BUSY */:
             return Explained(description: locked(error))
         case StoreError.migrationFailed(_, let error) where error.resultCode == 5 /* SQLITE_BUSY */:
@@ -47,6 +49,23 @@ enum StoreErrorText {
         default:
             return error
         }
+    }
+
+    /// What to do about a PostgreSQL connection that failed (the error already names the host,
+    /// port and database, never the password).
+    private static func connectionHint(_ error: DatabaseError) -> String {
+        let database = error.database ?? "the database"
+        let message = error.message.lowercased()
+        if message.contains("does not exist") && message.contains("database") {
+            return "Create it first (createdb \(database), or CREATE DATABASE \(database)), then `crosslink --database URI init`."
+        }
+        if message.contains("password") || message.contains("authentication") {
+            return "The server refused the login: check the user and password in the URI (or ~/.pgpass, PGPASSWORD)."
+        }
+        if message.contains("invalid") && message.contains("uri") {
+            return "A PostgreSQL URI looks like postgresql://user@host:5432/database (or ?host=/socket/directory)."
+        }
+        return "Check that the server runs and accepts connections at that host and port (pg_isready -h HOST -p PORT)."
     }
 
     private static func locked(_ error: DatabaseError) -> String {

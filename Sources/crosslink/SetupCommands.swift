@@ -5,7 +5,11 @@ import Foundation
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create the database (or upgrade an existing one) with the current schema.",
-        discussion: "Example: crosslink --database shop.sqlite init")
+        discussion: """
+            Examples:
+              crosslink --database shop.sqlite init
+              crosslink --database postgresql://app@db.internal:5432/shop init   # the database must exist (createdb shop)
+            """)
 
     @ParentCommand var root: CrosslinkCommand
     var global: GlobalOptions { root.global }
@@ -48,6 +52,6 @@ struct Migrate: ParsableCommand {
         }
         let pool = try global.openPool(.create)
         let done = try pool.writeWithoutTransaction { db in try migrator.migrate(db) }
-        print(done.isEmpty ? "\(global.database): up to date" : "\(global.database): applied \(done.joined(separator: ", "))")
+        print(done.isEmpty ? "\(global.displayName): up to date" : "\(global.displayName): applied \(done.joined(separator: ", "))")
     }
 }

@@ -79,21 +79,53 @@ final class PostgreSQLCluster: @unchecked Sendable {
     /// PostgreSQL is not installed (``unavailableReason``).
     static func start() throws -> PostgreSQLCluster? {
         guard isAvailable else { return nil }
+        let cluster = try PostgreSQLCluster(directory: makeDirectory(), port: Int.random(in: 20_000..<60_000))
+        try cluster.initialize()
+        try cluster.startServer()
+        try cluster.psql("CREATE ROLE \(passwordRole) LOGIN PASSWORD '\(passwordRolePassword)'")
+        return cluster
+    }
+
+    /// Starts a streaming hot standby of `primary`: `pg_basebackup -R` over the primary's
+    /// socket (the primary's roles, databases and pg_hba come along), then its own server on
+    /// its own socket. It replays what the primary writes and refuses writes (25006
+    /// read_only_sql_transaction). ``waitForReplay(of:)`` waits until it has caught up.
+    static func startStandby(of primary: PostgreSQLCluster) throws -> PostgreSQLCluster? {
+        guard isAvailable else { return nil }
+        let cluster = try PostgreSQLCluster(directory: makeDirectory(), port: Int.random(in: 20_000..<60_000))
+        try cluster.runTool("pg_basebackup", ["-D", cluster.dataDirectory, "-h", primary.directory, "-p", "\(primary.port)",
+                                              "-U", "postgres", "-R", "-X", "stream", "-c", "fast", "--no-sync"])
+        try cluster.startServer()
+        return cluster
+    }
+
+    /// Waits until this standby has replayed everything `primary` had written when called;
+    /// throws after `timeout` seconds (a standby that does not follow is a failure, not a wait).
+    func waitForReplay(of primary: PostgreSQLCluster, timeout: TimeInterval = 60) throws {
+        let target = try primary.psql("SELECT pg_current_wal_lsn()")[0][0]
+        let deadline = Date().addingTimeInterval(timeout)
+        while try psql("SELECT pg_last_wal_replay_lsn() >= '\(target)'::pg_lsn") != [["t"]] {
+            guard Date() < deadline else {
+                throw ClusterError("the standby on port \(port) did not replay up to \(target) within \(Int(timeout)) s:\n\(serverLog)")
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    /// A fresh cluster directory, recording the owning process for ``sweepAbandoned()`` and,
+    /// as root, handed to the postgres user (the server writes its socket and lock file there;
+    /// initdb and pg_basebackup make data/ themselves).
+    private static func makeDirectory() throws -> String {
         sweepAbandoned()
         let directory = FileManager.default.temporaryDirectory.path + "/\(directoryPrefix)\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
         try "\(getpid())".write(toFile: directory + "/owner.pid", atomically: false, encoding: .utf8)
         if getuid() == 0, let postgres = getpwnam("postgres") {
-            // The server writes its socket and lock file here; initdb makes data/ itself.
             guard chown(directory, postgres.pointee.pw_uid, postgres.pointee.pw_gid) == 0 else {
                 throw ClusterError("cannot hand \(directory) to the postgres user: \(String(cString: strerror(errno)))")
             }
         }
-        let cluster = PostgreSQLCluster(directory: directory, port: Int.random(in: 20_000..<60_000))
-        try cluster.initialize()
-        try cluster.startServer()
-        try cluster.psql("CREATE ROLE \(passwordRole) LOGIN PASSWORD '\(passwordRolePassword)'")
-        return cluster
+        return directory
     }
 
     private func initialize() throws {

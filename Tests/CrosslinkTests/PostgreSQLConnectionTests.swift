@@ -35,6 +35,18 @@ import Testing
         }
     }
 
+    @Test func theURIOverridesTheClientsDefaults() throws {
+        let cluster = try #require(try PostgreSQLCluster.shared())
+        let name = try cluster.makeDatabase("defaults")
+        let plain = try PostgreSQLConnection(uri: cluster.uri(database: name))
+        #expect(try plain.query("SELECT current_setting('application_name')").text(row: 0, column: 0) == "crosslink")
+        let named = try PostgreSQLConnection(uri: cluster.uri(database: name) + "&application_name=shop-app&connect_timeout=3")
+        #expect(try named.query("SELECT current_setting('application_name')").text(row: 0, column: 0) == "shop-app")
+        let keywords = try PostgreSQLConnection(uri: "host=\(cluster.directory) port=\(cluster.port) dbname=\(name) user=postgres application_name=kv")
+        #expect(try keywords.query("SELECT current_setting('application_name')").text(row: 0, column: 0) == "kv")
+        #expect(keywords.database == name)
+    }
+
     @Test func clusterPsqlSeesWhatTheConnectionWrote() throws {
         let (cluster, name, connection) = try Self.connect("psql_check")
         try connection.execute(script: "CREATE TABLE t(id int8 PRIMARY KEY, label text); INSERT INTO t VALUES (1, 'a'), (2, NULL)")

@@ -105,4 +105,16 @@ import Testing
         #expect(error?.message.contains("column at of t") == true)
         #expect(error?.sqlState == "0A000")
     }
+
+    @Test func aCopyStatementOutsideCopyInIsRefusedAndTheConnectionStaysUsable() throws {
+        let (_, _, connection) = try PostgreSQLConnectionTests.connect("copy_statement")
+        try connection.execute(script: "CREATE TABLE t(id int8); INSERT INTO t VALUES (1), (2)")
+        for sql in ["COPY t FROM STDIN", "COPY t TO STDOUT"] {
+            let error = #expect(throws: DatabaseError.self) { try connection.execute(script: sql) }
+            #expect(error?.message.contains("use copyIn(table:columns:rows:)") == true)
+            #expect(!connection.isBroken)
+            #expect(connection.transactionStatus == .idle)
+            #expect(try connection.query("SELECT count(*) FROM t").int(row: 0, column: 0) == 2)
+        }
+    }
 }

@@ -215,9 +215,10 @@ public struct Placements {
             SELECT d.product_id, d.sku, d.name, d.final_price, l.position, l.link_id, src.sku AS source_sku,
                    row_number() OVER (PARTITION BY l.linked_product_id ORDER BY l.position, l.link_id) AS best
             FROM product_links AS l
-            -- CROSS JOIN fixes the join order (links first, then displayability): without
-            -- statistics the planner may otherwise scan every product of the website.
-            \(sql: RuleCompiler.crossJoin) displayable_products AS d ON d.product_id = l.linked_product_id
+            -- On SQLite CROSS JOIN fixes the join order (links first, then displayability):
+            -- without statistics the planner may otherwise scan every product of the website.
+            -- PostgreSQL plans from its statistics and spells it JOIN.
+            \(sqlite: "CROSS JOIN", postgreSQL: "JOIN") displayable_products AS d ON d.product_id = l.linked_product_id
             JOIN products AS src ON src.product_id = l.product_id
             WHERE l.product_id IN \(idList: "sources")
               AND l.link_type_id = \(parameter: "type")

@@ -44,7 +44,7 @@ public struct DerivedDataVerifier: Sendable {
             // Neighbour lists are served while the log moves on (max_lag_hours) and refreshed by
             // a rebuild: they equal one only when built from the current log.
             let neighboursCurrent = try db.scalarInt("""
-                SELECT n.built_last_at IS NOT NULL AND n.built_last_at IS a.last_at FROM item_neighbour_state AS n, aggregate_state AS a
+                SELECT CASE WHEN n.built_last_at IS NOT NULL AND n.built_last_at = a.last_at THEN 1 ELSE 0 END FROM item_neighbour_state AS n, aggregate_state AS a
                 """) == 1
             if neighboursCurrent { tables.append("item_neighbours") }
             func snapshot() throws -> [[[DatabaseValue]]] { try Self.snapshot(db, tables: tables, products: products) }
@@ -82,15 +82,14 @@ public struct DerivedDataVerifier: Sendable {
     /// The rows of `tables` in primary-key-independent order (every column ascending), only
     /// those of `products` where a table has a `product_id` column (nil: every row).
     static func snapshot(_ db: Database, tables: [String], products: [Int]? = nil) throws -> [[[DatabaseValue]]] {
-        let sample = products.map(DatabaseValue.jsonArray)
         // Table names are our constants, never input; the sample is a bound parameter.
         return try tables.map { table in
-            let columns = try db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid").map([table]) { $0.text(at: 0) }
-            guard let sample, columns.contains("product_id") else {
-                return try db.rows("SELECT * FROM \(table) ORDER BY " + (1...max(1, columns.count)).map(String.init).joined(separator: ", "))
+            let columns = try StoreSchema.columns(db, table: table).map(\.name)
+            let order = (1...max(1, columns.count)).map(String.init).joined(separator: ", ")
+            guard let products, columns.contains("product_id") else {
+                return try db.rows("SELECT * FROM \(table) ORDER BY " + order)
             }
-            return try db.rows("SELECT * FROM \(table) WHERE product_id IN (SELECT value FROM json_each(?)) ORDER BY "
-                               + (1...max(1, columns.count)).map(String.init).joined(separator: ", "), [sample])
+            return try db.rows("SELECT * FROM \(literal: table) WHERE product_id IN \(list: products) ORDER BY \(literal: order)")
         }
     }
 

@@ -73,7 +73,8 @@ public struct DatabaseError: CrosslinkError, Equatable {
         }
         text += ": \(message)"
         if let path { text += " — database \(path)" }
-        if sqlState != nil, let place = Self.serverPlace(database: database, host: host, port: port) {
+        // Said once: a connection failure's message already names the place.
+        if sqlState != nil, let place = Self.serverPlace(database: database, host: host, port: port), !message.contains(place) {
             text += " — \(place)"
         }
         if let sql { text += " — while executing `\(sql.trimmingCharacters(in: .whitespacesAndNewlines))`" }

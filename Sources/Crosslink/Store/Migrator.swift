@@ -97,19 +97,28 @@ public struct DatabaseMigrator: Sendable {
     }
 
     /// On PostgreSQL, the database's current schema is Crosslink's when it holds the
-    /// crosslink_migrations table; a schema with other tables and without it is another
-    /// application's (nothing is created beside them).
+    /// crosslink_migrations table and the crosslink_database row (0001) with Crosslink's
+    /// application_id; that row's user_version stands for SQLite's PRAGMA user_version. A schema
+    /// with other tables and without them is another application's (nothing is created beside them).
     private func validatePostgreSQL(_ db: Database) throws {
         let tables = try db.scalarInt("""
             SELECT count(*) FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'm', 'p')
             """) ?? 0
         if tables == 0 { return }  // a new, empty database
-        guard try tableExists(db, "crosslink_migrations") else {
+        let hasMigrationsTable = try tableExists(db, "crosslink_migrations")
+        let marker = try tableExists(db, "crosslink_database")
+            ? try db.prepare("SELECT application_id, user_version FROM crosslink_database WHERE database_id = 1")
+                .map { (applicationID: $0.int(at: 0), userVersion: $0.int(at: 1)) }.first
+            : nil
+        guard hasMigrationsTable, let marker, marker.applicationID == Self.applicationID else {
             throw StoreError.notCrosslinkDatabase(
-                path: db.path, detail: "its schema has \(tables) table(s) or view(s) and no crosslink_migrations table")
+                path: db.path,
+                detail: "its schema has \(tables) table(s) or view(s), "
+                    + (marker.map { "application_id \($0.applicationID) (Crosslink: \(Self.applicationID))" } ?? "no crosslink_database row")
+                    + " and \(hasMigrationsTable ? "a" : "no") crosslink_migrations table")
         }
-        try validateRecorded(db, migrations: postgreSQLMigrations, userVersion: 0)
+        try validateRecorded(db, migrations: postgreSQLMigrations, userVersion: marker.userVersion)
     }
 
     /// The migrations recorded in the database are this library's (version, checksum), and none

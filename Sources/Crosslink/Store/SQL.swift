@@ -313,6 +313,11 @@ extension Statement {
 }
 
 extension Database {
+    /// The text of `sql` for this connection's engine, for a statement the caller prepares once
+    /// and binds by number at each run (`?1` written in the text, `:name` parameters numbered
+    /// after them as SQLite numbers them).
+    public func text(of sql: SQL) -> String { sql.rendered(engine: engine).text }
+
     /// The cached statement of `sql` with its values bound. Named parameters and conditions
     /// are for statements built once (see ``SQL``): here they bind NULL and nothing.
     public func cachedStatement(_ sql: SQL) throws -> Statement {

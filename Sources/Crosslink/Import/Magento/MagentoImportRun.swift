@@ -94,8 +94,9 @@ final class ImportRun {
                 created_at = coalesce(?13, created_at), updated_at = ?14
             WHERE product_id = ?1
             """)
-        deleteCategoriesExcept = try db.cachedStatement(
-            "DELETE FROM product_categories WHERE product_id = ?1 AND category_id NOT IN (SELECT value FROM json_each(?2))")
+        // Bound per row as (product id, JSON array of category ids).
+        deleteCategoriesExcept = try db.cachedStatement(db.text(of:
+            "DELETE FROM product_categories WHERE product_id = ?1 AND category_id NOT IN \(idList: "categories")"))
         deleteAllCategories = try db.cachedStatement("DELETE FROM product_categories WHERE product_id = ?")
         insertCategory = try db.cachedStatement("""
             INSERT INTO product_categories(category_id, product_id, position) VALUES (?1, ?2, ?3)

@@ -394,8 +394,7 @@ extension MagentoSampleImporter {
             try StoreRepository(db).assign(productID: id, websiteIDs: [websiteID])
 
             let categoryIDs = categoryIDs(table.value(row, "category") ?? "", file: table.file, line: row.line)
-            try db.execute("DELETE FROM product_categories WHERE product_id = ? AND category_id NOT IN (SELECT value FROM json_each(?))",
-                           [id, "[" + categoryIDs.map(String.init).joined(separator: ",") + "]"])
+            try db.execute("DELETE FROM product_categories WHERE product_id = \(id) AND category_id NOT IN \(list: categoryIDs)")
             for categoryID in categoryIDs { try categories.assign(productID: id, categoryID: categoryID) }
 
             for column in attributeColumns {

@@ -51,7 +51,8 @@ final class PostgreSQLConnection {
         self.uri = uri
         var parseError: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(uri, &parseError) else {
-            let reason = parseError.map { Self.oneLine(String(cString: $0)) } ?? "out of memory"
+            // libpq quotes the whole URI in some messages: password included.
+            let reason = parseError.map { Self.redactingPassword(in: Self.oneLine(String(cString: $0)), of: uri) } ?? "out of memory"
             if let parseError { PQfreemem(parseError) }
             throw DatabaseError(sqlState: "08001",
                                 message: "invalid PostgreSQL connection URI `\(Self.redactingPassword(uri))`: \(reason)",
@@ -59,13 +60,13 @@ final class PostgreSQLConnection {
         }
         PQconninfoFree(options)
 
-        let connection = PQconnectdb(uri)
+        let connection = Self.connect(uri)
         host = connection.flatMap { PQhost($0) }.map { String(cString: $0) } ?? ""
         port = connection.flatMap { PQport($0) }.map { String(cString: $0) } ?? ""
         database = connection.flatMap { PQdb($0) }.map { String(cString: $0) } ?? ""
         user = connection.flatMap { PQuser($0) }.map { String(cString: $0) } ?? ""
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
-            let reason = connection.map { Self.oneLine(String(cString: PQerrorMessage($0))) } ?? "out of memory"
+            let reason = connection.map { Self.redactingPassword(in: Self.oneLine(String(cString: PQerrorMessage($0))), of: uri) } ?? "out of memory"
             PQfinish(connection)
             let place = DatabaseError.serverPlace(database: database, host: host, port: port) ?? "database"
             throw DatabaseError(sqlState: "08001", message: "cannot connect to PostgreSQL \(place): \(reason)",
@@ -83,6 +84,27 @@ final class PostgreSQLConnection {
 
     deinit { close() }
 
+    /// Defaults that the URI (or the PG* environment variables) can override: without a
+    /// connect timeout libpq waits for the operating system's TCP timeout (about two minutes
+    /// on Linux) when a host does not answer; the application name shows in pg_stat_activity.
+    static let defaultOptions = [("connect_timeout", "10"), ("application_name", "crosslink")]
+
+    /// `PQconnectdbParams` with the defaults first and the URI expanded after them: in libpq's
+    /// order, what the URI says wins.
+    private static func connect(_ uri: String) -> OpaquePointer? {
+        var pairs = defaultOptions.filter { ProcessInfo.processInfo.environment[environmentName(of: $0.0)] == nil }
+        pairs.append(("dbname", uri))
+        let keywords = pairs.map { strdup($0.0) }, values = pairs.map { strdup($0.1) }
+        defer { (keywords + values).forEach { free($0) } }
+        let keywordPointers = keywords.map { UnsafePointer($0) } + [nil]
+        let valuePointers = values.map { UnsafePointer($0) } + [nil]
+        return PQconnectdbParams(keywordPointers, valuePointers, 1)
+    }
+
+    private static func environmentName(of option: String) -> String {
+        option == "connect_timeout" ? "PGCONNECT_TIMEOUT" : "PGAPPNAME"
+    }
+
     /// Closes the connection (`PQfinish`); idempotent.
     func close() {
         guard let handle else { return }
@@ -98,7 +120,9 @@ final class PostgreSQLConnection {
 
     /// Reconnects with the same parameters (`PQreset`). Prepared statements do not survive.
     func reset() throws {
-        let handle = try openHandle(sql: nil)
+        guard let handle else {
+            throw DatabaseError(sqlState: "08003", message: "the connection is closed", host: host, port: port, database: database)
+        }
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw DatabaseError(sqlState: "08001",
@@ -252,6 +276,19 @@ final class PostgreSQLConnection {
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
             return PostgreSQLResult(result)
+        case PGRES_COPY_IN, PGRES_COPY_OUT:
+            // A COPY … STDIN/STDOUT statement outside copyIn: end the copy so the connection
+            // stays usable (nothing is copied in; the rows out are dropped).
+            PQclear(result)
+            if let handle {
+                _ = PQputCopyEnd(handle, "COPY FROM STDIN is not supported here")
+                var buffer: UnsafeMutablePointer<CChar>?
+                while PQgetCopyData(handle, &buffer, 0) > 0 { PQfreemem(buffer) }
+                while let rest = PQgetResult(handle) { PQclear(rest) }
+            }
+            throw DatabaseError(sqlState: "0A000",
+                                message: "COPY … FROM STDIN / TO STDOUT is not supported in a statement: use copyIn(table:columns:rows:)",
+                                sql: sql, host: host, port: port, database: database)
         default:
             let error = self.error(from: result, sql: sql)
             PQclear(result)
@@ -263,20 +300,37 @@ final class PostgreSQLConnection {
     /// detail, which for a constraint names the key). libpq's own errors carry no SQLSTATE:
     /// a lost connection becomes 08006 connection_failure, anything else XX000.
     func error(from result: OpaquePointer, sql: String?) -> DatabaseError {
+        let sqlState = cpostgresql_sqlstate(result).map { String(cString: $0) }
+        if sqlState == nil && probeIsBroken() {
+            // The server's last words ("FATAL: terminating connection due to administrator
+            // command") are in the connection's message only, before libpq's own.
+            return lastError(sql: sql)
+        }
         let primary = cpostgresql_primary_message(result).map { String(cString: $0) }
         let detail = cpostgresql_detail_message(result).map { String(cString: $0) }
         var message = primary ?? Self.oneLine(String(cString: PQresultErrorMessage(result)))
         if message.isEmpty, let handle { message = Self.oneLine(String(cString: PQerrorMessage(handle))) }
         if let detail, !detail.isEmpty { message += " (\(Self.oneLine(detail)))" }
-        let sqlState = cpostgresql_sqlstate(result).map { String(cString: $0) } ?? (isBroken ? "08006" : "XX000")
-        return DatabaseError(sqlState: sqlState, message: message, sql: sql, host: host, port: port, database: database)
+        return DatabaseError(sqlState: sqlState ?? "XX000", message: message, sql: sql, host: host, port: port, database: database)
     }
 
     /// The connection's last error (`PQerrorMessage`), for calls that returned no result.
     func lastError(sql: String?) -> DatabaseError {
+        let broken = probeIsBroken()
         let message = handle.map { Self.oneLine(String(cString: PQerrorMessage($0))) } ?? "the connection is closed"
-        return DatabaseError(sqlState: isBroken ? "08006" : "XX000", message: message.isEmpty ? "unknown libpq error" : message,
+        return DatabaseError(sqlState: broken ? "08006" : "XX000", message: message.isEmpty ? "unknown libpq error" : message,
                              sql: sql, host: host, port: port, database: database)
+    }
+
+    /// Whether the connection is gone, reading from the socket first: a write to a server that
+    /// has gone fails with "server closed the connection unexpectedly" while libpq still
+    /// reports CONNECTION_OK until it reads the end of the stream.
+    private func probeIsBroken() -> Bool {
+        guard let handle else { return true }
+        if PQstatus(handle) == CONNECTION_OK && PQisBusy(handle) == 0 {
+            _ = PQconsumeInput(handle)
+        }
+        return PQstatus(handle) != CONNECTION_OK
     }
 
     private func lastErrorDrainingPipeline(_ handle: OpaquePointer, sql: String?) -> DatabaseError {
@@ -307,10 +361,20 @@ final class PostgreSQLConnection {
 
     /// The URI with the password between `user:` and `@` replaced, for messages.
     static func redactingPassword(_ uri: String) -> String {
+        redactingPassword(in: uri, of: uri)
+    }
+
+    /// `text` with every occurrence of the password of `uri` (`scheme://user:password@…`)
+    /// replaced by `***`.
+    static func redactingPassword(in text: String, of uri: String) -> String {
         guard let scheme = uri.range(of: "://"),
               let at = uri[scheme.upperBound...].firstIndex(of: "@"),
-              let colon = uri[scheme.upperBound..<at].firstIndex(of: ":") else { return uri }
-        return uri[..<uri.index(after: colon)] + "***" + uri[at...]
+              let colon = uri[scheme.upperBound..<at].firstIndex(of: ":") else { return text }
+        let password = String(uri[uri.index(after: colon)..<at])
+        guard !password.isEmpty else { return text }
+        let masked = text.replacingOccurrences(of: ":" + password + "@", with: ":***@")
+        // Elsewhere only a password long enough not to be a common word part ("a", "on").
+        return password.count >= 4 ? masked.replacingOccurrences(of: password, with: "***") : masked
     }
 }
 

@@ -19,7 +19,7 @@ extension PostgreSQLConnection {
         let shape = try query("SELECT \(quotedColumns) FROM \(quotedTable) LIMIT 0")
         let encoders = try (0..<columns.count).map { index in
             let type = shape.columnType(at: index)
-            guard let encoder = PostgreSQLCopyEncoder(type: type) else {
+            guard let encoder = try PostgreSQLCopyEncoder(type: type) ?? PostgreSQLCopyEncoder(type: textualBaseType(of: type)) else {
                 throw DatabaseError(sqlState: "0A000",
                                     message: "COPY binary cannot encode column \(columns[index]) of \(table): its type (OID \(type)) is not one of integer, real, boolean, text, bytea or json",
                                     sql: copySQL, host: host, port: port, database: database)
@@ -88,6 +88,15 @@ extension PostgreSQLConnection {
         }
         if let failure { throw failure }
         return copied
+    }
+
+    /// The type whose binary form `type`'s receive function reads, for the types the encoder
+    /// does not know by OID: a domain's base type, and text for citext (an extension type, its
+    /// OID differs per database; citextrecv reads text's binary form).
+    private func textualBaseType(of type: Oid) throws -> Oid {
+        let result = try query("SELECT CASE WHEN typname = 'citext' THEN 25 ELSE typbasetype END FROM pg_type WHERE oid = $1", [.integer(Int64(type))])
+        guard result.rowCount == 1, let base = Oid(result.text(row: 0, column: 0)), base != 0 else { return type }
+        return base
     }
 
     /// Bytes per `PQputCopyData` call: large enough that the call overhead vanishes, small
