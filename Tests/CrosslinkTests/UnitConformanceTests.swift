@@ -66,3 +66,32 @@ import Testing
         #expect(try Self.pages(stores, skus: skus) > 2_000)
     }
 }
+
+/// Unit events and the metrics report on both engines: ``UnitMetricsFixture``'s hand-counted log.
+@Suite(.requiresPostgreSQL) struct UnitMetricsConformanceTests {
+    @Test func theMetricsReportIsTheSame() throws {
+        let stores = try EngineConformanceTests.pair("unit_metrics") { store in
+            try store.write { db in
+                let products = ProductRepository(db)
+                for sku in ["P1", "P2", "CFG", "CFG-S"] {
+                    try products.upsert(Product(sku: sku, name: "Product \(sku)", type: sku == "CFG" ? .configurable : .simple, price: 10))
+                }
+                try ChildRepository(db).setChildren(parentID: try products.requireID(sku: "CFG"), children: [(try products.requireID(sku: "CFG-S"), nil)])
+                try StoreRepository(db).upsertStore(code: "fr", website: "base")
+                try db.execute("INSERT INTO units(unit_id, store_id, name, page_type, status) VALUES (1, 1, ?, 'home', 'active')",
+                               [UnitMetricsFixture.unitName])
+            }
+            let report = try EventStore(store: store).append(UnitMetricsFixture.events)
+            #expect(report.stored == UnitMetricsFixture.events.count && report.rejected.isEmpty)
+        }
+        let queries = [UnitMetricsQuery(), UnitMetricsQuery(by: [.variant, .day]), UnitMetricsQuery(by: [.unit, .variant, .day]),
+                       UnitMetricsQuery(by: [.unit], store: "fr"), UnitMetricsQuery(by: [.day], from: "2024-05-02", to: "2024-05-02")]
+        for query in queries {
+            let answers = try stores.both.map { store in try store.read { db in try UnitMetrics(db).rows(query) } }
+            #expect(answers[0] == answers[1], "\(query)")
+            #expect(!answers[0].isEmpty)
+        }
+        let totals = try stores.both.map { store in try store.read { db in try UnitMetrics(db).totals(UnitMetricsQuery()) } }
+        #expect(totals[0] == totals[1] && totals[0].impressions == 7)
+    }
+}
