@@ -130,7 +130,15 @@ public struct UnitMetrics {
             query.by.contains(.day) ? "m.day" : "NULL",
         ]
         let filter = filters.isEmpty ? "" : "WHERE " + filters.joined(separator: " AND ")
-        let order = query.by.contains(.unit) ? ["s.code", "CAST(m.unit_id AS INTEGER)"] + grouped.dropFirst() : grouped
+        // The store's code and the unit's name follow from the grouped ids; PostgreSQL still
+        // wants every selected column grouped.
+        let groupBy = grouped + (query.by.contains(.unit) ? ["s.code", "u.name"] : [])
+        // SQLite's CAST reads an id's leading digits (0 when none); PostgreSQL's would fail on a
+        // unit id that is not a number, and its units.unit_id (bigint) compares with text only cast.
+        let sqlite = db.engine == .sqlite
+        let numericUnit = sqlite ? "CAST(m.unit_id AS INTEGER)" : "coalesce(CAST(substring(m.unit_id FROM '^[0-9]+') AS numeric), 0)"
+        let order = query.by.contains(.unit) ? ["s.code", numericUnit] + grouped.dropFirst() : grouped
+        let total = { (column: String) in sqlite ? "total(\(column))" : "coalesce(sum(\(column)), 0)" }
         // Each source view is filtered on its own so the conditions reach its index scan.
         let sql = """
             WITH merged AS (
@@ -142,12 +150,12 @@ public struct UnitMetrics {
                 FROM unit_daily_revenue \(filter)
             )
             SELECT \(selected.joined(separator: ", ")),
-                   total(m.impressions), total(m.v_impressions), total(m.views), total(m.item_clicks), total(m.cart_clicks),
-                   total(m.orders), total(m.revenue), total(m.lifetime_revenue)
+                   \(["impressions", "v_impressions", "views", "item_clicks", "cart_clicks", "orders", "revenue", "lifetime_revenue"]
+                        .map { total("m." + $0) }.joined(separator: ", "))
             FROM merged AS m
             JOIN stores AS s ON s.store_id = m.store_id
-            LEFT JOIN units AS u ON u.unit_id = m.unit_id AND u.store_id = m.store_id
-            \(grouped.isEmpty ? "" : "GROUP BY " + grouped.joined(separator: ", "))
+            LEFT JOIN units AS u ON \(sqlite ? "u.unit_id" : "CAST(u.unit_id AS text)") = m.unit_id AND u.store_id = m.store_id
+            \(grouped.isEmpty ? "" : "GROUP BY " + groupBy.joined(separator: ", "))
             \(order.isEmpty ? "" : "ORDER BY " + order.joined(separator: ", "))
             """
         return try db.prepare(sql).map(arguments + arguments) { row in
@@ -171,7 +179,7 @@ public struct UnitMetrics {
     public func unitID(for text: String, store: String? = nil) throws -> String {
         let id = try db.scalarInt("""
             SELECT u.unit_id FROM units AS u JOIN stores AS s ON s.store_id = u.store_id
-            WHERE u.name = ?1 AND (?2 IS NULL OR s.code = ?2) ORDER BY u.unit_id LIMIT 1
+            WHERE u.name = ?1 AND (CAST(?2 AS TEXT) IS NULL OR s.code = ?2) ORDER BY u.unit_id LIMIT 1
             """, [text, store])
         return id.map(String.init) ?? text
     }

@@ -41,8 +41,8 @@ public enum FilterCompiler {
         case .category(let selection, let subcategories):
             let roots: SQL
             switch selection {
-            case .ids(let ids): roots = "SELECT value FROM json_each(\(DatabaseValue.jsonArray(ids)))"
-            case .current: roots = "SELECT value FROM json_each(\(DatabaseValue.jsonArray(context.categoryID.map { [$0] } ?? [])))"
+            case .ids(let ids): roots = "SELECT value FROM \(list: ids) AS cf_ids"
+            case .current: roots = "SELECT value FROM \(list: context.categoryID.map { [$0] } ?? []) AS cf_ids"
             case .viewed, .cart:
                 let products = selection == .viewed ? (context.viewedID.map { [$0] } ?? []) : context.cartIDs
                 roots = """
@@ -58,9 +58,10 @@ public enum FilterCompiler {
                 : roots
             return "EXISTS (SELECT 1 FROM product_categories AS cf_pc WHERE cf_pc.product_id = cf_p.product_id AND cf_pc.category_id IN (\(sql: categories)))"
         case .products(let skus):
-            return "cf_p.sku IN (SELECT value FROM json_each(\(json(skus))))"
+            // SKUs compare ignoring ASCII case: SQLite's NOCASE column, PostgreSQL's citext.
+            return "cf_p.sku IN \(sql: SQL.list(.value(.text(json(skus))), postgreSQLValue: "CAST(value AS citext) AS value"))"
         case .productType(let types):
-            return "cf_p.type IN (SELECT value FROM json_each(\(json(types.map(\.rawValue)))))"
+            return "cf_p.type IN \(sql: RuleCompiler.list(json(types.map(\.rawValue)), numeric: false))"
         case .visibility(let visibilities):
             return "cf_p.visibility IN \(list: visibilities.map(\.rawValue))"
         case .price(let minimum, let maximum):
@@ -78,7 +79,7 @@ public enum FilterCompiler {
             return """
                 EXISTS (SELECT 1 FROM product_attributes AS cf_a WHERE cf_a.product_id = cf_p.product_id \
                 AND cf_a.attribute_id = (SELECT attribute_id FROM attributes WHERE code = \(code)) \
-                AND cf_a.value IN (SELECT value FROM json_each(\(json(values)))))
+                AND cf_a.value IN \(sql: RuleCompiler.list(json(values), numeric: false)))
                 """
         }
     }

@@ -146,12 +146,12 @@ public struct PageResolver {
     /// Each product's deepest category (highest level, then lowest id): its diversity bucket.
     func deepestCategories(_ ids: [Int]) throws -> [Int: Int] {
         var result: [Int: Int] = [:]
-        try db.cachedStatement("""
+        for (product, category) in try db.map("""
             SELECT pc.product_id, pc.category_id FROM product_categories AS pc JOIN categories AS c ON c.category_id = pc.category_id
-            WHERE pc.product_id IN (SELECT value FROM json_each(?)) AND c.level > 0
+            WHERE pc.product_id IN \(list: ids) AND c.level > 0
             ORDER BY pc.product_id, c.level DESC, c.category_id
-            """).forEachRow([DatabaseValue.jsonArray(ids)]) { row in
-            if result[row.int(at: 0)] == nil { result[row.int(at: 0)] = row.int(at: 1) }
+            """ as SQL, { ($0.int(at: 0), $0.int(at: 1)) }) where result[product] == nil {
+            result[product] = category
         }
         return result
     }
@@ -161,9 +161,9 @@ public struct PageResolver {
         SELECT c.child_id, c.parent_id, p.sku, p.name, p.final_price,
                EXISTS (SELECT 1 FROM displayable_products AS d
                        WHERE d.store_id = \(parameter: "store") AND d.product_id = c.parent_id \(condition: "c.parent_id")) AS shown
-        FROM json_each(\(parameter: "children")) AS j
-        CROSS JOIN product_children AS c ON c.child_id = j.value
-        CROSS JOIN products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
+        FROM \(idList: "children") AS j
+        \(sql: RuleCompiler.crossJoin) product_children AS c ON c.child_id = j.value
+        \(sql: RuleCompiler.crossJoin) products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
         ORDER BY c.child_id, c.parent_id
         """)
 
@@ -221,7 +221,7 @@ struct PageContext {
             let before = options.asOf.map { Int(($0.timeIntervalSince1970 * 1000).rounded(.down)) }
             bought = try db.cachedStatement("""
                 SELECT product_id FROM visitor_products
-                WHERE store_id = ?1 AND visitor_id = ?2 AND first_bought_at IS NOT NULL AND (?3 IS NULL OR first_bought_at < ?3)
+                WHERE store_id = ?1 AND visitor_id = ?2 AND first_bought_at IS NOT NULL AND (CAST(?3 AS BIGINT) IS NULL OR first_bought_at < ?3)
                 """).map([placement.store.id, visitor, before]) { $0.int(at: 0) }
         }
         excluded = placement.excluded + bought
@@ -229,8 +229,7 @@ struct PageContext {
         let contextIDs = placement.viewedID.map { [$0] } ?? pageCart
         var rolled: [Int] = []
         if !contextIDs.isEmpty {
-            try db.cachedStatement("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN (SELECT value FROM json_each(?))")
-                .forEachRow([DatabaseValue.jsonArray(contextIDs)]) { rolled.append($0.int(at: 0)) }
+            rolled = try db.map("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN \(list: contextIDs)" as SQL) { $0.int(at: 0) }
         }
         recommended = Recommender.Resolved(storeID: placement.store.id, context: rolled.sorted(), excluded: excluded)
         filterContext = FilterCompiler.FilterContext(viewedID: placement.viewedID, categoryID: categoryID, cartIDs: pageCart)

@@ -29,7 +29,7 @@ public struct UnitRepository {
             if let existing = unit.id {
                 try db.execute("""
                     UPDATE units SET store_id = ?, name = ?, label = ?, page_type = ?, placement = ?, position = ?, status = ?,
-                        updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+                        updated_at = \(SQL.utcNow.rendered(engine: db.engine).text)
                     WHERE unit_id = ?
                     """, [storeID, unit.name, unit.label, unit.pageType.rawValue, unit.placement.rawValue, unit.position,
                           unit.status.rawValue, existing])
@@ -37,9 +37,11 @@ public struct UnitRepository {
                 try db.execute("DELETE FROM unit_variants WHERE unit_id = ?", [existing])
                 id = existing
             } else {
-                try db.execute("INSERT INTO units(store_id, name, label, page_type, placement, position, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               [storeID, unit.name, unit.label, unit.pageType.rawValue, unit.placement.rawValue, unit.position, unit.status.rawValue])
-                id = db.lastInsertRowID
+                id = try db.cachedStatement("""
+                    INSERT INTO units(store_id, name, label, page_type, placement, position, status) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    RETURNING unit_id
+                    """).map([storeID, unit.name, unit.label, unit.pageType.rawValue, unit.placement.rawValue, unit.position,
+                              unit.status.rawValue]) { $0.int(at: 0) }[0]
             }
             for variant in unit.variants {
                 try db.execute("""
@@ -61,7 +63,7 @@ public struct UnitRepository {
 
     /// Units, optionally of one store and page type, in page order (top first, then position).
     public func units(store: String? = nil, pageType: PageType? = nil) throws -> [RecommendationUnit] {
-        try load(where: "(?1 IS NULL OR s.code = ?1) AND (?2 IS NULL OR u.page_type = ?2)", [store, pageType?.rawValue])
+        try load(where: "(CAST(?1 AS TEXT) IS NULL OR s.code = ?1) AND (CAST(?2 AS TEXT) IS NULL OR u.page_type = ?2)", [store, pageType?.rawValue])
     }
 
     public func unit(name: String, store: String = "default") throws -> RecommendationUnit? {
@@ -83,7 +85,7 @@ public struct UnitRepository {
             guard var unit = try unit(name: name, store: store) else { throw RequestError.unknownUnit(name) }
             unit.status = status
             try UnitValidator(db).validate(unit)
-            try db.execute("UPDATE units SET status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE unit_id = ?",
+            try db.execute("UPDATE units SET status = ?, updated_at = \(SQL.utcNow.rendered(engine: db.engine).text) WHERE unit_id = ?",
                            [status.rawValue, unit.id!])
         }
     }

@@ -70,7 +70,7 @@ public struct UnitValidator {
         }
         if unit.status == .active {
             let others = try db.cachedStatement("""
-                SELECT name FROM units WHERE store_id = ?1 AND page_type = ?2 AND status = 'active' AND unit_id IS NOT ?3
+                SELECT name FROM units WHERE store_id = ?1 AND page_type = ?2 AND status = 'active' AND (CAST(?3 AS BIGINT) IS NULL OR unit_id <> ?3)
                 ORDER BY placement DESC, position, unit_id
                 """).map([storeID, unit.pageType.rawValue, unit.id]) { $0.text(at: 0) }
             if others.count >= Self.maximumActive {
@@ -85,8 +85,7 @@ public struct UnitValidator {
         switch condition {
         case .category(.ids(let ids), _):
             guard !ids.isEmpty else { return "list at least one category id" }
-            let known = Set(try db.cachedStatement("SELECT category_id FROM categories WHERE category_id IN (SELECT value FROM json_each(?))")
-                .map([DatabaseValue.jsonArray(ids)]) { $0.int(at: 0) })
+            let known = Set(try db.map("SELECT category_id FROM categories WHERE category_id IN \(list: ids)" as SQL) { $0.int(at: 0) })
             let unknown = ids.filter { !known.contains($0) }
             return unknown.isEmpty ? nil : "unknown categor\(unknown.count == 1 ? "y" : "ies") " + unknown.map(String.init).joined(separator: ", ")
         case .category(.current, _):

@@ -123,13 +123,12 @@ public struct RuleCache {
         let generation = try db.scalarInt("SELECT generation FROM rule_cache_state WHERE id = 1") ?? 0
         let stores = try db.prepare("SELECT store_id FROM stores ORDER BY store_id").map { $0.int(at: 0) }
         let engine = RuleEngine(db)
-        let dirtyJSON = DatabaseValue.jsonArrayText(dirty)
         for rule in active {
             let compiled = try engine.compiled(ruleID: rule.id, generation: generation)
             let cap = rule.limit + RuleEngine.slack
             if built.contains(rule.id) {
                 if !dirty.isEmpty {
-                    report.listsComputed += try update(ruleID: rule.id, compiled: compiled, dirty: dirtyJSON, stores: stores, cap: cap)
+                    report.listsComputed += try update(ruleID: rule.id, compiled: compiled, dirty: dirty, stores: stores, cap: cap)
                 }
             } else {
                 report.listsComputed += try build(ruleID: rule.id, compiled: compiled, stores: stores, cap: cap)
@@ -137,9 +136,7 @@ public struct RuleCache {
             }
         }
         try db.execute("DELETE FROM rule_cache_dirty")
-        try db.execute("""
-            UPDATE rule_cache_state SET full_rebuild = 0, enabled = 1, refreshed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = 1
-            """)
+        try db.execute("UPDATE rule_cache_state SET full_rebuild = 0, enabled = 1, refreshed_at = \(sql: .utcNow) WHERE id = 1" as SQL)
         report.seconds = (ContinuousClock.now - start) / .seconds(1)
         return report
     }
@@ -174,18 +171,18 @@ public struct RuleCache {
         for list in newLists {
             try compute(list: list.list, representative: list.representative, compiled: compiled, stores: stores, cap: cap)
         }
-        try db.execute("INSERT INTO rule_cache_rules(rule_id, built_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", [ruleID])
+        try db.execute("INSERT INTO rule_cache_rules(rule_id, built_at) VALUES (\(ruleID), \(sql: .utcNow))" as SQL)
         return newLists.count
     }
 
     /// Re-matches the changed products and recomputes the lists they left, joined, are in, or could enter.
-    private func update(ruleID: Int, compiled: CompiledRule, dirty: String, stores: [Int], cap: Int) throws -> Int {
-        try db.execute("DELETE FROM rule_matches WHERE rule_id = ? AND product_id IN (SELECT value FROM json_each(?))", [ruleID, dirty])
+    private func update(ruleID: Int, compiled: CompiledRule, dirty: [Int], stores: [Int], cap: Int) throws -> Int {
+        try db.execute("DELETE FROM rule_matches WHERE rule_id = \(ruleID) AND product_id IN \(list: dirty)" as SQL)
         var recompute = Set<Int>()
         var representatives: [Int: Int] = [:]
         let preparedKeys = try db.statement(compiled.keysOf)
         let keysOf = preparedKeys.statement
-        preparedKeys.bind(dirty, "ids")
+        preparedKeys.bind(ids: dirty, "ids")
         var matches: [(product: Int, key: String)] = []
         while try keysOf.step() { matches.append((keysOf.int(at: 0), keysOf.text(at: 1))) }
         keysOf.reset()
@@ -203,22 +200,22 @@ public struct RuleCache {
         // A list keeps a member as representative; one without members goes.
         try db.execute("""
             UPDATE rule_lists SET representative_id = (SELECT min(product_id) FROM rule_matches WHERE list_id = rule_lists.list_id)
-            WHERE rule_id = ?1 AND (representative_id IS NULL OR representative_id IN (SELECT value FROM json_each(?2)))
-            """, [ruleID, dirty])
+            WHERE rule_id = \(ruleID) AND (representative_id IS NULL OR representative_id IN \(list: dirty))
+            """ as SQL)
         try db.execute("""
             DELETE FROM rule_results WHERE list_id IN (SELECT list_id FROM rule_lists WHERE rule_id = ? AND representative_id IS NULL)
             """, [ruleID])
         try db.execute("DELETE FROM rule_lists WHERE rule_id = ? AND representative_id IS NULL", [ruleID])
         // Lists holding a changed (or deleted) product, and lists a changed product could now enter.
-        try db.prepare("""
+        for list in try db.map("""
             SELECT DISTINCT rr.list_id FROM rule_results AS rr JOIN rule_lists AS l ON l.list_id = rr.list_id
-            WHERE l.rule_id = ?1 AND rr.candidate_id IN (SELECT value FROM json_each(?2))
-            UNION SELECT list_id FROM rule_lists WHERE rule_id = ?1 AND stale = 1
-            """).forEachRow([ruleID, dirty]) { recompute.insert($0.int(at: 0)) }
+            WHERE l.rule_id = \(ruleID) AND rr.candidate_id IN \(list: dirty)
+            UNION SELECT list_id FROM rule_lists WHERE rule_id = \(ruleID) AND stale = 1
+            """ as SQL, { $0.int(at: 0) }) { recompute.insert(list) }
         let preparedAffected = try db.statement(compiled.affectedLists)
         let affected = preparedAffected.statement
         preparedAffected.bind(ruleID, "rule")
-        preparedAffected.bind(dirty, "ids")
+        preparedAffected.bind(ids: dirty, "ids")
         while try affected.step() { recompute.insert(affected.int(at: 0)) }
         affected.reset()
         for list in recompute.sorted() {

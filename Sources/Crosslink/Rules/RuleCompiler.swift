@@ -36,17 +36,30 @@ struct RuleCompiler {
     }
 
     /// Categories named by a JSON array of ids and name paths ("Gear/Bags" or "Default Category/Gear/Bags").
+    /// SQLite's json_each gives each item's type and value; PostgreSQL's jsonb items are read
+    /// with jsonb_typeof and `#>> '{}'` (the CASE keeps a name from ever being cast to a number).
     static func resolveCategoriesSQL(_ names: SQL) -> SQL {
         """
-        SELECT rc.path FROM categories AS rc JOIN json_each(\(sql: names)) AS v
-            ON (v.type = 'integer' AND rc.category_id = v.value)
-            OR (v.type = 'text' AND (rc.name_path = v.value
-                OR (rc.parent_id IS NOT NULL AND substr(rc.name_path, instr(rc.name_path, '/') + 1) = v.value)))
+        SELECT rc.path FROM categories AS rc JOIN \(sqlite: "json_each(", postgreSQL: "jsonb_array_elements(CAST(")\(sql: names)\(
+            sqlite: """
+            ) AS v
+                ON (v.type = 'integer' AND rc.category_id = v.value)
+                OR (v.type = 'text' AND (rc.name_path = v.value
+                    OR (rc.parent_id IS NOT NULL AND substr(rc.name_path, instr(rc.name_path, '/') + 1) = v.value)))
+            """,
+            postgreSQL: """
+             AS jsonb)) AS v(item)
+                ON CASE jsonb_typeof(v.item)
+                    WHEN 'number' THEN rc.category_id = CAST(v.item #>> '{}' AS numeric)
+                    WHEN 'string' THEN rc.name_path = v.item #>> '{}'
+                        OR (rc.parent_id IS NOT NULL AND substr(rc.name_path, strpos(rc.name_path, '/') + 1) = v.item #>> '{}')
+                    ELSE false END
+            """)
         """
     }
 
     /// How many categories the JSON array `names` names.
-    static func categoryCount(_ names: String) -> SQL { "SELECT count(*) FROM (\(sql: resolveCategoriesSQL("\(names)")))" }
+    static func categoryCount(_ names: String) -> SQL { "SELECT count(*) FROM (\(sql: resolveCategoriesSQL("\(names)"))) AS named" }
 
     func compile(_ rule: Rule) throws -> CompiledRule {
         let sources = keySources(rule.display)
@@ -59,14 +72,14 @@ struct RuleCompiler {
         // Streaming one category's products in id order (its primary key) stops at the limit
         // without listing them all first; otherwise products are read in id order.
         let source: SQL = plan.category.map { id in
-            "product_categories AS drv CROSS JOIN products AS p ON p.product_id = drv.product_id AND drv.category_id = \(id)"
+            "product_categories AS drv \(sql: Self.crossJoin) products AS p ON p.product_id = drv.product_id AND drv.category_id = \(id)"
         } ?? "products AS p"
         let candidatesSQL: SQL = """
             SELECT p.product_id, p.sku, p.name, p.final_price
             FROM \(sql: source)
             WHERE \(sql: displaySQL)
               AND EXISTS (SELECT 1 FROM displayable_products AS d WHERE d.product_id = p.product_id AND d.store_id = \(parameter: "store"))
-              AND p.product_id NOT IN (SELECT value FROM json_each(\(parameter: "excluded"))) \(condition: "p.product_id")
+              AND p.product_id NOT IN \(idList: "excluded") \(condition: "p.product_id")
             ORDER BY \(literal: plan.category == nil ? "p" : "drv").product_id
             LIMIT \(parameter: "limit")
             """
@@ -74,13 +87,13 @@ struct RuleCompiler {
         let keysSQL: SQL = "SELECT p.product_id, \(sql: key(sources)) FROM products AS p WHERE \(sql: try predicate(rule.match, path: "match", matched: nil))"
         let keysOfSQL: SQL = """
             SELECT p.product_id, \(sql: key(sources))
-            FROM json_each(\(parameter: "ids")) AS k CROSS JOIN products AS p ON p.product_id = k.value
+            FROM \(idList: "ids") AS k \(sql: Self.crossJoin) products AS p ON p.product_id = k.value
             WHERE \(sql: try predicate(rule.match, path: "match", matched: nil))
             """
 
         let affectedSQL: SQL = """
             SELECT DISTINCT l.list_id
-            FROM rule_lists AS l CROSS JOIN json_each(\(parameter: "ids")) AS k CROSS JOIN products AS p ON p.product_id = k.value
+            FROM rule_lists AS l CROSS JOIN \(idList: "ids") AS k \(sql: Self.crossJoin) products AS p ON p.product_id = k.value
             WHERE l.rule_id = \(parameter: "rule") AND l.representative_id IS NOT NULL
               AND \(sql: try predicate(rule.display, path: "display", matched: "l.representative_id"))
             """
@@ -89,13 +102,17 @@ struct RuleCompiler {
                             affectedLists: SQLTemplate(affectedSQL), isRelative: !sources.isEmpty)
     }
 
+    /// A join in the order written: SQLite's CROSS JOIN keeps the planner from reordering it;
+    /// PostgreSQL has no CROSS JOIN with ON (and plans the join itself).
+    static let crossJoin: SQL = "\(sqlite: "CROSS JOIN", postgreSQL: "JOIN")"
+
     /// For `explain`: one column per node of `tree` (0/1 for the `:product`, relative values
     /// read from the `:matched` product), in tree order, with their paths.
     func conditionColumns(_ tree: RuleCondition, path: String) throws -> (query: SQLTemplate, paths: [String]) {
         var columns: [SQL] = []
         var paths: [String] = []
         func walk(_ node: RuleCondition, _ path: String) throws {
-            columns.append("coalesce(\(sql: try predicate(node, path: path, matched: "\(parameter: "matched")")), 0)")
+            columns.append("CASE WHEN \(sql: try predicate(node, path: path, matched: "\(parameter: "matched")")) THEN 1 ELSE 0 END")
             paths.append(path)
             if case .combine(_, _, let children) = node {
                 for (offset, child) in children.enumerated() { try walk(child, "\(path).conditions[\(offset)]") }
@@ -114,7 +131,7 @@ struct RuleCompiler {
     func predicate(_ node: RuleCondition, path: String, driver: String? = nil, matched: SQL?) throws -> SQL {
         switch node {
         case .combine(let aggregator, let expected, let children):
-            guard !children.isEmpty else { return "1" }
+            guard !children.isEmpty else { return "TRUE" }
             let parts = try children.enumerated().map { offset, child in
                 try predicate(child, path: "\(path).conditions[\(offset)]", driver: driver, matched: matched)
             }
@@ -153,22 +170,36 @@ struct RuleCompiler {
         case (.bool(let flag), _): "\(flag ? 1 : 0)"
         case (.number(let n), .boolean): "\(n == 0 ? 0 : 1)"
         case (.number(let n), .text), (.number(let n), .select), (.number(let n), .multiselect): "\(RuleJSON.numberText(n))"
-        case (.number(let n), _): "\(n)"
+        // A whole number binds as an integer: PostgreSQL reads "4.0" as no bigint (visibility = 4).
+        case (.number(let n), _): n == n.rounded() && abs(n) < 1e15 ? "\(Int(n))" : "\(n)"
         case (.string(let text), _): "\(text)"
         case (.list, _): "\(DatabaseValue.null)"
         }
     }
 
     /// A list value as `(SELECT value FROM json_each(?))`: one parameter, however long the list.
+    /// PostgreSQL reads the items as text: numbers (and yes/no as 1/0) are cast back to compare
+    /// with number columns.
     private func bindList(_ value: RuleConstant, kind: RuleAttribute.Kind) -> SQL {
         let items: [RuleConstant] = if case .list(let items) = value { items } else { [value] }
         let json = RuleJSON(.array(items.map { item -> RuleJSON in
             switch (item, kind) {
             case (.number(let n), .text), (.number(let n), .select), (.number(let n), .multiselect): RuleJSON(.string(RuleJSON.numberText(n)))
+            case (.bool(let flag), _): RuleJSON(.number(flag ? 1 : 0, text: flag ? "1" : "0"))
             default: item.json
             }
         })).compactText
-        return "(SELECT value FROM json_each(\(json)))"
+        return Self.list(json, numeric: kind == .number || kind == .boolean)
+    }
+
+    /// The items of the JSON array `json` as a one-column subquery `value`.
+    static func list(_ json: String, numeric: Bool) -> SQL {
+        SQL.list(.value(.text(json)), postgreSQLValue: numeric ? "CAST(value AS double precision) AS value" : "value")
+    }
+
+    /// `instr(a, b) > 0`: whether `b` occurs in `a`.
+    static func contains(_ text: SQL, _ part: SQL) -> SQL {
+        "\(sqlite: "instr(", postgreSQL: "strpos(")\(sql: text), \(sql: part)) > 0"
     }
 
     private func columnPredicate(_ column: String, _ kind: RuleAttribute.Kind, _ comparison: RuleComparison,
@@ -188,12 +219,13 @@ struct RuleCompiler {
         }
         switch comparison.op {
         case .equal, .less, .lessOrEqual, .greater, .greaterOrEqual:
-            return "coalesce(\(sql: expression) \(literal: Self.sqlOperator(comparison.op)) \(sql: operand), 0)"
-        case .notEqual: return "(\(sql: expression) IS NOT \(sql: operand))"   // a missing value differs
-        case .contains: return "coalesce(instr(lower(\(sql: expression)), lower(\(sql: operand))) > 0, 0)"
-        case .doesNotContain: return "NOT coalesce(instr(lower(\(sql: expression)), lower(\(sql: operand))) > 0, 0)"
-        case .isOneOf: return "coalesce(\(sql: expression) IN \(sql: operand), 0)"
-        case .isNotOneOf: return "NOT coalesce(\(sql: expression) IN \(sql: operand), 0)"
+            return "coalesce(\(sql: expression) \(literal: Self.sqlOperator(comparison.op)) \(sql: operand), FALSE)"
+        case .notEqual:   // a missing value differs
+            return "(\(sql: expression) \(sqlite: "IS NOT", postgreSQL: "IS DISTINCT FROM") \(sql: operand))"
+        case .contains: return "coalesce(\(sql: Self.contains("lower(\(sql: expression))", "lower(\(sql: operand))")), FALSE)"
+        case .doesNotContain: return "NOT coalesce(\(sql: Self.contains("lower(\(sql: expression))", "lower(\(sql: operand))")), FALSE)"
+        case .isOneOf: return "coalesce(\(sql: expression) IN \(sql: operand), FALSE)"
+        case .isNotOneOf: return "NOT coalesce(\(sql: expression) IN \(sql: operand), FALSE)"
         }
     }
 
@@ -204,7 +236,7 @@ struct RuleCompiler {
         let names = RuleJSON(.array(items.map(\.json))).compactText
         return try db.map("""
             SELECT DISTINCT c.category_id FROM (\(sql: Self.resolveCategoriesSQL("\(names)"))) AS t
-            CROSS JOIN categories AS c ON c.path = t.path OR c.path LIKE t.path || '/%'
+            \(sql: Self.crossJoin) categories AS c ON c.path = t.path OR c.path LIKE t.path || '/%'
             ORDER BY 1
             """) { $0.int(at: 0) }
     }
@@ -262,8 +294,7 @@ struct RuleCompiler {
     private func listedProducts(_ comparison: RuleComparison, _ attribute: RuleAttribute) throws -> Double? {
         switch (attribute.source, comparison.value) {
         case (.category, .constant(let value)) where !comparison.op.isNegative:
-            return Double(try db.scalarInt("SELECT count(*) FROM product_categories WHERE category_id IN (SELECT value FROM json_each(?))",
-                                           [DatabaseValue.jsonArray(try categoryIDs(value))]) ?? 0)
+            return Double(try db.scalarInt("SELECT count(*) FROM product_categories WHERE category_id IN \(list: try categoryIDs(value))" as SQL) ?? 0)
         case (.custom(let id), .constant(let value)) where attribute.kind != .boolean
                 && (comparison.op == .equal || comparison.op == .isOneOf || (comparison.op == .contains && attribute.kind == .multiselect)):
             let items: [RuleConstant] = if case .list(let items) = value { items } else { [value] }
@@ -272,9 +303,10 @@ struct RuleCompiler {
                 return item.json
             }
             let column = attribute.kind == .number ? "number" : "value"
+            let values = Self.list(RuleJSON(.array(texts)).compactText, numeric: attribute.kind == .number)
             return Double(try db.scalarInt("""
-                SELECT count(*) FROM product_attributes WHERE attribute_id = ? AND \(column) IN (SELECT value FROM json_each(?))
-                """, [id, RuleJSON(.array(texts)).compactText]) ?? 0)
+                SELECT count(*) FROM product_attributes WHERE attribute_id = \(id) AND \(literal: column) IN \(sql: values)
+                """ as SQL) ?? 0)
         case (.custom(let id), .sameAsMatched) where attribute.kind != .boolean && comparison.op == .equal:
             // Products per value, on average.
             let statement = try db.cachedStatement("SELECT count(*), count(DISTINCT value) FROM product_attributes WHERE attribute_id = ?")
@@ -294,8 +326,8 @@ struct RuleCompiler {
         case .childOfMatched:
             categories = """
                 (SELECT c.category_id FROM product_categories AS mc
-                 CROSS JOIN categories AS mcat ON mcat.category_id = mc.category_id
-                 CROSS JOIN categories AS c ON c.path LIKE mcat.path || '/%'
+                 \(sql: Self.crossJoin) categories AS mcat ON mcat.category_id = mc.category_id
+                 \(sql: Self.crossJoin) categories AS c ON c.path LIKE mcat.path || '/%'
                  WHERE mc.product_id = \(sql: matchedID))
                 """
         default:
@@ -350,7 +382,7 @@ struct RuleCompiler {
             case .contains, .doesNotContain:
                 // Text: a substring (ASCII case-insensitive); multiselect: has that option.
                 let test: SQL = kind == .multiselect ? "\(sql: column) = \(sql: bindScalar(value, kind: kind))"
-                    : "instr(lower(\(sql: column)), lower(\(sql: bindScalar(value, kind: kind)))) > 0"
+                    : Self.contains("lower(\(sql: column))", "lower(\(sql: bindScalar(value, kind: kind)))")
                 return comparison.op == .contains ? exists(test) : "NOT \(sql: exists(test))"
             case .isOneOf: return exists("\(sql: column) IN \(sql: bindList(value, kind: kind))")
             case .isNotOneOf: return "NOT \(sql: exists("\(sql: column) IN \(sql: bindList(value, kind: kind))"))"
@@ -402,24 +434,31 @@ struct RuleCompiler {
         return result
     }
 
-    /// `json_array(…)` of the key sources for product `p`; '[]' when there are none.
+    /// `json_array(…)` of the key sources for product `p`; '[]' when there are none. Only equal
+    /// keys matter, so each engine writes them with its own JSON functions.
     func key(_ sources: [KeySource]) -> SQL {
         guard !sources.isEmpty else { return "'[]'" }
         let parts = sources.map { source -> SQL in
             switch source {
             case .column(let column, let date): return date ? "substr(p.\(literal: column), 1, 10)" : "p.\(literal: column)"
             case .category:
-                return "(SELECT json_group_array(category_id) FROM (SELECT kc.category_id FROM product_categories AS kc WHERE kc.product_id = p.product_id ORDER BY 1))"
+                return """
+                    \(sqlite: "(SELECT json_group_array(category_id) FROM (SELECT kc.category_id FROM product_categories AS kc WHERE kc.product_id = p.product_id ORDER BY 1))",
+                       postgreSQL: "(SELECT json_agg(kc.category_id ORDER BY kc.category_id) FROM product_categories AS kc WHERE kc.product_id = p.product_id)")
+                    """
             case .custom(let id, _, let kind):
                 if kind == .boolean {
                     return "EXISTS (SELECT 1 FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND ka.attribute_id = \(id) AND (ka.number = 1 OR lower(ka.value) IN ('yes', 'true')))"
                 }
                 let column = kind == .number ? "ka.number" : kind == .date ? "substr(ka.value, 1, 10)" : "ka.value"
                 // `+`: look the product up by primary key, not by the (attribute_id, value) index.
-                return "(SELECT json_group_array(v) FROM (SELECT \(literal: column) AS v FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND +ka.attribute_id = \(id) ORDER BY 1))"
+                return """
+                    \(sqlite: "(SELECT json_group_array(v) FROM (SELECT \(column) AS v FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND +ka.attribute_id = \(id) ORDER BY 1))",
+                       postgreSQL: "(SELECT json_agg(\(column) ORDER BY \(column)) FROM product_attributes AS ka WHERE ka.product_id = p.product_id AND ka.attribute_id = \(id))")
+                    """
             }
         }
-        return "json_array(\(sql: parts.joined(separator: ", ")))"
+        return "\(sqlite: "json_array(", postgreSQL: "CAST(json_build_array(")\(sql: parts.joined(separator: ", "))\(sqlite: ")", postgreSQL: ") AS text)")"
     }
 }
 

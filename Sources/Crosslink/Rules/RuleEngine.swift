@@ -52,16 +52,20 @@ public struct RuleEngine {
         WHERE st.id = 1
         """
 
-    /// Active rules of a block in their dates for the segments: `?1` block, `?2` day, `?3` JSON segments.
-    public static let applicableRulesSQL = """
-        SELECT r.rule_id, r.name, r.priority, r.result_limit, c.rule_id IS NOT NULL
+    /// Active rules of a block in their dates for the segments: `:block`, `:day`, `:segments` (a
+    /// JSON array), numbered 1, 2, 3 (the benchmark's C baseline binds them by number).
+    static let applicableRules = SQLTemplate("""
+        SELECT r.rule_id, r.name, r.priority, r.result_limit, CASE WHEN c.rule_id IS NOT NULL THEN 1 ELSE 0 END
         FROM rules AS r LEFT JOIN rule_cache_rules AS c ON c.rule_id = r.rule_id
-        WHERE r.applies_to = ?1 AND r.active = 1
-          AND (r.from_date IS NULL OR r.from_date <= ?2) AND (r.to_date IS NULL OR r.to_date >= ?2)
-          AND (r.segments = '[]' OR EXISTS (SELECT 1 FROM json_each(r.segments) AS g
-                                           WHERE g.value IN (SELECT value FROM json_each(?3))))
+        WHERE r.applies_to = \(parameter: "block") AND r.active = 1
+          AND (r.from_date IS NULL OR r.from_date <= \(parameter: "day")) AND (r.to_date IS NULL OR r.to_date >= \(parameter: "day"))
+          AND (r.segments = '[]' OR EXISTS (SELECT 1 FROM \(sqlite: "json_each(r.segments) AS g",
+                                                                 postgreSQL: "json_array_elements_text(CAST(r.segments AS json)) AS g(value)")
+                                           WHERE g.value IN \(textList: "segments")))
         ORDER BY r.priority, r.rule_id
-        """
+        """)
+    /// The text of ``applicableRules`` on SQLite: `:block`, `:day`, `:segments` (a JSON array).
+    public static var applicableRulesSQL: String { applicableRules.plain.text }
 
     /// Cached candidates of one matched product `?1` in store `?2` for the rules in JSON `?3`, in
     /// position order.
@@ -70,7 +74,7 @@ public struct RuleEngine {
     /// benchmark's C baseline runs the same SQL).
     public static var cachedListSQL: String { cachedList.plain.text }
     /// The same for several matched products (a cart), JSON `?1`.
-    static let cachedLists = SQLTemplate(cachedListsSQL(matched: "IN (SELECT value FROM json_each(\(parameter: "matched")))", filtered: false))
+    static let cachedLists = SQLTemplate(cachedListsSQL(matched: "IN \(idList: "matched")", filtered: false))
 
     /// `filtered`: only the candidates passing a unit's filter (at the marker), each list
     /// preceded by a row with its whole length (column 3 NULL) — a filter may drop every
@@ -82,14 +86,14 @@ public struct RuleEngine {
             FROM rule_matches AS x
             JOIN rule_results AS rr ON rr.list_id = x.list_id
             JOIN products AS p ON p.product_id = rr.candidate_id
-            WHERE x.product_id \(sql: matched) AND rr.store_id = \(parameter: "store") AND x.rule_id IN (SELECT value FROM json_each(\(parameter: "rules")))
+            WHERE x.product_id \(sql: matched) AND rr.store_id = \(parameter: "store") AND x.rule_id IN \(idList: "rules")
             """
         guard filtered else { return candidates + "\nORDER BY x.rule_id, x.product_id, rr.position" }
         return """
             SELECT x.rule_id, x.product_id, NULL, NULL, NULL, NULL, count(*), -1
             FROM rule_matches AS x
             JOIN rule_results AS rr ON rr.list_id = x.list_id
-            WHERE x.product_id \(sql: matched) AND rr.store_id = \(parameter: "store") AND x.rule_id IN (SELECT value FROM json_each(\(parameter: "rules")))
+            WHERE x.product_id \(sql: matched) AND rr.store_id = \(parameter: "store") AND x.rule_id IN \(idList: "rules")
             GROUP BY x.rule_id, x.product_id
             UNION ALL
             \(sql: candidates) \(condition: "rr.candidate_id")
@@ -97,7 +101,7 @@ public struct RuleEngine {
             """
     }
     static let filteredList = SQLTemplate(cachedListsSQL(matched: "= \(parameter: "matched")", filtered: true))
-    static let filteredLists = SQLTemplate(cachedListsSQL(matched: "IN (SELECT value FROM json_each(\(parameter: "matched")))", filtered: true))
+    static let filteredLists = SQLTemplate(cachedListsSQL(matched: "IN \(idList: "matched")", filtered: true))
 
     /// One rule's cached list for one matched product: the candidates that pass the unit's
     /// filter, in position order, and how many the list holds in all.
@@ -127,11 +131,11 @@ public struct RuleEngine {
 
     /// Active rules of `block` whose dates include `day` and whose segments (if any) meet `segments`.
     func applicableRules(block: LinkType, day: String, segments: [String]) throws -> [ActiveRule] {
-        let statement = try db.cachedStatement(Self.applicableRulesSQL)
-        statement.reset()
-        statement.bind(block.rawValue, at: 1)
-        statement.bind(day, at: 2)
-        statement.bind(RuleJSON(.array(segments.map { RuleJSON(.string($0)) })).compactText, at: 3)
+        let prepared = try db.statement(Self.applicableRules)
+        let statement = prepared.statement
+        prepared.bind(block.rawValue, "block")
+        prepared.bind(day, "day")
+        prepared.bind(RuleJSON(.array(segments.map { RuleJSON(.string($0)) })).compactText, "segments")
         defer { statement.reset() }
         var rules: [ActiveRule] = []
         while try statement.step() {

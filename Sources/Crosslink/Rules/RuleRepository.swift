@@ -58,24 +58,22 @@ public struct RuleRepository {
         let existing = try db.scalarInt("SELECT rule_id FROM rules WHERE name = ?", [rule.name])
         if existing != nil && !replacing { throw RequestError.duplicateRule(rule.name) }
         let segments = RuleJSON(.array(rule.segments.map { RuleJSON(.string($0)) })).compactText
-        let values: [any DatabaseValueConvertible] = [
-            rule.name, rule.isActive, rule.appliesTo.rawValue, rule.priority, rule.effectiveLimit, rule.fromDate, rule.toDate,
-            segments, rule.match.json.compactText, rule.display.json.compactText,
-        ]
+        let (name, active, block, priority, limit) = (rule.name, rule.isActive, rule.appliesTo.rawValue, rule.priority, rule.effectiveLimit)
+        let (from, to, match, display) = (rule.fromDate, rule.toDate, rule.match.json.compactText, rule.display.json.compactText)
         if let existing {
             try db.execute("""
-                UPDATE rules SET name = ?1, active = ?2, applies_to = ?3, priority = ?4, result_limit = ?5, from_date = ?6,
-                    to_date = ?7, segments = ?8, match_conditions = ?9, display_conditions = ?10,
-                    updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-                WHERE rule_id = ?11
-                """, values + [existing])
+                UPDATE rules SET name = \(name), active = \(active), applies_to = \(block), priority = \(priority),
+                    result_limit = \(limit), from_date = \(from), to_date = \(to), segments = \(segments),
+                    match_conditions = \(match), display_conditions = \(display), updated_at = \(sql: .utcNow)
+                WHERE rule_id = \(existing)
+                """ as SQL)
             return existing
         }
-        try db.execute("""
+        return try db.scalarInt("""
             INSERT INTO rules(name, active, applies_to, priority, result_limit, from_date, to_date, segments, match_conditions, display_conditions)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-            """, values)
-        return db.lastInsertRowID
+            VALUES (\(name), \(active), \(block), \(priority), \(limit), \(from), \(to), \(segments), \(match), \(display))
+            RETURNING rule_id
+            """ as SQL) ?? 0
     }
 
     /// Reads a rule file (one rule, a list, or `{"rules": [...]}`) and stores every rule — all
@@ -116,14 +114,14 @@ public struct RuleRepository {
     /// Rules by block, priority, id.
     public func all(appliesTo: LinkType? = nil) throws -> [Rule] {
         try db.cachedStatement("""
-            SELECT \(Self.columns) FROM rules WHERE ?1 IS NULL OR applies_to = ?1 ORDER BY applies_to, priority, rule_id
+            SELECT \(Self.columns) FROM rules WHERE CAST(?1 AS TEXT) IS NULL OR applies_to = ?1 ORDER BY applies_to, priority, rule_id
             """).map([appliesTo?.rawValue], decode)
     }
 
     /// Turns a rule on or off (its cached results stay valid).
     public func setActive(_ active: Bool, name: String) throws {
         try db.inTransaction {
-            try db.execute("UPDATE rules SET active = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE name = ?", [active, name])
+            try db.execute("UPDATE rules SET active = \(active), updated_at = \(sql: .utcNow) WHERE name = \(name)" as SQL)
             if db.changes == 0 { throw RequestError.unknownRule(name) }
             try changed()
         }
@@ -153,4 +151,9 @@ public struct RuleRepository {
                     match: try RuleCondition(json: RuleJSON.parse(row.text(at: 9)), subject: subject, path: "match"),
                     display: try RuleCondition(json: RuleJSON.parse(row.text(at: 10)), subject: subject, path: "display"))
     }
+}
+
+extension SQL {
+    /// The current UTC time as the stored text 'YYYY-MM-DDTHH:MM:SSZ' (the columns' default).
+    static let utcNow: SQL = "\(sqlite: "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", postgreSQL: #"to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#)"
 }
