@@ -66,7 +66,11 @@ final class EventIngestSession {
     private let started = ContinuousClock.now
     /// Events stored without aggregation: ``finish()`` marks the aggregates stale for them.
     private var unaggregated = 0
+    /// PostgreSQL: valid events waiting for ``flushStaged()`` (see ``StagedEvent``).
+    private var staged: [StagedEvent] = []
     static let aggregateChunk = 1_000
+    /// PostgreSQL: events per COPY into the staging table.
+    static let stageChunk = 1_000
     static let progressInterval = 10_000
 
     /// Column lists are fixed here (never from input); every value is a bound parameter. An id
@@ -137,6 +141,12 @@ final class EventIngestSession {
         let customerID = event.customerID.flatMap { $0.isEmpty ? nil : $0 }
 
         let productID = try event.sku.flatMap { try resolveProduct($0) }
+        if db.engine == .postgresql {
+            staged.append(StagedEvent(event: event, occurredAt: occurredAt, storeID: storeID, customerID: customerID,
+                                      productID: productID, categoryID: categoryID))
+            if staged.count >= Self.stageChunk { try flushStaged() }
+            return
+        }
         let statement = insertEvent
         statement.reset()
         statement.bind(event.id, at: 1)
@@ -162,11 +172,6 @@ final class EventIngestSession {
             return
         }
         let seq = db.lastInsertRowID
-        report.stored += 1
-        if !options.aggregate { unaggregated += 1 }
-        if event.sku != nil && productID == nil { report.unknownSKUs += 1 }
-        if event.category != nil && categoryID == nil { report.unknownCategories += 1 }
-
         var lines: [(productID: Int?, quantity: Double, price: Double)] = []
         if !event.lines.isEmpty {
             if collectStored { lines.reserveCapacity(event.lines.count) }
@@ -183,10 +188,23 @@ final class EventIngestSession {
                 insert.bind(line.price, at: 7)
                 try insert.step()
                 insert.reset()
-                if lineProductID == nil { report.unknownSKUs += 1 }
                 if collectStored { lines.append((lineProductID, line.quantity, line.price)) }
             }
         }
+        try recordStored(StagedEvent(event: event, occurredAt: occurredAt, storeID: storeID, customerID: customerID,
+                                     productID: productID, categoryID: categoryID), seq: seq, lines: lines)
+    }
+
+    /// Counts a newly stored event (`lines`: its order lines, resolved; empty unless
+    /// `collectStored`) and hands it on to the caller and the aggregates.
+    private func recordStored(_ staged: StagedEvent, seq: Int, lines: [(productID: Int?, quantity: Double, price: Double)]) throws {
+        let event = staged.event
+        let (occurredAt, storeID, customerID, productID) = (staged.occurredAt, staged.storeID, staged.customerID, staged.productID)
+        report.stored += 1
+        if !options.aggregate { unaggregated += 1 }
+        if event.sku != nil && productID == nil { report.unknownSKUs += 1 }
+        if event.category != nil && staged.categoryID == nil { report.unknownCategories += 1 }
+        for line in event.lines where products[line.sku].flatMap({ $0 }) == nil { report.unknownSKUs += 1 }
         guard collectStored else { return }
         let stored = StoredEvent(seq: seq, type: event.type, occurredAt: occurredAt, storeID: storeID,
                                  visitorID: event.visitorID, customerID: customerID, sessionID: event.sessionID,
@@ -198,12 +216,85 @@ final class EventIngestSession {
         }
     }
 
+    // MARK: PostgreSQL: COPY into a staging table
+
+    /// A valid event with its ids resolved, waiting to be stored (PostgreSQL).
+    struct StagedEvent {
+        var event: Event
+        var occurredAt: Int64
+        var storeID: Int
+        var customerID: String?
+        var productID: Int?
+        var categoryID: Int?
+    }
+
+    static let stagedColumns = ["ord", "event_key", "type", "occurred_at", "store_id", "visitor_id", "customer_id", "session_id",
+                                "product_id", "sku", "category_id", "category", "order_id", "unit_id", "quantity", "price", "variant"]
+
+    /// Stores the staged events on PostgreSQL: one binary COPY into a temporary table, one
+    /// `INSERT … SELECT … ON CONFLICT (event_key) DO NOTHING RETURNING` (so an id stored before,
+    /// by this or another instance, or twice in the batch is a duplicate, the first delivery
+    /// winning, exactly as the row-by-row insert on SQLite), and one COPY of their order lines.
+    /// Instead of three round trips per event (insert, its sequence value, each line).
+    private func flushStaged() throws {
+        guard !staged.isEmpty, writing, let connection = db.postgreSQL else { return }
+        let batch = staged
+        staged.removeAll(keepingCapacity: true)
+        // ON COMMIT DROP: the table lives only in this transaction (a rollback drops it too).
+        try db.execute(script: """
+            CREATE TEMP TABLE IF NOT EXISTS event_staging (
+                ord bigint, event_key text, type text, occurred_at bigint, store_id bigint, visitor_id text, customer_id text,
+                session_id text, product_id bigint, sku text, category_id bigint, category text, order_id text, unit_id text,
+                quantity double precision, price double precision, variant text) ON COMMIT DROP;
+            TRUNCATE event_staging
+            """)
+        func text(_ value: String?) -> DatabaseValue { value.map { .text($0) } ?? .null }
+        func integer(_ value: Int?) -> DatabaseValue { value.map { .integer(Int64($0)) } ?? .null }
+        func real(_ value: Double?) -> DatabaseValue { value.map { .real($0) } ?? .null }
+        try connection.copyIn(table: "event_staging", columns: Self.stagedColumns, rows: batch.enumerated().lazy.map { index, staged in
+            let event = staged.event
+            return [.integer(Int64(index)), .text(event.id), .text(event.type.rawValue), .integer(staged.occurredAt), integer(staged.storeID),
+                    .text(event.visitorID), text(staged.customerID), .text(event.sessionID), integer(staged.productID), text(event.sku),
+                    integer(staged.categoryID), text(event.category), text(event.orderID), text(event.unitID), real(event.quantity),
+                    real(event.price), text(event.variant)]
+        })
+        let columns = Self.stagedColumns.dropFirst().joined(separator: ", ")
+        var seqs: [String: Int] = [:]
+        try db.cachedStatement("""
+            INSERT INTO events(\(columns)) SELECT \(columns) FROM event_staging ORDER BY ord
+            ON CONFLICT (event_key) DO NOTHING RETURNING event_seq, event_key
+            """).forEachRow { row in seqs[row.text(at: 1)] = row.int(at: 0) }
+        var lineRows: [[DatabaseValue]] = []
+        var stored: [(staged: StagedEvent, seq: Int, lines: [(productID: Int?, quantity: Double, price: Double)])] = []
+        for staged in batch {
+            // The first of the batch with its id was inserted; a later one is a duplicate.
+            guard let seq = seqs.removeValue(forKey: staged.event.id) else {
+                report.duplicates += 1
+                continue
+            }
+            var lines: [(productID: Int?, quantity: Double, price: Double)] = []
+            for (index, line) in staged.event.lines.enumerated() {
+                let productID = try resolveProduct(line.sku)
+                lineRows.append([.integer(Int64(seq)), .integer(Int64(index + 1)), integer(productID), .text(line.sku),
+                                 text(line.parentSKU.flatMap { $0.isEmpty ? nil : $0 }), .real(line.quantity), .real(line.price)])
+                if collectStored { lines.append((productID, line.quantity, line.price)) }
+            }
+            stored.append((staged, seq, lines))
+        }
+        if !lineRows.isEmpty {
+            try connection.copyIn(table: "event_lines", columns: ["event_seq", "line", "product_id", "sku", "parent_sku", "quantity", "price"],
+                                  rows: lineRows)
+        }
+        for (staged, seq, lines) in stored { try recordStored(staged, seq: seq, lines: lines) }
+    }
+
     /// ` (event <id>)` for issue messages, when the event has an id.
     static func naming(_ event: Event) -> String {
         event.id.isEmpty ? "" : " (event \(event.id))"
     }
 
     private func flushAggregates() throws {
+        try flushStaged()
         guard options.aggregate, !pending.isEmpty, writing else { return }
         try Aggregates(db).apply(pending)
         pending.removeAll(keepingCapacity: true)
@@ -215,6 +306,7 @@ final class EventIngestSession {
         if !report.rejected.isEmpty && options.invalidEvents == .rejectBatch {
             throw InputError.invalidEvents(report.rejected)
         }
+        try flushStaged()
         try flushAggregates()
         // Aggregates left stale by an earlier ingest (one killed before its rebuild) catch up
         // here even when this one stored nothing new (a retried file).
