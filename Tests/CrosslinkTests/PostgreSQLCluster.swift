@@ -128,25 +128,6 @@ final class PostgreSQLCluster: @unchecked Sendable {
         return directory
     }
 
-    /// Starts a hot standby of `primary`: `pg_basebackup -R` (streaming the WAL, as the postgres
-    /// user when root) into a new directory, then a server on its own port and socket that
-    /// replays the primary's WAL and serves read-only queries.
-    static func startStandby(of primary: PostgreSQLCluster) throws -> PostgreSQLCluster {
-        let directory = FileManager.default.temporaryDirectory.path + "/\(directoryPrefix)\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-        try "\(getpid())".write(toFile: directory + "/owner.pid", atomically: false, encoding: .utf8)
-        if getuid() == 0, let postgres = getpwnam("postgres") {
-            guard chown(directory, postgres.pointee.pw_uid, postgres.pointee.pw_gid) == 0 else {
-                throw ClusterError("cannot hand \(directory) to the postgres user: \(String(cString: strerror(errno)))")
-            }
-        }
-        let standby = PostgreSQLCluster(directory: directory, port: Int.random(in: 20_000..<60_000))
-        try standby.runTool("pg_basebackup", ["-D", standby.dataDirectory, "-R", "-X", "stream", "--no-sync", "--checkpoint=fast",
-                                              "-h", primary.directory, "-p", "\(primary.port)", "-U", "postgres"])
-        try standby.startServer()
-        return standby
-    }
-
     private func initialize() throws {
         try runTool("initdb", ["-D", dataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8",
                                "--locale=C", "--no-sync"])

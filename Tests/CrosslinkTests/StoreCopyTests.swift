@@ -27,7 +27,7 @@ import Testing
         #expect(there.isVerified, "\(there)")
         #expect(there.sampledProducts == 50)
         #expect((there.tables.first { $0.name == "products" }?.destinationRows ?? 0) > 1_000)
-        #expect(there.tables.firstIndex { $0.name == "products" }! > there.tables.firstIndex { $0.name == "websites" }!)
+        #expect(there.tables.firstIndex { $0.name == "product_links" }! > there.tables.firstIndex { $0.name == "products" }!)
 
         let back = directory.path("back.sqlite")
         let cli = try run(CLITests.executable, ["copy", "--from", uri, "--to", back])
@@ -76,7 +76,7 @@ import Testing
         let name = try primary.makeDatabase("replicated")
         // The schema first, so that the standby's base backup holds it.
         try CrosslinkStore(location: primary.uri(database: name)).close()
-        let standby = try PostgreSQLCluster.startStandby(of: primary)
+        let standby = try #require(try PostgreSQLCluster.startStandby(of: primary))
         defer { standby.stop() }
         let store = try CrosslinkStore(primary: primary.uri(database: name), replicas: [standby.uri(database: name)], readYourWrites: true)
         defer { store.close() }
