@@ -134,13 +134,14 @@ struct StoreCheck {
         var configuration = Configuration()
         configuration.readOnly = true
         configuration.maximumReaderCount = 1
+        // An open store's path is its URI without the password: read through the store itself.
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(postgreSQL: uri, configuration: configuration)
+            pool = try store?.pool ?? DatabasePool(postgreSQL: uri, configuration: configuration)
         } catch let error as DatabaseError {
             throw StoreError.uncheckable(path: display, reason: error.message)
         }
-        defer { pool.close() }
+        defer { if store == nil { pool.close() } }
         let (migrationFailure, pending, stale) = try pool.read { db in
             let migrator = DatabaseMigrator()
             do {
