@@ -124,18 +124,24 @@ struct AggregateCollector {
             statement.bind(row.times.boughtAt.map(Int.init), at: first + 5)
             statement.bind(row.times.cancelledAt.map(Int.init), at: first + 6)
         }
-        // min/max that ignore NULL: coalesce(min(a, b), a, b).
+        // min/max that ignore NULL: SQLite's scalar min/max return NULL when either is, hence
+        // coalesce(min(a, b), a, b); PostgreSQL's least/greatest already skip NULL.
+        func earliest(_ column: String) -> String {
+            db.engine == .sqlite ? "coalesce(min(\(column), excluded.\(column)), \(column), excluded.\(column))"
+                : "least(visitor_products.\(column), excluded.\(column))"
+        }
+        func latest(_ column: String) -> String {
+            db.engine == .sqlite ? "coalesce(max(\(column), excluded.\(column)), \(column), excluded.\(column))"
+                : "greatest(visitor_products.\(column), excluded.\(column))"
+        }
         try MultiRowInsert(db, into: """
             visitor_products(store_id, visitor_id, product_id, first_viewed_at, last_viewed_at, first_carted_at, last_carted_at,
                              first_bought_at, last_bought_at)
             """, columns: 9, suffix: """
             ON CONFLICT (store_id, visitor_id, product_id) DO UPDATE SET
-                first_viewed_at = coalesce(min(first_viewed_at, excluded.first_viewed_at), first_viewed_at, excluded.first_viewed_at),
-                last_viewed_at = coalesce(max(last_viewed_at, excluded.last_viewed_at), last_viewed_at, excluded.last_viewed_at),
-                first_carted_at = coalesce(min(first_carted_at, excluded.first_carted_at), first_carted_at, excluded.first_carted_at),
-                last_carted_at = coalesce(max(last_carted_at, excluded.last_carted_at), last_carted_at, excluded.last_carted_at),
-                first_bought_at = coalesce(min(first_bought_at, excluded.first_bought_at), first_bought_at, excluded.first_bought_at),
-                last_bought_at = coalesce(max(last_bought_at, excluded.last_bought_at), last_bought_at, excluded.last_bought_at)
+                first_viewed_at = \(earliest("first_viewed_at")), last_viewed_at = \(latest("last_viewed_at")),
+                first_carted_at = \(earliest("first_carted_at")), last_carted_at = \(latest("last_carted_at")),
+                first_bought_at = \(earliest("first_bought_at")), last_bought_at = \(latest("last_bought_at"))
             """).run(visitors.keys.sorted()) { key, statement, first in
             let times = visitors[key]!
             statement.bind(key.store, at: first)

@@ -238,7 +238,7 @@ struct AggregateDeltas {
 
 extension Int {
     /// Revenue in cents: sums clamp at Int64's bounds instead of trapping, like the SQL side
-    /// (``AggregateTables/plus(_:)``), so no stored amount can make a later write fail.
+    /// (``AggregateTables/plus(_:table:_:)``), so no stored amount can make a later write fail.
     mutating func addSaturating(_ other: Int) {
         let (sum, overflow) = addingReportingOverflow(other)
         self = overflow ? (other > 0 ? .max : .min) : sum

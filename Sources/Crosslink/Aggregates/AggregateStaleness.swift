@@ -40,11 +40,13 @@ public struct AggregateStaleness: Sendable, Codable, Equatable {
 
     /// Records `events` stored by `source` without aggregation, in the caller's transaction.
     static func mark(_ db: Database, source: String, events: Int) throws {
-        try db.execute("""
+        let sql: SQL = """
             INSERT INTO aggregate_staleness(staleness_id, since, source, events)
-            VALUES (1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?1, ?2)
-            ON CONFLICT(staleness_id) DO UPDATE SET source = ?1, events = events + ?2
-            """, [source, events])
+            VALUES (1, \(sqlite: "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                         postgreSQL: #"to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#), ?1, ?2)
+            ON CONFLICT(staleness_id) DO UPDATE SET source = ?1, events = aggregate_staleness.events + ?2
+            """
+        try db.execute(sql.rendered(engine: db.engine).text, [source, events])
     }
 
     /// Deletes the mark, in the caller's transaction (the rebuild's).

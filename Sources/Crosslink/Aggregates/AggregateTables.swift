@@ -15,15 +15,28 @@ struct AggregateTables {
     /// `total()` sums in floating point (exact below 2⁵³ cents) without failing.
     static let revenueCounters: Set = ["revenue_cents", "cancelled_revenue_cents"]
 
-    /// `column + excluded.column`, saturating for revenue.
-    static func plus(_ column: String) -> String {
-        revenueCounters.contains(column) ? "CAST(\(column) + excluded.\(column) AS INTEGER)" : "\(column) + excluded.\(column)"
+    /// `table.column + excluded.column`, saturating for revenue. PostgreSQL raises an error on
+    /// a bigint overflow instead: there the sum is taken in numeric and clamped. (PostgreSQL
+    /// needs the table's name: a bare column would be ambiguous with `excluded`'s.)
+    static func plus(_ column: String, table: String, _ engine: DatabaseEngine) -> String {
+        let stored = "\(table).\(column)"
+        guard revenueCounters.contains(column) else { return "\(stored) + excluded.\(column)" }
+        if engine == .sqlite { return "CAST(\(stored) + excluded.\(column) AS INTEGER)" }
+        return clampedToBigint("CAST(\(stored) AS numeric) + excluded.\(column)")
     }
 
-    /// `sum(column)` (times `sign`, a parameter or literal), saturating for revenue.
-    static func sum(_ column: String, sign: String? = nil) -> String {
-        if revenueCounters.contains(column) { return "CAST(\(sign.map { "\($0) * " } ?? "")total(\(column)) AS INTEGER)" }
-        return "\(sign.map { "\($0) * " } ?? "")sum(\(column))"
+    /// `sum(column)` (times `sign`, a parameter or literal), saturating for revenue (on
+    /// PostgreSQL `sum(bigint)` is numeric and cannot overflow: it is clamped).
+    static func sum(_ column: String, sign: String? = nil, _ engine: DatabaseEngine) -> String {
+        let times = sign.map { "\($0) * " } ?? ""
+        guard revenueCounters.contains(column) else { return "\(times)sum(\(column))" }
+        if engine == .sqlite { return "CAST(\(times)total(\(column)) AS INTEGER)" }
+        return clampedToBigint("\(times)sum(\(column))")
+    }
+
+    /// A PostgreSQL numeric expression clamped to bigint's bounds, as SQLite's CAST clamps.
+    static func clampedToBigint(_ numeric: String) -> String {
+        "CAST(least(greatest(\(numeric), -9223372036854775808), 9223372036854775807) AS bigint)"
     }
 
     static let storeCounters = ["viewers", "viewed_then_carted", "viewed_then_bought", "co_sessions", "orders", "cancelled_orders"]
@@ -159,7 +172,7 @@ struct AggregateTables {
     private func moveProductWindow(_ window: Window, days range: ClosedRange<Int>, sign: Int) throws {
         var windowProducts: [ProductBucket: ProductCounters] = [:]
         try db.cachedStatement("""
-            SELECT store_id, product_id, \(Self.productCounters.map { Self.sum($0) }.joined(separator: ", "))
+            SELECT store_id, product_id, \(Self.productCounters.map { Self.sum($0, db.engine) }.joined(separator: ", "))
             FROM product_days WHERE day BETWEEN ?1 AND ?2 GROUP BY store_id, product_id
             """).forEachRow([range.lowerBound, range.upperBound]) { row in
             windowProducts[ProductBucket(store: row.int(at: 0), bucket: window.rawValue, product: row.int(at: 1))] = ProductCounters(row, from: 2, sign: sign)
@@ -222,7 +235,7 @@ struct AggregateTables {
             let upsert = try db.cachedStatement("""
                 INSERT INTO \(table)(\((keys + set.map(\.column)).joined(separator: ", ")))
                 VALUES (\((keys.indices.map { "?\($0 + 1)" } + set.map(\.parameter)).joined(separator: ", ")))
-                ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET \(set.map { "\($0.column) = \(AggregateTables.plus($0.column))" }.joined(separator: ", "))
+                ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET \(set.map { "\($0.column) = \(AggregateTables.plus($0.column, table: table, db.engine))" }.joined(separator: ", "))
                 """)
             upserts[changed] = upsert
             return upsert
@@ -242,13 +255,13 @@ struct AggregateTables {
         let counters: [String]
         let sources: [String]
 
-        var insertSQL: String {
+        func insertSQL(_ engine: DatabaseEngine) -> String {
             let keys = (windowKey ? ["window_id"] : []) + groupKeys
             return """
                 INSERT INTO \(live)(\((keys + counters).joined(separator: ", ")))
                 SELECT \(((windowKey ? ["?3"] : []) + groupKeys + sources).joined(separator: ", "))
                 FROM \(history) WHERE \(bucket) BETWEEN ?1 AND ?2 GROUP BY \(groupKeys.joined(separator: ", "))
-                ON CONFLICT (\(liveKeys.joined(separator: ", "))) DO UPDATE SET \(counters.map { "\($0) = \(AggregateTables.plus($0))" }.joined(separator: ", "))
+                ON CONFLICT (\(liveKeys.joined(separator: ", "))) DO UPDATE SET \(counters.map { "\($0) = \(AggregateTables.plus($0, table: live, engine))" }.joined(separator: ", "))
                 """
         }
 
@@ -265,9 +278,10 @@ struct AggregateTables {
         }
     }
 
-    static let productWindows = Derivation(
-        live: "product_windows", history: "product_days", bucket: "day", groupKeys: ["store_id", "product_id"], windowKey: true,
-        counters: productCounters, sources: productCounters.map { sum($0, sign: "?4") })
+    static func productWindows(_ engine: DatabaseEngine) -> Derivation {
+        Derivation(live: "product_windows", history: "product_days", bucket: "day", groupKeys: ["store_id", "product_id"], windowKey: true,
+                   counters: productCounters, sources: productCounters.map { sum($0, sign: "?4", engine) })
+    }
     static let storeWindows = Derivation(
         live: "store_windows", history: "store_days", bucket: "day", groupKeys: ["store_id"], windowKey: true,
         counters: storeCounters, sources: storeCounters.map { "?4 * sum(\($0))" })
@@ -281,7 +295,7 @@ struct AggregateTables {
     /// Adds (`signs` +1) or subtracts (-1) the history buckets `range` to a live table, then
     /// deletes the rows this left all zero.
     func derive(_ derivation: Derivation, range: ClosedRange<Int>, window: Window? = nil, signs: [Int]) throws {
-        let insert = try db.cachedStatement(derivation.insertSQL)
+        let insert = try db.cachedStatement(derivation.insertSQL(db.engine))
         insert.reset()
         insert.bind(range.lowerBound, at: 1)
         insert.bind(range.upperBound, at: 2)
@@ -337,24 +351,26 @@ struct AggregateTables {
     }
 
     /// The live lists from the history days ?1…?2, as the incremental path writes them (see
-    /// migration 0010): json_group_object over rows ordered by partner.
-    static let fillPairListsSQL = """
+    /// migration 0010): json_group_object over rows ordered by partner (jsonb_object_agg on
+    /// PostgreSQL, where jsonb orders the keys itself).
+    static let fillPairListsSQL: SQL = """
         INSERT INTO pair_lists(store_id, kind_id, product_id, pairs)
-        SELECT store_id, kind_id, product_id, json_group_object(other_id, together)
+        SELECT store_id, kind_id, product_id, \(sqlite: "json_group_object(other_id, together)",
+                                                postgreSQL: "jsonb_object_agg(CAST(other_id AS text), together)")
         FROM (SELECT store_id, kind_id, product_id, other_id, sum(together) AS together FROM pair_list_days WHERE day BETWEEN ?1 AND ?2
               GROUP BY store_id, kind_id, product_id, other_id HAVING sum(together) <> 0
-              ORDER BY store_id, kind_id, product_id, other_id)
+              ORDER BY store_id, kind_id, product_id, other_id) AS d
         GROUP BY store_id, kind_id, product_id
         """
 
     /// Fills the (empty) live tables for `windows` from the history tables.
     func fill(_ windows: AggregateWindows) throws {
         for (window, range) in [(Window.popularity, windows.popularity), (.cooccurrence, windows.cooccurrence)] {
-            try derive(Self.productWindows, range: range, window: window, signs: [1])
+            try derive(Self.productWindows(db.engine), range: range, window: window, signs: [1])
             try derive(Self.storeWindows, range: range, window: window, signs: [1])
         }
         try derive(Self.pairWindowRows, range: windows.cooccurrence, signs: [1])
-        try db.cachedStatement(Self.fillPairListsSQL).execute([windows.cooccurrence.lowerBound, windows.cooccurrence.upperBound])
+        try db.cachedStatement(Self.fillPairListsSQL.rendered(engine: db.engine).text).execute([windows.cooccurrence.lowerBound, windows.cooccurrence.upperBound])
         try derive(Self.trendWindows, range: windows.foreground, signs: [1, 0])
         try derive(Self.trendWindows, range: windows.background, signs: [0, 1])
     }

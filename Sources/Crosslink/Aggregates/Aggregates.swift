@@ -64,12 +64,12 @@ public struct Aggregates {
     public func rebuild() throws {
         try inTransaction {
             try AggregateStaleness.clear(db)
-            try db.execute(script: Self.rebuildSQL)
+            try db.execute(script: Self.rebuildSQL(db.engine))
             let state = try AggregateState.load(db)
             if let lastAt = state.lastAt {
                 try AggregateTables(db: db).fill(.live(lastAt: lastAt, settings: try RecommendationSettings.load(db)))
             }
-            try db.execute(script: Self.dropRebuildTables)
+            try db.execute(script: Self.dropRebuildTables(db.engine))
             try ConversionRanks(db: db).refresh()
             try refreshNeighbourLists()
         }
@@ -86,6 +86,7 @@ public struct Aggregates {
     static let pageCacheKiB = 65_536
 
     private func ensurePageCache() throws {
+        guard db.engine == .sqlite else { return }  // PostgreSQL's shared buffers are the server's
         let size = try db.scalarInt("PRAGMA cache_size") ?? 0
         let kib = size < 0 ? -size : size * (try db.scalarInt("PRAGMA page_size") ?? 4_096) / 1_024
         if kib < Self.pageCacheKiB { try db.execute(script: "PRAGMA cache_size = -\(Self.pageCacheKiB)") }

@@ -113,7 +113,11 @@ enum PairListText {
     /// and writes the result into `buffer` (cleared first). Entries that do not change are
     /// copied as bytes. Returns the number of entries written, or nil when `stored` is not in
     /// the canonical form (hand-edited: the caller normalises it first).
-    static func merge(_ stored: UnsafeBufferPointer<UInt8>?, _ deltas: [PairEntry], into buffer: inout [UInt8]) -> Int? {
+    ///
+    /// `spaced`: `stored` is PostgreSQL's text of a jsonb list (`{"1": 2, "10": 3}`, a space
+    /// after ':' and ','; keys in ascending numeric order for product ids); the result is then
+    /// jsonb input, which the server parses whatever its spacing.
+    static func merge(_ stored: UnsafeBufferPointer<UInt8>?, _ deltas: [PairEntry], into buffer: inout [UInt8], spaced: Bool = false) -> Int? {
         buffer.removeAll(keepingCapacity: true)
         buffer.append(UInt8(ascii: "{"))
         var written = 0
@@ -128,7 +132,7 @@ enum PairListText {
         }
         var next = 0  // the next delta
         if let stored {
-            var reader = Reader(bytes: stored)
+            var reader = Reader(bytes: stored, spaced: spaced)
             guard reader.open() else { return nil }
             // Unchanged entries are contiguous in `stored` (with their commas): a run of them
             // is copied at once when a change or the end interrupts it.
@@ -176,10 +180,19 @@ enum PairListText {
     /// Reads a canonical list entry by entry; stops (isComplete false) at anything else.
     struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
+        /// One space is allowed after ':' and ',' (jsonb's text).
+        let spaced: Bool
         var index = 0
         private(set) var isComplete = false
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>, spaced: Bool = false) {
+            self.bytes = bytes
+            self.spaced = spaced
+        }
+
+        private mutating func skipSpace() {
+            if spaced && index < bytes.count && bytes[index] == UInt8(ascii: " ") { index += 1 }
+        }
 
         mutating func open() -> Bool {
             guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{") else { return false }
@@ -199,11 +212,12 @@ enum PairListText {
             guard let other = number(), other >= 0, index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\""),
                   bytes[index + 1] == UInt8(ascii: ":") else { return nil }
             index += 2
+            skipSpace()
             guard let count = number(), index < bytes.count else { return nil }
             let end = index
             switch bytes[index] {
             case UInt8(ascii: "}"): isComplete = index + 1 == bytes.count; guard isComplete else { return nil }
-            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: ","): index += 1; skipSpace()
             default: return nil
             }
             return (other, count, start..<end)
@@ -228,8 +242,8 @@ enum PairListText {
     }
 
     /// Every entry of a canonical list; nil when it is not canonical.
-    static func entries(_ bytes: UnsafeBufferPointer<UInt8>) -> [PairEntry]? {
-        var reader = Reader(bytes: bytes)
+    static func entries(_ bytes: UnsafeBufferPointer<UInt8>, spaced: Bool = false) -> [PairEntry]? {
+        var reader = Reader(bytes: bytes, spaced: spaced)
         guard reader.open() else { return nil }
         var entries: [PairEntry] = []
         while let entry = reader.next() {
@@ -301,6 +315,8 @@ struct PairListTable {
     private let update: Statement
     private let delete: Statement
     private var buffer: [UInt8] = []
+    /// The lists are jsonb read as text (PostgreSQL, migration 0010).
+    private let spaced: Bool
 
     static func history(_ db: Database) throws -> PairListTable { try PairListTable(db: db, table: "pair_day_lists", history: true) }
     static func live(_ db: Database) throws -> PairListTable { try PairListTable(db: db, table: "pair_lists", history: false) }
@@ -309,6 +325,7 @@ struct PairListTable {
         self.db = db
         self.table = table
         self.history = history
+        spaced = db.engine == .postgresql
         let keys = (history ? ["day"] : []) + ["store_id", "kind_id", "product_id"]
         let predicate = keys.enumerated().map { "\($1) = ?\($0 + 1)" }.joined(separator: " AND ")
         select = try db.cachedStatement("SELECT pairs FROM \(table) WHERE \(predicate)")
@@ -332,7 +349,7 @@ struct PairListTable {
         var written: Int?
         let exists = try select.step()
         if exists {
-            written = select.withUTF8Text(at: 0) { PairListText.merge($0, deltas, into: &buffer) }
+            written = select.withUTF8Text(at: 0) { PairListText.merge($0, deltas, into: &buffer, spaced: spaced) }
             if written == nil {
                 let canonical = try normalise(select.text(at: 0), key: key)
                 written = canonical.withUnsafeBufferPointer { PairListText.merge($0, deltas, into: &buffer) }
@@ -351,24 +368,30 @@ struct PairListTable {
         statement.reset()
     }
 
-    /// A list that is not in the canonical form, read by SQLite's JSON parser and rewritten
-    /// canonically (partners sorted, repeated ones summed, zeros dropped).
+    /// A list that is not in the canonical form, read by the engine's JSON parser and rewritten
+    /// canonically (partners sorted, repeated ones summed, zeros dropped). On PostgreSQL the
+    /// column is jsonb (always an object): a count is an integer when its text is one.
     func normalise(_ text: String, key: PairDeltas.Key) throws -> [UInt8] {
         var deltas = PairDeltas()
         let listKey = PairDeltas.Key(store: 0, kind: 0, day: 0, product: 0)
+        let sqlite = db.engine == .sqlite
         do {
-            guard try db.cachedStatement("SELECT json_type(?1)").map([text], { $0.optionalText(at: 0) }).first == "object" else {
+            let type = sqlite ? "SELECT json_type(?1)" : "SELECT jsonb_typeof(CAST(?1 AS jsonb))"
+            guard try db.cachedStatement(type).map([text], { $0.optionalText(at: 0) }).first == "object" else {
                 throw StoreError.malformedPairList(table: table, key: describe(key), reason: "not a JSON object")
             }
-            try db.cachedStatement("SELECT key, value, typeof(value) FROM json_each(?1)").forEachRow([text]) { row in
+            let each = sqlite ? "SELECT key, value, typeof(value) FROM json_each(?1)"
+                : "SELECT key, CAST(value AS text), jsonb_typeof(value) FROM jsonb_each(CAST(?1 AS jsonb)) AS e"
+            try db.cachedStatement(each).forEachRow([text]) { row in
                 let name = row.text(at: 0)
                 guard let other = Int(name), other >= 0 else {
                     throw StoreError.malformedPairList(table: table, key: describe(key), reason: "partner \"\(name)\" is not a product id")
                 }
-                guard row.text(at: 2) == "integer" else {
+                let count = sqlite ? (row.text(at: 2) == "integer" ? row.int(at: 1) : nil) : Int(row.text(at: 1))
+                guard let count else {
                     throw StoreError.malformedPairList(table: table, key: describe(key), reason: "the count of partner \(other) is not an integer")
                 }
-                deltas.add(listKey, [(other, row.int(at: 1))])
+                deltas.add(listKey, [(other, count)])
             }
         } catch let error as DatabaseError {
             throw StoreError.malformedPairList(table: table, key: describe(key), reason: "not JSON (\(error.message))")
@@ -386,7 +409,7 @@ struct PairListTable {
         try db.cachedStatement("SELECT day, store_id, kind_id, product_id, pairs FROM pair_day_lists WHERE day BETWEEN ?1 AND ?2")
             .forEachRow([range.lowerBound, range.upperBound]) { row in
                 let key = PairDeltas.Key(store: row.int(at: 1), kind: row.int(at: 2), day: row.int(at: 0), product: row.int(at: 3))
-                let entries = try row.withUTF8Text(at: 4) { PairListText.entries($0) }
+                let entries = try row.withUTF8Text(at: 4) { PairListText.entries($0, spaced: db.engine == .postgresql) }
                     ?? history.normalise(row.text(at: 4), key: key).withUnsafeBufferPointer { PairListText.entries($0) } ?? []
                 deltas.add(PairDeltas.Key(store: key.store, kind: key.kind, day: 0, product: key.product), entries.map { ($0.other, sign * $0.count) })
             }

@@ -53,17 +53,19 @@ public struct EventLog {
             stats.orders = row.int(at: 5)
         }
         stats.orderLines = try db.scalarInt("SELECT count(*) FROM event_lines") ?? 0
-        // SKUs compare as the catalog does (case-insensitively).
+        // SKUs compare as the catalog does (case-insensitively: ASCII letters, as SQLite's NOCASE
+        // and PostgreSQL's lower() on the "C" collation of its sku columns fold them).
         let unknown = """
             SELECT sku FROM events WHERE sku IS NOT NULL AND product_id IS NULL
             UNION ALL SELECT sku FROM event_lines WHERE product_id IS NULL
             """
-        try db.prepare("SELECT count(DISTINCT sku COLLATE NOCASE), count(*) FROM (\(unknown))").forEachRow { row in
+        let folded = db.engine == .sqlite ? "sku COLLATE NOCASE" : "lower(sku)"
+        try db.prepare("SELECT count(DISTINCT \(folded)), count(*) FROM (\(unknown)) AS u").forEachRow { row in
             stats.unknownSKUs = row.int(at: 0)
             stats.unknownSKURows = row.int(at: 1)
         }
         stats.topUnknownSKUs = try db.prepare("""
-            SELECT min(sku), count(*) AS n FROM (\(unknown)) GROUP BY sku COLLATE NOCASE ORDER BY n DESC, 1 LIMIT 10
+            SELECT min(sku), count(*) AS n FROM (\(unknown)) AS u GROUP BY \(folded) ORDER BY n DESC, 1 LIMIT 10
             """).map { EventStats.SKUCount(sku: $0.text(at: 0), count: $0.int(at: 1)) }
         stats.unknownCategories = try db.scalarInt(
             "SELECT count(DISTINCT category) FROM events WHERE category IS NOT NULL AND category_id IS NULL") ?? 0

@@ -76,21 +76,26 @@ public struct ItemNeighbours {
                 report.products += 1
                 report.neighbours += entries.count
             }
-            try db.prepare(Self.similaritySQL).forEachRow { row in
+            let sqlite = db.engine == .sqlite
+            try db.prepare(sqlite ? Self.similaritySQL : Self.postgreSQLSimilaritySQL).forEachRow { row in
                 let key = (store: row.int(at: 0), product: row.int(at: 1))
                 if current.map({ $0 != key }) ?? true {
                     try flush()
                     current = key
                 }
-                if entries.count < length { entries.append(row.text(at: 2)) }
+                guard entries.count < length else { return }
+                entries.append(sqlite ? row.text(at: 2) : Self.entry(row))
             }
             try flush()
             let lastAt = try AggregateState.load(db).lastAt
-            try db.execute("""
-                UPDATE item_neighbour_state SET built_last_at = ?, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                    lists_version = random()
+            let state: SQL = """
+                UPDATE item_neighbour_state SET built_last_at = ?,
+                    refreshed_at = \(sqlite: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                                     postgreSQL: #"to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#),
+                    lists_version = \(sqlite: "random()", postgreSQL: "CAST(floor(random() * 4611686018427387904) AS bigint)")
                 WHERE state_id = 1
-                """, [lastAt.map(Int.init)])
+                """
+            try db.execute(state.rendered(engine: db.engine).text, [lastAt.map(Int.init)])
         }
         let elapsed = ContinuousClock.now - start
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -164,6 +169,40 @@ public struct ItemNeighbours {
         GROUP BY store_id, product_id, other_id
         ORDER BY store_id, product_id, similarity DESC, other_id
         """
+
+    /// ``similaritySQL`` for PostgreSQL, which has no printf and no bare columns beside an
+    /// aggregate (nor SQLite's CROSS JOIN … ON, which fixes the join order there): the strongest
+    /// kind's row is picked by row_number() (the largest term, ties to
+    /// the lower kind), the terms are double precision (SQLite's REAL arithmetic), and the
+    /// entry's text is written by ``entry(_:)``. Columns: store_id, product_id, other_id,
+    /// similarity, best, kind_id, together.
+    static let postgreSQLSimilaritySQL = """
+        SELECT store_id, product_id, other_id, similarity, best, kind_id, together
+        FROM (
+            SELECT t.*, sum(term) OVER pair AS similarity, max(term) OVER pair AS best,
+                   row_number() OVER (PARTITION BY store_id, product_id, other_id ORDER BY term DESC, kind_id) AS strongest
+            FROM (
+                SELECT x.store_id, x.product_id, x.other_id, x.kind_id, x.together,
+                       x.together / sqrt(CAST(x.base AS double precision) * x.other_base) AS term
+                FROM (SELECT pw.store_id, pw.product_id, pw.other_id, pw.kind_id, pw.together,
+                             \(RecommendationSQL.windowBases("pw.kind_id"))
+                      FROM pair_windows AS pw
+                      JOIN store_windows AS sw ON sw.store_id = pw.store_id AND sw.window_id = 2
+                      JOIN product_windows AS wa ON wa.store_id = pw.store_id AND wa.window_id = 2 AND wa.product_id = pw.product_id
+                      JOIN product_windows AS wb ON wb.store_id = pw.store_id AND wb.window_id = 2 AND wb.product_id = pw.other_id
+                      WHERE pw.together >= \(RecommendationSQL.minimumSupport("pw.kind_id"))) AS x
+                WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0) AS t
+            WINDOW pair AS (PARTITION BY store_id, product_id, other_id)
+        ) AS ranked
+        WHERE strongest = 1
+        ORDER BY store_id, product_id, similarity DESC, other_id
+        """
+
+    /// The JSON entry [other_id, similarity, best, kind_id, together] of a
+    /// ``postgreSQLSimilaritySQL`` row, numbers as SQLite's printf('%.9g') writes them.
+    static func entry(_ row: Statement) -> String {
+        "[\(row.int(at: 2)),\(String(format: "%.9g", row.double(at: 3))),\(String(format: "%.9g", row.double(at: 4))),\(row.int(at: 5)),\(row.int(at: 6))]"
+    }
 
     private func inTransaction(_ body: () throws -> Void) throws {
         if db.isInTransaction { try body() } else { try db.inTransaction(.immediate, body) }

@@ -53,7 +53,7 @@ public struct SimilarProducts {
         try db.inTransaction {
             if let listLength {
                 guard (1...1000).contains(listLength) else { throw RequestError(.invalidLimit, "invalid list length \(listLength): must be 1 to 1000") }
-                try db.execute("UPDATE similar_state SET list_length = ?, dirty = dirty OR list_length <> ? WHERE state_id = 1",
+                try db.execute("UPDATE similar_state SET list_length = ?, dirty = CASE WHEN dirty <> 0 OR list_length <> ? THEN 1 ELSE 0 END WHERE state_id = 1",
                                [listLength, listLength])
             }
             let dirty = try db.scalarInt("SELECT dirty FROM similar_state WHERE state_id = 1") ?? 1
@@ -106,7 +106,12 @@ public struct SimilarProducts {
         }
         insertRow.reset()
         insertList.reset()
-        try db.execute("UPDATE similar_state SET dirty = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE state_id = 1")
+        let state: SQL = """
+            UPDATE similar_state SET dirty = 0, refreshed_at = \(sqlite: "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                                                                  postgreSQL: #"to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#)
+            WHERE state_id = 1
+            """
+        try db.execute(state)
         let elapsed = ContinuousClock.now - start
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return report

@@ -5,7 +5,7 @@
 ///
 /// | Error | When | Where it says it happened |
 /// |---|---|---|
-/// | ``DatabaseError`` | the database engine refused a statement (codes, message) | `sql`, `path` |
+/// | ``DatabaseError`` | the database engine (SQLite or PostgreSQL) refused a statement or a connection (codes, SQLSTATE, message) | `sql`, `path`; on PostgreSQL `host`, `port`, `database` |
 /// | ``StoreError`` | the store refuses a file or its content: missing, empty, not a database, a schema too old or too new, an edited or failed migration, damaged stored lists, a closed store, a backup target | the database path, table and row |
 /// | ``InputError`` | bad input: a CSV record or cell, a Magento cell, an event or a batch of them, a rule or unit file, gzip data, a value refused before it is stored (a SKU, a link, a store code) | ``InputError/location`` (an ``InputLocation``: file, line, column, field), ``InputError/subject`` and ``InputError/path`` (the entry and its JSON path) |
 /// | ``RequestError`` | a request that cannot be answered as asked: an unknown SKU, store, rule or unit, a name taken, a bad option or limit, a type missing its context, an evaluation with nothing to evaluate | the name or value (``RequestError/names``) |
