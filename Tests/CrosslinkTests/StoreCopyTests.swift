@@ -27,7 +27,7 @@ import Testing
         #expect(there.isVerified, "\(there)")
         #expect(there.sampledProducts == 50)
         #expect((there.tables.first { $0.name == "products" }?.destinationRows ?? 0) > 1_000)
-        #expect(there.tables.firstIndex { $0.name == "products" }! > there.tables.firstIndex { $0.name == "websites" }!)
+        #expect(there.tables.firstIndex { $0.name == "product_links" }! > there.tables.firstIndex { $0.name == "products" }!)
 
         let back = directory.path("back.sqlite")
         let cli = try run(CLITests.executable, ["copy", "--from", uri, "--to", back])

@@ -134,13 +134,14 @@ struct StoreCheck {
         var configuration = Configuration()
         configuration.readOnly = true
         configuration.maximumReaderCount = 1
+        // An open store's path is its URI without the password: read through the store itself.
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(postgreSQL: uri, configuration: configuration)
+            pool = try store?.pool ?? DatabasePool(postgreSQL: uri, configuration: configuration)
         } catch let error as DatabaseError {
             throw StoreError.uncheckable(path: display, reason: error.message)
         }
-        defer { pool.close() }
+        defer { if store == nil { pool.close() } }
         let (migrationFailure, pending, stale) = try pool.read { db in
             let migrator = DatabaseMigrator()
             do {
@@ -272,15 +273,25 @@ struct StoreCheck {
         let verifier = DerivedDataVerifier(store)
         let products = try sample(store, size: Self.quickSampleSize)
         let scope = products.map { "\($0.count) sampled products" } ?? "every product"
-        report.add("aggregates equal a rebuild", failure: try verifier.aggregatesMismatch(products: products).map { "\($0) (`crosslink aggregates rebuild` repairs it)" },
+        report.add("aggregates equal a rebuild", failure: try Self.failure { try verifier.aggregatesMismatch(products: products).map { "\($0) (`crosslink aggregates rebuild` repairs it)" } },
                    ok: "aggregates and conversion lists on \(scope)")
         let ruleProducts = try sample(store, size: Self.quickRuleSampleSize)
         let skus = try store.read { db in
             guard let ruleProducts else { return try db.map("SELECT sku FROM products ORDER BY product_id") { $0.text(at: 0) } }
             return try db.map("SELECT sku FROM products WHERE product_id IN \(list: ruleProducts) ORDER BY product_id") { $0.text(at: 0) }
         }
-        report.add("rule cache equals its rules", failure: try verifier.ruleCacheMismatch(skus: skus).map { "\($0) (`crosslink rules refresh` repairs it)" },
+        report.add("rule cache equals its rules", failure: try Self.failure { try verifier.ruleCacheMismatch(skus: skus).map { "\($0) (`crosslink rules refresh` repairs it)" } },
                    ok: "related, up-sell and cross-sell blocks of \(skus.count) products")
-        report.add("neighbour list versions", failure: try verifier.neighbourListsMismatch(), ok: "consistent")
+        report.add("neighbour list versions", failure: try Self.failure { try verifier.neighbourListsMismatch() }, ok: "consistent")
+    }
+
+    /// On PostgreSQL, a check whose SQL the server refuses is a failed check and the others
+    /// still run; on SQLite every error ends the check as before.
+    private static func failure(_ check: () throws -> String?) throws -> String? {
+        do {
+            return try check()
+        } catch let error as DatabaseError where error.sqlState != nil {
+            return "could not run: \(error)"
+        }
     }
 }
