@@ -36,34 +36,13 @@ public struct StoreCopyReport: Sendable, Encodable, Equatable {
     }
 }
 
-/// Why ``CrosslinkStore/copy(from:to:sampleSize:)`` refused to copy; nothing was written.
-public enum StoreCopyError: CrosslinkError, Equatable {
-    /// The destination holds data of its own: `table` has `rows` rows.
-    case destinationNotEmpty(destination: String, table: String, rows: Int)
-    /// A table of the source with rows has no counterpart in the destination's schema.
-    case missingTable(destination: String, table: String)
-    /// Source and destination are the same store.
-    case sameStore(String)
-
-    public var description: String {
-        switch self {
-        case .destinationNotEmpty(let destination, let table, let rows):
-            "cannot copy into \(destination): it is not empty (table \(table) has \(rows) rows); copy into a new file or an empty database"
-        case .missingTable(let destination, let table):
-            "cannot copy into \(destination): its schema has no table \(table); upgrade it with `crosslink migrate`"
-        case .sameStore(let location):
-            "cannot copy \(location) onto itself"
-        }
-    }
-}
-
 extension CrosslinkStore {
     /// Copies the store at `source` into `destination` (each a SQLite path or a PostgreSQL URI,
     /// ``StoreLocation``), then verifies the copy.
     ///
     /// - The destination is created (a new file) or migrated (an empty PostgreSQL database) and
     ///   must hold nothing but what the migrations put there: otherwise
-    ///   ``StoreCopyError/destinationNotEmpty(destination:table:rows:)`` and nothing is written.
+    ///   ``StoreError/copyDestinationNotEmpty(destination:table:rows:)`` and nothing is written.
     /// - Every table is copied from one snapshot of the source, in one write transaction on the
     ///   destination, parents before children, ids kept; the destination's triggers are off for
     ///   the copy (the rows they derive are copied too). On PostgreSQL rows go in by COPY binary,
@@ -77,7 +56,7 @@ extension CrosslinkStore {
     /// ```
     public static func copy(from source: String, to destination: String, sampleSize: Int = 50) throws -> StoreCopyReport {
         let from = StoreLocation(source), to = StoreLocation(destination)
-        guard from != to else { throw StoreCopyError.sameStore(from.description) }
+        guard from != to else { throw StoreError.copyOntoItself(from.description) }
         var readOnly = Configuration()
         readOnly.readOnly = true
         readOnly.maximumReaderCount = 1
@@ -165,7 +144,7 @@ private struct StoreCopier {
         let ownTables: Set<String> = ["crosslink_migrations", "crosslink_database"]
         for table in sourceTables.subtracting(destinationTables).subtracting(ownTables).sorted()
         where try (source.scalarInt("SELECT count(*) FROM \(StoreSchema.quoted(table))") ?? 0) > 0 {
-            throw StoreCopyError.missingTable(destination: destinationName, table: table)
+            throw StoreError.copyMissingTable(destination: destinationName, table: table)
         }
         let order = try StoreSchema.dependencyOrder(destination, tables: sourceTables.intersection(destinationTables).subtracting(ownTables))
         var present: [String] = []
@@ -173,7 +152,7 @@ private struct StoreCopier {
             let rows = try destination.scalarInt("SELECT count(*) FROM \(StoreSchema.quoted(table))") ?? 0
             guard rows > 0 else { continue }
             guard rows == seeds[table] else {
-                throw StoreCopyError.destinationNotEmpty(destination: destinationName, table: table, rows: rows)
+                throw StoreError.copyDestinationNotEmpty(destination: destinationName, table: table, rows: rows)
             }
             present.append(table)
         }

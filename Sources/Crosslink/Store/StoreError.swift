@@ -46,6 +46,13 @@ public enum StoreError: CrosslinkError, Equatable {
     case malformedNeighbourList(storeID: Int, productID: Int, offset: Int)
     /// `item_neighbour_state` lost its row.
     case missingNeighbourState
+    /// ``CrosslinkStore/copy(from:to:sampleSize:)``: the destination holds data of its own
+    /// (`table` has `rows` rows); nothing was written.
+    case copyDestinationNotEmpty(destination: String, table: String, rows: Int)
+    /// ``CrosslinkStore/copy(from:to:sampleSize:)``: a source table with rows has no counterpart in the destination.
+    case copyMissingTable(destination: String, table: String)
+    /// ``CrosslinkStore/copy(from:to:sampleSize:)`` from a store to itself.
+    case copyOntoItself(String)
 
     public var description: String {
         switch self {
@@ -74,6 +81,12 @@ public enum StoreError: CrosslinkError, Equatable {
         case .malformedNeighbourList(let store, let product, let offset):
             "item_neighbours row (store_id \(store), product_id \(product)) is not a list of [other_id, similarity, best, kind_id, together] "
                 + "(at byte \(offset)); run `crosslink aggregates neighbours --refresh`"
+        case .copyDestinationNotEmpty(let destination, let table, let rows):
+            "cannot copy into \(destination): it is not empty (table \(table) has \(rows) rows); copy into a new file or an empty database"
+        case .copyMissingTable(let destination, let table):
+            "cannot copy into \(destination): its schema has no table \(table); upgrade it with `crosslink migrate`"
+        case .copyOntoItself(let location):
+            "cannot copy \(location) onto itself"
         case .missingNeighbourState:
             "item_neighbour_state has no row (state_id 1): the lists are not served; `crosslink aggregates neighbours --refresh` restores it"
         }
