@@ -42,8 +42,7 @@ public struct AggregateStaleness: Sendable, Codable, Equatable {
     static func mark(_ db: Database, source: String, events: Int) throws {
         let sql: SQL = """
             INSERT INTO aggregate_staleness(staleness_id, since, source, events)
-            VALUES (1, \(sqlite: "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                         postgreSQL: #"to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#), ?1, ?2)
+            VALUES (1, \(sql: .utcNow), ?1, ?2)
             ON CONFLICT(staleness_id) DO UPDATE SET source = ?1, events = aggregate_staleness.events + ?2
             """
         try db.execute(sql.rendered(engine: db.engine).text, [source, events])

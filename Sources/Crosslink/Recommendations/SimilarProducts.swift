@@ -107,8 +107,7 @@ public struct SimilarProducts {
         insertRow.reset()
         insertList.reset()
         let state: SQL = """
-            UPDATE similar_state SET dirty = 0, refreshed_at = \(sqlite: "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                                                                  postgreSQL: #"to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#)
+            UPDATE similar_state SET dirty = 0, refreshed_at = \(sql: .utcNow)
             WHERE state_id = 1
             """
         try db.execute(state)

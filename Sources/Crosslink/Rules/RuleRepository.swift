@@ -152,8 +152,3 @@ public struct RuleRepository {
                     display: try RuleCondition(json: RuleJSON.parse(row.text(at: 10)), subject: subject, path: "display"))
     }
 }
-
-extension SQL {
-    /// The current UTC time as the stored text 'YYYY-MM-DDTHH:MM:SSZ' (the columns' default).
-    static let utcNow: SQL = "\(sqlite: "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", postgreSQL: #"to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#)"
-}

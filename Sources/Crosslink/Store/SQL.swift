@@ -228,6 +228,9 @@ extension SQL: ExpressibleByStringInterpolation {
         public mutating func appendInterpolation(condition column: String) { sql.append(.condition(column: column)) }
     }
 
+    /// The current UTC time as the stored text 'YYYY-MM-DDTHH:MM:SSZ' (the time columns' default).
+    static let utcNow: SQL = "\(sqlite: "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", postgreSQL: #"to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#)"
+
     /// `CROSS JOIN` on SQLite, where it fixes the join order (the left table is scanned first),
     /// for a join with an `ON` condition; PostgreSQL plans joins from its statistics and refuses
     /// `ON` after `CROSS JOIN`, so there it is a plain `JOIN`.
