@@ -47,7 +47,7 @@ let package = Package(
         // The CLI carries the demo's data (SampleData/: the Magento sample catalog and the Online
         // Retail log, with their sources and licences), not the library: an app linking Crosslink
         // ships none of it. An installed `crosslink` finds it in the Crosslink_crosslink.resources
-        // folder beside the binary (docs/notes/bench.md).
+        // folder beside the binary (README.md, "Installing the command").
         .executableTarget(
             name: "crosslink",
             dependencies: [

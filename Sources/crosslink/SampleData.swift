@@ -4,7 +4,7 @@ import Foundation
 /// (SampleData/README.md says where each file comes from and under which licence). It is a
 /// resource of this executable, not of the library: SwiftPM copies it into
 /// `Crosslink_crosslink.resources` beside the built binary, and an installed `crosslink` needs
-/// that folder beside it (docs/notes/bench.md).
+/// that folder beside it (README.md, "Installing the command").
 ///
 /// Looked up as the generated `Bundle.module` does (the folder beside the running binary first),
 /// but missing data is a clear error here, where `Bundle.module` would stop the process.

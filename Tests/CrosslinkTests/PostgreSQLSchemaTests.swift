@@ -203,7 +203,7 @@ import Testing
         #expect(compared > 80)
     }
 
-    /// What the library's list readers get back on PostgreSQL (docs/notes/pgschema.md): jsonb's
+    /// What the library's list readers get back on PostgreSQL (the header of Migrations/postgresql/0010_pair_lists.sql): jsonb's
     /// form, partners in ascending id whatever order they were written in; a list that is not of
     /// the right JSON type is refused when written.
     @Test(.requiresPostgreSQL) func theJSONListsReadBackInJSONBsFormAndMalformedOnesAreRefused() throws {
@@ -432,7 +432,7 @@ import Testing
     // MARK: psql
 
     /// Applies every file of Migrations/postgresql in order, each in one transaction (`-1`);
-    /// `recording`: with the row the library's migrator records (docs/notes/pgschema.md).
+    /// `recording`: with the row the library's migrator records.
     static func applyWithPSQL(_ cluster: PostgreSQLCluster, database: String, recording: Bool = false) throws {
         for file in try files() {
             guard recording else {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Validation of every row before anything is written, as Magento's import validates a file
 /// before it imports it (`validateData`, then `importData`). The checks are those of Magento's
-/// product validators for the columns Crosslink reads (docs/notes/magento.md lists them with
+/// product validators for the columns Crosslink reads (the DocC article Links and Placements lists them with
 /// Magento's messages); the write passes repeat the cell checks, so a row that passes here
 /// cannot fail there on its values.
 extension ImportRun {
