@@ -64,7 +64,7 @@ public struct RuleEngine {
                                            WHERE g.value IN \(textList: "segments")))
         ORDER BY r.priority, r.rule_id
         """)
-    /// The text of ``applicableRules`` on SQLite: `:block`, `:day`, `:segments` (a JSON array).
+    /// The text of `applicableRules` on SQLite: `:block`, `:day`, `:segments` (a JSON array).
     public static var applicableRulesSQL: String { applicableRules.plain.text }
 
     /// Cached candidates of one matched product `?1` in store `?2` for the rules in JSON `?3`, in

@@ -71,7 +71,7 @@ public enum DatabaseEngine: String, Sendable, CaseIterable {
 ///
 /// The same SQL runs on both engines where the dialects agree: statements are written with
 /// SQLite's parameters (`?`, `?NNN`, `:name`), which a PostgreSQL connection renumbers as `$N`
-/// (``PostgreSQLPlaceholders``); what differs is chosen by ``engine``.
+/// (`PostgreSQLPlaceholders`); what differs is chosen by ``engine``.
 ///
 /// ```swift
 /// let db = try Database(path: "/tmp/demo.sqlite")

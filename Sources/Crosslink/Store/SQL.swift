@@ -21,7 +21,7 @@ import CSQLite
 /// (one parameter however often it appears), and `\(condition: "d.product_id")` marks where an
 /// optional condition on a candidate id goes (a unit's filter, ``CandidateFilter``): it renders
 /// as nothing without one, or as `AND <condition>` with ``SQL/conditionColumn`` replaced by the
-/// slot's column. Parameters are numbered by ``rendered(condition:)`` alone, in order of
+/// slot's column. Parameters are numbered by ``rendered(condition:engine:)`` alone, in order of
 /// appearance, so two parts can never claim the same number; no text is edited once rendered.
 public struct SQL: Sendable {
     enum Element: Sendable {
