@@ -7,15 +7,15 @@ import Testing
 @Suite struct AggregateRebuildTests {
     typealias F = RecommendationFixtures
 
-    /// Short windows so that a 20-day log slides every window many times; a basket cap of 4.
-    static func shortWindows(_ store: CrosslinkStore) throws {
+    /// Short windows so that a 20-day log slides every window many times; a basket cap of 4 unless told.
+    static func shortWindows(_ store: CrosslinkStore, maxBasketProducts: Int = 4) throws {
         try store.write { db in
             var settings = RecommendationSettings()
             settings.popularityDays = 2
             settings.cooccurrenceDays = 5
             settings.trendingForegroundHours = 6
             settings.trendingBackgroundHours = 12
-            settings.maxBasketProducts = 4
+            settings.maxBasketProducts = maxBasketProducts
             try Aggregates(db).configure(settings)
         }
     }

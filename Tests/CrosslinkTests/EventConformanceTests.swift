@@ -71,15 +71,7 @@ import Testing
     }
 
     static func shortWindows(_ store: CrosslinkStore) throws {
-        try store.write { db in
-            var settings = RecommendationSettings()
-            settings.popularityDays = 2
-            settings.cooccurrenceDays = 5
-            settings.trendingForegroundHours = 6
-            settings.trendingBackgroundHours = 12
-            settings.maxBasketProducts = 12
-            try Aggregates(db).configure(settings)
-        }
+        try AggregateRebuildTests.shortWindows(store, maxBasketProducts: 12)
     }
 
     /// A catalog like ``RecommendationFixtures/store(_:skus:)``'s with a second store view, built
