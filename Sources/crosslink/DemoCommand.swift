@@ -37,7 +37,10 @@ struct Demo: ParsableCommand {
         let cart = ["24-MB01", "MH01-XS-Black"]
         let crossSells = try store.read { db in try Placements(db).crossSells(cart: cart) }
         print("\n== Cart: \(cart.joined(separator: ", ")) (last added \(cart.last!))\nCross-sell:\n\(Output.placement(crossSells))")
-        print("\nSame answers from the sqlite3 CLI:\n  sqlite3 \(store.path) \"SELECT linked_sku, name, position FROM displayable_links WHERE store = 'default' AND sku = 'MH01' AND link_type = 'related' ORDER BY position, link_id\"")
+        let query = "SELECT linked_sku, name, position FROM displayable_links WHERE store = 'default' AND sku = 'MH01' AND link_type = 'related' ORDER BY position, link_id"
+        // The store's path is printable (a URI without its password); psql asks for the password itself.
+        let shell = store.engine == .sqlite ? "sqlite3 \(store.path)" : "psql '\(store.path)' -c"
+        print("\nSame answers from the \(store.engine == .sqlite ? "sqlite3" : "psql") CLI:\n  \(shell) \"\(query)\"")
         try DemoUnits.run(store)
     }
 }
