@@ -8,7 +8,7 @@ import Testing
     /// The types whose SQL does not run on PostgreSQL yet (SQLite functions such as
     /// `group_concat`/`instr`, integer masks used as booleans, `json_each` over the neighbour
     /// lists that are jsonb there). Listed in the DocC article *PostgreSQL*.
-    static let pendingOnPostgreSQL: Set<RecommendationType> = [.moreLikeThis, .recommendedForYou]
+    static let pendingOnPostgreSQL: Set<RecommendationType> = [.recommendedForYou]
 
     @Test func everyTypeGivesTheSameAnswersOnBothEngines() throws {
         let slice = try EventConformanceTests.onlineRetailSlice(lines: 15_000)

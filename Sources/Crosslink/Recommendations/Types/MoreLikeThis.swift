@@ -21,6 +21,9 @@ extension RecommendationSQL {
     /// feature is scored and the best `:limit` + 100 are checked for displayability (as
     /// conversion). `detail` lists the shared features as c:…, a:…, w:…: for a served list from
     /// the row's `shared_mask` (migration 0008), otherwise looked up per feature and winner.
+    /// The labels of the shared features joined by U+001F, in feature order.
+    static let labels: SQL = "\(sqlite: "group_concat(f.label, char(31))", postgreSQL: "string_agg(f.label, chr(31) ORDER BY f.ordinal)")"
+
     static let moreLikeThis: SQL = """
         WITH context(product_id) AS \(idList: "context"),
         fresh(yes) AS (SELECT (SELECT dirty FROM similar_state) = 0 AND (SELECT count(*) FROM context) = 1),
@@ -33,12 +36,12 @@ extension RecommendationSQL {
             ORDER BY s.rank LIMIT \(parameter: "limit")),
         served(yes) AS (
             SELECT (SELECT yes FROM fresh) AND ((SELECT count(*) FROM listed) = \(parameter: "limit")
-                OR coalesce((SELECT truncated = 0 FROM similar_lists WHERE product_id = (SELECT min(product_id) FROM context)), 0))),
+                OR coalesce((SELECT truncated = 0 FROM similar_lists WHERE product_id = (SELECT min(product_id) FROM context)), 1 = 0))),
         -- Numbered as `similar_products.shared_mask` numbers them (migration 0008).
         context_features(kind, id, value, label, ordinal) AS MATERIALIZED (
             SELECT kind, id, value, label, row_number() OVER (ORDER BY CASE kind WHEN 'c' THEN 0 WHEN 'a' THEN 1 ELSE 2 END, id, value) - 1
             FROM (
-                SELECT 'c' AS kind, c.category_id AS id, NULL AS value, 'c:' || substr(c.name_path, instr(c.name_path, '/') + 1) AS label
+                SELECT 'c' AS kind, c.category_id AS id, NULL AS value, 'c:' || substr(c.name_path, \(sqlite: "instr", postgreSQL: "strpos")(c.name_path, '/') + 1) AS label
                 FROM categories AS c
                 WHERE c.level > 0
                   AND c.category_id IN (SELECT category_id FROM product_categories WHERE product_id IN (SELECT product_id FROM context))
@@ -48,9 +51,9 @@ extension RecommendationSQL {
                 JOIN attributes AS a ON a.attribute_id = sa.attribute_id
                 UNION ALL
                 SELECT 'w', NULL, sw.word, 'w:' || sw.word
-                FROM (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)) AS sw)),
+                FROM (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)) AS sw) AS context_feature_rows),
         -- The live query, computed only when the lists do not serve.
-        size(n) AS (SELECT coalesce(max(product_id), 1) * 1.0 FROM products),
+        size(n) AS (SELECT CAST(coalesce(max(product_id), 1) AS DOUBLE PRECISION) FROM products),
         features(kind, id, value, weight) AS MATERIALIZED (
             SELECT f.kind, f.id, f.value,
                    ln(1 + s.n / CASE f.kind
@@ -75,14 +78,14 @@ extension RecommendationSQL {
             UNION ALL
             -- Driven by `served`, so that SQLite never starts the live query when the list serves.
             SELECT * FROM (
-                SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared, NULL
+                SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared, CAST(NULL AS BIGINT)
                 FROM served AS v CROSS JOIN scored AS m \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = m.product_id
                 WHERE NOT v.yes
                 ORDER BY m.score DESC, d.sku LIMIT \(parameter: "limit")) AS scanned)
         -- The shared features' labels, for the winners only: from the list's mask, else looked up.
         SELECT t.product_id, t.sku, t.name, t.final_price, t.score, t.shared,
-               CASE WHEN t.mask IS NOT NULL THEN (SELECT group_concat(f.label, char(31)) FROM context_features AS f WHERE (t.mask >> f.ordinal) & 1)
-               ELSE (SELECT group_concat(f.label, char(31)) FROM context_features AS f
+               CASE WHEN t.mask IS NOT NULL THEN (SELECT \(sql: labels) FROM context_features AS f WHERE ((t.mask >> CAST(f.ordinal AS INTEGER)) & 1) <> 0)
+               ELSE (SELECT \(sql: labels) FROM context_features AS f
                 WHERE (f.kind = 'c' AND EXISTS (SELECT 1 FROM product_categories AS x WHERE x.category_id = f.id AND x.product_id = t.product_id))
                    OR (f.kind = 'a' AND EXISTS (SELECT 1 FROM product_attributes AS x
                                                 WHERE x.product_id = t.product_id AND x.attribute_id = f.id AND x.value = f.value))
