@@ -24,7 +24,7 @@ struct PostgreSQLPlaceholders: Equatable {
 
     init(sqlite sql: String) {
         let scalars = Array(sql.unicodeScalars)
-        var output = String.UnicodeScalarView()
+        var output: [Unicode.Scalar] = []  // an array: its count, taken per parameter, is O(1)
         /// Parameters in order of the text: where each goes in `output` and its SQLite number.
         var slots: [(offset: Int, number: Int)] = []
         var largest = 0
@@ -131,13 +131,12 @@ struct PostgreSQLPlaceholders: Equatable {
         serverIndex = mapping
         var result = String.UnicodeScalarView()
         var copied = 0
-        let scalarsOut = Array(output)
         for slot in slots {
-            result.append(contentsOf: scalarsOut[copied..<slot.offset])
+            result.append(contentsOf: output[copied..<slot.offset])
             result.append(contentsOf: "$\(mapping[slot.number - 1]!)".unicodeScalars)
             copied = slot.offset
         }
-        result.append(contentsOf: scalarsOut[copied...])
+        result.append(contentsOf: output[copied...])
         text = String(result)
     }
 }
