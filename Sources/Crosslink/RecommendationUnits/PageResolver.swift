@@ -162,8 +162,8 @@ public struct PageResolver {
                EXISTS (SELECT 1 FROM displayable_products AS d
                        WHERE d.store_id = \(parameter: "store") AND d.product_id = c.parent_id \(condition: "c.parent_id")) AS shown
         FROM \(idList: "children") AS j
-        \(sql: RuleCompiler.crossJoin) product_children AS c ON c.child_id = j.value
-        \(sql: RuleCompiler.crossJoin) products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
+        \(sql: SQL.orderedJoin) product_children AS c ON c.child_id = j.value
+        \(sql: SQL.orderedJoin) products AS p ON p.product_id = c.parent_id AND p.type = 'configurable'
         ORDER BY c.child_id, c.parent_id
         """)
 

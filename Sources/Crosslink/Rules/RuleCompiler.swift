@@ -72,7 +72,7 @@ struct RuleCompiler {
         // Streaming one category's products in id order (its primary key) stops at the limit
         // without listing them all first; otherwise products are read in id order.
         let source: SQL = plan.category.map { id in
-            "product_categories AS drv \(sql: Self.crossJoin) products AS p ON p.product_id = drv.product_id AND drv.category_id = \(id)"
+            "product_categories AS drv \(sql: SQL.orderedJoin) products AS p ON p.product_id = drv.product_id AND drv.category_id = \(id)"
         } ?? "products AS p"
         let candidatesSQL: SQL = """
             SELECT p.product_id, p.sku, p.name, p.final_price
@@ -87,13 +87,13 @@ struct RuleCompiler {
         let keysSQL: SQL = "SELECT p.product_id, \(sql: key(sources)) FROM products AS p WHERE \(sql: try predicate(rule.match, path: "match", matched: nil))"
         let keysOfSQL: SQL = """
             SELECT p.product_id, \(sql: key(sources))
-            FROM \(idList: "ids") AS k \(sql: Self.crossJoin) products AS p ON p.product_id = k.value
+            FROM \(idList: "ids") AS k \(sql: SQL.orderedJoin) products AS p ON p.product_id = k.value
             WHERE \(sql: try predicate(rule.match, path: "match", matched: nil))
             """
 
         let affectedSQL: SQL = """
             SELECT DISTINCT l.list_id
-            FROM rule_lists AS l CROSS JOIN \(idList: "ids") AS k \(sql: Self.crossJoin) products AS p ON p.product_id = k.value
+            FROM rule_lists AS l CROSS JOIN \(idList: "ids") AS k \(sql: SQL.orderedJoin) products AS p ON p.product_id = k.value
             WHERE l.rule_id = \(parameter: "rule") AND l.representative_id IS NOT NULL
               AND \(sql: try predicate(rule.display, path: "display", matched: "l.representative_id"))
             """
@@ -101,10 +101,6 @@ struct RuleCompiler {
                             keys: SQLTemplate(keysSQL), keysOf: SQLTemplate(keysOfSQL),
                             affectedLists: SQLTemplate(affectedSQL), isRelative: !sources.isEmpty)
     }
-
-    /// A join in the order written: SQLite's CROSS JOIN keeps the planner from reordering it;
-    /// PostgreSQL has no CROSS JOIN with ON (and plans the join itself).
-    static let crossJoin: SQL = "\(sqlite: "CROSS JOIN", postgreSQL: "JOIN")"
 
     /// For `explain`: one column per node of `tree` (0/1 for the `:product`, relative values
     /// read from the `:matched` product), in tree order, with their paths.
@@ -236,7 +232,7 @@ struct RuleCompiler {
         let names = RuleJSON(.array(items.map(\.json))).compactText
         return try db.map("""
             SELECT DISTINCT c.category_id FROM (\(sql: Self.resolveCategoriesSQL("\(names)"))) AS t
-            \(sql: Self.crossJoin) categories AS c ON c.path = t.path OR c.path LIKE t.path || '/%'
+            \(sql: SQL.orderedJoin) categories AS c ON c.path = t.path OR c.path LIKE t.path || '/%'
             ORDER BY 1
             """) { $0.int(at: 0) }
     }
@@ -326,8 +322,8 @@ struct RuleCompiler {
         case .childOfMatched:
             categories = """
                 (SELECT c.category_id FROM product_categories AS mc
-                 \(sql: Self.crossJoin) categories AS mcat ON mcat.category_id = mc.category_id
-                 \(sql: Self.crossJoin) categories AS c ON c.path LIKE mcat.path || '/%'
+                 \(sql: SQL.orderedJoin) categories AS mcat ON mcat.category_id = mc.category_id
+                 \(sql: SQL.orderedJoin) categories AS c ON c.path LIKE mcat.path || '/%'
                  WHERE mc.product_id = \(sql: matchedID))
                 """
         default:
