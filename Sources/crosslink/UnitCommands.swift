@@ -50,14 +50,14 @@ struct Units: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one unit as JSON.", discussion: "Example: crosslink units show \"Also viewed\"")
+        static let configuration = CommandConfiguration(abstract: "Show one unit as JSON.", discussion: "Examples:\n  crosslink units show \"Also viewed\"\n  crosslink units show 2   # the id units list shows")
         @ParentCommand var units: Units
         @OptionGroup var unit: UnitName
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let (name, store) = (unit.name, unit.store)
-            guard let unit = try units.root.global.openStore(.read).read({ db in try UnitRepository(db).unit(name: name, store: store) }) else {
+            guard let unit = try units.root.global.openStore(.read).read({ db in try UnitRepository(db).unit(named: name, store: store) }) else {
                 throw RequestError.unknownUnit(name)
             }
             try Output.jsonText(UnitFile.export([unit]))
@@ -129,8 +129,8 @@ struct Units: ParsableCommand {
 
 /// The unit a command acts on.
 struct UnitName: ParsableArguments, Sendable {
-    @Argument(help: "The unit's name.") var name: String
-    @Option(help: "Store view code.") var store = "default"
+    @Argument(help: ArgumentHelp("The unit's name, or its id as `units list` shows it.", valueName: "name|id")) var name: String
+    @Option(help: "Store view code (where the name is looked up; an id names one unit in any store).") var store = "default"
 }
 
 /// `units activate | deactivate | delete NAME`: one write on one unit, then one line.
