@@ -72,6 +72,38 @@ import Testing
         #expect(named.stderr.hasPrefix("Error: no database at \(dir.path("shop.sqlite")). Create one"), "\(named.stderr)")
     }
 
+    /// `page home --as-of T` on an initialised store at `location`: a most-viewed unit answers from
+    /// the views before T. Returns the live and the as-of page.
+    static func pageAsOf(_ location: String, dir: TemporaryDirectory) throws -> (live: String, asOf: String) {
+        func crosslink(_ arguments: [String]) throws -> ProcessResult {
+            let result = try run(CLITests.executable, ["--database", location] + arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            return result
+        }
+        _ = try crosslink(["import", "--quiet", Fixtures.magentoImport("products_to_import.csv").path])
+        let events = dir.url.appending(path: "views.jsonl")
+        let views = [("simple1", "2024-05-01", "v1"), ("simple1", "2024-05-01", "v2"),
+                     ("simple2", "2024-05-10", "v3"), ("simple2", "2024-05-10", "v4"), ("simple2", "2024-05-10", "v5")]
+        try Data(views.enumerated().map { index, view in
+            #"{"id":"e\#(index)","type":"product-view","time":"\#(view.1)T10:00:00Z","visitor_id":"\#(view.2)","session_id":"s\#(index)","sku":"\#(view.0)"}"#
+        }.joined(separator: "\n").utf8).write(to: events)
+        _ = try crosslink(["events", "import", "--quiet", events.path])
+        let units = dir.url.appending(path: "home.json")
+        try Data(#"{"units": [{"name": "Popular", "page_type": "home", "status": "active", "type": "most-viewed", "count": 3}]}"#.utf8).write(to: units)
+        _ = try crosslink(["units", "import", units.path])
+        return (try crosslink(["page", "home"]).stdout, try crosslink(["page", "home", "--as-of", "2024-05-05"]).stdout)
+    }
+
+    @Test func pageAsOfAnswersFromTheEventsBeforeThen() throws {
+        let dir = try TemporaryDirectory()
+        let (live, asOf) = try Self.pageAsOf(dir.path("asof.sqlite"), dir: dir)
+        let liveSKUs = live.split(separator: "\n").compactMap { line in ["simple1", "simple2"].first { line.contains($0) } }
+        #expect(liveSKUs == ["simple2", "simple1"], "\(live)")
+        #expect(asOf.contains("simple1") && !asOf.contains("simple2"), "\(asOf)")
+        let bad = try crosslink(["--database", dir.path("asof.sqlite"), "page", "home", "--as-of", "yesterday"])
+        #expect(bad.status != 0 && bad.stderr.contains("--as-of yesterday: not a time"))
+    }
+
     /// A gzip copy of `fixture` in `dir`, made by the gzip tool.
     static func gzipped(_ fixture: URL, in dir: TemporaryDirectory) throws -> String {
         let copy = dir.path(fixture.lastPathComponent)
@@ -132,6 +164,18 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.contains("init"), "\(result.stderr)")
         #expect(result.stderr.contains("no_schema"), "\(result.stderr)")
+    }
+
+    @Test func pageAsOfPrintsTheSameOnPostgreSQL() throws {
+        let cluster = try #require(try PostgreSQLCluster.shared())
+        let uri = cluster.uri(database: try cluster.makeDatabase("page_as_of"))
+        #expect(try run(CLITests.executable, ["--database", uri, "init"]).status == 0)
+        let (dir, other) = (try TemporaryDirectory(), try TemporaryDirectory())
+        let onServer = try MerchantCLITests.pageAsOf(uri, dir: dir)
+        let onFile = try MerchantCLITests.pageAsOf(other.path("asof.sqlite"), dir: other)
+        #expect(onServer.live == onFile.live)
+        #expect(onServer.asOf == onFile.asOf)
+        #expect(onServer.asOf.contains("simple1") && !onServer.asOf.contains("simple2"), "\(onServer.asOf)")
     }
 
     @Test func catalogImportReadsGzipFilesOnPostgreSQL() throws {
