@@ -222,26 +222,52 @@ struct AggregatesCommand: ParsableCommand {
                   crosslink aggregates configure --minimum-support 3 --conversion-prior-views 50
                   crosslink aggregates configure --spec --lift-prior 20
 
-                The defaults are the settings the offline-evaluation grid scored best on the shipped
-                Online Retail log; --spec starts from the reference values instead (7-day
-                popularity, 6-month co-occurrence, minimum support 2, lift prior 5, …), then applies
-                the other options.
+                Only the options given change; `crosslink aggregates status` shows the current values. The \
+                defaults (in brackets) are the settings the offline-evaluation grid scored best on the shipped \
+                Online Retail log; --spec starts from the reference values instead (7-day popularity, 6-month \
+                co-occurrence, minimum support 2, lift prior 5, …), then applies the other options. Windows and \
+                the basket cap change what the aggregate tables hold (a rebuild from the events); the others \
+                only change ranking and take effect at once.
                 """)
         @ParentCommand var root: AggregatesCommand
         @Flag(help: "Start from the reference values instead of the current settings.") var spec = false
-        @Option var popularityDays: Int?
-        @Option var trendingForegroundHours: Int?
-        @Option var trendingBackgroundHours: Int?
-        @Option var cooccurrenceDays: Int?
-        @Option var maxBasketProducts: Int?
-        @Option(help: "Bought-together pairs need at least this many orders.") var minimumSupport: Int?
-        @Option(help: "Viewed-viewed and viewed-bought pairs need at least this many sessions.") var minimumViewSupport: Int?
-        @Option(help: "Co-occurrence ranking prior k in (together + k) / (expected + k): 0 = plain lift, large = excess count.")
+        @Option(help: ArgumentHelp("Most viewed / purchased / added to cart and conversion count the last N days [\(Self.defaults.popularityDays)]. Rebuilds.",
+                                   valueName: "days"))
+        var popularityDays: Int?
+        @Option(help: ArgumentHelp("Trending compares the last N hours … [\(Self.defaults.trendingForegroundHours)]. Rebuilds.", valueName: "hours"))
+        var trendingForegroundHours: Int?
+        @Option(help: ArgumentHelp("… with the product's own N hours before them [\(Self.defaults.trendingBackgroundHours)]. Rebuilds.", valueName: "hours"))
+        var trendingBackgroundHours: Int?
+        @Option(help: ArgumentHelp("Co-occurrence types and recommended-for-you use the last N days [\(Self.defaults.cooccurrenceDays)]. Rebuilds.",
+                                   valueName: "days"))
+        var cooccurrenceDays: Int?
+        @Option(help: ArgumentHelp("Sessions and orders with more distinct products (wholesale, crawlers) give no co-occurrence evidence; "
+                                   + "they still count for popularity [\(Self.defaults.maxBasketProducts)]. At least 2. Rebuilds.", valueName: "products"))
+        var maxBasketProducts: Int?
+        @Option(help: ArgumentHelp("Bought-together pairs need at least this many orders [\(Self.defaults.minimumSupport)].", valueName: "orders"))
+        var minimumSupport: Int?
+        @Option(help: ArgumentHelp("Viewed-viewed and viewed-bought pairs need at least this many sessions [\(Self.defaults.minimumViewSupport)].",
+                                   valueName: "sessions"))
+        var minimumViewSupport: Int?
+        @Option(help: ArgumentHelp("Co-occurrence ranking prior k in (together + k) / (expected + k): 0 = plain lift, large = excess count "
+                                   + "[\(Self.number(Self.defaults.liftPrior))].", valueName: "k"))
         var liftPrior: Double?
-        @Option var conversionPriorViews: Double?
-        @Option var trendingMinimumViewers: Int?
-        @Option var historyHalfLifeDays: Double?
-        @Option var historyProducts: Int?
+        @Option(help: ArgumentHelp("Conversion is smoothed as (converted + k × store rate) / (viewers + k), k = this [\(Self.number(Self.defaults.conversionPriorViews))].",
+                                   valueName: "k"))
+        var conversionPriorViews: Double?
+        @Option(help: ArgumentHelp("Trending needs at least this many viewing sessions in the last foreground window [\(Self.defaults.trendingMinimumViewers)].",
+                                   valueName: "sessions"))
+        var trendingMinimumViewers: Int?
+        @Option(help: ArgumentHelp("Recommended for you: a history product's weight halves every N days [\(Self.number(Self.defaults.historyHalfLifeDays))].",
+                                   valueName: "days"))
+        var historyHalfLifeDays: Double?
+        @Option(help: ArgumentHelp("Recommended for you: the visitor's N weightiest history products seed it [\(Self.defaults.historyProducts)].",
+                                   valueName: "products"))
+        var historyProducts: Int?
+
+        static let defaults = RecommendationSettings()
+        /// 1000000 rather than 1e+06 or 1000000.0.
+        static func number(_ value: Double) -> String { value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value) }
 
         func run() throws {
             let crosslink = try root.root.global.openStore(.readWrite)
