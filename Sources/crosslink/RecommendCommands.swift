@@ -19,12 +19,18 @@ struct Recommend: ParsableCommand {
               crosslink recommend --type viewed-viewed --cart 24-MB01,24-WB04 --json
               crosslink recommend --type recommended-for-you --visitor 12748
               crosslink recommend --type trending --sql    # the SQL and parameters, for sqlite3
+            Batch: --batch FILE (or - for standard input) reads one JSON question per line and             writes one JSON answer per line, in order, on one open store:
+              {"type":"bought-bought","sku":"85123A"}
+              {"type":"viewed-viewed","cart":["24-MB01","24-WB04"],"limit":10}
+              {"type":"recommended-for-you","visitor":"12748","as_of":"2011-09-01","id":7}
+            gives {"line":1,"type":…,"recommendations":[…]} or {"line":N,"error":"…"} for a bad             line (the others are still answered); "id" is echoed back. --type, --store and             --limit are the defaults of lines without them.
+              crosslink recommend --batch questions.jsonl > answers.jsonl
             """)
 
     @ParentCommand var root: CrosslinkCommand
     var global: GlobalOptions { root.global }
     @OptionGroup var output: OutputOptions
-    @Option(help: "The recommendation type.") var type: RecommendationType
+    @Option(help: "The recommendation type (with --batch: of lines that name none).") var type: RecommendationType?
     @Option(help: "The viewed product.") var sku: String?
     @Option(help: ArgumentHelp("The cart's SKUs, comma-separated.", valueName: "skus")) var cart: String?
     @Option(help: "The visitor id of the events.") var visitor: String?
@@ -34,8 +40,17 @@ struct Recommend: ParsableCommand {
     @Option(help: "Maximum products (1–100).") var limit: Int = 5
     @Option(help: "Store view code.") var store: String = "default"
     @Flag(help: "Print the SQL and its parameters (as sqlite3 .parameter commands) instead of running it.") var sql = false
+    @Option(help: ArgumentHelp("Answer the JSON questions of FILE, one per line (- for standard input), as JSON lines.",
+                               valueName: "file")) var batch: String?
 
     func validate() throws {
+        if batch != nil {
+            if sku != nil || cart != nil || visitor != nil || asOf != nil || sql || output.json {
+                throw ValidationError("--batch reads each question's sku, cart, visitor and as_of from its line and answers in JSON: drop --sku, --cart, --visitor, --as-of, --sql and --json")
+            }
+            return
+        }
+        if type == nil { throw ValidationError("missing --type (or --batch FILE)") }
         if sku != nil && cart != nil { throw ValidationError("give --sku or --cart, not both") }
         if let asOf, Self.time(asOf) == nil {
             throw ValidationError("--as-of \(asOf): not a time (2011-09-01, 2011-09-01T12:00:00Z or Unix milliseconds)")
@@ -51,9 +66,15 @@ struct Recommend: ParsableCommand {
 
     func run() throws {
         let crosslink = try global.openStore(.read)
+        if let batch {
+            let counts = try RecommendBatch(store: crosslink, defaultType: type, defaultStore: store, defaultLimit: limit).run(path: batch)
+            if counts.errors > 0 { Output.error("\(counts.errors) of \(counts.questions) questions answered with an error (see their \"error\")") }
+            return
+        }
+        guard let type else { return }
         let skus = sku.map { [$0] } ?? (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let context = RecommendationContext(skus: skus, visitorID: visitor)
-        let (type, store, limit, asOf) = (self.type, self.store, self.limit, self.asOf.flatMap(Self.time))
+        let (store, limit, asOf) = (self.store, self.limit, self.asOf.flatMap(Self.time))
         if sql {
             let query = try crosslink.read { db in try Recommender(db).plan(type, context: context, store: store, limit: limit, asOf: asOf) }
             print(".parameter init")
