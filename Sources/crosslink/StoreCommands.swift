@@ -5,7 +5,7 @@ import Foundation
 struct Stores: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stores",
-        abstract: "List, add, rename and remove store views.",
+        abstract: "List, add, change, rename and remove store views.",
         discussion: """
             A store view is where pages and placements are resolved (--store CODE on placement, page, \
             recommend, units, events, …). Each store belongs to a website, which decides the products it may \
