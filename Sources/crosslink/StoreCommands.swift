@@ -21,7 +21,7 @@ struct Stores: ParsableCommand {
             deletes them too.
             Inspect with sqlite3: SELECT * FROM stores
             """,
-        subcommands: [List.self, Show.self, Add.self, Set.self, Rename.self, Remove.self])
+        subcommands: [List.self, Show.self, Add.self, Change.self, Rename.self, Remove.self])
 
     @ParentCommand var root: CrosslinkCommand
 
@@ -100,8 +100,10 @@ struct Stores: ParsableCommand {
         }
     }
 
-    struct Set: ParsableCommand {
+    /// `stores set` (not named `Set`, which would hide Swift's `Set` in this scope).
+    struct Change: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change a store's website, out-of-stock display or block limits.",
             discussion: """
                 Only the options given change. The limits cap the manual related / up-sell / cross-sell \
