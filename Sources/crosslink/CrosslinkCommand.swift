@@ -29,8 +29,8 @@ struct CrosslinkCommand: ParsableCommand {
               crosslink --database 'postgresql://app@/shop?host=/run/postgresql' placement product 24-MB01
             Move a store between the two with `crosslink copy --from shop.sqlite --to postgresql://…`.
             """,
-        version: "0.1.0",
-        subcommands: [Init.self, Migrate.self, CopyCommand.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, BackupCommand.self, CheckCommand.self]
+        version: CrosslinkVersion.description,
+        subcommands: [Init.self, Migrate.self, CopyCommand.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, Stores.self, Websites.self, BackupCommand.self, CheckCommand.self]
     )
 
     @OptionGroup var global: GlobalOptions
@@ -64,7 +64,10 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "The Crosslink database: a SQLite file path, or a PostgreSQL URI (postgresql://user@host:5432/db).",
         valueName: "path-or-uri"))
-    var database: String = ProcessInfo.processInfo.environment["CROSSLINK_DATABASE"] ?? "crosslink.sqlite"
+    var database: String = ProcessInfo.processInfo.environment["CROSSLINK_DATABASE"] ?? Self.defaultDatabase
+
+    /// The database a command uses when neither --database nor $CROSSLINK_DATABASE names one.
+    static let defaultDatabase = "crosslink.sqlite"
 
     @Option(name: .long, help: ArgumentHelp(
         "How long to wait for another process's lock on the database before failing (default $CROSSLINK_BUSY_TIMEOUT, else 5000).",
