@@ -21,13 +21,28 @@ import Testing
         let stores = try EngineConformanceTests.pair("recommendations") { store in
             try EventConformanceTests.shortWindows(store)
             _ = try OnlineRetailImporter(store: store, options: options).importData(slice, file: "online-retail-slice.csv")
-            _ = try store.write { db in try SimilarProducts(db).refresh(force: true) }
         }
         let (skus, visitors) = try stores.sqlite.read { db in
             (try Recommender(db).recommend(.mostPurchased, limit: 12).map(\.sku),
              try db.prepare("SELECT visitor_id FROM events GROUP BY visitor_id ORDER BY count(*) DESC, visitor_id LIMIT 8").map { $0.text(at: 0) })
         }
         #expect(skus.count == 12 && visitors.count == 8)
+
+        // More like this before the similar-product lists exist: the live query scores every
+        // product sharing a feature (sums of idf weights, ties by SKU).
+        let sample = try stores.sqlite.read { db in
+            try db.prepare("SELECT sku FROM products WHERE product_id % 37 = 0 ORDER BY product_id").map { $0.text(at: 0) }
+        }
+        var liveSimilar = 0
+        for sku in skus + sample {
+            let answers = try stores.both.map { store in
+                try store.read { db in try Recommender(db).recommend(.moreLikeThis, context: .product(sku), limit: 10) }
+            }
+            Self.expectSame(answers, "more like this \(sku), live query")
+            liveSimilar += answers[0].count
+        }
+        #expect(liveSimilar > 500)
+        for store in stores.both { _ = try store.write { db in try SimilarProducts(db).refresh(force: true) } }
 
         // Recommended for you before the neighbour lists exist: the similarity computed per
         // request from the windows (SQL on both engines).
