@@ -8,9 +8,9 @@ import Testing
 /// own, as another app instance would be) resolve pages until the writers end.
 ///
 /// The size is 50,000 events per process: `CROSSLINK_MANY_WRITERS_EVENTS=50000 swift test
-/// --filter PostgreSQLManyWritersTests`. By default each file holds 5,000, as incremental
-/// aggregation on PostgreSQL runs several statements per stored event (docs/notes/pgops.md has
-/// the figures), which makes the full size minutes long on a debug build.
+/// --filter PostgreSQLManyWritersTests`. By default each file holds 5,000: incremental
+/// aggregation on PostgreSQL runs about six statements per stored event, which makes the full
+/// size minutes long on a debug build.
 @Suite(.requiresPostgreSQL, .serialized) struct PostgreSQLManyWritersTests {
     static let writers = 4
     static let eventsPerFile = ProcessInfo.processInfo.environment["CROSSLINK_MANY_WRITERS_EVENTS"].flatMap { Int($0) } ?? 5_000
