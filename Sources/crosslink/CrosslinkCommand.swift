@@ -33,8 +33,8 @@ struct CrosslinkCommand: ParsableCommand {
               crosslink --database postgresql://app@db-primary/shop \\
                 --replica postgresql://app@db-replica/shop --read-your-writes page product 24-MB01
             """,
-        version: "0.1.0",
-        subcommands: [Init.self, Migrate.self, CopyCommand.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, BackupCommand.self, CheckCommand.self]
+        version: CrosslinkVersion.description,
+        subcommands: [Init.self, Migrate.self, CopyCommand.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, Stores.self, Websites.self, BackupCommand.self, CheckCommand.self]
     )
 
     @OptionGroup var global: GlobalOptions
@@ -68,7 +68,10 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "The Crosslink database: a SQLite file path, or a PostgreSQL URI (postgresql://user@host:5432/db).",
         valueName: "path-or-uri"))
-    var database: String = ProcessInfo.processInfo.environment["CROSSLINK_DATABASE"] ?? "crosslink.sqlite"
+    var database: String = ProcessInfo.processInfo.environment["CROSSLINK_DATABASE"] ?? Self.defaultDatabase
+
+    /// The database a command uses when neither --database nor $CROSSLINK_DATABASE names one.
+    static let defaultDatabase = "crosslink.sqlite"
 
     @Option(name: .long, help: ArgumentHelp(
         "How long to wait for another process's lock on the database before failing (default $CROSSLINK_BUSY_TIMEOUT, else 5000).",

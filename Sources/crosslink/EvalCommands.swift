@@ -45,8 +45,8 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Only this store's events (default: every store).", valueName: "code")) var store: String?
     @Flag(help: "Keep the products a visitor had interacted with before T in their relevant set.") var includeSeen = false
     @Option(help: "Threads asking the recommender.") var workers = 2
-    @Option(help: ArgumentHelp("Keep the model — the database as it was before T, aggregates rebuilt — in this new file.",
-                               valueName: "file"))
+    @Option(help: ArgumentHelp("Keep the model — the database as it was before T, aggregates rebuilt — in this new file "
+                               + "(or build it in the empty PostgreSQL database of this URI).", valueName: "file|uri"))
     var keepModel: String?
     @Flag(help: "Also try the settings grid per type and print the best setting per metric.") var grid = false
     @Option(help: ArgumentHelp("Write a self-contained HTML report (bar charts) to this file.", valueName: "file")) var html: String?

@@ -6,7 +6,7 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import a Magento product CSV or Magento's sample-data folder, in one transaction.",
         discussion: """
-            A .csv file is read as Magento's product import/export format (sku, product_type, categories, \
+            A .csv file (or .csv.gz, gzip-compressed) is read as Magento's product import/export format (sku, product_type, categories, \
             related_skus/related_position, upsell_…, crosssell_…, additional_attributes, …). A folder is read \
             as Magento's sample-data fixtures (the layout of magento2-sample-data's fixtures/).
             Every row is validated first, as Magento's import does (store view, website, product type, \
@@ -17,6 +17,7 @@ struct Import: ParsableCommand {
             All files are imported in one transaction.
             Examples:
               crosslink import catalog_product.csv
+              crosslink import catalog_product.csv.gz
               crosslink import --dry-run catalog_product.csv
               crosslink import --separator '|' products.csv
               crosslink import --on-error skip --allowed-errors 50 products.csv
@@ -27,7 +28,7 @@ struct Import: ParsableCommand {
     @ParentCommand var root: CrosslinkCommand
     var global: GlobalOptions { root.global }
     @OptionGroup var output: OutputOptions
-    @Argument(help: ArgumentHelp("CSV files or a sample-data folder.", valueName: "path"))
+    @Argument(help: ArgumentHelp("CSV files (plain or gzip-compressed) or a sample-data folder.", valueName: "path"))
     var paths: [String]
     @Flag(help: "Validate everything, then roll back: nothing is written.")
     var dryRun = false

@@ -48,7 +48,7 @@ enum StoreErrorText {
         case StoreError.migrationFailed(_, let error) where error.resultCode == 5 /* SQLITE_BUSY */:
             return Explained(description: locked(error))
         case StoreError.missingFile(let path):
-            return Explained(description: "no database at \(path). Create one with `crosslink --database \(path) init` "
+            return Explained(description: "no database at \(path)\(defaultNote(path)). Create one with `crosslink --database \(path) init` "
                 + "(or `crosslink --database \(path) demo` for the Magento sample), or name an existing one with --database or CROSSLINK_DATABASE.")
         case StoreError.emptyFile(let path):
             return Explained(description: "\(path) is an empty file (0 bytes), not a Crosslink database; only "
@@ -60,6 +60,13 @@ enum StoreErrorText {
         default:
             return error
         }
+    }
+
+    /// Where the default database was looked for, when `path` is it: a first command run without
+    /// --database in another folder than the demo's is the usual way to meet a missing database.
+    private static func defaultNote(_ path: String) -> String {
+        guard path == GlobalOptions.defaultDatabase, ProcessInfo.processInfo.environment["CROSSLINK_DATABASE"] == nil else { return "" }
+        return " (the default when neither --database nor CROSSLINK_DATABASE names one, looked for in \(FileManager.default.currentDirectoryPath))"
     }
 
     /// What to do about a PostgreSQL connection that failed (the error already names the host,

@@ -19,12 +19,18 @@ struct Recommend: ParsableCommand {
               crosslink recommend --type viewed-viewed --cart 24-MB01,24-WB04 --json
               crosslink recommend --type recommended-for-you --visitor 12748
               crosslink recommend --type trending --sql    # the SQL and parameters, for sqlite3
+            Batch: --batch FILE (or - for standard input) reads one JSON question per line and             writes one JSON answer per line, in order, on one open store:
+              {"type":"bought-bought","sku":"85123A"}
+              {"type":"viewed-viewed","cart":["24-MB01","24-WB04"],"limit":10}
+              {"type":"recommended-for-you","visitor":"12748","as_of":"2011-09-01","id":7}
+            gives {"line":1,"type":…,"recommendations":[…]} or {"line":N,"error":"…"} for a bad             line (the others are still answered); "id" is echoed back. --type, --store and             --limit are the defaults of lines without them.
+              crosslink recommend --batch questions.jsonl > answers.jsonl
             """)
 
     @ParentCommand var root: CrosslinkCommand
     var global: GlobalOptions { root.global }
     @OptionGroup var output: OutputOptions
-    @Option(help: "The recommendation type.") var type: RecommendationType
+    @Option(help: "The recommendation type (with --batch: of lines that name none).") var type: RecommendationType?
     @Option(help: "The viewed product.") var sku: String?
     @Option(help: ArgumentHelp("The cart's SKUs, comma-separated.", valueName: "skus")) var cart: String?
     @Option(help: "The visitor id of the events.") var visitor: String?
@@ -34,8 +40,17 @@ struct Recommend: ParsableCommand {
     @Option(help: "Maximum products (1–100).") var limit: Int = 5
     @Option(help: "Store view code.") var store: String = "default"
     @Flag(help: "Print the SQL and its parameters (as sqlite3 .parameter commands) instead of running it.") var sql = false
+    @Option(help: ArgumentHelp("Answer the JSON questions of FILE, one per line (- for standard input), as JSON lines.",
+                               valueName: "file")) var batch: String?
 
     func validate() throws {
+        if batch != nil {
+            if sku != nil || cart != nil || visitor != nil || asOf != nil || sql || output.json {
+                throw ValidationError("--batch reads each question's sku, cart, visitor and as_of from its line and answers in JSON: drop --sku, --cart, --visitor, --as-of, --sql and --json")
+            }
+            return
+        }
+        if type == nil { throw ValidationError("missing --type (or --batch FILE)") }
         if sku != nil && cart != nil { throw ValidationError("give --sku or --cart, not both") }
         if let asOf, Self.time(asOf) == nil {
             throw ValidationError("--as-of \(asOf): not a time (2011-09-01, 2011-09-01T12:00:00Z or Unix milliseconds)")
@@ -51,9 +66,15 @@ struct Recommend: ParsableCommand {
 
     func run() throws {
         let crosslink = try global.openStore(.read)
+        if let batch {
+            let counts = try RecommendBatch(store: crosslink, defaultType: type, defaultStore: store, defaultLimit: limit).run(path: batch)
+            if counts.errors > 0 { Output.error("\(counts.errors) of \(counts.questions) questions answered with an error (see their \"error\")") }
+            return
+        }
+        guard let type else { return }
         let skus = sku.map { [$0] } ?? (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let context = RecommendationContext(skus: skus, visitorID: visitor)
-        let (type, store, limit, asOf) = (self.type, self.store, self.limit, self.asOf.flatMap(Self.time))
+        let (store, limit, asOf) = (self.store, self.limit, self.asOf.flatMap(Self.time))
         if sql {
             let query = try crosslink.read { db in try Recommender(db).plan(type, context: context, store: store, limit: limit, asOf: asOf) }
             print(".parameter init")
@@ -201,26 +222,52 @@ struct AggregatesCommand: ParsableCommand {
                   crosslink aggregates configure --minimum-support 3 --conversion-prior-views 50
                   crosslink aggregates configure --spec --lift-prior 20
 
-                The defaults are the settings the offline-evaluation grid scored best on the shipped
-                Online Retail log; --spec starts from the reference values instead (7-day
-                popularity, 6-month co-occurrence, minimum support 2, lift prior 5, …), then applies
-                the other options.
+                Only the options given change; `crosslink aggregates status` shows the current values. The \
+                defaults (in brackets) are the settings the offline-evaluation grid scored best on the shipped \
+                Online Retail log; --spec starts from the reference values instead (7-day popularity, 6-month \
+                co-occurrence, minimum support 2, lift prior 5, …), then applies the other options. Windows and \
+                the basket cap change what the aggregate tables hold (a rebuild from the events); the others \
+                only change ranking and take effect at once.
                 """)
         @ParentCommand var root: AggregatesCommand
         @Flag(help: "Start from the reference values instead of the current settings.") var spec = false
-        @Option var popularityDays: Int?
-        @Option var trendingForegroundHours: Int?
-        @Option var trendingBackgroundHours: Int?
-        @Option var cooccurrenceDays: Int?
-        @Option var maxBasketProducts: Int?
-        @Option(help: "Bought-together pairs need at least this many orders.") var minimumSupport: Int?
-        @Option(help: "Viewed-viewed and viewed-bought pairs need at least this many sessions.") var minimumViewSupport: Int?
-        @Option(help: "Co-occurrence ranking prior k in (together + k) / (expected + k): 0 = plain lift, large = excess count.")
+        @Option(help: ArgumentHelp("Most viewed / purchased / added to cart and conversion count the last N days [\(Self.defaults.popularityDays)]. Rebuilds.",
+                                   valueName: "days"))
+        var popularityDays: Int?
+        @Option(help: ArgumentHelp("Trending compares the last N hours … [\(Self.defaults.trendingForegroundHours)]. Rebuilds.", valueName: "hours"))
+        var trendingForegroundHours: Int?
+        @Option(help: ArgumentHelp("… with the product's own N hours before them [\(Self.defaults.trendingBackgroundHours)]. Rebuilds.", valueName: "hours"))
+        var trendingBackgroundHours: Int?
+        @Option(help: ArgumentHelp("Co-occurrence types and recommended-for-you use the last N days [\(Self.defaults.cooccurrenceDays)]. Rebuilds.",
+                                   valueName: "days"))
+        var cooccurrenceDays: Int?
+        @Option(help: ArgumentHelp("Sessions and orders with more distinct products (wholesale, crawlers) give no co-occurrence evidence; "
+                                   + "they still count for popularity [\(Self.defaults.maxBasketProducts)]. At least 2. Rebuilds.", valueName: "products"))
+        var maxBasketProducts: Int?
+        @Option(help: ArgumentHelp("Bought-together pairs need at least this many orders [\(Self.defaults.minimumSupport)].", valueName: "orders"))
+        var minimumSupport: Int?
+        @Option(help: ArgumentHelp("Viewed-viewed and viewed-bought pairs need at least this many sessions [\(Self.defaults.minimumViewSupport)].",
+                                   valueName: "sessions"))
+        var minimumViewSupport: Int?
+        @Option(help: ArgumentHelp("Co-occurrence ranking prior k in (together + k) / (expected + k): 0 = plain lift, large = excess count "
+                                   + "[\(Self.number(Self.defaults.liftPrior))].", valueName: "k"))
         var liftPrior: Double?
-        @Option var conversionPriorViews: Double?
-        @Option var trendingMinimumViewers: Int?
-        @Option var historyHalfLifeDays: Double?
-        @Option var historyProducts: Int?
+        @Option(help: ArgumentHelp("Conversion is smoothed as (converted + k × store rate) / (viewers + k), k = this [\(Self.number(Self.defaults.conversionPriorViews))].",
+                                   valueName: "k"))
+        var conversionPriorViews: Double?
+        @Option(help: ArgumentHelp("Trending needs at least this many viewing sessions in the last foreground window [\(Self.defaults.trendingMinimumViewers)].",
+                                   valueName: "sessions"))
+        var trendingMinimumViewers: Int?
+        @Option(help: ArgumentHelp("Recommended for you: a history product's weight halves every N days [\(Self.number(Self.defaults.historyHalfLifeDays))].",
+                                   valueName: "days"))
+        var historyHalfLifeDays: Double?
+        @Option(help: ArgumentHelp("Recommended for you: the visitor's N weightiest history products seed it [\(Self.defaults.historyProducts)].",
+                                   valueName: "products"))
+        var historyProducts: Int?
+
+        static let defaults = RecommendationSettings()
+        /// 1000000 rather than 1e+06 or 1000000.0.
+        static func number(_ value: Double) -> String { value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value) }
 
         func run() throws {
             let crosslink = try root.root.global.openStore(.readWrite)

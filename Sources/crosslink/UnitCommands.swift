@@ -50,14 +50,14 @@ struct Units: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one unit as JSON.", discussion: "Example: crosslink units show \"Also viewed\"")
+        static let configuration = CommandConfiguration(abstract: "Show one unit as JSON.", discussion: "Examples:\n  crosslink units show \"Also viewed\"\n  crosslink units show 2   # the id units list shows")
         @ParentCommand var units: Units
         @OptionGroup var unit: UnitName
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let (name, store) = (unit.name, unit.store)
-            guard let unit = try units.root.global.openStore(.read).read({ db in try UnitRepository(db).unit(name: name, store: store) }) else {
+            guard let unit = try units.root.global.openStore(.read).read({ db in try UnitRepository(db).unit(named: name, store: store) }) else {
                 throw RequestError.unknownUnit(name)
             }
             try Output.jsonText(UnitFile.export([unit]))
@@ -129,8 +129,8 @@ struct Units: ParsableCommand {
 
 /// The unit a command acts on.
 struct UnitName: ParsableArguments, Sendable {
-    @Argument(help: "The unit's name.") var name: String
-    @Option(help: "Store view code.") var store = "default"
+    @Argument(help: ArgumentHelp("The unit's name, or its id as `units list` shows it.", valueName: "name|id")) var name: String
+    @Option(help: "Store view code (where the name is looked up; an id names one unit in any store).") var store = "default"
 }
 
 /// `units activate | deactivate | delete NAME`: one write on one unit, then one line.
@@ -160,6 +160,10 @@ struct PageCommand: ParsableCommand {
               crosslink page cart 24-MB01 MH01-XS-Black
               crosslink page home --visitor v-42 --cart 24-MB01 --json
               crosslink page category 12
+              crosslink page home --as-of 2011-09-01   # the page as it was then
+            --as-of answers every behavioural unit from the whole days (hours for trending) before that \
+            instant, as `recommend --as-of` does, and reads rule dates on that day; the catalog, units and \
+            rules are today's.
             Built-in rules: displayable products only, configurable children shown as their parent, no product \
             twice on the page (first unit wins), nothing in the cart, nothing the visitor bought. A backup \
             product is marked "backup". The storefront sends unit id and variant back in its unit events.
@@ -173,8 +177,14 @@ struct PageCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The visitor's cart on any page, comma-separated SKUs.", valueName: "skus")) var cart: String?
     @Option(help: "Seed of shuffles and rule rotations.") var seed: UInt64?
     @Option(help: "Store view code.") var store = "default"
+    @Option(name: .customLong("as-of"), help: ArgumentHelp(
+        "Resolve the page as of this instant: ISO 8601 with a zone, a date (midnight UTC) or Unix milliseconds.", valueName: "time"))
+    var asOf: String?
 
     func validate() throws {
+        if let asOf, Recommend.time(asOf) == nil {
+            throw ValidationError("--as-of \(asOf): not a time (2011-09-01, 2011-09-01T12:00:00Z or Unix milliseconds)")
+        }
         switch kind {
         case .home: if !values.isEmpty { throw ValidationError("a home page takes no SKU or id") }
         case .category: if values.count != 1 || Int(values[0]) == nil { throw ValidationError("give one category id: crosslink page category 12") }
@@ -191,7 +201,9 @@ struct PageCommand: ParsableCommand {
         case .cart: .cart(values)
         case .confirmation: .confirmation(values)
         }
-        let options = PageOptions(seed: seed, cart: (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let asOf = self.asOf.flatMap(Recommend.time)
+        let options = PageOptions(seed: seed, asOf: asOf, date: asOf ?? Date(),
+                                  cart: (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         let resolved = try root.global.openStore(.read).resolvePage(page, store: store, visitor: visitor, options: options)
         if output.json { print(try Output.json(resolved)); return }
         print(Output.page(resolved))

@@ -27,4 +27,28 @@ import Testing
         let p = PostgreSQLPlaceholders(sqlite: "SELECT 1")
         #expect(p.text == "SELECT 1" && p.count == 0 && p.serverIndex.isEmpty)
     }
+
+    @Test func readOnlyIsJudgedOnWordsOutsideLiteralsAndComments() {
+        let reading = [
+            "SELECT 1",
+            "  (SELECT sku FROM products) UNION ALL (SELECT 'x')",
+            "SELECT 'INSERT INTO t' AS text, \"update\" FROM t -- DELETE FROM t",
+            "WITH recent AS (SELECT 1 AS id) SELECT id /* UPDATE t */ FROM recent",
+            "VALUES (1), (2)",
+            "SELECT inserted_at FROM events",
+        ]
+        let writing = [
+            "INSERT INTO t VALUES (1)",
+            "WITH gone AS (DELETE FROM t RETURNING id) SELECT id FROM gone",
+            "SELECT * INTO copy FROM t",
+            "SELECT id FROM t FOR UPDATE",
+            "SELECT id FROM t FOR SHARE",
+            "SELECT nextval('events_id_seq')",
+            "SELECT pg_advisory_lock(1)",
+            "update t set x = 1",
+            "",
+        ]
+        for sql in reading { #expect(PostgreSQLStatement.isReadOnly(sql), "\(sql)") }
+        for sql in writing { #expect(!PostgreSQLStatement.isReadOnly(sql), "\(sql)") }
+    }
 }

@@ -70,7 +70,7 @@ import Testing
         let explain = try crosslink(path, ["rules", "explain", "--sku", "24-MB05", "--type", "upsell"])
         #expect(explain.status == 0, "\(explain.stderr)")
         #expect(explain.stdout.contains("Products to match, for 24-MB05: MATCHED"))
-        #expect(explain.stdout.contains(#"Compared with 24-MB05's values: category [2,3,6,7]; attribute_set "Bag"; price 45.0"#))
+        #expect(explain.stdout.contains(#"Compared with 24-MB05's values: category "Gear/Bags", "Collections/New Luma Yoga Collection" (also in "Gear", "Collections"); attribute_set "Bag"; price 45.0"#))
         for sku in ["24-MB06", "24-WB07", "24-WB04"] { #expect(explain.stdout.contains(sku)) }
         #expect(!explain.stdout.contains("24-MB02"))   // a manual up-sell of 24-MB05: the block shows it first, the rule not again
         #expect(explain.stdout.contains("Cache: cached and up to date"))

@@ -186,10 +186,14 @@ enum RuleSample {
     static let relativeCases: [Case] = [
         // 24-MB01: Gear + Gear/Bags, attribute set Bag, price 34, created 2023-03-15,
         // material Nylon, Polyester; activity Gym, Travel, Trail, Overnight.
-        Case(name: "category same as matched (a category in common)", display: .all([.condition("category", .equal, .sameAsMatched)]),
-             expected: "EXISTS (SELECT 1 FROM product_categories AS a JOIN product_categories AS b ON a.category_id = b.category_id JOIN products AS m ON m.product_id = b.product_id WHERE a.product_id = p.product_id AND m.sku = '24-MB01')"),
+        // Same category: 24-MB01's deepest category, Gear/Bags; sharing only Gear (the watches) is not enough.
+        Case(name: "category same as matched (its deepest category)", display: .all([.condition("category", .equal, .sameAsMatched)]),
+             expected: "EXISTS (SELECT 1 FROM product_categories AS a JOIN categories AS c ON c.category_id = a.category_id WHERE a.product_id = p.product_id AND c.name_path = 'Default Category/Gear/Bags')"),
         Case(name: "category not same as matched", display: .all([.condition("category", .notEqual, .sameAsMatched)]),
-             expected: "NOT EXISTS (SELECT 1 FROM product_categories AS a JOIN product_categories AS b ON a.category_id = b.category_id JOIN products AS m ON m.product_id = b.product_id WHERE a.product_id = p.product_id AND m.sku = '24-MB01')"),
+             expected: "NOT EXISTS (SELECT 1 FROM product_categories AS a JOIN categories AS c ON c.category_id = a.category_id WHERE a.product_id = p.product_id AND c.name_path = 'Default Category/Gear/Bags')"),
+        // 24-MB05 is also in Collections/New Luma Yoga Collection: a deepest category too.
+        Case(name: "category same as matched, two branches", display: .all([.condition("category", .equal, .sameAsMatched)]), matched: "24-MB05",
+             expected: "EXISTS (SELECT 1 FROM product_categories AS a JOIN categories AS c ON c.category_id = a.category_id WHERE a.product_id = p.product_id AND c.name_path IN ('Default Category/Gear/Bags', 'Default Category/Collections/New Luma Yoga Collection'))"),
         // 24-UG06 is in Gear and Gear/Fitness Equipment: children of those are Bags, Fitness Equipment, Watches.
         Case(name: "category child of matched", display: .all([.condition("category", .equal, .childOfMatched)]), matched: "24-UG06",
              expected: "p.product_id IN (SELECT pc.product_id FROM product_categories AS pc JOIN categories AS c ON c.category_id = pc.category_id WHERE c.name_path LIKE 'Default Category/Gear/%')"),

@@ -43,8 +43,11 @@ public struct StoreRepository {
         return try store(code: code).id
     }
 
-    /// Changes a store's block limits (nil related limit = uncapped).
+    /// Changes a store's block limits (nil related limit = uncapped); each limit is at least 1.
     public func setLimits(store code: String, related: Int?, upsell: Int, crosssell: Int) throws {
+        for (field, value) in [("related limit", related), ("up-sell limit", upsell), ("cross-sell limit", crosssell)] {
+            if let value, value < 1 { throw RequestError.invalidValue(field: field, value: String(value), reason: "must be at least 1") }
+        }
         try db.execute("UPDATE stores SET related_limit = ?, upsell_limit = ?, crosssell_limit = ? WHERE code = ?",
                        [related, upsell, crosssell, code])
         if db.changes == 0 { throw RequestError.unknownStore(code) }

@@ -93,22 +93,22 @@ public struct EvaluationCaseBuilder {
         SELECT e.store_id, e.session_id, e.visitor_id, e.event_seq, e.occurred_at, 0 AS line,
                CASE e.type WHEN 'product-view' THEN 0 ELSE 1 END AS kind, r.rollup_id
         FROM events AS e JOIN product_rollup AS r ON r.product_id = e.product_id
-        WHERE e.type IN ('product-view', 'add-to-cart') AND e.occurred_at >= ?1 AND (?2 IS NULL OR e.store_id = ?2)
+        WHERE e.type IN ('product-view', 'add-to-cart') AND e.occurred_at >= ?1 AND (CAST(?2 AS BIGINT) IS NULL OR e.store_id = ?2)
         UNION ALL
         SELECT e.store_id, e.session_id, e.visitor_id, e.event_seq, e.occurred_at, l.line, 2, r.rollup_id
         FROM events AS e JOIN event_lines AS l ON l.event_seq = e.event_seq JOIN product_rollup AS r ON r.product_id = l.product_id
-        WHERE e.type = 'place-order' AND e.occurred_at >= ?1 AND (?2 IS NULL OR e.store_id = ?2)
+        WHERE e.type = 'place-order' AND e.occurred_at >= ?1 AND (CAST(?2 AS BIGINT) IS NULL OR e.store_id = ?2)
         ORDER BY 1, 2, 5, 4, 6
         """
 
     static let seenBefore = """
         SELECT DISTINCT e.store_id, e.visitor_id, r.rollup_id
         FROM events AS e JOIN product_rollup AS r ON r.product_id = e.product_id
-        WHERE e.type IN ('product-view', 'add-to-cart') AND e.occurred_at < ?1 AND (?2 IS NULL OR e.store_id = ?2)
+        WHERE e.type IN ('product-view', 'add-to-cart') AND e.occurred_at < ?1 AND (CAST(?2 AS BIGINT) IS NULL OR e.store_id = ?2)
         UNION
         SELECT e.store_id, e.visitor_id, r.rollup_id
         FROM events AS e JOIN event_lines AS l ON l.event_seq = e.event_seq JOIN product_rollup AS r ON r.product_id = l.product_id
-        WHERE e.type = 'place-order' AND e.occurred_at < ?1 AND (?2 IS NULL OR e.store_id = ?2)
+        WHERE e.type = 'place-order' AND e.occurred_at < ?1 AND (CAST(?2 AS BIGINT) IS NULL OR e.store_id = ?2)
         """
 
     /// Reads the interactions after T and each visitor's products before T.
@@ -134,7 +134,7 @@ public struct EvaluationCaseBuilder {
         try db.prepare("SELECT product_id, sku FROM products").forEachRow { log.skus[$0.int(at: 0)] = $0.text(at: 1) }
         let count = """
             SELECT count(*) + coalesce(sum((SELECT count(*) FROM event_lines AS l WHERE l.event_seq = e.event_seq)), 0)
-            FROM events AS e WHERE (?2 IS NULL OR e.store_id = ?2) AND (e.occurred_at >= ?1) = ?3
+            FROM events AS e WHERE (CAST(?2 AS BIGINT) IS NULL OR e.store_id = ?2) AND (e.occurred_at >= ?1) = ?3
             """
         log.trainingEvents = try db.scalarInt(count, arguments + [false]) ?? 0
         log.testEvents = try db.scalarInt(count, arguments + [true]) ?? 0

@@ -66,7 +66,8 @@ public struct EvaluationOptions: Sendable, Equatable, Codable {
     /// Threads asking the recommender (each has its own read connection).
     public var workers = 2
     /// Keep the model (the copy of the database before T) in this new file, to inspect it with
-    /// the sqlite3 CLI; nil: a temporary file, deleted afterwards.
+    /// the sqlite3 CLI, or build it in the empty PostgreSQL database of this URI (``StoreLocation``);
+    /// nil: a temporary SQLite file, deleted afterwards (whatever the source's engine).
     public var modelPath: String? = nil
 
     public init() {}

@@ -3,6 +3,12 @@ import Foundation
 /// The model of an evaluation: a copy of the database that holds only the events before the
 /// split T, with its aggregates rebuilt from them, asked with `asOf: T`.
 ///
+/// The copy is a temporary SQLite file whatever the source's engine: a PostgreSQL source is
+/// copied table by table from one snapshot (as `crosslink copy` does), so an evaluation needs no
+/// right to create databases and never deletes events or rebuilds aggregates on a server that
+/// serves the shop. Given a `path` that is a PostgreSQL URI of an empty database, the model is
+/// built there instead (and kept), so the recommender answers from PostgreSQL.
+///
 /// Nothing from T on can leak into it, whatever the aggregates do with sessions or orders that
 /// straddle T: those events are not in the file. (`Recommender.recommend(asOf:)` on the full
 /// database reads only whole days before T, but a session's eligibility for co-occurrence —
@@ -24,9 +30,10 @@ public final class EvaluationSnapshot: Sendable {
     /// The directory to delete with the snapshot (nil: the caller's path is kept).
     private let temporaryDirectory: URL?
 
-    /// Copies `source` (`VACUUM INTO`, a consistent snapshot) to `path` — by default a new
-    /// temporary file, deleted with this object — deletes the events from `split` on, narrows the
-    /// catalog as asked and rebuilds the aggregates.
+    /// Copies `source` (a consistent snapshot: `VACUUM INTO` from SQLite to SQLite, else every
+    /// table) to `path` — a new SQLite file or a PostgreSQL URI of an empty database (``StoreLocation``);
+    /// by default a new temporary file, deleted with this object — deletes the events from `split`
+    /// on, narrows the catalog as asked and rebuilds the aggregates.
     public init(source: CrosslinkStore, split: Int64, catalog: EvaluationCatalog = .asIs, path: String? = nil) throws {
         let directory: URL?
         let target: String
@@ -40,9 +47,16 @@ public final class EvaluationSnapshot: Sendable {
             target = url.appending(path: "training.sqlite").path
         }
         do {
-            // VACUUM cannot run inside a transaction: the writer's connection, without one.
-            try source.pool.writeWithoutTransaction { db in try db.execute("VACUUM INTO ?", [target]) }
-            store = try CrosslinkStore(path: target)
+            let location = StoreLocation(target)
+            if source.engine == .sqlite && location.engine == .sqlite {
+                // VACUUM cannot run inside a transaction: the writer's connection, without one.
+                try source.pool.writeWithoutTransaction { db in try db.execute("VACUUM INTO ?", [target]) }
+                store = try CrosslinkStore(path: target)
+            } else {
+                // The copy refuses a destination holding data (StoreError.copyDestinationNotEmpty).
+                store = try CrosslinkStore(location: target)
+                _ = try CrosslinkStore.copyTables(from: source, to: store, destinationName: location.description)
+            }
             events = try store.write { db in
                 try db.execute("DELETE FROM events WHERE occurred_at >= ?", [Int(split)])
                 if catalog == .soldBeforeSplit { try db.execute(Self.deleteUnsoldProducts) }

@@ -79,11 +79,11 @@ public final class EvaluationSession {
                                             + "\(log.testEvents) after it\(options.store.map { " in store \($0)" } ?? ""): both sides need events")
         }
         (ranks, catalogSize, popularOverall) = try snapshot.store.read { db in
-            let storeFilter = "(?1 IS NULL OR store = ?1)"
+            let storeFilter = "(CAST(?1 AS TEXT) IS NULL OR store = ?1)"
             let size = try db.scalarInt("SELECT count(DISTINCT product_id) FROM displayable_products WHERE \(storeFilter)", [options.store]) ?? 0
             let counts = try db.rows("""
                 SELECT count(first_viewed_at), count(first_carted_at), count(first_bought_at) FROM session_products
-                WHERE ?1 IS NULL OR store_id = (SELECT store_id FROM stores WHERE code = ?1)
+                WHERE CAST(?1 AS TEXT) IS NULL OR store_id = (SELECT store_id FROM stores WHERE code = ?1)
                 """, [options.store]).first ?? []
             let sessions = counts.map { if case .integer(let n) = $0 { Int(n) } else { 0 } }
             let interactions: [EvaluationInteraction] = [.view, .cart, .purchase]

@@ -28,6 +28,9 @@ public struct CSVLimits: Sendable, Equatable {
     public var maximumFieldBytes = 1 << 20
     /// Most fields in one record, header included. Default 10 000.
     public var maximumFieldsPerRecord = 10_000
+    /// Largest size a gzip-compressed file may inflate to, in bytes. Default 4 GiB: far above
+    /// any catalog export, far below what a small hostile file could claim.
+    public var maximumDecompressedBytes = 4 << 30
 
     public init() {}
 }
@@ -58,14 +61,17 @@ public struct CSVReader: Sendable {
         self.limits = limits
     }
 
+    /// Reads the file; a gzip-compressed one (`.csv.gz`, recognised by its first bytes, not its
+    /// name) is inflated first, within ``CSVLimits/maximumDecompressedBytes``.
     public init(contentsOf url: URL, limits: CSVLimits = CSVLimits()) throws {
         let name = url.lastPathComponent
-        let data: Data
+        var data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw InputError.csv(file: name, line: 0, reason: "cannot read file: \(error.localizedDescription)")
         }
+        if Gzip.isCompressed(data) { data = try Gzip.decompress(data, file: name, maximumBytes: limits.maximumDecompressedBytes) }
         self.init(data: data, file: name, limits: limits)
     }
 

@@ -66,15 +66,21 @@ extension CrosslinkStore {
         writer.maximumReaderCount = 1
         let destinationStore = try CrosslinkStore(location: destination, configuration: writer)
         defer { destinationStore.close() }
-        let seeds = try migrationSeeds()
-
-        let tables = try sourceStore.read { src in
-            try destinationStore.pool.write { dst in
-                try StoreCopier(source: src, destination: dst, destinationName: to.description, seeds: seeds).copy()
-            }
-        }
+        let tables = try copyTables(from: sourceStore, to: destinationStore, destinationName: to.description)
         return try verify(sourceStore, destinationStore, tables: tables, sampleSize: sampleSize,
                           names: (from.description, to.description))
+    }
+
+    /// Copies every table of `source` (one read snapshot) into the freshly migrated store
+    /// `destination` (one write transaction), without verifying; returns the tables copied.
+    /// ``copy(from:to:sampleSize:)`` and ``EvaluationSnapshot`` (a model from a PostgreSQL source) use it.
+    static func copyTables(from source: CrosslinkStore, to destination: CrosslinkStore, destinationName: String) throws -> [String] {
+        let seeds = try migrationSeeds()
+        return try source.read { src in
+            try destination.pool.write { dst in
+                try StoreCopier(source: src, destination: dst, destinationName: destinationName, seeds: seeds).copy()
+            }
+        }
     }
 
     /// The rows a freshly migrated store holds per table (default website and store, settings,

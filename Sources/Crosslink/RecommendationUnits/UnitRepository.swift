@@ -74,6 +74,15 @@ public struct UnitRepository {
         try load(where: "u.unit_id = ?1", [id]).first
     }
 
+    /// The unit a person names: the one called `nameOrID` in `store`, else, when `nameOrID` is a
+    /// number, the unit with that id (the id `units list` shows and unit events carry), in any
+    /// store. A name wins over an id, so a unit named "2" stays reachable by its name.
+    public func unit(named nameOrID: String, store: String = "default") throws -> RecommendationUnit? {
+        if let unit = try unit(name: nameOrID, store: store) { return unit }
+        guard let id = Int(nameOrID), id > 0 else { return nil }
+        return try unit(id: id)
+    }
+
     /// The active units of a page type of a store, in page order (top first, then position).
     public func active(storeID: Int, pageType: PageType) throws -> [RecommendationUnit] {
         try load(where: "u.store_id = ?1 AND u.page_type = ?2 AND u.status = 'active'", [storeID, pageType.rawValue])
@@ -82,7 +91,7 @@ public struct UnitRepository {
     /// Activates, deactivates or drafts a unit (a sixth active unit of a page type is refused).
     public func setStatus(_ status: UnitStatus, name: String, store: String = "default") throws {
         try db.inTransaction {
-            guard var unit = try unit(name: name, store: store) else { throw RequestError.unknownUnit(name) }
+            guard var unit = try unit(named: name, store: store) else { throw RequestError.unknownUnit(name) }
             unit.status = status
             try UnitValidator(db).validate(unit)
             try db.execute("UPDATE units SET status = ?, updated_at = \(SQL.utcNow.rendered(engine: db.engine).text) WHERE unit_id = ?",
@@ -90,10 +99,10 @@ public struct UnitRepository {
         }
     }
 
-    /// Deletes a unit and its variants.
+    /// Deletes a unit and its variants; `name` may be the unit's id (``unit(named:store:)``).
     public func delete(name: String, store: String = "default") throws {
-        try db.execute("DELETE FROM units WHERE name = ? AND store_id = (SELECT store_id FROM stores WHERE code = ?)", [name, store])
-        if db.changes == 0 { throw RequestError.unknownUnit(name) }
+        guard let id = try unit(named: name, store: store)?.id else { throw RequestError.unknownUnit(name) }
+        try db.execute("DELETE FROM units WHERE unit_id = ?", [id])
     }
 
     /// The units' select; `condition` uses `u` (units) and `s` (stores) and positional arguments.

@@ -327,8 +327,16 @@ struct RuleCompiler {
                  WHERE mc.product_id = \(sql: matchedID))
                 """
         default:
-            // Same as matched: at least one category in common.
-            categories = "(SELECT mc.category_id FROM product_categories AS mc WHERE mc.product_id = \(sql: matchedID))"
+            // Same as matched: in one of the matched product's deepest categories (none of its
+            // other categories is below them). A category in common is not enough: Magento puts a
+            // product in every level of its branch, so every bag and watch share "Gear".
+            categories = """
+                (SELECT mc.category_id FROM product_categories AS mc
+                 JOIN categories AS mcat ON mcat.category_id = mc.category_id
+                 WHERE mc.product_id = \(sql: matchedID) AND NOT EXISTS (
+                     SELECT 1 FROM product_categories AS dc JOIN categories AS dcat ON dcat.category_id = dc.category_id
+                     WHERE dc.product_id = mc.product_id AND dcat.path LIKE mcat.path || '/%'))
+                """
         }
         let holds: SQL = drive
             ? "p.product_id IN (SELECT pc.product_id FROM product_categories AS pc WHERE pc.category_id IN \(sql: categories))"

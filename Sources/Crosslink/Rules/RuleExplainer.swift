@@ -103,7 +103,9 @@ public struct RuleExplainer {
                     // The key is a JSON array, one value per attribute the display tree compares with.
                     let names = compiler.keySources(rule.display).map(\.attributeName)
                     if case .array(let values) = try RuleJSON.parse(keys.text(at: 1)).kind, values.count == names.count {
-                        matchedValues = zip(names, values).map { "\($0) \($1.compactText)" }.joined(separator: "; ")
+                        matchedValues = try zip(names, values).map { name, value in
+                            name == "category" ? "category " + (try categoryText(value)) : "\(name) \(value.compactText)"
+                        }.joined(separator: "; ")
                     } else {
                         matchedValues = keys.text(at: 1)
                     }
@@ -130,6 +132,27 @@ public struct RuleExplainer {
         let sources = block == .crosssell ? try placements.sources(for: [productID]) : [productID]
         let manual = try placements.linked(type: block, sources: sources, excluded: resolved.excluded, storeID: resolved.store.id, limit: Int(Int32.max))
         return resolved.excluded + manual.map(\.productID)
+    }
+
+    /// The matched product's categories (a JSON array of ids) by name, as rules name them
+    /// ("Gear/Bags"): first its deepest ones, which "same as matched" compares with, then the
+    /// others: `"Gear/Bags", "Collections/Yoga" (also in "Gear", "Collections")`.
+    private func categoryText(_ ids: RuleJSON) throws -> String {
+        guard case .array(let items) = ids.kind else { return ids.compactText }
+        let wanted = Set(items.compactMap { item -> Int? in if case .number(let value, _) = item.kind { Int(exactly: value) } else { nil } })
+        guard !wanted.isEmpty else { return "(none)" }
+        let categories = try db.prepare("SELECT category_id, path, name_path, parent_id IS NULL FROM categories ORDER BY path").map([]) { row in
+            (id: row.int(at: 0), path: row.text(at: 1), name: row.text(at: 2), isRoot: row.int(at: 3) == 1)
+        }.filter { wanted.contains($0.id) }
+        let paths = categories.map(\.path)
+        func named(_ category: (id: Int, path: String, name: String, isRoot: Bool)) -> String {
+            let name = category.isRoot ? category.name : String(category.name.drop { $0 != "/" }.dropFirst())
+            return RuleText.quoted(name)
+        }
+        let deepest = categories.filter { category in !paths.contains { $0.hasPrefix(category.path + "/") } }
+        let others = categories.filter { category in paths.contains { $0.hasPrefix(category.path + "/") } }
+        return deepest.map(named).joined(separator: ", ")
+            + (others.isEmpty ? "" : " (also in " + others.map(named).joined(separator: ", ") + ")")
     }
 
     /// "ALL of these are TRUE" and the like, for each combination of a tree, by path.

@@ -326,9 +326,10 @@ extension Database {
     /// after them as SQLite numbers them).
     public func text(of sql: SQL) -> String { sql.rendered(engine: engine).text }
 
-    /// The cached statement of `sql` with its values bound. Named parameters and conditions
-    /// are for statements built once (see ``SQL``): here they bind NULL and nothing.
-    public func cachedStatement(_ sql: SQL) throws -> Statement {
+    /// The cached statement of `sql` with its values bound, for the runners below only: a
+    /// caller given it could rebind it with `execute()` and lose the values. Named parameters
+    /// and conditions are for statements built once (see ``SQLTemplate``): here they bind NULL.
+    private func boundStatement(_ sql: SQL) throws -> Statement {
         let rendered = sql.rendered(engine: engine)
         let statement = try cachedStatement(rendered.text)
         try statement.bind(rendered)
@@ -337,14 +338,14 @@ extension Database {
 
     /// Runs one statement (cached) with its values bound.
     public func execute(_ sql: SQL) throws {
-        let statement = try cachedStatement(sql)
+        let statement = try boundStatement(sql)
         defer { statement.reset() }
         while try statement.step() {}
     }
 
     /// All rows as values, for small results (tests, inspection).
     public func rows(_ sql: SQL) throws -> [[DatabaseValue]] {
-        let statement = try cachedStatement(sql)
+        let statement = try boundStatement(sql)
         defer { statement.reset() }
         var rows: [[DatabaseValue]] = []
         while try statement.step() { rows.append((0..<statement.columnCount).map { statement.value(at: $0) }) }
@@ -353,7 +354,7 @@ extension Database {
 
     /// Maps each row of `sql`.
     public func map<T>(_ sql: SQL, _ transform: (Statement) throws -> T) throws -> [T] {
-        let statement = try cachedStatement(sql)
+        let statement = try boundStatement(sql)
         defer { statement.reset() }
         var result: [T] = []
         while try statement.step() { result.append(try transform(statement)) }
@@ -361,13 +362,13 @@ extension Database {
     }
 
     public func scalarInt(_ sql: SQL) throws -> Int? {
-        let statement = try cachedStatement(sql)
+        let statement = try boundStatement(sql)
         defer { statement.reset() }
         return try statement.step() ? statement.optionalInt(at: 0) : nil
     }
 
     public func scalarText(_ sql: SQL) throws -> String? {
-        let statement = try cachedStatement(sql)
+        let statement = try boundStatement(sql)
         defer { statement.reset() }
         return try statement.step() ? statement.optionalText(at: 0) : nil
     }

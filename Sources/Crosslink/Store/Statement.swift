@@ -56,8 +56,9 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
-    /// Whether the statement only reads (`sqlite3_stmt_readonly`; on PostgreSQL, a `SELECT` or
-    /// `VALUES` without a data-changing `WITH`).
+    /// Whether the statement only reads (`sqlite3_stmt_readonly`; on PostgreSQL, judged from its
+    /// words: a query with no writing word outside literals and comments, no row lock, no
+    /// sequence or advisory-lock call; a user function that writes is not seen there).
     public var isReadOnly: Bool {
         guard let handle else { return postgreSQL!.isReadOnly }
         return sqlite3_stmt_readonly(handle) != 0

@@ -2,7 +2,7 @@ import CZlib
 import Foundation
 
 /// gzip decompression through the system zlib, for compressed event logs (`.jsonl.gz`,
-/// the shipped Online Retail `.csv.gz`).
+/// the shipped Online Retail `.csv.gz`) and catalog files (`catalog_product.csv.gz`).
 ///
 /// ```swift
 /// let data = try Data(contentsOf: url)
@@ -19,10 +19,10 @@ public enum Gzip {
 
     /// Inflates every gzip member of `data` (concatenated members, as `cat a.gz b.gz` makes,
     /// read as one stream, like `zcat`). Throws an ``InputError`` naming `file` when the
-    /// data is damaged or truncated.
-    public static func decompress(_ data: Data, file: String) throws -> Data {
+    /// data is damaged or truncated, or inflates to more than `maximumBytes` (a "zip bomb").
+    public static func decompress(_ data: Data, file: String, maximumBytes: Int? = nil) throws -> Data {
         var output = Data()
-        output.reserveCapacity(data.count * 6)
+        output.reserveCapacity(min(data.count * 6, maximumBytes ?? .max))
         let inflater = try GzipInflater(file: file)
         var input = data[...]
         while true {
@@ -30,6 +30,9 @@ public enum Gzip {
             input = input.dropFirst(consumed)
             guard let chunk else { return output }
             output.append(chunk)
+            if let maximumBytes, output.count > maximumBytes {
+                throw InputError(file: file, line: 0, message: "inflates to more than \(maximumBytes) bytes (the decompressed size limit)")
+            }
         }
     }
 }

@@ -36,6 +36,9 @@ public struct RequestError: CrosslinkError, Equatable {
         case duplicateName
         /// The evaluation has no events on one side of its split.
         case nothingToEvaluate
+        /// The store or website in ``RequestError/names`` still holds data that the request would
+        /// delete or orphan (events, units, settings, stores, product assignments).
+        case inUse
     }
 
     public var kind: Kind
@@ -91,6 +94,11 @@ public struct RequestError: CrosslinkError, Equatable {
     /// `unknown website "eu"`.
     public static func unknownWebsite(_ code: String) -> RequestError {
         RequestError(.unknownName, "unknown website \(String(reflecting: code))", names: [code])
+    }
+
+    /// `a website with code "eu" exists already`, `a store with code "fr" exists already`.
+    public static func duplicateCode(_ what: String, _ code: String) -> RequestError {
+        RequestError(.duplicateName, "a \(what) with code \(String(reflecting: code)) exists already", names: [code])
     }
 
     /// `no rule named "Bags"`.

@@ -54,23 +54,27 @@ extension RecommendationSQL {
                 FROM (SELECT DISTINCT word FROM product_words WHERE product_id IN (SELECT product_id FROM context)) AS sw) AS context_feature_rows),
         -- The live query, computed only when the lists do not serve.
         size(n) AS (SELECT CAST(coalesce(max(product_id), 1) AS DOUBLE PRECISION) FROM products),
-        features(kind, id, value, weight) AS MATERIALIZED (
-            SELECT f.kind, f.id, f.value,
+        features(kind, id, value, ordinal, weight) AS MATERIALIZED (
+            SELECT f.kind, f.id, f.value, f.ordinal,
                    ln(1 + s.n / CASE f.kind
                        WHEN 'c' THEN (SELECT count(*) FROM product_categories AS x WHERE x.category_id = f.id)
                        WHEN 'a' THEN (SELECT count(*) FROM product_attributes AS x WHERE x.attribute_id = f.id AND x.value = f.value)
                        ELSE (SELECT count(*) FROM product_words AS x WHERE x.word = f.value) END)
             FROM context_features AS f CROSS JOIN size AS s
             WHERE NOT (SELECT yes FROM served)),
-        matches(product_id, weight) AS (
-            SELECT pc.product_id, f.weight FROM features AS f JOIN product_categories AS pc ON pc.category_id = f.id WHERE f.kind = 'c'
+        matches(product_id, ordinal, weight) AS (
+            SELECT pc.product_id, f.ordinal, f.weight FROM features AS f JOIN product_categories AS pc ON pc.category_id = f.id WHERE f.kind = 'c'
             UNION ALL
-            SELECT pa.product_id, f.weight FROM features AS f
+            SELECT pa.product_id, f.ordinal, f.weight FROM features AS f
             JOIN product_attributes AS pa ON pa.attribute_id = f.id AND pa.value = f.value WHERE f.kind = 'a'
             UNION ALL
-            SELECT pw.product_id, f.weight FROM features AS f JOIN product_words AS pw ON pw.word = f.value WHERE f.kind = 'w'),
+            SELECT pw.product_id, f.ordinal, f.weight FROM features AS f JOIN product_words AS pw ON pw.word = f.value WHERE f.kind = 'w'),
+        -- The weights are added in feature order, as `SimilarProducts` adds them: a sum of reals
+        -- depends on its order in the last bits, and products sharing the same features must tie
+        -- exactly (then the SKU decides). SQLite reads the matches in that order; PostgreSQL's
+        -- joins may not, so there the aggregate says it.
         scored AS (
-            SELECT product_id, sum(weight) AS score, count(*) AS shared FROM served AS v CROSS JOIN matches
+            SELECT product_id, sum(weight\(sqlite: "", postgreSQL: " ORDER BY ordinal")) AS score, count(*) AS shared FROM served AS v CROSS JOIN matches
             WHERE NOT v.yes AND product_id NOT IN (SELECT product_id FROM context) AND product_id \(sql: notExcluded) \(condition: "matches.product_id")
             GROUP BY product_id ORDER BY score DESC, product_id LIMIT \(parameter: "limit") + 100),
         top AS (

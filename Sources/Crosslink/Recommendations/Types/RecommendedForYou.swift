@@ -17,16 +17,24 @@ enum RecommendedForYou {
 
 extension RecommendationSQL {
     /// Candidates score Σ weight × cosine similarity (together / √(base × other_base)) over the
-    /// history products and co-occurrence kinds; the reason names the strongest contribution.
+    /// history products and co-occurrence kinds; the reason names the strongest contribution (on
+    /// equal ones, the weightier history product, then the lower product id and kind, as
+    /// ``NeighbourRanking`` picks): window functions, which both engines run alike. (No CTE is
+    /// named `similar`: a reserved word on PostgreSQL.)
     static let forYouBody: SQL = """
         ,
-        similar AS (
+        contributions AS (
             SELECT c.other_id, c.recommended_sku, c.name, c.final_price, h.weight * c.together / sqrt(c.base * c.other_base) AS s,
-                   c.together, h.interaction, c.sku, c.kind_id
+                   h.weight, c.product_id AS source_id, c.together, h.interaction, c.sku, c.kind_id
             FROM history AS h JOIN cooccurrence AS c ON c.product_id = h.product_id
             WHERE h.weight > 0 AND c.other_id NOT IN (SELECT product_id FROM visitor_bought) AND c.other_id \(sql: notExcluded) \(condition: "c.other_id"))
-        SELECT other_id, recommended_sku, name, final_price, sum(s) AS score, together, interaction, sku AS source_sku, kind_id, max(s)
-        FROM similar GROUP BY other_id ORDER BY score DESC, recommended_sku LIMIT \(parameter: "limit")
+        SELECT other_id, recommended_sku, name, final_price, score, together, interaction, source_sku, kind_id, best
+        FROM (SELECT other_id, recommended_sku, name, final_price, sum(s) OVER (PARTITION BY other_id) AS score, together, interaction,
+                     sku AS source_sku, kind_id, s AS best,
+                     row_number() OVER (PARTITION BY other_id ORDER BY s DESC, weight DESC, source_id, kind_id) AS strongest
+              FROM contributions) AS scored
+        WHERE strongest = 1
+        ORDER BY score DESC, recommended_sku LIMIT \(parameter: "limit")
         """
 
     /// Live, the same sums straight from the window tables: per pair only its row and the
@@ -53,12 +61,16 @@ extension RecommendationSQL {
 
     static let forYouLiveBody: SQL = """
         ,
-        similar AS (
-            SELECT x.other_id, x.weight * x.together / sqrt(x.base * x.other_base) AS s, x.together, x.interaction, x.source_id, x.kind_id
+        contributions AS (
+            SELECT x.other_id, x.weight * x.together / sqrt(x.base * x.other_base) AS s, x.weight, x.together, x.interaction, x.source_id, x.kind_id
             FROM (\(sql: PairSource.all.map(forYouLivePairs).joined(separator: "                  UNION ALL\n"))) AS x
             WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0),
         candidates AS (
-            SELECT other_id, sum(s) AS score, together, interaction, source_id, kind_id, max(s) AS best FROM similar GROUP BY other_id)
+            SELECT other_id, score, together, interaction, source_id, kind_id, best FROM (
+                SELECT other_id, sum(s) OVER (PARTITION BY other_id) AS score, together, interaction, source_id, kind_id, s AS best,
+                       row_number() OVER (PARTITION BY other_id ORDER BY s DESC, weight DESC, source_id, kind_id) AS strongest
+                FROM contributions) AS scored
+            WHERE strongest = 1)
         \(sql: rankedCandidates(before: "c.together, c.interaction", after: "c.kind_id, c.best"))
         """
 
@@ -68,21 +80,35 @@ extension RecommendationSQL {
     /// sums of `forYouLiveBody` with each pair's similarity read from the history product's
     /// list instead of computed from the windows. ``NeighbourRanking`` computes the same in
     /// Swift; this is its SQL form, for `crosslink recommend --sql` and the benchmark's C baseline.
+    /// The lists are JSON text on SQLite and jsonb on PostgreSQL: only the function that expands
+    /// one differs (`neighbourEntries(_:as:)`).
     static let forYouNeighbours = SQLTemplate("WITH " + visitorHistory(false) + ",\n" + history + """
         ,
-        similar AS (
-            SELECT j.value ->> 0 AS other_id, h.weight * (j.value ->> 1) AS s, h.weight * (j.value ->> 2) AS best_s,
-                   j.value ->> 4 AS together, h.interaction, h.product_id AS source_id, j.value ->> 3 AS kind_id
+        contributions AS (
+            SELECT CAST(j.value ->> 0 AS BIGINT) AS other_id, h.weight * CAST(j.value ->> 1 AS DOUBLE PRECISION) AS s,
+                   h.weight * CAST(j.value ->> 2 AS DOUBLE PRECISION) AS best_s, h.weight, CAST(j.value ->> 4 AS BIGINT) AS together,
+                   h.interaction, h.product_id AS source_id, CAST(j.value ->> 3 AS BIGINT) AS kind_id
             FROM history AS h
-            \(sql: SQL.orderedJoin) item_neighbours AS n ON n.list_key = (\(parameter: "store") << 32) + h.product_id
-            CROSS JOIN json_each(n.neighbours) AS j
+            \(sql: SQL.orderedJoin) item_neighbours AS n ON n.list_key = (CAST(\(parameter: "store") AS BIGINT) << 32) + h.product_id
+            CROSS JOIN \(sql: neighbourEntries("n.neighbours", as: "j"))
             WHERE h.weight > 0),
         candidates AS (
-            SELECT other_id, sum(s) AS score, together, interaction, source_id, kind_id, max(best_s) AS best FROM similar
-            WHERE other_id NOT IN (SELECT product_id FROM visitor_bought) AND other_id \(sql: notExcluded) \(condition: "similar.other_id")
-            GROUP BY other_id)
+            SELECT other_id, score, together, interaction, source_id, kind_id, best FROM (
+                SELECT other_id, sum(s) OVER (PARTITION BY other_id) AS score, together, interaction, source_id, kind_id, best_s AS best,
+                       row_number() OVER (PARTITION BY other_id ORDER BY best_s DESC, weight DESC, source_id) AS strongest
+                FROM contributions
+                WHERE other_id NOT IN (SELECT product_id FROM visitor_bought) AND other_id \(sql: notExcluded) \(condition: "contributions.other_id")
+                ) AS scored
+            WHERE strongest = 1)
         \(sql: rankedCandidates(before: "c.together, c.interaction", after: "c.kind_id, c.best"))
         """)
+
+    /// The elements of the JSON array `array` as the rows of `alias`, column `value`: `json_each`
+    /// over SQLite's JSON text, `jsonb_array_elements` over PostgreSQL's jsonb (a bound JSON text
+    /// is cast to jsonb there). `CAST(alias.value ->> n AS …)` reads an entry's element on both.
+    static func neighbourEntries(_ array: SQL, as alias: String) -> SQL {
+        "\(sqlite: "json_each(", postgreSQL: "jsonb_array_elements(CAST(")\(sql: array)\(sqlite: ") AS \(alias)", postgreSQL: " AS jsonb)) AS \(alias)(value)")"
+    }
 
     /// ``NeighbourRanking``'s first statement: each product of the visitor (?1 store, ?2
     /// visitor) with its interactions, whether bought, and the key of its neighbour list (the
@@ -101,9 +127,9 @@ extension RecommendationSQL {
     /// candidate whose source left the catalog is left out).
     static let neighbourCandidates = SQLTemplate("""
         SELECT d.product_id, d.sku, d.name, d.final_price, a.sku
-        FROM json_each(\(parameter: "candidates")) AS c
-        \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = c.value ->> 0
-        \(sql: SQL.orderedJoin) products AS a ON a.product_id = c.value ->> 1
-        WHERE 1 \(condition: "d.product_id")
+        FROM \(sql: neighbourEntries("\(parameter: "candidates")", as: "c"))
+        \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = CAST(c.value ->> 0 AS BIGINT)
+        \(sql: SQL.orderedJoin) products AS a ON a.product_id = CAST(c.value ->> 1 AS BIGINT)
+        WHERE 1 = 1 \(condition: "d.product_id")
         """)
 }

@@ -25,11 +25,58 @@ final class PostgreSQLStatement {
 
     var parameterCount: Int { placeholders.count }
 
-    var isReadOnly: Bool {
-        let head = sql.drop { $0.isWhitespace || $0 == "(" }.prefix(6).uppercased()
-        guard head.hasPrefix("SELECT") || head.hasPrefix("VALUES") || head.hasPrefix("WITH") else { return false }
-        let upper = sql.uppercased()
-        return !["INSERT ", "UPDATE ", "DELETE "].contains { upper.contains($0) }
+    /// Whether the text only reads. PostgreSQL has no `sqlite3_stmt_readonly`, so the words of
+    /// the statement decide: it must start as a query, and no word outside literals, quoted
+    /// names and comments may write (`INSERT … RETURNING` in a `WITH`, `SELECT … INTO`, row
+    /// locks, sequence and advisory-lock calls). A function that writes is not seen.
+    var isReadOnly: Bool { Self.isReadOnly(sql) }
+
+    static func isReadOnly(_ sql: String) -> Bool {
+        let words = bareWords(of: sql)
+        guard let first = words.first, ["SELECT", "VALUES", "WITH", "TABLE", "SHOW"].contains(first) else { return false }
+        let writing: Set<String> = ["INSERT", "UPDATE", "DELETE", "MERGE", "INTO", "COPY", "CALL", "TRUNCATE",
+                                    "CREATE", "DROP", "ALTER", "GRANT", "REVOKE", "LOCK", "SHARE",
+                                    "NEXTVAL", "SETVAL", "LASTVAL"]
+        return !words.contains { writing.contains($0) || $0.hasPrefix("PG_ADVISORY") }
+    }
+
+    /// The upper-cased words of `sql` outside string literals, quoted names and comments.
+    private static func bareWords(of sql: String) -> [String] {
+        let scalars = Array(sql.unicodeScalars)
+        var words: [String] = []
+        var word = String.UnicodeScalarView()
+        var index = 0
+        func endWord() {
+            if !word.isEmpty { words.append(String(word).uppercased()) }
+            word = String.UnicodeScalarView()
+        }
+        while index < scalars.count {
+            let scalar = scalars[index]
+            let next: Unicode.Scalar? = index + 1 < scalars.count ? scalars[index + 1] : nil
+            if scalar == "_" || scalar.properties.isAlphabetic || (!word.isEmpty && ("0"..."9").contains(scalar)) {
+                word.append(scalar)
+                index += 1
+                continue
+            }
+            endWord()
+            switch scalar {
+            case "'", "\"", "`", "[":
+                let close: Unicode.Scalar = scalar == "[" ? "]" : scalar
+                index += 1
+                while index < scalars.count, scalars[index] != close { index += 1 }
+                index += 1  // a doubled quote reopens at once: same result
+            case "-" where next == "-":
+                while index < scalars.count, scalars[index] != "\n" { index += 1 }
+            case "/" where next == "*":
+                index += 2
+                while index + 1 < scalars.count, !(scalars[index] == "*" && scalars[index + 1] == "/") { index += 1 }
+                index += 2
+            default:
+                index += 1
+            }
+        }
+        endWord()
+        return words
     }
 
     func reset() {
