@@ -37,8 +37,7 @@ struct Demo: ParsableCommand {
         let cart = ["24-MB01", "MH01-XS-Black"]
         let crossSells = try store.read { db in try Placements(db).crossSells(cart: cart) }
         print("\n== Cross-sells for a cart of \(cart.joined(separator: " and ")), last added \(cart.last!)\n\(Output.placement(crossSells))")
-        print("\n== Product page 24-MB01 (\(try Self.name("24-MB01", store))) for visitor v-7: its units\n"
-              + Output.page(try store.resolvePage(.product("24-MB01"), visitor: "v-7")))
+        print("\n== Home page for visitor v-7: its units\n" + Output.page(try store.resolvePage(.home, visitor: "v-7")))
         let metrics = try store.read { db in try UnitMetrics(db).rows(UnitMetricsQuery(by: [.unit, .variant])) }
         print("\n== The units over the week of traffic\n" + Output.table(
             ["unit", "name", "variant", "impressions", "clicks", "CTR", "orders", "revenue"],
@@ -53,7 +52,7 @@ struct Demo: ParsableCommand {
         let shell = store.engine == .sqlite ? "sqlite3 \(store.path)" : "psql '\(store.path)' -c"
         let next = [("\(database) metrics", "every unit and variant, all columns"),
                     ("\(database) report --out report.html", "the same as an HTML page with charts"),
-                    ("\(database) page home --visitor v-7", "a whole page, each product with its reason"),
+                    ("\(database) page product 24-MB01 --visitor v-7", "a product page, each product with its reason"),
                     ("\(database) recommend --type recommended-for-you --visitor v-7", ""),
                     ("\(shell) \"\(query)\"", "")]
         let width = next.filter { !$0.1.isEmpty }.map(\.0.count).max() ?? 0
