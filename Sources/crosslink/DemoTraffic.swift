@@ -28,22 +28,17 @@ struct DemoTraffic {
     let store: CrosslinkStore
     private var random = SplitMix64(seed: 2025)
     private(set) var events: [Event] = []
-    /// Pages already resolved. Product and cart pages depend on the visitor only through the
-    /// variants of the units that run an experiment (the demo's product and cart units read no
-    /// visitor history), so they are kept per variant choice; home pages per visitor.
+    /// Pages already resolved, per page and visitor: a page depends on the visitor (variants,
+    /// what they bought, their history), and the events are written after the week, so the
+    /// same visitor on the same page sees the same products all week.
     private var pages: [String: ResolvedPage] = [:]
     private var prices: [String: Double] = [:]
-    private let experiments: [RecommendationUnit]
 
-    init(store: CrosslinkStore) throws {
-        self.store = store
-        experiments = try store.read { db in try UnitRepository(db).units(store: "default") }
-            .filter { $0.status == .active && $0.variants.count > 1 }
-    }
+    init(store: CrosslinkStore) { self.store = store }
 
     /// The whole week's events, in time order.
     static func events(_ store: CrosslinkStore) throws -> [Event] {
-        var traffic = try DemoTraffic(store: store)
+        var traffic = DemoTraffic(store: store)
         for session in 0..<sessions { try traffic.session(session) }
         return traffic.events
     }
@@ -124,12 +119,10 @@ struct DemoTraffic {
     }
 
     private mutating func page(_ page: Page, visitor: String) throws -> ResolvedPage {
-        let variants = experiments.filter { $0.pageType == page.type }
-            .map { "\($0.id ?? 0)=\(VariantAssignment.variant(of: $0, visitor: visitor).variant)" }.joined(separator: ",")
         let key: String
         switch page {
-        case .product(let sku): key = "product \(sku) \(variants)"
-        case .cart(let skus): key = "cart \(skus.joined(separator: ",")) \(variants)"
+        case .product(let sku): key = "product \(sku) \(visitor)"
+        case .cart(let skus): key = "cart \(skus.joined(separator: ",")) \(visitor)"
         default: key = "\(page.type.rawValue) \(visitor)"
         }
         if let known = pages[key] { return known }
