@@ -6,13 +6,21 @@ import Synchronization
 /// command, whether it succeeded or threw.
 enum OpenStores {
     private static let pools = Mutex<[DatabasePool]>([])
+    /// Stores with replicas: closing one closes its replicas' pools too.
+    private static let stores = Mutex<[CrosslinkStore]>([])
 
     static func register(_ pool: DatabasePool) {
         pools.withLock { $0.append(pool) }
     }
 
+    static func register(_ store: CrosslinkStore) {
+        register(store.pool)
+        stores.withLock { $0.append(store) }
+    }
+
     /// Closes every pool (readers, then writer: see `DatabasePool.close()`).
     static func closeAll() {
+        for store in stores.withLock({ $0 }) { store.close() }
         for pool in pools.withLock({ $0 }) { pool.close() }
     }
 

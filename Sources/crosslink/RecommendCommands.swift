@@ -39,7 +39,7 @@ struct Recommend: ParsableCommand {
     var asOf: String?
     @Option(help: "Maximum products (1–100).") var limit: Int = 5
     @Option(help: "Store view code.") var store: String = "default"
-    @Flag(help: "Print the SQL and its parameters (as sqlite3 .parameter commands) instead of running it.") var sql = false
+    @Flag(help: "Print the SQL and its parameters instead of running it: sqlite3 .parameter commands, or PREPARE and EXECUTE for psql on PostgreSQL.") var sql = false
     @Option(help: ArgumentHelp("Answer the JSON questions of FILE, one per line (- for standard input), as JSON lines.",
                                valueName: "file")) var batch: String?
 
@@ -77,6 +77,14 @@ struct Recommend: ParsableCommand {
         let (store, limit, asOf) = (self.store, self.limit, self.asOf.flatMap(Self.time))
         if sql {
             let query = try crosslink.read { db in try Recommender(db).plan(type, context: context, store: store, limit: limit, asOf: asOf) }
+            if query.engine == .postgresql {
+                // psql has no .parameter: a prepared statement and its values (psql -f or stdin).
+                let (text, values) = query.serverStatement
+                print("PREPARE crosslink_recommend AS\n" + text + ";")
+                print("EXECUTE crosslink_recommend(" + values.map(Self.postgreSQLLiteral).joined(separator: ", ") + ");")
+                print("DEALLOCATE crosslink_recommend;")
+                return
+            }
             print(".parameter init")
             for (name, value) in query.parameters { print(".parameter set \(name) \(Self.literal(value))") }
             print(query.sql + ";")
@@ -117,6 +125,15 @@ struct Recommend: ParsableCommand {
     static func literal(_ value: DatabaseValue) -> String {
         switch value {
         case .text(let text): "\"" + sqlText(text) + "\""
+        default: value.description
+        }
+    }
+
+    /// A value as a PostgreSQL literal: text in single quotes (standard strings: only `'` doubles).
+    static func postgreSQLLiteral(_ value: DatabaseValue) -> String {
+        switch value {
+        case .text(let text): "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        case .blob(let bytes): "'\\x" + bytes.map { String(format: "%02x", $0) }.joined() + "'"
         default: value.description
         }
     }

@@ -8,10 +8,12 @@ import Testing
 /// own, as another app instance would be) resolve pages until the writers end.
 ///
 /// The issue's size is 50,000 events per process: `CROSSLINK_MANY_WRITERS_EVENTS=50000 swift test
-/// --filter PostgreSQLManyWritersTests`. By default each file holds 5,000, as incremental
-/// aggregation on PostgreSQL runs several statements per stored event (docs/notes/pgops.md has
-/// the figures), which makes the full size minutes long on a debug build.
-@Suite(.requiresPostgreSQL, .serialized) struct PostgreSQLManyWritersTests {
+/// --filter PostgreSQLManyWritersTests`. By default each file holds 5,000: incremental
+/// aggregation on PostgreSQL runs about six statements per stored event, which makes the full
+/// size minutes long on a debug build.
+///
+/// The same runs on a SQLite file (WAL: the writers wait for its lock by their busy timeout).
+@Suite(.serialized) struct PostgreSQLManyWritersTests {
     static let writers = 4
     static let eventsPerFile = ProcessInfo.processInfo.environment["CROSSLINK_MANY_WRITERS_EVENTS"].flatMap { Int($0) } ?? 5_000
     /// Every `sharedEvery`-th line of each file is an event of the shared set, the same in all files.
@@ -86,10 +88,17 @@ import Testing
         }
     }
 
-    @Test func fourImportProcessesAndFourPageReadersLoseAndDoubleNothing() throws {
+    @Test(.requiresPostgreSQL) func fourImportProcessesAndFourPageReadersLoseAndDoubleNothing() throws {
         let cluster = try #require(try PostgreSQLCluster.shared())
-        let uri = cluster.uri(database: try cluster.makeDatabase("many_writers"))
+        try Self.fourWritersAndFourReaders(on: cluster.uri(database: try cluster.makeDatabase("many_writers")), in: TemporaryDirectory())
+    }
+
+    @Test func fourImportProcessesAndFourPageReadersOnASQLiteFile() throws {
         let directory = try TemporaryDirectory()
+        try Self.fourWritersAndFourReaders(on: directory.path("many-writers.sqlite"), in: directory)
+    }
+
+    static func fourWritersAndFourReaders(on uri: String, in directory: TemporaryDirectory) throws {
         // The Luma sample and units on product and cart pages that read the links and the
         // aggregates the writers change.
         let setup = try CrosslinkStore(location: uri)
@@ -155,6 +164,7 @@ import Testing
 
         let store = try CrosslinkStore(location: uri)
         defer { store.close() }
+        let engine = store.engine
         let (events, keys, sharedStored, lines) = try store.read { db in
             ((try db.scalarInt("SELECT count(*) FROM events") ?? -1), (try db.scalarInt("SELECT count(DISTINCT event_key) FROM events") ?? -1),
              (try db.scalarInt("SELECT count(*) FROM events WHERE event_key LIKE 'shared-%'") ?? -1),
@@ -172,7 +182,7 @@ import Testing
         #expect(report.items.first { $0.name == "aggregates equal a rebuild" }?.outcome == .ok,
                 "\(report.items.map { "\($0.name): \($0.outcome) \($0.detail)" })")
         #expect(report.isSound)
-        print("many writers: \(Self.writers) processes × \(Self.eventsPerFile) events into PostgreSQL in \(elapsed) "
+        print("many writers: \(Self.writers) processes × \(Self.eventsPerFile) events into \(engine.rawValue) in \(elapsed) "
               + "(\(Int(Double(Self.writers * Self.eventsPerFile) / (elapsed / .seconds(1)))) events/s), readers resolved pages with units: \(pages.withLock { $0 })")
     }
 

@@ -86,6 +86,22 @@ import Testing
             let decoded = try JSONDecoder().decode(Printed.self, from: Data(eval.stdout.utf8))
             evaluations.append(EvaluationConformanceTests.untimed(decoded.evaluation))
         }
+        // `recommend --sql` on PostgreSQL prints a prepared statement that psql runs to the same
+        // answer (recommended for you from the neighbour lists: jsonb_array_elements).
+        for (type, context) in [("recommended-for-you", ["--visitor", "v-7"]), ("bought-bought", ["--sku", "24-MB01"]),
+                                ("more-like-this", ["--cart", "24-MB01,24-UG01"])] {
+            let printed = try crosslink(["--database", uri, "recommend", "--type", type, "--limit", "6", "--sql"] + context)
+            #expect(printed.status == 0 && printed.stdout.hasPrefix("PREPARE"), "\(printed.stderr)")
+            let script = directory.url.appending(path: "\(type).sql")
+            try Data(printed.stdout.utf8).write(to: script)
+            let psql = try run("/usr/bin/psql", ["-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-d", uri, "-f", script.path])
+            #expect(psql.status == 0, "\(type): \(psql.stderr)")
+            let skus = psql.stdout.split(separator: "\n").map { String($0.split(separator: "|", omittingEmptySubsequences: false)[1]) }
+            let json = try crosslink(["--database", uri, "recommend", "--type", type, "--limit", "6", "--json"] + context)
+            let expected = ((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [[String: Any]] ?? []).compactMap { $0["sku"] as? String }
+            #expect(!expected.isEmpty && skus == expected, "\(type): psql \(skus), recommend \(expected)")
+        }
+
         for (index, output) in outputs[0].enumerated() {
             #expect(output == outputs[1][index], "output \(index)")
         }

@@ -94,6 +94,33 @@ import Testing
         #expect(held > 100)
     }
 
+    /// SKUs compare ignoring ASCII case on both engines, as SQLite's `COLLATE NOCASE` column
+    /// does (citext on PostgreSQL): equal, not equal, is one of and is not one of, with SKUs
+    /// written in another case than the catalog's.
+    @Test func skuConditionsIgnoreCaseOnBothEngines() throws {
+        let stores = try EngineConformanceTests.pair("rule_sku_case", fill: Self.fill)
+        let listed: RuleValue = ["24-mb01", "24-Wb02", "mh03", "NO-SUCH-SKU"]
+        let bagsOnly: RuleCondition = .condition("category", .equal, "Gear/Bags")
+        let bags = Set(try RuleSample.candidates(.all([bagsOnly]), matched: "WS10", store: stores.sqlite))
+        #expect(bags.count > 50 && bags.contains("24-MB01") && bags.contains("24-WB02") && bags.contains("24-MB05"))
+        let cases: [(RuleCondition, Set<String>)] = [
+            (.all([.condition("sku", .isOneOf, listed)]), ["24-MB01", "24-WB02", "MH03"]),
+            (.all([.condition("sku", .equal, "24-mb05")]), ["24-MB05"]),
+            (.all([.condition("sku", .isNotOneOf, listed), bagsOnly]), bags.subtracting(["24-MB01", "24-WB02"])),
+            (.all([.condition("sku", .notEqual, "24-mb05"), bagsOnly]), bags.subtracting(["24-MB05"])),
+        ]
+        for (display, expected) in cases {
+            let answers = try stores.both.map { try RuleSample.candidates(display, matched: "WS10", store: $0) }
+            #expect(answers[0] == answers[1], "\(display)")
+            #expect(Set(answers[0]) == expected, "\(display)")
+        }
+        // "Products to match": the matched product's SKU in another case.
+        for sku in ["24-MB01", "MH03", "24-MB02"] {
+            let answers = try stores.both.map { try RuleSample.matches(.all([.condition("sku", .isOneOf, listed)]), sku: sku, store: $0) }
+            #expect(answers[0] == answers[1] && answers[0] == (sku != "24-MB02"), "\(sku)")
+        }
+    }
+
     /// Rules of every kind in all three blocks, with manual links.
     static func addRules(_ store: CrosslinkStore) throws {
         try store.write { db in

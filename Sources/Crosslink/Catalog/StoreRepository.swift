@@ -19,8 +19,9 @@ public struct StoreRepository {
     @discardableResult
     public func ensureWebsite(code: String, name: String? = nil) throws -> Int {
         if let id = try db.scalarInt("SELECT website_id FROM websites WHERE code = ?", [code]) { return id }
-        try db.execute("INSERT INTO websites(code, name) VALUES (?, ?)", [code, name ?? code])
-        return db.lastInsertRowID
+        // RETURNING, not lastInsertRowID: on PostgreSQL that is a savepoint and lastval() more.
+        return try db.cachedStatement("INSERT INTO websites(code, name) VALUES (?, ?) RETURNING website_id")
+            .map([code, name ?? code]) { $0.int(at: 0) }[0]
     }
 
     public func websiteID(code: String) throws -> Int {

@@ -37,7 +37,10 @@ public struct Recommender {
         var filter: CandidateFilter?
         /// The values of the template's named parameters (names without the colon).
         var named: [(name: String, value: DatabaseValue)]
-        /// The statement's text, as prepared.
+        /// The engine of the database the query was planned on: ``sql`` is its spelling.
+        public var engine: DatabaseEngine = .sqlite
+        /// The statement's text, as prepared (in SQLite's parameter spelling on both engines:
+        /// ``serverStatement`` has PostgreSQL's).
         public var sql: String { rendered.text }
         /// Every parameter of ``sql`` by its name there (`:store`, `?12`) with its value.
         public var parameters: [(name: String, value: DatabaseValue)] {
@@ -50,7 +53,23 @@ public struct Recommender {
                 }
             }
         }
-        private var rendered: SQL.Rendered { filter.map { template.sql.rendered(condition: $0.condition.sql) } ?? template.plain }
+        private var rendered: SQL.Rendered {
+            if engine == .sqlite && filter == nil { return template.plain }
+            return template.sql.rendered(condition: filter?.condition.sql, engine: engine)
+        }
+        /// The statement as the server receives it, with its values in parameter order: on
+        /// SQLite ``sql`` itself; on PostgreSQL with `$1…$n` (``parameters`` renumbered as the
+        /// library sends them), for psql's `PREPARE … AS` and `EXECUTE`.
+        public var serverStatement: (text: String, values: [DatabaseValue]) {
+            let values = parameters.map(\.value)
+            guard engine == .postgresql else { return (sql, values) }
+            let placeholders = PostgreSQLPlaceholders(sqlite: sql)
+            var server = [DatabaseValue](repeating: .null, count: placeholders.serverCount)
+            for (index, value) in values.enumerated() where index < placeholders.count {
+                if let number = placeholders.serverIndex[index] { server[number - 1] = value }
+            }
+            return (placeholders.text, server)
+        }
         /// The settings the reasons quote (window lengths).
         var settings: RecommendationSettings
         /// Set when recommended for you reads the neighbour lists: `run` then sums them in
@@ -157,7 +176,7 @@ public struct Recommender {
             neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID, listsVersion: version, since: since, now: now,
                                                   excluded: Set(resolved.excluded + excluding), limit: limit, filter: filter)
         }
-        return Query(type: type, template: query, filter: filter, named: parameters, settings: settings, neighbours: neighbours)
+        return Query(type: type, template: query, filter: filter, named: parameters, engine: db.engine, settings: settings, neighbours: neighbours)
     }
 
     struct Resolved {

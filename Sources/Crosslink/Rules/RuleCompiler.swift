@@ -173,10 +173,15 @@ struct RuleCompiler {
         }
     }
 
+    /// The product columns that compare ignoring ASCII case: `COLLATE NOCASE` on SQLite, citext
+    /// on PostgreSQL (Migrations/0001 and Migrations/postgresql/0001).
+    static let caseInsensitiveColumns: Set<String> = ["sku"]
+
     /// A list value as `(SELECT value FROM json_each(?))`: one parameter, however long the list.
     /// PostgreSQL reads the items as text: numbers (and yes/no as 1/0) are cast back to compare
-    /// with number columns.
-    private func bindList(_ value: RuleConstant, kind: RuleAttribute.Kind) -> SQL {
+    /// with number columns, and texts to citext for a case-insensitive column — `citext IN (text)`
+    /// compares as text there, case-sensitively, where SQLite's `IN` takes the column's NOCASE.
+    private func bindList(_ value: RuleConstant, kind: RuleAttribute.Kind, caseInsensitive: Bool = false) -> SQL {
         let items: [RuleConstant] = if case .list(let items) = value { items } else { [value] }
         let json = RuleJSON(.array(items.map { item -> RuleJSON in
             switch (item, kind) {
@@ -185,6 +190,7 @@ struct RuleCompiler {
             default: item.json
             }
         })).compactText
+        if caseInsensitive && kind == .text { return SQL.list(.value(.text(json)), postgreSQLValue: "CAST(value AS citext) AS value") }
         return Self.list(json, numeric: kind == .number || kind == .boolean)
     }
 
@@ -208,7 +214,8 @@ struct RuleCompiler {
         let operand: SQL
         switch comparison.value {
         case .constant(let value):
-            operand = comparison.op.takesList ? bindList(value, kind: kind) : bindScalar(value, kind: kind)
+            operand = comparison.op.takesList ? bindList(value, kind: kind, caseInsensitive: Self.caseInsensitiveColumns.contains(column))
+                : bindScalar(value, kind: kind)
         case .sameAsMatched, .childOfMatched: operand = matchedValue
         case .percentOfMatched(let n): operand = "(\(sql: matchedValue) * \(n) / 100.0)"
         case .amountFromMatched(let n): operand = "(\(sql: matchedValue) + \(n))"
