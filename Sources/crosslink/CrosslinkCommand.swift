@@ -28,6 +28,10 @@ struct CrosslinkCommand: ParsableCommand {
               crosslink --database postgresql://app@db.internal:5432/shop init
               crosslink --database 'postgresql://app@/shop?host=/run/postgresql' placement product 24-MB01
             Move a store between the two with `crosslink copy --from shop.sqlite --to postgresql://…`.
+            On PostgreSQL, reads can go to streaming hot standbys (--replica, repeatable, or $CROSSLINK_REPLICAS) \
+            while writes go to --database; --read-your-writes makes reads wait for what was written before:
+              crosslink --database postgresql://app@db-primary/shop \\
+                --replica postgresql://app@db-replica/shop --read-your-writes page product 24-MB01
             """,
         version: CrosslinkVersion.description,
         subcommands: [Init.self, Migrate.self, CopyCommand.self, Import.self, Export.self, Links.self, Placement.self, Demo.self, Rules.self, Events.self, Eval.self, Recommend.self, AggregatesCommand.self, SimilarCommand.self, MetricsCommand.self, ReportCommand.self, Units.self, PageCommand.self, Stores.self, Websites.self, BackupCommand.self, CheckCommand.self]
@@ -74,7 +78,42 @@ struct GlobalOptions: ParsableArguments {
         valueName: "ms"))
     var busyTimeout: Int32?
 
+    @Option(name: .customLong("replica"), help: ArgumentHelp(
+        "A PostgreSQL hot standby of --database that commands read from; writes still go to --database. Repeat it for "
+            + "several (reads take them in turn). Default: $CROSSLINK_REPLICAS, URIs separated by commas or spaces.",
+        valueName: "uri"))
+    var replicaOptions: [String] = []
+
+    @Flag(help: ArgumentHelp(
+        "With --replica: reads see everything committed on --database before this command started (by any process) and "
+            + "its own writes, waiting up to 1 s for the replica to replay them, else reading --database. Without it a read "
+            + "may be a moment behind."))
+    var readYourWrites = false
+
+    /// `--replica`, else `$CROSSLINK_REPLICAS`.
+    var replicas: [String] {
+        guard replicaOptions.isEmpty else { return replicaOptions }
+        return Self.replicaList(ProcessInfo.processInfo.environment["CROSSLINK_REPLICAS"] ?? "")
+    }
+
+    /// URIs separated by spaces or commas; a comma inside a URI (libpq's `host1,host2` multi-host
+    /// form) is kept: only a comma before the next `postgresql://` or `postgres://` separates.
+    static func replicaList(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isWhitespace).flatMap { word in
+            var uris: [String] = []
+            for piece in word.split(separator: ",", omittingEmptySubsequences: true) {
+                if let last = uris.last, !piece.hasPrefix("postgresql://") && !piece.hasPrefix("postgres://") {
+                    uris[uris.count - 1] = last + "," + piece
+                } else {
+                    uris.append(String(piece))
+                }
+            }
+            return uris
+        }
+    }
+
     func validate() throws {
+        if readYourWrites && replicas.isEmpty { throw ValidationError("--read-your-writes needs --replica (or $CROSSLINK_REPLICAS)") }
         if let busyTimeout, busyTimeout < 0 { throw ValidationError("--busy-timeout must be 0 or more milliseconds") }
         _ = try busyTimeoutMilliseconds()
     }
@@ -118,8 +157,17 @@ struct GlobalOptions: ParsableArguments {
     var displayName: String { location.description }
 
     func openStore(_ access: Access = .readWrite) throws -> CrosslinkStore {
-        let store = try CrosslinkStore(location: database, configuration: configuration(access))
-        OpenStores.register(store.pool)
+        let replicas = replicas
+        guard !replicas.isEmpty else {
+            let store = try CrosslinkStore(location: database, configuration: configuration(access))
+            OpenStores.register(store.pool)
+            return store
+        }
+        let store = try CrosslinkStore(primary: database, replicas: replicas, readYourWrites: readYourWrites,
+                                       configuration: configuration(access))
+        OpenStores.register(store)
+        // Another process's write just before this command counts as one's own.
+        if readYourWrites { try store.syncReadsWithPrimary() }
         return store
     }
 

@@ -6,19 +6,30 @@ import Synchronization
 /// command, whether it succeeded or threw.
 enum OpenStores {
     private static let pools = Mutex<[DatabasePool]>([])
+    /// Stores with replicas: closing one closes its replicas' pools too.
+    private static let stores = Mutex<[CrosslinkStore]>([])
 
     static func register(_ pool: DatabasePool) {
         pools.withLock { $0.append(pool) }
     }
 
+    static func register(_ store: CrosslinkStore) {
+        register(store.pool)
+        stores.withLock { $0.append(store) }
+    }
+
     /// Closes every pool (readers, then writer: see `DatabasePool.close()`).
     static func closeAll() {
+        for store in stores.withLock({ $0 }) { store.close() }
         for pool in pools.withLock({ $0 }) { pool.close() }
     }
 
-    /// The busy timeout the command opened `path` with.
-    static func busyTimeout(path: String) -> Int32? {
-        pools.withLock { $0.first { $0.path == path }?.configuration.busyTimeoutMilliseconds }
+    /// The busy timeout the command opened `path` with; nil `path` (a PostgreSQL error names
+    /// no file): its PostgreSQL store's.
+    static func busyTimeout(path: String?) -> Int32? {
+        pools.withLock { pools in
+            pools.first { path == nil ? $0.engine == .postgresql : $0.path == path }?.configuration.busyTimeoutMilliseconds
+        }
     }
 }
 
@@ -76,8 +87,8 @@ enum StoreErrorText {
     }
 
     private static func locked(_ error: DatabaseError) -> String {
-        let path = error.path ?? "the database"
-        let waited = error.path.flatMap(OpenStores.busyTimeout(path:)) ?? Configuration().busyTimeoutMilliseconds
+        let path = error.path ?? error.database.map { "\($0) on host \(error.host ?? "localhost") port \(error.port ?? "5432")" } ?? "the database"
+        let waited = OpenStores.busyTimeout(path: error.path) ?? Configuration().busyTimeoutMilliseconds
         var text = "database \(path) is locked: another process held its write lock for the whole \(waited) ms this command waits. "
             + "Wait longer with --busy-timeout MS (or CROSSLINK_BUSY_TIMEOUT=MS), or retry when the other writer is done."
         if let sql = error.sql { text += " (while executing `\(sql.trimmingCharacters(in: .whitespacesAndNewlines))`)" }

@@ -5,7 +5,7 @@ import Foundation
 struct Stores: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stores",
-        abstract: "List, add, rename and remove store views.",
+        abstract: "List, add, change, rename and remove store views.",
         discussion: """
             A store view is where pages and placements are resolved (--store CODE on placement, page, \
             recommend, units, events, …). Each store belongs to a website, which decides the products it may \
@@ -15,12 +15,13 @@ struct Stores: ParsableCommand {
               crosslink stores add fr --website eu --name "Français"
               crosslink stores list
               crosslink placement product 24-MB01 --store fr
+              crosslink stores set fr --show-out-of-stock true --upsell-limit 6
             Removing: a store that has events is never removed (they are the log everything is rebuilt \
             from; rename it instead); one with units or block settings is removed only with --force, which \
             deletes them too.
             Inspect with sqlite3: SELECT * FROM stores
             """,
-        subcommands: [List.self, Show.self, Add.self, Rename.self, Remove.self])
+        subcommands: [List.self, Show.self, Add.self, Change.self, Rename.self, Remove.self])
 
     @ParentCommand var root: CrosslinkCommand
 
@@ -96,6 +97,59 @@ struct Stores: ParsableCommand {
                 try StoreRepository(db).addStore(code: code, website: website, name: name, showOutOfStock: showOutOfStock)
             }
             print("Added store \(code) (id \(id)) on website \(website).")
+        }
+    }
+
+    /// `stores set` (not named `Set`, which would hide Swift's `Set` in this scope).
+    struct Change: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Change a store's website, out-of-stock display or block limits.",
+            discussion: """
+                Only the options given change. The limits cap the manual related / up-sell / cross-sell \
+                blocks of placements (Magento's defaults: related all, up-sell 4, cross-sell 4).
+                Examples:
+                  crosslink stores set fr --website base      # move it: it shows base's products
+                  crosslink stores set default --show-out-of-stock true
+                  crosslink stores set default --related-limit 8 --upsell-limit 6
+                  crosslink stores set default --related-limit all
+                """)
+        @ParentCommand var stores: Stores
+        @Argument(help: "The store's code.") var code: String
+        @Option(help: "Move the store to this website (it then shows that website's products).") var website: String?
+        @Option(help: ArgumentHelp("Show out-of-stock products in its blocks.", valueName: "true|false")) var showOutOfStock: Bool?
+        @Option(help: ArgumentHelp("Most related products a placement shows, or all.", valueName: "n|all")) var relatedLimit: String?
+        @Option(help: ArgumentHelp("Most up-sells a placement shows.", valueName: "n")) var upsellLimit: Int?
+        @Option(help: ArgumentHelp("Most cross-sells a placement shows.", valueName: "n")) var crosssellLimit: Int?
+
+        func validate() throws {
+            if website == nil && showOutOfStock == nil && relatedLimit == nil && upsellLimit == nil && crosssellLimit == nil {
+                throw ValidationError("give at least one setting to change (see --help)")
+            }
+            if let relatedLimit, relatedLimit != "all", (Int(relatedLimit) ?? 0) < 1 {
+                throw ValidationError("--related-limit \(relatedLimit): give a number of at least 1, or all")
+            }
+            for (name, value) in [("--upsell-limit", upsellLimit), ("--crosssell-limit", crosssellLimit)] {
+                if let value, value < 1 { throw ValidationError("\(name) \(value): must be at least 1") }
+            }
+        }
+
+        func run() throws {
+            let (code, website, showOutOfStock) = (self.code, self.website, self.showOutOfStock)
+            let (related, upsell, crosssell) = (relatedLimit.map { Int($0) }, upsellLimit, crosssellLimit)
+            let store = try stores.root.global.openStore(.readWrite).write { db in
+                let repository = StoreRepository(db)
+                try repository.updateStore(code: code, website: website, showOutOfStock: showOutOfStock)
+                if related != nil || upsell != nil || crosssell != nil {
+                    let current = try repository.store(code: code)
+                    try repository.setLimits(store: code, related: related ?? current.relatedLimit,
+                                             upsell: upsell ?? current.upsellLimit, crosssell: crosssell ?? current.crosssellLimit)
+                }
+                let store = try repository.store(code: code)
+                return (store, try repository.websites().first { $0.id == store.websiteID }?.code ?? "")
+            }
+            print("Store \(code): website \(store.1), out-of-stock products \(store.0.showOutOfStock ? "shown" : "hidden"), "
+                + "limits related \(store.0.relatedLimit.map(String.init) ?? "all"), up-sell \(store.0.upsellLimit), cross-sell \(store.0.crosssellLimit).")
         }
     }
 
@@ -175,7 +229,8 @@ struct Websites: ParsableCommand {
               crosslink websites list
               crosslink websites rename eu --name "European Union"
               crosslink websites remove eu --force
-            A website with stores is never removed (remove or move its stores first); one that sells \
+            A website with stores is never removed (remove its stores, or move them with `crosslink stores set \
+            CODE --website OTHER`, first); one that sells \
             products is removed only with --force, which removes those assignments.
             Inspect with sqlite3: SELECT w.code, count(*) FROM product_websites JOIN websites AS w USING (website_id) GROUP BY 1
             """,

@@ -59,7 +59,16 @@ import Testing
         #expect(shown.id == 2 && shown.name == "France" && shown.website == "eu" && shown.showOutOfStock && shown.contents?.units == 1)
 
         // Removal: a website with a store, a store with a unit, a store with events.
-        #expect(try refused(["websites", "remove", "eu"]).contains(#"website "eu" has store "fr-fr": remove or move them first"#))
+        #expect(try refused(["websites", "remove", "eu"]).contains(#"website "eu" has store "fr-fr": remove them or move them to another website first"#))
+        // Settings: move, out-of-stock display, limits; only the options given change.
+        #expect(try ok(["stores", "set", "fr-fr", "--website", "base", "--show-out-of-stock", "false", "--related-limit", "8"])
+            == "Store fr-fr: website base, out-of-stock products hidden, limits related 8, up-sell 4, cross-sell 4.\n")
+        #expect(try ok(["stores", "set", "fr-fr", "--related-limit", "all", "--upsell-limit", "6"])
+            == "Store fr-fr: website base, out-of-stock products hidden, limits related all, up-sell 6, cross-sell 4.\n")
+        #expect(try refused(["stores", "set", "fr-fr", "--upsell-limit", "0"]).contains("--upsell-limit 0: must be at least 1"))
+        #expect(try refused(["stores", "set", "fr-fr", "--website", "nowhere"]).contains(#"unknown website "nowhere""#))
+        #expect(try refused(["stores", "set", "fr-fr"]).contains("give at least one setting"))
+        #expect(try ok(["stores", "set", "fr-fr", "--website", "eu"]).hasPrefix("Store fr-fr: website eu,"))
         #expect(try refused(["stores", "remove", "fr-fr"]).contains("1 unit(s) and 0 setting row(s); removing it deletes them (--force"))
         #expect(try ok(["stores", "remove", "fr-fr", "--force"]) == "Removed store fr-fr with 1 unit(s) and 0 setting row(s).\n")
         #expect(try refused(["websites", "remove", "eu"]).contains("sells 3 product(s)"))

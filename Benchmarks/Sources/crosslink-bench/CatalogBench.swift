@@ -18,7 +18,7 @@ struct CatalogBenchOptions: ParsableArguments {
 }
 
 /// The benchmark catalog as a Magento product CSV (the same rows baseline.c inserts).
-private func catalogCSV(_ options: CatalogBenchOptions) -> Data {
+func catalogCSV(_ options: CatalogBenchOptions) -> Data {
     let steps = [1, 7, 13]  // related, upsell, crosssell — must match baseline.c
     var text = "sku,product_type,attribute_set_code,product_websites,name,price,qty,is_in_stock,visibility,product_online,"
         + "related_skus,related_position,upsell_skus,upsell_position,crosssell_skus,crosssell_position\n"
@@ -34,7 +34,7 @@ private func catalogCSV(_ options: CatalogBenchOptions) -> Data {
     return Data(text.utf8)
 }
 
-private func benchSKU(_ i: Int) -> String { "BENCH-" + String(repeating: "0", count: max(0, 6 - String(i).count)) + String(i) }
+func benchSKU(_ i: Int) -> String { "BENCH-" + String(repeating: "0", count: max(0, 6 - String(i).count)) + String(i) }
 
 /// Runs the catalog benchmark and prints its table; returns the raw C related lookup (p50, p99
 /// µs), the reference of the rules benchmark's cached target.

@@ -14,10 +14,11 @@ import Foundation
             then run one area, or all of them (the default):
               Benchmarks/.build/release/crosslink-bench catalog --products 2000
               Benchmarks/.build/release/crosslink-bench units --help
+              Benchmarks/.build/release/crosslink-bench postgresql
             Each area prints a table: work, Crosslink, raw C, ratio, target. The databases \
             stay in --directory for inspection.
             """,
-        subcommands: [All.self, Catalog.self, Rules.self, Events.self, Recommend.self, Metrics.self, Units.self],
+        subcommands: [All.self, Catalog.self, Rules.self, Events.self, Recommend.self, Metrics.self, Units.self, PostgreSQL.self],
         defaultSubcommand: All.self)
 }
 
@@ -158,6 +159,26 @@ extension CrosslinkBench {
 
         func run() throws {
             try runUnitsBenchmark(units, directory: try directory.prepared())
+        }
+    }
+
+    struct PostgreSQL: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "postgresql",
+            abstract: "The same data on PostgreSQL and SQLite, through Crosslink and through raw libpq (not part of `all`).",
+            discussion: """
+                Starts a throwaway PostgreSQL 15 cluster (initdb in a temporary directory, a private Unix socket; as root \
+                through the postgres user) unless --postgresql names a server. Measures the Magento catalog import, \
+                related placements, a product page of three units and event ingest (the COPY path) on both engines, \
+                with raw libpq running the same SQL over the same socket, and the round trip over the socket and \
+                over TCP. Every measurement runs --pg-runs times: the table shows medians and the PostgreSQL spread.
+                """)
+
+        @OptionGroup var directory: BenchDirectory
+        @OptionGroup var postgreSQL: PostgreSQLBenchOptions
+
+        func run() throws {
+            try runPostgreSQLBenchmark(postgreSQL, directory: try directory.prepared())
         }
     }
 }

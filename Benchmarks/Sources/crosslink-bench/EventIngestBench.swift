@@ -146,11 +146,16 @@ func eventDatabase(_ name: String, in directory: String, products: [Product], ca
     var configuration = Configuration()
     configuration.synchronous = synchronous
     let store = try CrosslinkStore(path: path, configuration: configuration)
+    try fillEventCatalog(store, products: products, categories: categories)
+    return store
+}
+
+/// `products` (on website 1) and the category paths, into an empty store of either engine.
+func fillEventCatalog(_ store: CrosslinkStore, products: [Product], categories: [[String]]) throws {
     try store.write { db in
         for product in products { try StoreRepository(db).assign(productID: try ProductRepository(db).upsert(product), websiteIDs: [1]) }
         for path in categories { try CategoryRepository(db).ensure(path: path) }
     }
-    return store
 }
 
 /// Counts that must be equal on both sides: events, resolved products and categories, times; lines.

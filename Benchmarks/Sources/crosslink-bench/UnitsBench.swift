@@ -89,9 +89,14 @@ enum UnitsBenchShop {
     struct Setup { var events: Int; var seconds: Double; var similarSeconds: Double; var ruleSeconds: Double }
 
     static func build(products: Int, sessions: Int, directory: String) throws -> (CrosslinkStore, Setup) {
+        let store = try CrosslinkStore(path: try freshDatabase("units.sqlite", in: directory))
+        return (store, try build(products: products, sessions: sessions, into: store))
+    }
+
+    /// Fills the empty `store` (either engine) with the shop, its links, rule and units.
+    static func build(products: Int, sessions: Int, into store: CrosslinkStore) throws -> Setup {
         let start = ContinuousClock.now
         let shop = GeneratedShop(products: products, sessions: sessions)
-        let store = try CrosslinkStore(path: try freshDatabase("units.sqlite", in: directory))
         try shop.load(into: store)
         try store.write { db in
             let links = LinkRepository(db)
@@ -130,8 +135,8 @@ enum UnitsBenchShop {
                  {"name": "More like this", "page_type": "product", "position": 2, "status": "active", "type": "more-like-this", "count": 5}]
                 """, file: "bench-units.json"))
         }
-        return (store, Setup(events: shop.events.count, seconds: seconds(ContinuousClock.now - start),
-                             similarSeconds: similarSeconds, ruleSeconds: ruleSeconds))
+        return Setup(events: shop.events.count, seconds: seconds(ContinuousClock.now - start),
+                     similarSeconds: similarSeconds, ruleSeconds: ruleSeconds)
     }
 
     /// Sorted wall-clock and CPU nanoseconds per page (after one warm-up pass), and the pages.

@@ -232,4 +232,11 @@ public struct Placements {
 
     /// The text of `linkedQuery` without a filter (public so the benchmark runs the same SQL from C).
     public static var linkedSQL: String { linkedQuery.plain.text }
+
+    /// The text `engine` is sent for `linkedQuery` without a filter: on PostgreSQL its spelling
+    /// with `$1`…`$5` (sources, type, store, exclusions, limit), for the benchmark's libpq baseline.
+    public static func linkedSQL(for engine: DatabaseEngine) -> String {
+        let text = linkedQuery.sql.rendered(engine: engine).text
+        return engine == .postgresql ? PostgreSQLPlaceholders(sqlite: text).text : text
+    }
 }

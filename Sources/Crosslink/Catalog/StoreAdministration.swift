@@ -102,7 +102,7 @@ extension StoreRepository {
         let website = try website(code: code)
         if !website.storeCodes.isEmpty {
             throw RequestError(.inUse, "website \(String(reflecting: code)) has store\(website.storeCodes.count == 1 ? "" : "s") "
-                + website.storeCodes.map { String(reflecting: $0) }.joined(separator: ", ") + ": remove or move them first",
+                + website.storeCodes.map { String(reflecting: $0) }.joined(separator: ", ") + ": remove them or move them to another website first",
                 names: [code])
         }
         if website.productCount > 0 && !force {
@@ -158,6 +158,19 @@ extension StoreRepository {
         if let name {
             try Self.checkName(name, field: "store name")
             try db.execute("UPDATE stores SET name = ? WHERE store_id = ?", [name, id])
+        }
+    }
+
+    /// Moves store `code` to `website` (it then shows that website's products) and/or changes
+    /// whether it shows out-of-stock products; nil keeps a setting. Cached rule results are
+    /// rebuilt by the next refresh (the schema's triggers mark them).
+    public func updateStore(code: String, website: String? = nil, showOutOfStock: Bool? = nil) throws {
+        let id = try store(code: code).id
+        if let website {
+            try db.execute("UPDATE stores SET website_id = ? WHERE store_id = ?", [try websiteID(code: website), id])
+        }
+        if let showOutOfStock {
+            try db.execute("UPDATE stores SET show_out_of_stock = ? WHERE store_id = ?", [showOutOfStock, id])
         }
     }
 

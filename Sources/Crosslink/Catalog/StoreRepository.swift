@@ -19,8 +19,9 @@ public struct StoreRepository {
     @discardableResult
     public func ensureWebsite(code: String, name: String? = nil) throws -> Int {
         if let id = try db.scalarInt("SELECT website_id FROM websites WHERE code = ?", [code]) { return id }
-        try db.execute("INSERT INTO websites(code, name) VALUES (?, ?)", [code, name ?? code])
-        return db.lastInsertRowID
+        // RETURNING, not lastInsertRowID: on PostgreSQL that is a savepoint and lastval() more.
+        return try db.cachedStatement("INSERT INTO websites(code, name) VALUES (?, ?) RETURNING website_id")
+            .map([code, name ?? code]) { $0.int(at: 0) }[0]
     }
 
     public func websiteID(code: String) throws -> Int {
@@ -43,8 +44,11 @@ public struct StoreRepository {
         return try store(code: code).id
     }
 
-    /// Changes a store's block limits (nil related limit = uncapped).
+    /// Changes a store's block limits (nil related limit = uncapped); each limit is at least 1.
     public func setLimits(store code: String, related: Int?, upsell: Int, crosssell: Int) throws {
+        for (field, value) in [("related limit", related), ("up-sell limit", upsell), ("cross-sell limit", crosssell)] {
+            if let value, value < 1 { throw RequestError.invalidValue(field: field, value: String(value), reason: "must be at least 1") }
+        }
         try db.execute("UPDATE stores SET related_limit = ?, upsell_limit = ?, crosssell_limit = ? WHERE code = ?",
                        [related, upsell, crosssell, code])
         if db.changes == 0 { throw RequestError.unknownStore(code) }

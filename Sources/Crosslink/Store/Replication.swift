@@ -30,6 +30,15 @@ final class Replication: Sendable {
         lastWriteLSN.withLock { $0 = lsn }
     }
 
+    /// Records the primary's current WAL position as if this store had just written: for
+    /// ``CrosslinkStore/syncReadsWithPrimary()``. A read transaction, so that it works on a
+    /// store opened read-only (`pg_current_wal_lsn()` is not of the snapshot).
+    func recordPosition(of primary: DatabasePool) throws {
+        guard readYourWrites, !replicas.isEmpty else { return }
+        let lsn = try primary.read { db in try db.scalarText("SELECT CAST(pg_current_wal_lsn() AS text)") }
+        lastWriteLSN.withLock { $0 = lsn }
+    }
+
     /// Runs `body` on the next replica; with read-your-writes, once that replica has replayed
     /// this store's last write, else (waited `maximumWait`, or the replica unreachable) on the primary.
     func read<T: Sendable>(primary: DatabasePool, _ body: (Database) throws -> T) throws -> T {
@@ -71,5 +80,17 @@ private extension DatabasePool {
         } catch let error as DatabaseError where error.sqlState?.hasPrefix("08") == true {
             return try read(body)
         }
+    }
+}
+
+extension CrosslinkStore {
+    /// Makes this store's later reads see every transaction committed on the primary so far,
+    /// by any instance or process, as if they were this store's own writes: with
+    /// read-your-writes, a read waits (at most `replicaWait`) until its replica has replayed the
+    /// primary's current WAL position, else runs on the primary. For a process that reads right
+    /// after another's write (the CLI's `--read-your-writes`). Nothing happens on a store
+    /// without replicas or without read-your-writes.
+    public func syncReadsWithPrimary() throws {
+        try replication?.recordPosition(of: pool)
     }
 }

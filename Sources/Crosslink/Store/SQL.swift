@@ -236,10 +236,19 @@ extension SQL: ExpressibleByStringInterpolation {
     /// `ON` after `CROSS JOIN`, so there it is a plain `JOIN`.
     public static let orderedJoin = SQL(elements: [.engineText(sqlite: "CROSS JOIN", postgreSQL: "JOIN")])
 
-    /// `(SELECT value FROM json_each(<array>))`. PostgreSQL reads the same bound JSON text with
-    /// `jsonb_array_elements_text`, which yields text: ids are cast back to bigint so that they
-    /// compare with id columns.
-    static func idList(_ array: Element) -> SQL { list(array, postgreSQLValue: "value::bigint AS value") }
+    /// `(SELECT value FROM json_each(<array>))`. PostgreSQL reads the same bound JSON text of
+    /// integers as a bigint array (`[1,2]` → `{1,2}`) and unnests it: the planner knows how many
+    /// ids `unnest` yields (from the value, or 10 in a generic plan), while it takes any
+    /// `jsonb_array_elements_text` for 100 rows, which made it scan whole tables (every product)
+    /// where a few index lookups were needed.
+    static func idList(_ array: Element) -> SQL {
+        var sql = SQL(elements: [])
+        sql.append(.engineText(sqlite: "(SELECT value FROM json_each(",
+                               postgreSQL: "(SELECT value FROM unnest(CAST(translate(CAST("))
+        sql.append(array)
+        sql.append(.engineText(sqlite: "))", postgreSQL: " AS text), '[]', '{}') AS bigint[])) AS list(value))"))
+        return sql
+    }
 
     static func list(_ array: Element, postgreSQLValue: String) -> SQL {
         var sql = SQL(elements: [])

@@ -70,8 +70,10 @@ extension ImportRun {
             s.bind(inStock! ? 1 : 0, at: 10)
             s.bind(createdAt ?? now, at: 11)
             s.bind(updatedAt ?? now, at: 12)
+            // RETURNING: on PostgreSQL lastInsertRowID costs a savepoint and lastval(), three round trips.
+            guard try s.step() else { throw DatabaseError(extendedResultCode: 1, message: "INSERT … RETURNING returned no row", sql: s.sql, path: db.path) }
+            id = s.int(at: 0)
             while try s.step() {}
-            id = db.lastInsertRowID
             fresh = true
             named.insert(id)
             products[key] = ProductState(id: id, type: type, existedBefore: false)

@@ -82,6 +82,7 @@ final class ImportRun {
         insertProduct = try db.cachedStatement("""
             INSERT INTO products(sku, name, type, attribute_set, enabled, visibility, price, special_price, qty, in_stock, created_at, updated_at)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            RETURNING product_id
             """)
         // NULL means "unchanged"; price and special price have a flag because NULL is a value there.
         updateProduct = try db.cachedStatement("""
@@ -160,6 +161,14 @@ final class ImportRun {
     /// list the products for the rule-cache refresh (0003's rule_cache_dirty).
     func finishBulkWrite() throws {
         let named = self.named.sorted()
+        // PostgreSQL plans from table statistics, which autovacuum refreshes only a while after
+        // the commit: until then every placement of a newly filled catalog planned its joins as if
+        // the tables were empty (sequential scans of products, ~50 ms a placement at 2,000
+        // products). A large import refreshes them itself (ANALYZE runs in the transaction).
+        if db.engine == .postgresql && written.count >= Self.analyzeThreshold {
+            try db.execute(script: "ANALYZE products, product_websites, product_categories, product_links, product_children, "
+                                   + "product_attributes, categories")
+        }
         try db.execute("""
             DELETE FROM product_words WHERE product_id IN \(list: named)
               AND (word, product_id) NOT IN (SELECT word, product_id FROM product_name_words
@@ -177,6 +186,9 @@ final class ImportRun {
             """)
         try db.execute("UPDATE catalog_write_mode SET bulk = 0 WHERE id = 1")
     }
+
+    /// Products written from which an import on PostgreSQL refreshes the catalog's statistics.
+    static let analyzeThreshold = 1_000
 
     func importRows() throws -> ImportReport {
         let categoriesBefore = try db.scalarInt("SELECT count(*) FROM categories") ?? 0

@@ -1,0 +1,366 @@
+#include "pg_baseline.h"
+#include "events_baseline.h"
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct pg_baseline {
+    PGconn *connection;
+    char error[512];
+    int prepared_lookups;
+    int prepared_catalog;
+};
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/// Records "what: libpq's message" and returns -1.
+static int fail(pg_baseline *b, const char *what, PGresult *result) {
+    const char *message = result ? PQresultErrorMessage(result) : "";
+    if (!message || !*message) message = PQerrorMessage(b->connection);
+    snprintf(b->error, sizeof b->error, "%s: %s", what, message);
+    if (result) PQclear(result);
+    return -1;
+}
+
+/// Runs `sql` (no parameters, simple protocol); 0 or -1.
+static int run(pg_baseline *b, const char *sql) {
+    PGresult *result = PQexec(b->connection, sql);
+    ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return fail(b, sql, result);
+    PQclear(result);
+    return 0;
+}
+
+static int prepare(pg_baseline *b, const char *name, const char *sql) {
+    PGresult *result = PQprepare(b->connection, name, sql, 0, NULL);
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) return fail(b, name, result);
+    PQclear(result);
+    return 0;
+}
+
+/// Runs prepared `name` with text parameters; the result (tuples or command), or NULL (error set).
+static PGresult *exec_prepared(pg_baseline *b, const char *name, int count, const char *const *values) {
+    PGresult *result = PQexecPrepared(b->connection, name, count, values, NULL, NULL, 0);
+    ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        fail(b, name, result);
+        return NULL;
+    }
+    return result;
+}
+
+pg_baseline *pg_baseline_connect(const char *conninfo, char *error, int error_length) {
+    PGconn *connection = PQconnectdb(conninfo);
+    if (PQstatus(connection) != CONNECTION_OK) {
+        snprintf(error, (size_t)error_length, "connect: %s", PQerrorMessage(connection));
+        PQfinish(connection);
+        return NULL;
+    }
+    pg_baseline *b = calloc(1, sizeof *b);
+    b->connection = connection;
+    if (run(b, "SET TIME ZONE 'UTC'; SET client_min_messages = warning") != 0) {
+        snprintf(error, (size_t)error_length, "%s", b->error);
+        pg_baseline_close(b);
+        return NULL;
+    }
+    return b;
+}
+
+void pg_baseline_close(pg_baseline *b) {
+    if (!b) return;
+    PQfinish(b->connection);
+    free(b);
+}
+
+const char *pg_baseline_error(const pg_baseline *b) { return b->error; }
+
+int pg_baseline_execute(pg_baseline *b, const char *sql) { return run(b, sql); }
+
+char *pg_baseline_scalar(pg_baseline *b, const char *sql) {
+    PGresult *result = PQexec(b->connection, sql);
+    if (PQresultStatus(result) != PGRES_TUPLES_OK || PQntuples(result) < 1) {
+        fail(b, sql, result);
+        return NULL;
+    }
+    char *value = strdup(PQgetvalue(result, 0, 0));
+    PQclear(result);
+    return value;
+}
+
+int pg_baseline_round_trips(pg_baseline *b, int count, int64_t *nanoseconds) {
+    if (prepare(b, "bench_ping", "SELECT 1") != 0) return -1;
+    for (int i = 0; i < count; i++) {
+        int64_t start = now_ns();
+        PGresult *result = exec_prepared(b, "bench_ping", 0, NULL);
+        if (!result) return -1;
+        (void)PQgetvalue(result, 0, 0);
+        PQclear(result);
+        nanoseconds[i] = now_ns() - start;
+    }
+    return run(b, "DEALLOCATE bench_ping");
+}
+
+int64_t pg_baseline_related_lookups(pg_baseline *b, const char *const *skus, int count, int64_t *nanoseconds,
+                                    const char *block_sql, const char *linked_sql) {
+    if (!b->prepared_lookups) {
+        if (prepare(b, "bench_store", "SELECT store_id, code, website_id, name, show_out_of_stock, related_limit, upsell_limit, "
+                                      "crosssell_limit FROM stores WHERE code = $1") != 0 ||
+            prepare(b, "bench_sku", "SELECT product_id FROM products WHERE sku = $1") != 0 ||
+            prepare(b, "bench_block", block_sql) != 0 ||
+            prepare(b, "bench_linked", linked_sql) != 0) return -1;
+        b->prepared_lookups = 1;
+    }
+    int64_t total = 0;
+    char product_id[32], ids[40];
+    for (int i = 0; i < count; i++) {
+        int64_t start = now_ns();
+        if (run(b, "BEGIN ISOLATION LEVEL REPEATABLE READ") != 0) return -1;
+        const char *store_code[1] = {"default"};
+        PGresult *store = exec_prepared(b, "bench_store", 1, store_code);
+        if (!store) return -1;
+        if (PQntuples(store) != 1) return fail(b, "no store default", store);
+        for (int c = 0; c < PQnfields(store); c++) (void)PQgetvalue(store, 0, c);
+        char store_id[32];
+        snprintf(store_id, sizeof store_id, "%s", PQgetvalue(store, 0, 0));
+        PQclear(store);
+        PGresult *product = exec_prepared(b, "bench_sku", 1, &skus[i]);
+        if (!product) return -1;
+        if (PQntuples(product) != 1) return fail(b, "unknown SKU", product);
+        snprintf(product_id, sizeof product_id, "%s", PQgetvalue(product, 0, 0));
+        PQclear(product);
+        const char *block_values[2] = {store_id, "related"};
+        PGresult *block = exec_prepared(b, "bench_block", 2, block_values);
+        if (!block) return -1;
+        for (int c = 0; c < PQnfields(block); c++) (void)PQgetvalue(block, 0, c);
+        PQclear(block);
+        snprintf(ids, sizeof ids, "[%s]", product_id);
+        const char *linked_values[5] = {ids, "1", store_id, ids, "2147483647"};
+        PGresult *linked = exec_prepared(b, "bench_linked", 5, linked_values);
+        if (!linked) return -1;
+        int rows = PQntuples(linked);
+        for (int r = 0; r < rows; r++) for (int c = 0; c < 6; c++) (void)PQgetvalue(linked, r, c);
+        PQclear(linked);
+        if (run(b, "COMMIT") != 0) return -1;
+        total += rows;
+        nanoseconds[i] = now_ns() - start;
+    }
+    return total;
+}
+
+int64_t pg_baseline_insert_catalog(pg_baseline *b, baseline_catalog catalog) {
+    if (!b->prepared_catalog) {
+        if (prepare(b, "bench_product", "INSERT INTO products(sku, name, type, attribute_set, enabled, visibility, price, qty, in_stock) "
+                                        "VALUES ($1, $2, 'simple', 'Default', 1, 4, $3, 100, 1) RETURNING product_id") != 0 ||
+            prepare(b, "bench_website", "INSERT INTO product_websites(product_id, website_id) VALUES ($1, 1)") != 0 ||
+            prepare(b, "bench_link", "INSERT INTO product_links(link_type_id, product_id, linked_product_id, position) "
+                                     "VALUES ($1, $2, $3, $4)") != 0) return -1;
+        b->prepared_catalog = 1;
+    }
+    const int steps[3] = {1, 7, 13};
+    const char *types[3] = {"1", "4", "5"};
+    int64_t start = now_ns();
+    if (run(b, "BEGIN; SELECT pg_advisory_xact_lock(1129466955); UPDATE catalog_write_mode SET bulk = 1 WHERE id = 1") != 0) return -1;
+    int64_t *ids = malloc(sizeof(int64_t) * (size_t)catalog.products);
+    char sku[32], name[64], price[32], id[32], target[32], position[16];
+    for (int i = 0; i < catalog.products; i++) {
+        snprintf(sku, sizeof sku, "BENCH-%06d", i);
+        snprintf(name, sizeof name, "Bench product %d", i);
+        snprintf(price, sizeof price, "%d", 10 + i % 90);
+        const char *values[3] = {sku, name, price};
+        PGresult *result = exec_prepared(b, "bench_product", 3, values);
+        if (!result) goto failed;
+        ids[i] = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
+        PQclear(result);
+        snprintf(id, sizeof id, "%lld", (long long)ids[i]);
+        const char *website[1] = {id};
+        if (!(result = exec_prepared(b, "bench_website", 1, website))) goto failed;
+        PQclear(result);
+    }
+    for (int i = 0; i < catalog.products; i++) {
+        snprintf(id, sizeof id, "%lld", (long long)ids[i]);
+        for (int t = 0; t < 3; t++) {
+            for (int k = 1; k <= catalog.links_per_type; k++) {
+                int other = (i + k * steps[t]) % catalog.products;
+                if (other == i) continue;
+                snprintf(target, sizeof target, "%lld", (long long)ids[other]);
+                snprintf(position, sizeof position, "%d", k);
+                const char *values[4] = {types[t], id, target, position};
+                PGresult *result = exec_prepared(b, "bench_link", 4, values);
+                if (!result) goto failed;
+                PQclear(result);
+            }
+        }
+    }
+    free(ids);
+    if (run(b, "INSERT INTO product_words(word, product_id) SELECT word, product_id FROM product_name_words ON CONFLICT DO NOTHING; "
+               "UPDATE catalog_write_mode SET bulk = 0 WHERE id = 1; COMMIT") != 0) {
+        run(b, "ROLLBACK");
+        return -1;
+    }
+    return now_ns() - start;
+failed:
+    free(ids);
+    {
+        char saved[512];
+        memcpy(saved, b->error, sizeof saved);
+        run(b, "ROLLBACK");
+        memcpy(b->error, saved, sizeof saved);
+    }
+    return -1;
+}
+
+// MARK: Events
+
+/// A growing text buffer for COPY (text format).
+typedef struct { char *bytes; size_t length, capacity; } buffer;
+
+static void put(buffer *out, const char *text, size_t length) {
+    if (out->length + length + 1 > out->capacity) {
+        out->capacity = (out->length + length + 1) * 2;
+        out->bytes = realloc(out->bytes, out->capacity);
+    }
+    memcpy(out->bytes + out->length, text, length);
+    out->length += length;
+}
+
+/// A COPY text field: \N for NULL, backslash escapes for the characters the format reserves.
+static void put_text(buffer *out, const char *text) {
+    if (!text) { put(out, "\\N", 2); return; }
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '\\': put(out, "\\\\", 2); break;
+        case '\t': put(out, "\\t", 2); break;
+        case '\n': put(out, "\\n", 2); break;
+        case '\r': put(out, "\\r", 2); break;
+        default: put(out, p, 1);
+        }
+    }
+}
+
+static void put_integer(buffer *out, int64_t value, int present) {
+    if (!present) { put(out, "\\N", 2); return; }
+    char text[32];
+    put(out, text, (size_t)snprintf(text, sizeof text, "%lld", (long long)value));
+}
+
+static void put_real(buffer *out, double value, int present) {
+    if (!present) { put(out, "\\N", 2); return; }
+    char text[40];
+    put(out, text, (size_t)snprintf(text, sizeof text, "%.17g", value));
+}
+
+static int copy(pg_baseline *b, const char *sql, buffer *data) {
+    PGresult *result = PQexec(b->connection, sql);
+    if (PQresultStatus(result) != PGRES_COPY_IN) return fail(b, sql, result);
+    PQclear(result);
+    if (PQputCopyData(b->connection, data->bytes, (int)data->length) != 1 || PQputCopyEnd(b->connection, NULL) != 1) {
+        return fail(b, sql, NULL);
+    }
+    int rc = 0;
+    while ((result = PQgetResult(b->connection))) {
+        if (PQresultStatus(result) != PGRES_COMMAND_OK) { fail(b, sql, result); rc = -1; } else PQclear(result);
+    }
+    return rc;
+}
+
+typedef struct { const char *key; int64_t seq; } stored_key;
+
+static int compare_keys(const void *a, const void *b) {
+    return strcmp(((const stored_key *)a)->key, ((const stored_key *)b)->key);
+}
+
+static const char *const staged_columns =
+    "event_key, type, occurred_at, store_id, visitor_id, customer_id, session_id, product_id, sku, category_id, category, "
+    "order_id, unit_id, quantity, price, variant";
+
+int64_t pg_baseline_events_append(pg_baseline *b, const pg_baseline_event *events, int count,
+                                  const baseline_event_line *lines, const int64_t *line_product_ids, int batch_size) {
+    buffer rows = {0}, line_rows = {0};
+    char insert[512];
+    snprintf(insert, sizeof insert, "INSERT INTO events(%s) SELECT %s FROM event_staging ORDER BY ord "
+             "ON CONFLICT (event_key) DO NOTHING RETURNING event_seq, event_key", staged_columns, staged_columns);
+    stored_key *stored = malloc(sizeof(stored_key) * (size_t)(batch_size > 0 ? batch_size : 1));
+    int64_t start = now_ns();
+    for (int first = 0; first < count; first += batch_size) {
+        int end = first + batch_size < count ? first + batch_size : count;
+        rows.length = 0;
+        line_rows.length = 0;
+        for (int i = first; i < end; i++) {
+            const baseline_event *e = events[i].event;
+            put_integer(&rows, i - first, 1); put(&rows, "\t", 1);
+            put_text(&rows, e->key); put(&rows, "\t", 1);
+            put_text(&rows, e->type); put(&rows, "\t", 1);
+            put_integer(&rows, e->occurred_at, 1); put(&rows, "\t", 1);
+            put_integer(&rows, e->store_id, 1); put(&rows, "\t", 1);
+            put_text(&rows, e->visitor_id); put(&rows, "\t", 1);
+            put_text(&rows, e->customer_id); put(&rows, "\t", 1);
+            put_text(&rows, e->session_id); put(&rows, "\t", 1);
+            put_integer(&rows, events[i].product_id, events[i].product_id != 0); put(&rows, "\t", 1);
+            put_text(&rows, e->sku); put(&rows, "\t", 1);
+            put_integer(&rows, events[i].category_id, events[i].category_id != 0); put(&rows, "\t", 1);
+            put_text(&rows, e->category); put(&rows, "\t", 1);
+            put_text(&rows, e->order_id); put(&rows, "\t", 1);
+            put_text(&rows, e->unit_id); put(&rows, "\t", 1);
+            put_real(&rows, e->quantity, e->has_quantity); put(&rows, "\t", 1);
+            put_real(&rows, e->price, e->has_price); put(&rows, "\t", 1);
+            put_text(&rows, NULL); put(&rows, "\n", 1);
+        }
+        if (run(b, "BEGIN; SELECT pg_advisory_xact_lock(1129466955); "
+                   "CREATE TEMP TABLE IF NOT EXISTS event_staging (ord bigint, event_key text, type text, occurred_at bigint, "
+                   "store_id bigint, visitor_id text, customer_id text, session_id text, product_id bigint, sku text, "
+                   "category_id bigint, category text, order_id text, unit_id text, quantity double precision, "
+                   "price double precision, variant text) ON COMMIT DROP; TRUNCATE event_staging") != 0) goto failed;
+        if (copy(b, "COPY event_staging FROM STDIN", &rows) != 0) goto failed;
+        PGresult *result = PQexec(b->connection, insert);
+        if (PQresultStatus(result) != PGRES_TUPLES_OK) { fail(b, "insert events", result); goto failed; }
+        int inserted = PQntuples(result);
+        for (int r = 0; r < inserted; r++) {
+            stored[r].seq = strtoll(PQgetvalue(result, r, 0), NULL, 10);
+            stored[r].key = PQgetvalue(result, r, 1);
+        }
+        qsort(stored, (size_t)inserted, sizeof *stored, compare_keys);
+        for (int i = first; i < end; i++) {
+            const baseline_event *e = events[i].event;
+            stored_key probe = {e->key, 0};
+            stored_key *found = bsearch(&probe, stored, (size_t)inserted, sizeof *stored, compare_keys);
+            if (!found || found->seq == 0) continue;  // a duplicate (stored before, or earlier in the batch)
+            for (int l = 0; l < e->line_count; l++) {
+                const baseline_event_line *line = &lines[e->first_line + l];
+                int64_t product = line_product_ids[e->first_line + l];
+                put_integer(&line_rows, found->seq, 1); put(&line_rows, "\t", 1);
+                put_integer(&line_rows, l + 1, 1); put(&line_rows, "\t", 1);
+                put_integer(&line_rows, product, product != 0); put(&line_rows, "\t", 1);
+                put_text(&line_rows, line->sku); put(&line_rows, "\t", 1);
+                put_text(&line_rows, line->parent_sku && *line->parent_sku ? line->parent_sku : NULL); put(&line_rows, "\t", 1);
+                put_real(&line_rows, line->quantity, 1); put(&line_rows, "\t", 1);
+                put_real(&line_rows, line->price, 1); put(&line_rows, "\n", 1);
+            }
+            found->seq = 0;
+        }
+        PQclear(result);
+        if (line_rows.length > 0 &&
+            copy(b, "COPY event_lines (event_seq, line, product_id, sku, parent_sku, quantity, price) FROM STDIN", &line_rows) != 0) goto failed;
+        if (run(b, "COMMIT") != 0) goto failed;
+    }
+    free(rows.bytes);
+    free(line_rows.bytes);
+    free(stored);
+    return now_ns() - start;
+failed:
+    {
+        char saved[512];
+        memcpy(saved, b->error, sizeof saved);
+        run(b, "ROLLBACK");
+        memcpy(b->error, saved, sizeof saved);
+    }
+    free(rows.bytes);
+    free(line_rows.bytes);
+    free(stored);
+    return -1;
+}
