@@ -1,15 +1,18 @@
 import Crosslink
 import Foundation
 
-/// The units part of `crosslink demo`: a seeded browsing log over the Luma gear, a few units on
-/// the product, cart and home pages, and those pages resolved with their reasons.
+/// The data part of `crosslink demo` beyond the catalog: a seeded browsing log over the Luma
+/// gear, a few units on the product, cart and home pages (two of them A/B tests) and a week of
+/// traffic on those units (``DemoTraffic``).
 enum DemoUnits {
-    /// Shoppers browse one of three groups of gear (bags, fitness, watches and bottles); some
-    /// add to cart and buy. Seeded: every run writes the same log.
-    static func events() -> [Event] {
-        let groups = [["24-MB01", "24-MB02", "24-MB03", "24-MB04", "24-MB05", "24-MB06", "24-WB01", "24-WB04"],
+    /// Three groups of gear a shopper browses: bags, fitness, watches and bottles.
+    static let groups = [["24-MB01", "24-MB02", "24-MB03", "24-MB04", "24-MB05", "24-MB06", "24-WB01", "24-WB04"],
                       ["24-UG01", "24-UG02", "24-UG03", "24-UG04", "24-UG05", "24-UG06", "24-UG07", "24-WG080"],
                       ["24-MG01", "24-MG02", "24-MG03", "24-MG04", "24-MG05", "24-WB02", "24-WB03", "24-WB05"]]
+
+    /// Shoppers browse one group of gear; some add to cart and buy. Seeded: every run writes
+    /// the same log.
+    static func events() -> [Event] {
         var random = SplitMix64(seed: 2024)
         let start = Date(timeIntervalSince1970: 1_717_200_000)  // 2024-06-01T00:00:00Z
         var events: [Event] = []
@@ -38,8 +41,9 @@ enum DemoUnits {
         {"units": [
           {"name": "Demo: up-sells", "label": "You may also like", "page_type": "product", "placement": "top", "position": 1,
            "status": "active", "type": "upsell", "count": 4, "backups": ["more-like-this"]},
-          {"name": "Demo: also viewed", "label": "Customers also viewed", "page_type": "product", "position": 1, "status": "active",
-           "type": "viewed-viewed", "count": 4},
+          {"name": "Demo: also viewed", "label": "Customers also liked", "page_type": "product", "position": 1, "status": "active",
+           "variants": [{"variant": "A", "traffic": 50, "type": "viewed-viewed", "count": 4},
+                        {"variant": "B", "traffic": 50, "type": "viewed-bought", "count": 4}]},
           {"name": "Demo: more like this", "label": "More like this", "page_type": "product", "position": 2, "status": "active",
            "type": "more-like-this", "count": 3, "filters": {"include": [{"price": {"min_percent": 50}}]}},
           {"name": "Demo: cart cross-sells", "label": "Complete your order", "page_type": "cart", "position": 1, "status": "active",
@@ -54,20 +58,22 @@ enum DemoUnits {
         ]}
         """
 
-    static func run(_ store: CrosslinkStore) throws {
+    /// Ingests the browsing log (into an empty log), imports the units and, when the log has no
+    /// unit events yet, a week of traffic on them (``DemoTraffic``). Returns the events written.
+    static func seed(_ store: CrosslinkStore) throws -> (browsing: Int, traffic: Int) {
+        var written = (browsing: 0, traffic: 0)
         if try store.read({ db in try db.scalarInt("SELECT count(*) FROM events") }) == 0 {
             let events = events()
             _ = try store.write { db in try EventWriter(db).append(events, file: "demo") }
-            print("\nIngested a seeded demo browsing log: \(events.count) events of 600 sessions over the Luma gear.")
+            written.browsing = events.count
         }
         let file = try UnitFile.parse(units, file: "demo-units.json")
         try store.write { db in _ = try UnitRepository(db).importFile(file) }
-        print("Units: \(file.entries.count) demo units (crosslink units list).")
-        for (title, page, visitor) in [("Product page: 24-MB01", Page.product("24-MB01"), "v-7"),
-                                       ("Cart page: 24-MB01, 24-UG01", Page.cart(["24-MB01", "24-UG01"]), "v-7"),
-                                       ("Home page for visitor v-7", Page.home, "v-7")] {
-            print("\n== \(title)\n" + Output.page(try store.resolvePage(page, visitor: visitor)))
+        if try store.read({ db in try db.scalarInt("SELECT count(*) FROM events WHERE unit_id IS NOT NULL") }) == 0 {
+            let events = try DemoTraffic.events(store)
+            _ = try store.write { db in try EventWriter(db).append(events, file: "demo-week") }
+            written.traffic = events.count
         }
-        print("\nSame with the CLI: crosslink --database \(store.path) page product 24-MB01 --visitor v-7")
+        return written
     }
 }

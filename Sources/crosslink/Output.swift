@@ -40,6 +40,12 @@ enum Output {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    /// A product name as a person reads it: HTML character references decoded (the Luma
+    /// sample's `Lumaflex&trade;` shows as `Lumaflex™`). Only for text shown to people; JSON and
+    /// exports keep the stored bytes, so a program gets exactly what the catalog holds and a
+    /// storefront that puts a name into HTML gets no markup it did not store.
+    static func name(_ text: String) -> String { HTMLEntities.decoded(text) }
+
     static func price(_ value: Double?) -> String {
         value.map { String(format: "%.2f", $0) } ?? "-"
     }
@@ -47,7 +53,7 @@ enum Output {
     static func placement(_ products: [PlacedProduct]) -> String {
         guard !products.isEmpty else { return "(none)" }
         return table(["#", "sku", "name", "price", "why"], products.enumerated().map { index, product in
-            [String(index + 1), product.sku, product.name, price(product.finalPrice), product.reason.description]
+            [String(index + 1), product.sku, name(product.name), price(product.finalPrice), product.reason.description]
         })
     }
 

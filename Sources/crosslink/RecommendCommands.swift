@@ -103,7 +103,7 @@ struct Recommend: ParsableCommand {
             return
         }
         print(Output.table(["#", "sku", "name", "score", "why"], list.enumerated().map { index, r in
-            [String(index + 1), r.sku, r.name, Self.score(r.score, type), r.reason.description]
+            [String(index + 1), r.sku, Output.name(r.name), Self.score(r.score, type), r.reason.description]
         }))
     }
 

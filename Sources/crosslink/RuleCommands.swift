@@ -265,7 +265,7 @@ struct Rules: ParsableCommand {
                       : "Selects (by product id; the block shows manual links first and rotates rule results):")
                 if !rule.selected.isEmpty {
                     print(Output.table(["#", "sku", "name", "price", "because"], rule.selected.enumerated().map { index, product in
-                        [String(index + 1), product.sku, product.name, Output.price(product.finalPrice), product.because.joined(separator: "; ")]
+                        [String(index + 1), product.sku, Output.name(product.name), Output.price(product.finalPrice), product.because.joined(separator: "; ")]
                     }))
                 }
                 print("Cache: \(rule.cache)")

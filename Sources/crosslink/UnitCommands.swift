@@ -221,7 +221,7 @@ extension Output {
             let title = "[\(unit.placement.rawValue) \(unit.position)] \(unit.name)" + (unit.label.isEmpty ? "" : " — \"\(unit.label)\"")
                 + " (unit \(unit.unitID), variant \(unit.variant), \(unit.type))"
             let rows = unit.products.enumerated().map { i, p in
-                [String(i + 1), p.sku, p.name, price(p.finalPrice), p.isBackup ? "backup: \(p.source)" : p.source.rawValue, short(p.reason.description)]
+                [String(i + 1), p.sku, name(p.name), price(p.finalPrice), p.isBackup ? "backup: \(p.source)" : p.source.rawValue, short(p.reason.description)]
             }
             return title + "\n" + (rows.isEmpty ? "(none)" : table(["#", "sku", "name", "price", "from", "why"], rows))
         }.joined(separator: "\n\n")

@@ -64,7 +64,7 @@ pg_baseline *pg_baseline_connect(const char *conninfo, char *error, int error_le
     }
     pg_baseline *b = calloc(1, sizeof *b);
     b->connection = connection;
-    if (run(b, "SET TIME ZONE 'UTC'; SET client_min_messages = warning") != 0) {
+    if (run(b, "SET TIME ZONE 'UTC'; SET client_min_messages = warning; SET plan_cache_mode = force_generic_plan") != 0) {
         snprintf(error, (size_t)error_length, "%s", b->error);
         pg_baseline_close(b);
         return NULL;

@@ -9,7 +9,7 @@
 typedef struct pg_baseline pg_baseline;
 
 /// Connects to `conninfo` (a URI as libpq reads it) and sets the session as Crosslink does
-/// (UTC). NULL with a message in `error`.
+/// (UTC, generic plans). NULL with a message in `error`.
 pg_baseline *pg_baseline_connect(const char *conninfo, char *error, int error_length);
 void pg_baseline_close(pg_baseline *handle);
 /// The last error's message.

@@ -19,8 +19,9 @@ extension RecommendationSQL {
     /// Candidates score Σ weight × cosine similarity (together / √(base × other_base)) over the
     /// history products and co-occurrence kinds; the reason names the strongest contribution (on
     /// equal ones, the weightier history product, then the lower product id and kind, as
-    /// ``NeighbourRanking`` picks): window functions, which both engines run alike. (No CTE is
-    /// named `similar`: a reserved word on PostgreSQL.)
+    /// ``NeighbourRanking`` picks): window functions, which both engines run alike. One window
+    /// for the sum and the pick (one sort on SQLite; the sum then also adds in the same order on
+    /// both engines). (No CTE is named `similar`: a reserved word on PostgreSQL.)
     static let forYouBody: SQL = """
         ,
         contributions AS (
@@ -29,10 +30,11 @@ extension RecommendationSQL {
             FROM history AS h JOIN cooccurrence AS c ON c.product_id = h.product_id
             WHERE h.weight > 0 AND c.other_id NOT IN (SELECT product_id FROM visitor_bought) AND c.other_id \(sql: notExcluded) \(condition: "c.other_id"))
         SELECT other_id, recommended_sku, name, final_price, score, together, interaction, source_sku, kind_id, best
-        FROM (SELECT other_id, recommended_sku, name, final_price, sum(s) OVER (PARTITION BY other_id) AS score, together, interaction,
-                     sku AS source_sku, kind_id, s AS best,
-                     row_number() OVER (PARTITION BY other_id ORDER BY s DESC, weight DESC, source_id, kind_id) AS strongest
-              FROM contributions) AS scored
+        FROM (SELECT other_id, recommended_sku, name, final_price, sum(s) OVER candidate AS score, together, interaction,
+                     sku AS source_sku, kind_id, s AS best, row_number() OVER candidate AS strongest
+              FROM contributions
+              WINDOW candidate AS (PARTITION BY other_id ORDER BY s DESC, weight DESC, source_id, kind_id
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS scored
         WHERE strongest = 1
         ORDER BY score DESC, recommended_sku LIMIT \(parameter: "limit")
         """
@@ -67,9 +69,11 @@ extension RecommendationSQL {
             WHERE x.base > 0 AND x.other_base > 0 AND x.total > 0),
         candidates AS (
             SELECT other_id, score, together, interaction, source_id, kind_id, best FROM (
-                SELECT other_id, sum(s) OVER (PARTITION BY other_id) AS score, together, interaction, source_id, kind_id, s AS best,
-                       row_number() OVER (PARTITION BY other_id ORDER BY s DESC, weight DESC, source_id, kind_id) AS strongest
-                FROM contributions) AS scored
+                SELECT other_id, sum(s) OVER candidate AS score, together, interaction, source_id, kind_id, s AS best,
+                       row_number() OVER candidate AS strongest
+                FROM contributions
+                WINDOW candidate AS (PARTITION BY other_id ORDER BY s DESC, weight DESC, source_id, kind_id
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS scored
             WHERE strongest = 1)
         \(sql: rankedCandidates(before: "c.together, c.interaction", after: "c.kind_id, c.best"))
         """
@@ -94,11 +98,12 @@ extension RecommendationSQL {
             WHERE h.weight > 0),
         candidates AS (
             SELECT other_id, score, together, interaction, source_id, kind_id, best FROM (
-                SELECT other_id, sum(s) OVER (PARTITION BY other_id) AS score, together, interaction, source_id, kind_id, best_s AS best,
-                       row_number() OVER (PARTITION BY other_id ORDER BY best_s DESC, weight DESC, source_id) AS strongest
+                SELECT other_id, sum(s) OVER candidate AS score, together, interaction, source_id, kind_id, best_s AS best,
+                       row_number() OVER candidate AS strongest
                 FROM contributions
                 WHERE other_id NOT IN (SELECT product_id FROM visitor_bought) AND other_id \(sql: notExcluded) \(condition: "contributions.other_id")
-                ) AS scored
+                WINDOW candidate AS (PARTITION BY other_id ORDER BY best_s DESC, weight DESC, source_id
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS scored
             WHERE strongest = 1)
         \(sql: rankedCandidates(before: "c.together, c.interaction", after: "c.kind_id, c.best"))
         """)
