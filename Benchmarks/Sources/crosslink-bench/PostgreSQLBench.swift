@@ -65,7 +65,7 @@ private final class BenchServer {
     /// The URI of a new, empty database `crosslink_bench_<name>` (dropped first if it exists).
     func freshDatabase(_ name: String) throws -> String {
         let database = "crosslink_bench_" + name  // letters, digits and _ of ours: never user text
-        try pgExecute(admin, "DROP DATABASE IF EXISTS \(database)")
+        try pgExecute(admin, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")  // FORCE: an earlier run's store may still be connected
         try pgExecute(admin, "CREATE DATABASE \(database)")
         return try replacingDatabase(of: baseURI, with: database)
     }
