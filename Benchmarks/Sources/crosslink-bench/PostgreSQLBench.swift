@@ -211,6 +211,15 @@ func runPostgreSQLBenchmark(_ options: PostgreSQLBenchOptions, directory: String
         page50.libpq.append(percentile(raw, 0.5)); page99.libpq.append(percentile(raw, 0.99))
     }
     figures += [page50, page99]
+    // Each unit alone (the others inactive), once: where a page's time goes on each engine.
+    var alone: [String] = []
+    for (name, short) in zip(UnitsBenchShop.unitNames, ["related", "viewed-viewed", "more-like-this"]) {
+        let subset = Array(pageSKUs.prefix(max(10, pageSKUs.count / 2)))
+        let pg = try UnitsBenchShop.measure(pgShop, skus: subset, only: name).0
+        let lite = try UnitsBenchShop.measure(sqliteShop, skus: subset, only: name).0
+        alone.append(String(format: "%@ %.0f / %.0f", short, percentile(pg, 0.5), percentile(lite, 0.5)))
+    }
+    notes.append("page units alone, p50 µs PostgreSQL / SQLite: " + alone.joined(separator: ", "))
 
     // 4. Event ingest without aggregation: the COPY path on PostgreSQL.
     var ingest = Figure(label: "event ingest (events/s)", format: "%.0f", target: "≥ 100,000 events/s")
