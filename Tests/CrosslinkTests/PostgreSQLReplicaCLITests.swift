@@ -85,9 +85,18 @@ import Testing
         let alone = try crosslink(["--database", uri, "--read-your-writes", "events", "stats"])
         #expect(alone.status != 0)
         #expect(alone.stderr.contains("--read-your-writes needs --replica"), "\(alone.stderr)")
-        let unreachable = try crosslink(["--database", uri, "--replica", "postgresql://postgres@/shop?host=\(cluster.directory)&port=1", "events", "stats"])
-        #expect(unreachable.status != 0)
-        #expect(unreachable.stderr.contains("port 1"), "\(unreachable.stderr)")
+    }
+
+    /// A replica that is down does not take the reads down: they run on the primary.
+    @Test func aReplicaThatIsDownIsReadAround() throws {
+        let cluster = try #require(try PostgreSQLCluster.shared())
+        let uri = cluster.uri(database: try cluster.makeDatabase("replica_down"))
+        let directory = try TemporaryDirectory()
+        try PostgreSQLServerGoneTests.eventFile(directory.path("events.jsonl"), count: 20, prefix: "down")
+        #expect(try crosslink(["--database", uri, "events", "import", "--quiet", directory.path("events.jsonl")]).status == 0)
+        let down = "postgresql://postgres@/shop?host=\(cluster.directory)&port=1"
+        #expect(try eventCount(["--database", uri, "--replica", down]) == 20)
+        #expect(try eventCount(["--database", uri, "--replica", down, "--read-your-writes"]) == 20)
     }
 
     @Test func helpTeachesTheReplicaOptions() throws {

@@ -65,7 +65,7 @@ private final class BenchServer {
     /// The URI of a new, empty database `crosslink_bench_<name>` (dropped first if it exists).
     func freshDatabase(_ name: String) throws -> String {
         let database = "crosslink_bench_" + name  // letters, digits and _ of ours: never user text
-        try pgExecute(admin, "DROP DATABASE IF EXISTS \(database)")
+        try pgExecute(admin, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")  // FORCE: an earlier run's store may still be connected
         try pgExecute(admin, "CREATE DATABASE \(database)")
         return try replacingDatabase(of: baseURI, with: database)
     }
@@ -116,7 +116,7 @@ private struct Figure {
         }
         let spread = postgreSQL.count > 1 ? String(format: "\(format)–\(format)", postgreSQL.min()!, postgreSQL.max()!) : ""
         return zip([label, cell(postgreSQL), cell(libpq), ratio(postgreSQL, libpq), cell(sqlite), ratio(postgreSQL, sqlite), target, spread],
-                   [30, 13, 11, 8, 13, 9, 20, 0]).map { $1 == 0 ? $0 : $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
+                   [31, 14, 11, 8, 18, 11, 22, 0]).map { $1 == 0 ? $0 : $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
     }
 }
 
@@ -234,7 +234,7 @@ func runPostgreSQLBenchmark(_ options: PostgreSQLBenchOptions, directory: String
     figures.append(ingest)
 
     print(zip(["work", "Crosslink PG", "raw libpq", "ratio", "Crosslink SQLite", "PG/SQLite", "target", "PG runs min–max"],
-              [30, 13, 11, 8, 13, 9, 20, 0]).map { $1 == 0 ? $0 : $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined())
+              [31, 14, 11, 8, 18, 11, 22, 0]).map { $1 == 0 ? $0 : $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined())
     print(String(repeating: "-", count: 120))
     for figure in figures { print(figure.line()) }
     print("")

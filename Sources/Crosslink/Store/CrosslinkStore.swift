@@ -103,7 +103,8 @@ public final class CrosslinkStore: Sendable {
             guard case .postgresql(let uri) = StoreLocation(replica) else {
                 throw StoreError.notCrosslinkDatabase(path: replica, detail: "a replica is a PostgreSQL hot standby (a postgresql:// URI)")
             }
-            return try DatabasePool(postgreSQL: uri, configuration: readOnly)
+            // Not connected yet: a replica that is down is read around (Replication.read).
+            return try DatabasePool(postgreSQL: uri, configuration: readOnly, probing: false)
         }
         replication = Replication(replicas: replicaPools, readYourWrites: readYourWrites, maximumWait: replicaWait)
     }

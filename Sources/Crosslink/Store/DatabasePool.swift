@@ -74,7 +74,13 @@ public final class DatabasePool: Sendable {
     /// lock (one writer at a time across every instance, as on SQLite), and readers opened on
     /// first use, each read in one REPEATABLE READ snapshot. With `configuration.readOnly` there
     /// is no writer and every session is read-only.
-    public init(postgreSQL uri: String, configuration: Configuration = Configuration()) throws {
+    public convenience init(postgreSQL uri: String, configuration: Configuration = Configuration()) throws {
+        try self.init(postgreSQL: uri, configuration: configuration, probing: true)
+    }
+
+    /// `probing`: a read-only pool connects once at once, so that a wrong URI fails here; a
+    /// replica's pool does not (a replica that is down is read around, see `Replication`).
+    init(postgreSQL uri: String, configuration: Configuration, probing: Bool) throws {
         path = StoreLocation.redacted(uri)
         engine = .postgresql
         self.configuration = configuration
@@ -93,7 +99,7 @@ public final class DatabasePool: Sendable {
         }
         freeReaders = Mutex(Array(0..<count))
         readerSemaphore = DispatchSemaphore(value: count)
-        if configuration.readOnly {
+        if configuration.readOnly && probing {
             _ = try read { db in try db.scalarInt("SELECT 1") }
         }
     }
