@@ -292,30 +292,9 @@ final class PostgreSQLCluster: @unchecked Sendable {
         return try runProcess(executable, arguments)
     }
 
-    /// Like ``run(_:_:stdin:)`` of the test support, in a directory anyone can read (the
-    /// postgres user's tools inherit the working directory).
+    /// In a directory anyone can read: the postgres user's tools inherit the working directory.
     private static func runProcess(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        process.standardInput = FileHandle.nullDevice
-        let output = FileManager.default.temporaryDirectory.appending(path: "crosslink-pgtool-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: false)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let outURL = output.appending(path: "stdout"), errURL = output.appending(path: "stderr")
-        try Data().write(to: outURL)
-        try Data().write(to: errURL)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return ProcessResult(status: process.terminationStatus,
-                             stdout: try String(contentsOf: outURL, encoding: .utf8),
-                             stderr: try String(contentsOf: errURL, encoding: .utf8))
+        try run(executable, arguments, directory: URL(fileURLWithPath: "/"))
     }
 }
 

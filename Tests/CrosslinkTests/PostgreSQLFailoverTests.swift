@@ -12,21 +12,10 @@ import Testing
     }
 
     @Test func everyAcknowledgedEventIsOnThePromotedReplica() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.script, "20", "100"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["CROSSLINK": CLITests.executable]) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        let directory = try TemporaryDirectory()
-        let out = directory.url.appending(path: "stdout"), err = directory.url.appending(path: "stderr")
-        try Data().write(to: out)
-        try Data().write(to: err)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        let stdout = try String(contentsOf: out, encoding: .utf8), stderr = try String(contentsOf: err, encoding: .utf8)
-        #expect(process.terminationStatus == 0, "\(stdout)\n\(stderr)")
+        let result = try run("/bin/bash", [Self.script, "20", "100"],
+                             environment: ProcessInfo.processInfo.environment.merging(["CROSSLINK": CLITests.executable]) { $1 })
+        let (stdout, stderr) = (result.stdout, result.stderr)
+        #expect(result.status == 0, "\(stdout)\n\(stderr)")
         #expect(stdout.contains("PASS: every acknowledged event survived"), "\(stdout)\n\(stderr)")
         let acknowledged = stdout.split(separator: "\n").first { $0.hasPrefix("acknowledged: ") }.flatMap { Int($0.split(separator: " ")[1]) }
         #expect((acknowledged ?? 0) >= 2_000, "\(stdout)")

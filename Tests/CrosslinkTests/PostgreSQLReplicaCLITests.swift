@@ -8,21 +8,7 @@ import Testing
 /// it visibly behind.
 @Suite(.requiresPostgreSQL, .serialized) struct PostgreSQLReplicaCLITests {
     func crosslink(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CROSSLINK_") }.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        let directory = try TemporaryDirectory()
-        let out = directory.url.appending(path: "stdout"), err = directory.url.appending(path: "stderr")
-        try Data().write(to: out)
-        try Data().write(to: err)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                             stderr: try String(contentsOf: err, encoding: .utf8))
+        try run(CLITests.executable, arguments, environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CROSSLINK_") }.merging(environment) { $1 })
     }
 
     /// `events stats --json`'s event count, or nil (with the output recorded) when it failed.

@@ -42,21 +42,7 @@ import Testing
     }
 
     static func crosslink(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
-        let dir = try TemporaryDirectory()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = dir.url.appending(path: "out"), err = dir.url.appending(path: "err")
-        try Data().write(to: out)
-        try Data().write(to: err)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                             stderr: try String(contentsOf: err, encoding: .utf8))
+        try run(CLITests.executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
     @Test func aSecondWriterGivesUpAfterTheBusyTimeoutAndSaysHowToWaitLonger() throws {

@@ -66,10 +66,14 @@ func startQuietly(_ executable: String, _ arguments: [String]) throws -> Process
 }
 
 /// Runs `executable` with `arguments`, `stdin` from a file if given, and collects its output.
-func run(_ executable: String, _ arguments: [String], stdin: URL? = nil) throws -> ProcessResult {
+/// `environment` replaces the inherited one when given; `directory` is the working directory.
+func run(_ executable: String, _ arguments: [String], stdin: URL? = nil, environment: [String: String]? = nil,
+         directory: URL? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = directory }
     let input = try stdin.map { try FileHandle(forReadingFrom: $0) }
     process.standardInput = input ?? FileHandle.nullDevice
     // Files rather than pipes: no deadlock however much a tool prints.
