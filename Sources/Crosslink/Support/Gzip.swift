@@ -9,7 +9,7 @@ import Foundation
 /// let text = Gzip.isCompressed(data) ? try Gzip.decompress(data, file: url.lastPathComponent) : data
 /// ```
 ///
-/// ``decompress(_:file:)`` holds the whole output; event imports stream instead, a chunk at a
+/// ``decompress(_:file:maximumBytes:)`` holds the whole output; event imports stream instead, a chunk at a
 /// time (``EventFileLimits``), so a small file of gigabytes of newlines costs no memory.
 public enum Gzip {
     /// Whether `data` starts with the gzip magic bytes `1f 8b`.
