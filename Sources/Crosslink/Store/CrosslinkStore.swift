@@ -94,7 +94,7 @@ public final class CrosslinkStore: Sendable {
     public init(primary: String, replicas: [String], readYourWrites: Bool = true, replicaWait: Duration = .seconds(1),
                 configuration: Configuration = Configuration(), migrator: DatabaseMigrator = DatabaseMigrator()) throws {
         guard case .postgresql(let uri) = StoreLocation(primary) else {
-            throw StoreError.notCrosslinkDatabase(path: primary, detail: "replicas need a PostgreSQL primary (a postgresql:// URI)")
+            throw RequestError.invalidValue(field: "primary", value: primary, reason: "replicas need a PostgreSQL primary (a postgresql:// URI)")
         }
         pool = try Self.openPostgreSQL(uri, configuration: configuration, migrator: migrator)
         var readOnly = configuration

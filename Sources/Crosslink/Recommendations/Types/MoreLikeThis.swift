@@ -30,7 +30,7 @@ extension RecommendationSQL {
         listed AS (
             SELECT d.product_id, d.sku, d.name, d.final_price, s.score, s.shared, s.shared_mask AS mask
             FROM similar_products AS s
-            \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = s.other_id
+            \(sql: joinDisplayable("s.other_id"))
             WHERE s.product_id = (SELECT min(product_id) FROM context) AND (SELECT yes FROM fresh)
               AND s.other_id \(sql: notExcluded) \(condition: "s.other_id")
             ORDER BY s.rank LIMIT \(parameter: "limit")),
@@ -83,7 +83,7 @@ extension RecommendationSQL {
             -- Driven by `served`, so that SQLite never starts the live query when the list serves.
             SELECT * FROM (
                 SELECT d.product_id, d.sku, d.name, d.final_price, m.score, m.shared, CAST(NULL AS BIGINT)
-                FROM served AS v CROSS JOIN scored AS m \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = m.product_id
+                FROM served AS v CROSS JOIN scored AS m \(sql: joinDisplayable("m.product_id"))
                 WHERE NOT v.yes
                 ORDER BY m.score DESC, d.sku LIMIT \(parameter: "limit")) AS scanned)
         -- The shared features' labels, for the winners only: from the list's mask, else looked up.

@@ -19,7 +19,7 @@ extension RecommendationSQL {
                       FROM events AS e JOIN product_rollup AS r ON r.product_id = e.product_id
                       WHERE e.visitor_id = \(parameter: "visitor") AND e.store_id = \(parameter: "store") AND e.type = 'product-view' AND e.occurred_at < \(parameter: "before")
                       GROUP BY r.rollup_id) AS v
-                \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = v.product_id)
+                \(sql: joinDisplayable("v.product_id")))
             """ : """
             WITH recently AS (
                 SELECT product_id, sku, name, final_price, last_viewed_at FROM recs_recently_viewed

@@ -133,7 +133,7 @@ extension RecommendationSQL {
     static let neighbourCandidates = SQLTemplate("""
         SELECT d.product_id, d.sku, d.name, d.final_price, a.sku
         FROM \(sql: neighbourEntries("\(parameter: "candidates")", as: "c"))
-        \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = CAST(c.value ->> 0 AS BIGINT)
+        \(sql: joinDisplayable("CAST(c.value ->> 0 AS BIGINT)"))
         \(sql: SQL.orderedJoin) products AS a ON a.product_id = CAST(c.value ->> 1 AS BIGINT)
         WHERE 1 = 1 \(condition: "d.product_id")
         """)

@@ -24,7 +24,7 @@ extension RecommendationSQL {
                       FROM product_hours WHERE store_id = \(parameter: "store") AND hour BETWEEN \(parameter: "background_first") AND \(parameter: "foreground_last")
                       GROUP BY product_id) AS c
                 CROSS JOIN recommendation_settings AS k
-                \(sql: SQL.orderedJoin) displayable_products AS d ON d.store_id = \(parameter: "store") AND d.product_id = c.product_id
+                \(sql: joinDisplayable("c.product_id"))
                 WHERE c.recent >= k.trending_minimum_viewers
                   AND (c.recent * 1.0 / k.trending_foreground_hours) > ((c.background + 1.0) / k.trending_background_hours)
                   AND (SELECT first_at / 3600000 <= \(parameter: "background_first") FROM aggregate_state))
