@@ -49,6 +49,7 @@ struct RecommendBatch {
     let defaultType: RecommendationType?
     let defaultStore: String
     let defaultLimit: Int
+    private let decoder = JSONDecoder()
 
     /// Answers every line of `path` (`-`: standard input). Returns the number of questions and
     /// of those answered with an error.
@@ -97,7 +98,7 @@ struct RecommendBatch {
         do {
             let question: Question
             do {
-                question = try JSONDecoder().decode(Question.self, from: Data(text.utf8))
+                question = try decoder.decode(Question.self, from: Data(text.utf8))
             } catch {
                 throw InputError(file: path, line: line, message: "not a question: \(Self.describe(error))")
             }

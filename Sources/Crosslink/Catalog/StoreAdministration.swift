@@ -80,18 +80,7 @@ extension StoreRepository {
 
     /// Changes website `code`'s code and/or name.
     public func renameWebsite(code: String, newCode: String? = nil, name: String? = nil) throws {
-        let id = try websiteID(code: code)
-        if let newCode, newCode != code {
-            try Self.checkCode(newCode, field: "website code")
-            if try db.scalarInt("SELECT website_id FROM websites WHERE code = ?", [newCode]) != nil {
-                throw RequestError.duplicateCode("website", newCode)
-            }
-            try db.execute("UPDATE websites SET code = ? WHERE website_id = ?", [newCode, id])
-        }
-        if let name {
-            try Self.checkName(name, field: "website name")
-            try db.execute("UPDATE websites SET name = ? WHERE website_id = ?", [name, id])
-        }
+        try rename(.website, id: try websiteID(code: code), from: code, to: newCode, name: name)
     }
 
     /// Removes website `code`. Refused while a store is on it; refused while products are
@@ -147,17 +136,29 @@ extension StoreRepository {
     /// Changes store `code`'s code and/or name. Events keep pointing at the store (they hold its
     /// id), but senders must use the new code from then on.
     public func renameStore(code: String, newCode: String? = nil, name: String? = nil) throws {
-        let id = try store(code: code).id
+        try rename(.store, id: try store(code: code).id, from: code, to: newCode, name: name)
+    }
+
+    /// The two tables whose rows are renamed alike; the table and column names are these constants.
+    private enum Renamed: String {
+        case website, store
+        var table: String { rawValue + "s" }
+        var idColumn: String { rawValue + "_id" }
+    }
+
+    /// Gives row `id` of `kind` the code `newCode` (refused when taken or malformed) and/or the
+    /// display name `name`.
+    private func rename(_ kind: Renamed, id: Int, from code: String, to newCode: String?, name: String?) throws {
         if let newCode, newCode != code {
-            try Self.checkCode(newCode, field: "store code")
-            if try db.scalarInt("SELECT store_id FROM stores WHERE code = ?", [newCode]) != nil {
-                throw RequestError.duplicateCode("store", newCode)
+            try Self.checkCode(newCode, field: "\(kind.rawValue) code")
+            if try db.scalarInt("SELECT \(kind.idColumn) FROM \(kind.table) WHERE code = ?", [newCode]) != nil {
+                throw RequestError.duplicateCode(kind.rawValue, newCode)
             }
-            try db.execute("UPDATE stores SET code = ? WHERE store_id = ?", [newCode, id])
+            try db.execute("UPDATE \(kind.table) SET code = ? WHERE \(kind.idColumn) = ?", [newCode, id])
         }
         if let name {
-            try Self.checkName(name, field: "store name")
-            try db.execute("UPDATE stores SET name = ? WHERE store_id = ?", [name, id])
+            try Self.checkName(name, field: "\(kind.rawValue) name")
+            try db.execute("UPDATE \(kind.table) SET name = ? WHERE \(kind.idColumn) = ?", [name, id])
         }
     }
 
