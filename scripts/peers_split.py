@@ -175,13 +175,11 @@ def crosslink_batch(binary, database, questions):
     answers, unknown = [None] * len(questions), 0
     for line in done.stdout.splitlines():
         answer = json.loads(line)
-        error = answer.get("error")
-        if error and "unknown SKU" in error:
-            # A product the importer left out of the catalog (e.g. sold only at price 0): a cold start.
-            answers[answer["id"]] = []; unknown += 1
-        elif error: sys.exit(f"crosslink: question {answer['id']}: {error}")
-        else: answers[answer["id"]] = [r["sku"] for r in answer["recommendations"]]
-    if unknown: print(f"crosslink: {unknown} of {len(questions)} questions name a product not in its catalog (answered as empty lists)")
+        if answer.get("error"): sys.exit(f"crosslink: question {answer['id']}: {answer['error']}")
+        answers[answer["id"]] = [r["sku"] for r in answer["recommendations"]]
+        # A product the importer left out of its catalog (e.g. sold only at price 0): a cold start.
+        if answer.get("unknown_skus"): unknown += 1
+    if unknown: print(f"crosslink: {unknown} of {len(questions)} questions name a product not in its catalog (empty answers)")
     return answers
 
 if os.environ.get("CROSSLINK_SKIP") != "1":

@@ -207,15 +207,10 @@ public final class EvaluationSession {
                         try recommender.recommend(type, context: RecommendationContext(skus: skus, visitorID: q.visitorID),
                                                   store: q.store, limit: k, asOf: asOf).map(\.productID)
                     }
+                    // A product first sold after T is not in the model's catalog: the recommender
+                    // leaves it out of the context (a cold start for the context types).
                     for i in stride(from: worker, to: questions.count, by: workers) {
-                        let q = questions[i]
-                        do {
-                            answers.append((i, try recommend(q, skus: q.contextSKUs)))
-                        } catch let error as RequestError where error.kind == .unknownSKU {
-                            // A product first sold after T: the context types know nothing of it;
-                            // popularity needs no context (and cannot recommend it either).
-                            answers.append((i, type.requirement == .nothing ? try recommend(q, skus: []) : []))
-                        }
+                        answers.append((i, try recommend(questions[i], skus: questions[i].contextSKUs)))
                     }
                     return answers
                 }
