@@ -84,9 +84,14 @@ public struct Recommender {
     /// `filter` (a unit's merchant filters, ``CandidateFilter``) is applied in the type's SQL
     /// where candidates are chosen; `excluding` adds product ids never to return (a page's
     /// products already shown, what the visitor bought).
+    ///
+    /// `windows` replaces the stored windows for this request (a unit's own windows); see
+    /// ``RecommendationWindows``.
     public func recommend(_ type: RecommendationType, context: RecommendationContext = .none, store: String = "default",
-                          limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = []) throws -> [Recommendation] {
-        let query = try plan(type, context: context, store: store, limit: limit, asOf: asOf, filter: filter, excluding: excluding)
+                          limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = [],
+                          windows: RecommendationWindows? = nil) throws -> [Recommendation] {
+        let query = try plan(type, context: context, store: store, limit: limit, asOf: asOf, filter: filter, excluding: excluding,
+                             windows: windows)
         return try run(query)
     }
 
@@ -108,16 +113,19 @@ public struct Recommender {
         return result
     }
 
-    /// The query ``recommend(_:context:store:limit:asOf:filter:excluding:)`` runs, with its parameter values.
+    /// The query ``recommend(_:context:store:limit:asOf:filter:excluding:windows:)`` runs, with its parameter values.
     public func plan(_ type: RecommendationType, context: RecommendationContext = .none, store: String = "default",
-                     limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = []) throws -> Query {
-        try checkRequest(type, context: context, limit: limit)
+                     limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = [],
+                     windows: RecommendationWindows? = nil) throws -> Query {
+        try checkRequest(type, context: context, limit: limit, windows: windows)
         return try plan(type, resolved: try resolve(context.skus, store: store), visitorID: context.visitorID,
-                        settings: try RecommendationSettings.load(db), limit: limit, asOf: asOf, filter: filter, excluding: excluding)
+                        settings: try RecommendationSettings.load(db), limit: limit, asOf: asOf, filter: filter, excluding: excluding,
+                        windows: windows)
     }
 
-    func checkRequest(_ type: RecommendationType, context: RecommendationContext, limit: Int) throws {
+    func checkRequest(_ type: RecommendationType, context: RecommendationContext, limit: Int, windows: RecommendationWindows? = nil) throws {
         guard (1...100).contains(limit) else { throw RequestError.invalidLimit(limit) }
+        if let problem = windows?.problem { throw RequestError(.invalidOption, "invalid windows: \(problem)") }
         switch type.requirement {
         case .products where context.skus.isEmpty:
             throw RequestError.missingContext(type: type, needs: "a product or a cart")
@@ -128,8 +136,14 @@ public struct Recommender {
     }
 
     /// The query for context products already resolved (a page resolves them once for all its units).
-    func plan(_ type: RecommendationType, resolved: Resolved, visitorID: String?, settings: RecommendationSettings, limit: Int,
-              asOf: Date?, filter: CandidateFilter?, excluding: [Int]) throws -> Query {
+    /// With `windows` that differ from the stored ones (or `fromBuckets`), the type's point-in-time
+    /// query runs over the live period: the day and hour rows hold every bucket, the live
+    /// window sums only the stored windows.
+    func plan(_ type: RecommendationType, resolved: Resolved, visitorID: String?, settings stored: RecommendationSettings, limit: Int,
+              asOf: Date?, filter: CandidateFilter?, excluding: [Int], windows custom: RecommendationWindows? = nil,
+              fromBuckets: Bool = false) throws -> Query {
+        let settings = custom?.applied(to: stored) ?? stored
+        let lastAt = asOf == nil && (fromBuckets || settings != stored) ? try AggregateState.load(db).lastAt : nil
         var parameters: [(String, DatabaseValue)] = [
             ("store", .integer(Int64(resolved.storeID))),
             ("excluded", .jsonArray(resolved.excluded + excluding)),
@@ -150,6 +164,11 @@ public struct Recommender {
             windows = .asOf(asOfMilliseconds, settings: settings)
             now = asOfMilliseconds
             parameters.append(("before", .integer(asOfMilliseconds)))
+        } else if let lastAt {
+            // The live windows (the current, partial day and hour included) over every event.
+            windows = .live(lastAt: lastAt, settings: settings)
+            now = lastAt
+            parameters.append(("before", .integer(lastAt + 1)))
         } else if type.requirement == .visitor, let lastAt = try AggregateState.load(db).lastAt {
             windows = .live(lastAt: lastAt, settings: settings)
             now = lastAt
@@ -168,9 +187,9 @@ public struct Recommender {
             parameters.append(("since", .integer(since!)))
         }
         if let now { parameters.append(("now", .integer(now))) }
-        var query = descriptor.query(asOf: asOf != nil, singleContext: resolved.context.count == 1)
+        var query = descriptor.query(asOf: asOf != nil || lastAt != nil, singleContext: resolved.context.count == 1)
         var neighbours: NeighbourRanking.Request?
-        if asOf == nil, let listed = descriptor.liveFromNeighbourLists, let visitorID, let now, let since,
+        if asOf == nil && lastAt == nil, let listed = descriptor.liveFromNeighbourLists, let visitorID, let now, let since,
            let version = try ItemNeighbours.servedVersion(db) {
             query = listed
             neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID, listsVersion: version, since: since, now: now,
