@@ -6,7 +6,7 @@ import Foundation
 /// each. Answers are written (and flushed) as each question is read, so a program can also talk
 /// to it line by line through a pipe.
 struct RecommendBatch {
-    /// One line of input. `type`, `store` and `limit` default to the command's options.
+    /// One line of input. `type`, `store`, `limit` and `windows` default to the command's options.
     struct Question: Decodable {
         var id: Identifier?
         var type: RecommendationType?
@@ -16,8 +16,9 @@ struct RecommendBatch {
         var asOf: String?
         var limit: Int?
         var store: String?
+        var windows: RecommendationWindows?
 
-        enum CodingKeys: String, CodingKey { case id, type, sku, cart, visitor, asOf = "as_of", limit, store }
+        enum CodingKeys: String, CodingKey { case id, type, sku, cart, visitor, asOf = "as_of", limit, store, windows }
     }
 
     /// The caller's own id for a question, echoed in its answer: a string or an integer.
@@ -53,6 +54,7 @@ struct RecommendBatch {
     let defaultType: RecommendationType?
     let defaultStore: String
     let defaultLimit: Int
+    let defaultWindows: RecommendationWindows?
     private let decoder = JSONDecoder()
 
     /// Answers every line of `path` (`-`: standard input). Returns the number of questions and
@@ -124,7 +126,8 @@ struct RecommendBatch {
             let context = RecommendationContext(skus: question.sku.map { [$0] } ?? question.cart ?? [], visitorID: question.visitor)
             let (storeCode, limit) = (question.store ?? defaultStore, question.limit ?? defaultLimit)
             let (list, unknown) = try store.read { db in
-                (try Recommender(db).recommend(type, context: context, store: storeCode, limit: limit, asOf: asOf),
+                (try Recommender(db).recommend(type, context: context, store: storeCode, limit: limit, asOf: asOf,
+                                               windows: question.windows ?? defaultWindows),
                  try context.skus.filter { try ProductRepository(db).id(sku: $0) == nil })
             }
             answer.recommendations = list.map { Recommend.JSONRecommendation(recommendation: $0, aggregatesStale: stale) }

@@ -65,6 +65,30 @@ import Testing
         #expect(!expected.isEmpty && expected.allSatisfy { result.stdout.contains($0) })
     }
 
+    /// A line's windows, the command's window options as the default, and the same on one request.
+    @Test func windowsPerLineAndFromTheCommandLine() throws {
+        let dir = try TemporaryDirectory()
+        let store = try RecommendationSQLiteTests.storeWithLog(dir)
+        let questions = dir.url.appending(path: "w.jsonl")
+        try #"{"type":"most-viewed","windows":{"popularity_days":1}}"#.appending("\n" + #"{"type":"most-viewed"}"#)
+            .write(to: questions, atomically: true, encoding: .utf8)
+        let result = try run(CLITests.executable, ["--database", store.path, "recommend", "--batch", questions.path, "--popularity-days", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let answers = try result.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        func skus(_ answer: [String: Any]) -> [String] { ((answer["recommendations"] as? [[String: Any]]) ?? []).map { $0["sku"] as? String ?? "?" } }
+        func library(_ days: Int) throws -> [String] {
+            try store.read { db in try Recommender(db).recommend(.mostViewed, limit: 5, windows: RecommendationWindows(popularityDays: days)).map(\.sku) }
+        }
+        let (oneDay, threeDays) = (try library(1), try library(3))
+        #expect(skus(answers[0]) == oneDay && oneDay == ["E", "A", "C"])
+        #expect(skus(answers[1]) == threeDays && threeDays != oneDay)
+        let single = try run(CLITests.executable, ["--database", store.path, "recommend", "--type", "most-viewed", "--popularity-days", "1", "--json"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as? [[String: Any]])
+        #expect(list.map { $0["sku"] as? String } == oneDay)
+    }
+
     @Test func standardInputAndOptionsThatTheLinesReplace() throws {
         let dir = try TemporaryDirectory()
         let store = try RecommendationSQLiteTests.storeWithLog(dir)

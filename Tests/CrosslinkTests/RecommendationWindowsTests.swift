@@ -66,4 +66,41 @@ import Testing
             }
         }
     }
+
+    /// UnitFixtures' shop views everything on day 0; three more sessions view E on day 20. The
+    /// stored window (14 days: 7…20) sees only those; a variant of 30 days sees the whole log.
+    @Test func aUnitVariantUsesItsOwnWindows() throws {
+        let dir = try TemporaryDirectory()
+        let store = try UnitFixtures.shop(dir) { log in
+            for i in 0..<3 { log.view("E", session: "late\(i)", at: 20 * 24 + Double(i)) }
+        }
+        let month = RecommendationWindows(popularityDays: 30)
+        var monthly = UnitFixtures.unit("month", page: .home, type: .recommendation(.mostViewed), count: 4, position: 2)
+        monthly.variants[0].windows = month
+        let stored = UnitFixtures.unit("stored", page: .home, type: .recommendation(.mostViewed), count: 4)
+        let lists = try UnitFixtures.skus(store, .home, units: [stored, monthly])
+        let expected = try store.read { db in try Recommender(db).recommend(.mostViewed, limit: 4, windows: month).map(\.sku) }
+        #expect(expected == ["A", "B", "E", "C"])   // 6, 5, 2 + 3, 4 sessions
+        // The first unit shows E (the only product of the last 14 days), then its backups; the
+        // second, de-duplicated against it, the month's list without E.
+        #expect(lists.first?.first == "E")
+        #expect(lists.last == ["A", "B", "C", "D"])
+        // Stored, listed by sqlite3, exported and read back.
+        #expect(try sqlite3Rows(store.path, "SELECT name, windows FROM unit_list ORDER BY name") == [["month", #"{"popularity_days":30}"#], ["stored", "{}"]])
+        let exported = UnitFile.export(try store.read { db in try UnitRepository(db).units() })
+        #expect(try UnitFile.parse(exported).entries.map(\.unit.variants[0].windows) == [RecommendationWindows(), month])
+    }
+
+    @Test func unitWindowsAreValidated() throws {
+        let dir = try TemporaryDirectory()
+        let store = try UnitFixtures.shop(dir)
+        var unit = UnitFixtures.unit("w", page: .home, type: .recommendation(.trending))
+        unit.variants[0].windows = RecommendationWindows(trendingForegroundHours: 0)
+        let refused = try? store.write { db in try UnitRepository(db).save(unit) }
+        #expect(refused == nil)
+        do { try store.write { db in _ = try UnitRepository(db).save(unit) } } catch {
+            #expect("\(error)".contains("windows.trending_foreground_hours: must be 1 to 8760, found 0"), "\(error)")
+        }
+        #expect(throws: InputError.self) { try UnitFile.parse(#"{"name": "x", "page_type": "home", "type": "most-viewed", "windows": {"days": 3}}"#) }
+    }
 }
