@@ -28,7 +28,7 @@ public struct Recommender {
     public init(_ db: Database) { self.db = db }
 
     /// The SQL of one request and the values of its named parameters: run it with the sqlite3
-    /// CLI (`.parameter set :store 1` …) to reproduce an answer. ``Recommender/plan(_:context:store:limit:asOf:filter:excluding:)`` builds it.
+    /// CLI (`.parameter set :store 1` …) to reproduce an answer. ``Recommender/plan(_:context:store:limit:asOf:filter:excluding:windows:)`` builds it.
     public struct Query: Sendable {
         public var type: RecommendationType
         /// The type's statement, built once.
