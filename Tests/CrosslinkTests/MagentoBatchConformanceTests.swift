@@ -79,5 +79,10 @@ import Testing
                 """) { $0.text(at: 0) }
         }
         #expect(categories == ["Default Category/Other"])
+        // The import refreshed the statistics of the store tables too (autovacuum never would).
+        let analyzed = try stores.postgreSQL.read { db in
+            try db.scalarInt("SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('stores', 'websites') AND last_analyze IS NOT NULL")
+        }
+        #expect(analyzed == 2)
     }
 }
