@@ -145,9 +145,9 @@ final class ImportBatch {
                 """, [Self.array(links.type), Self.array(links.product), Self.array(links.linked), Self.array(links.position)],
                 when: !links.type.isEmpty)
         } catch let error as DatabaseError {
-            let where_ = lines.map { $0.count == 1 ? "line \($0.lowerBound)" : "lines \($0.lowerBound)–\($0.upperBound)" } ?? "the file"
+            let span = lines.map { $0.count == 1 ? "line \($0.lowerBound)" : "lines \($0.lowerBound)–\($0.upperBound)" } ?? "the file"
             throw InputError(file: file, line: lines?.lowerBound ?? 0,
-                             message: "the rows of \(where_), sent together, were refused: \(error.description)")
+                             message: "the rows of \(span), sent together, were refused: \(error.description)")
         }
         products = []
         categories = ([], [], [])
