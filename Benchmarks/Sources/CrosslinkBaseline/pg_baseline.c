@@ -64,7 +64,8 @@ pg_baseline *pg_baseline_connect(const char *conninfo, char *error, int error_le
     }
     pg_baseline *b = calloc(1, sizeof *b);
     b->connection = connection;
-    if (run(b, "SET TIME ZONE 'UTC'; SET client_min_messages = warning; SET plan_cache_mode = force_generic_plan") != 0) {
+    if (run(b, "SET TIME ZONE 'UTC'; SET client_min_messages = warning; SET plan_cache_mode = force_generic_plan; "
+                 "SET random_page_cost = 1.1") != 0) {
         snprintf(error, (size_t)error_length, "%s", b->error);
         pg_baseline_close(b);
         return NULL;
@@ -153,50 +154,127 @@ int64_t pg_baseline_related_lookups(pg_baseline *b, const char *const *skus, int
     return total;
 }
 
+/// A growing text buffer for PostgreSQL array literals ("{1,2,3}").
+typedef struct {
+    char *text;
+    size_t length, capacity;
+} text_buffer;
+
+static void buffer_append(text_buffer *buffer, const char *text) {
+    size_t length = strlen(text);
+    if (buffer->length + length + 1 > buffer->capacity) {
+        buffer->capacity = (buffer->length + length + 1) * 2;
+        buffer->text = realloc(buffer->text, buffer->capacity);
+    }
+    memcpy(buffer->text + buffer->length, text, length + 1);
+    buffer->length += length;
+}
+
+/// Starts an array literal, or adds `,` before the next element.
+static void array_next(text_buffer *buffer) { buffer_append(buffer, buffer->length == 0 ? "{" : ","); }
+
+static void array_integer(text_buffer *buffer, long long value) {
+    char text[32];
+    snprintf(text, sizeof text, "%lld", value);
+    array_next(buffer);
+    buffer_append(buffer, text);
+}
+
+static void array_quoted(text_buffer *buffer, const char *text) {
+    array_next(buffer);  // the benchmark's texts hold no '"' or '\\' to escape
+    buffer_append(buffer, "\"");
+    buffer_append(buffer, text);
+    buffer_append(buffer, "\"");
+}
+
+static void array_reset(text_buffer *buffers, int count) {
+    for (int i = 0; i < count; i++) {
+        buffers[i].length = 0;
+        if (buffers[i].text) buffers[i].text[0] = 0;
+    }
+}
+
+/// Runs prepared `name` with the closed array literals of `buffers`; 0 or -1.
+static int exec_arrays(pg_baseline *b, const char *name, text_buffer *buffers, int count) {
+    const char *values[8];
+    for (int i = 0; i < count; i++) {
+        buffer_append(&buffers[i], "}");
+        values[i] = buffers[i].text;
+    }
+    PGresult *result = exec_prepared(b, name, count, values);
+    if (!result) return -1;
+    PQclear(result);
+    array_reset(buffers, count);
+    return 0;
+}
+
 int64_t pg_baseline_insert_catalog(pg_baseline *b, baseline_catalog catalog) {
+    // The statements Crosslink's Magento import sends on PostgreSQL (Import/Magento/MagentoImportBatch.swift):
+    // product ids drawn from the identity's sequence in one query, then each table's rows a batch
+    // at a time through unnest of array parameters.
     if (!b->prepared_catalog) {
-        if (prepare(b, "bench_product", "INSERT INTO products(sku, name, type, attribute_set, enabled, visibility, price, qty, in_stock) "
-                                        "VALUES ($1, $2, 'simple', 'Default', 1, 4, $3, 100, 1) RETURNING product_id") != 0 ||
-            prepare(b, "bench_website", "INSERT INTO product_websites(product_id, website_id) VALUES ($1, 1)") != 0 ||
-            prepare(b, "bench_link", "INSERT INTO product_links(link_type_id, product_id, linked_product_id, position) "
-                                     "VALUES ($1, $2, $3, $4)") != 0) return -1;
+        if (prepare(b, "bench_ids", "SELECT nextval(pg_get_serial_sequence('products', 'product_id')) "
+                                    "FROM generate_series(1, CAST($1 AS BIGINT))") != 0 ||
+            prepare(b, "bench_products", "INSERT INTO products(product_id, sku, name, type, attribute_set, enabled, visibility, price, qty, in_stock) "
+                                         "SELECT id, sku, name, 'simple', 'Default', 1, 4, price, 100, 1 "
+                                         "FROM unnest(CAST($1 AS bigint[]), CAST($2 AS text[]), CAST($3 AS text[]), "
+                                         "CAST($4 AS double precision[])) AS rows(id, sku, name, price)") != 0 ||
+            prepare(b, "bench_websites", "INSERT INTO product_websites(product_id, website_id) "
+                                         "SELECT * FROM unnest(CAST($1 AS bigint[]), CAST($2 AS bigint[])) ON CONFLICT DO NOTHING") != 0 ||
+            prepare(b, "bench_links", "INSERT INTO product_links(link_type_id, product_id, linked_product_id, position) "
+                                      "SELECT t, p, l, pos FROM unnest(CAST($1 AS bigint[]), CAST($2 AS bigint[]), CAST($3 AS bigint[]), "
+                                      "CAST($4 AS bigint[])) WITH ORDINALITY AS rows(t, p, l, pos, n) ORDER BY n") != 0) return -1;
         b->prepared_catalog = 1;
     }
     const int steps[3] = {1, 7, 13};
-    const char *types[3] = {"1", "4", "5"};
+    const int types[3] = {1, 4, 5};
+    const int batch_rows = 5000;  // ImportBatch.rowLimit
     int64_t start = now_ns();
     if (run(b, "BEGIN; SELECT pg_advisory_xact_lock(1129466955); UPDATE catalog_write_mode SET bulk = 1 WHERE id = 1") != 0) return -1;
     int64_t *ids = malloc(sizeof(int64_t) * (size_t)catalog.products);
-    char sku[32], name[64], price[32], id[32], target[32], position[16];
-    for (int i = 0; i < catalog.products; i++) {
-        snprintf(sku, sizeof sku, "BENCH-%06d", i);
-        snprintf(name, sizeof name, "Bench product %d", i);
-        snprintf(price, sizeof price, "%d", 10 + i % 90);
-        const char *values[3] = {sku, name, price};
-        PGresult *result = exec_prepared(b, "bench_product", 3, values);
-        if (!result) goto failed;
-        ids[i] = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
-        PQclear(result);
-        snprintf(id, sizeof id, "%lld", (long long)ids[i]);
-        const char *website[1] = {id};
-        if (!(result = exec_prepared(b, "bench_website", 1, website))) goto failed;
-        PQclear(result);
+    text_buffer arrays[4] = {{0}};
+    char count[32], text[64];
+    snprintf(count, sizeof count, "%d", catalog.products);
+    const char *reserve[1] = {count};
+    PGresult *reserved = exec_prepared(b, "bench_ids", 1, reserve);
+    if (!reserved) goto failed;
+    for (int i = 0; i < catalog.products; i++) ids[i] = strtoll(PQgetvalue(reserved, i, 0), NULL, 10);
+    PQclear(reserved);
+    // Pass 1: a product and its website per row (two batched rows), sent every batch_rows rows.
+    for (int first = 0; first < catalog.products; first += batch_rows / 2) {
+        int last = first + batch_rows / 2 < catalog.products ? first + batch_rows / 2 : catalog.products;
+        for (int i = first; i < last; i++) {
+            snprintf(text, sizeof text, "BENCH-%06d", i);
+            array_integer(&arrays[0], ids[i]);
+            array_quoted(&arrays[1], text);
+            snprintf(text, sizeof text, "Bench product %d", i);
+            array_quoted(&arrays[2], text);
+            array_integer(&arrays[3], 10 + i % 90);
+        }
+        if (exec_arrays(b, "bench_products", arrays, 4) != 0) goto failed;
+        for (int i = first; i < last; i++) { array_integer(&arrays[0], ids[i]); array_integer(&arrays[1], 1); }
+        if (exec_arrays(b, "bench_websites", arrays, 2) != 0) goto failed;
     }
+    // Pass 2: each product's links, sent once batch_rows rows or more are collected.
+    int pending = 0;
     for (int i = 0; i < catalog.products; i++) {
-        snprintf(id, sizeof id, "%lld", (long long)ids[i]);
         for (int t = 0; t < 3; t++) {
             for (int k = 1; k <= catalog.links_per_type; k++) {
                 int other = (i + k * steps[t]) % catalog.products;
                 if (other == i) continue;
-                snprintf(target, sizeof target, "%lld", (long long)ids[other]);
-                snprintf(position, sizeof position, "%d", k);
-                const char *values[4] = {types[t], id, target, position};
-                PGresult *result = exec_prepared(b, "bench_link", 4, values);
-                if (!result) goto failed;
-                PQclear(result);
+                array_integer(&arrays[0], types[t]);
+                array_integer(&arrays[1], ids[i]);
+                array_integer(&arrays[2], ids[other]);
+                array_integer(&arrays[3], k);
+                pending++;
             }
         }
+        if (pending >= batch_rows || (i == catalog.products - 1 && pending > 0)) {
+            if (exec_arrays(b, "bench_links", arrays, 4) != 0) goto failed;
+            pending = 0;
+        }
     }
+    for (int i = 0; i < 4; i++) free(arrays[i].text);
     free(ids);
     if (run(b, "INSERT INTO product_words(word, product_id) SELECT word, product_id FROM product_name_words ON CONFLICT DO NOTHING; "
                "UPDATE catalog_write_mode SET bulk = 0 WHERE id = 1; COMMIT") != 0) {
@@ -205,6 +283,7 @@ int64_t pg_baseline_insert_catalog(pg_baseline *b, baseline_catalog catalog) {
     }
     return now_ns() - start;
 failed:
+    for (int i = 0; i < 4; i++) free(arrays[i].text);
     free(ids);
     {
         char saved[512];

@@ -6,8 +6,9 @@
 //                              [--pg-pages N] [--pg-runs R]
 //
 // - Magento catalog import (rows/s: products + website assignments + links): the catalog
-//   area's generated CSV through MagentoCSVImporter; libpq inserts the same rows one prepared
-//   statement each, in one transaction;
+//   area's generated CSV through MagentoCSVImporter; libpq sends the same rows as the importer
+//   does on PostgreSQL (ids drawn in one query, then INSERT … SELECT FROM unnest of array
+//   parameters, 5,000 rows a statement), in one transaction;
 // - related placement p50/p99 on the imported catalog (store, SKU, block settings, linked
 //   products in one REPEATABLE READ transaction, as Crosslink runs it);
 // - a product page of three units (the units area's shop) p50/p99; raw libpq is one related

@@ -149,11 +149,13 @@ public struct Placements {
     }
 
     func resolve(store code: String, viewed: String?, cart: [String]) throws -> Context {
-        if cart.count > Self.maximumCartItems {
-            throw RequestError.invalidValue(field: "cart", value: "\(cart.count) SKUs",
-                                            reason: "a cart holds at most \(Self.maximumCartItems) SKUs")
-        }
-        let store = try StoreRepository(db).store(code: code)
+        try Self.checkCartSize(cart)
+        return try resolve(store: try StoreRepository(db).store(code: code), viewed: viewed, cart: cart)
+    }
+
+    /// The same for a store already read (a page reads it first: one statement less).
+    func resolve(store: StoreRepository.Store, viewed: String?, cart: [String]) throws -> Context {
+        try Self.checkCartSize(cart)
         let products = ProductRepository(db)
         let viewedID = try viewed.map { try products.requireID(sku: $0) }
         let cartIDs = try products.requireIDs(skus: cart, context: "the cart")
@@ -168,6 +170,13 @@ public struct Placements {
                 """) { $0.int(at: 0) }
         }
         return Context(store: store, viewedID: viewedID, cartIDs: cartIDs, excluded: excluded)
+    }
+
+    static func checkCartSize(_ cart: [String]) throws {
+        if cart.count > maximumCartItems {
+            throw RequestError.invalidValue(field: "cart", value: "\(cart.count) SKUs",
+                                            reason: "a cart holds at most \(maximumCartItems) SKUs")
+        }
     }
 
     /// The products whose links apply for these items: each item and its configurable parents.

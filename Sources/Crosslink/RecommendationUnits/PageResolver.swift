@@ -23,11 +23,11 @@ public struct PageResolver {
     public init(_ db: Database) { self.db = db }
 
     public func resolve(_ page: Page, store: String = "default", visitor: String? = nil, options: PageOptions = PageOptions()) throws -> ResolvedPage {
-        let storeID = try StoreRepository(db).store(code: store).id
-        let units = try UnitRepository(db).active(storeID: storeID, pageType: page.type)
+        let storeRow = try StoreRepository(db).store(code: store)
+        let units = try UnitRepository(db).active(storeID: storeRow.id, pageType: page.type)
         var resolved = ResolvedPage(pageType: page.type, store: store, visitor: visitor, units: [])
         guard !units.isEmpty else { return resolved }
-        var context = try PageContext(db, page: page, store: store, visitor: visitor, options: options)
+        var context = try PageContext(db, page: page, store: storeRow, visitor: visitor, options: options)
         for unit in units {
             let variant = VariantAssignment.variant(of: unit, visitor: visitor)
             let products = try fill(unit: unit, variant: variant, context: &context)
@@ -194,7 +194,7 @@ struct PageContext {
     /// Products of the units resolved so far.
     var shown: [Int] = []
 
-    init(_ db: Database, page: Page, store: String, visitor: String?, options: PageOptions) throws {
+    init(_ db: Database, page: Page, store: StoreRepository.Store, visitor: String?, options: PageOptions) throws {
         self.visitor = visitor
         self.options = options
         settings = try RecommendationSettings.load(db)

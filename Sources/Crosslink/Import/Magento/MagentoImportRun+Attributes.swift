@@ -6,6 +6,7 @@ extension ImportRun {
         guard let value = cell(record, .additionalAttributes) else { return }
         if isClear(value) {
             if !fresh {
+                try flushBatch()
                 deleteAllAttributes.reset()
                 deleteAllAttributes.bind(productID, at: 1)
                 while try deleteAllAttributes.step() {}
@@ -52,6 +53,13 @@ extension ImportRun {
                 try deleteAttributeValues(productID: productID, attributeID: attribute.id)
             }
             written.insert(attribute.id)
+            if let batch {
+                for (ordinal, text) in values.enumerated() {
+                    batch.addAttribute(productID: productID, attributeID: attribute.id, ordinal: ordinal, value: text,
+                                       number: AttributeRepository.number(text))
+                }
+                continue
+            }
             let s = insertAttribute
             for (ordinal, text) in values.enumerated() {
                 s.reset()
@@ -66,6 +74,7 @@ extension ImportRun {
     }
 
     func deleteAttributeValues(productID: Int, attributeID: Int) throws {
+        try flushBatch()
         deleteAttribute.reset()
         deleteAttribute.bind(productID, at: 1)
         deleteAttribute.bind(attributeID, at: 2)

@@ -30,6 +30,8 @@ extension ImportRun {
             if name != nil { named.insert(id) }
             if let type { state.type = type; products[key] = state }
             if inStock == nil, let qty, Self.tracksQuantity(state.type) { inStock = qty > 0 }
+            // A product this import created may still be in the batch.
+            if !state.existedBefore { try flushBatch() }
             let s = updateProduct
             s.reset()
             s.bind(id, at: 1)
@@ -56,24 +58,31 @@ extension ImportRun {
             guard let attributeSet else { throw missingAttributeSet(record, sku: sku) }
             guard let name else { throw missingName(record, sku: sku) }
             if inStock == nil { inStock = Self.tracksQuantity(type) && qty != nil ? qty! > 0 : true }
-            let s = insertProduct
-            s.reset()
-            s.bind(sku, at: 1)
-            s.bind(name, at: 2)
-            s.bind(type.rawValue, at: 3)
-            s.bind(attributeSet, at: 4)
-            s.bind((enabled ?? true) ? 1 : 0, at: 5)
-            s.bind(visibility ?? Visibility.catalogAndSearch.rawValue, at: 6)
-            s.bind(price ?? nil, at: 7)
-            s.bind(specialPrice ?? nil, at: 8)
-            s.bind(qty ?? 0, at: 9)
-            s.bind(inStock! ? 1 : 0, at: 10)
-            s.bind(createdAt ?? now, at: 11)
-            s.bind(updatedAt ?? now, at: 12)
-            // RETURNING: on PostgreSQL lastInsertRowID costs a savepoint and lastval(), three round trips.
-            guard try s.step() else { throw DatabaseError(extendedResultCode: 1, message: "INSERT … RETURNING returned no row", sql: s.sql, path: db.path) }
-            id = s.int(at: 0)
-            while try s.step() {}
+            if let batch {
+                id = try batch.nextProductID()
+                batch.addProduct(ImportBatch.ProductRow(
+                    id: id, sku: sku, name: name, type: type.rawValue, attributeSet: attributeSet, enabled: (enabled ?? true) ? 1 : 0,
+                    visibility: visibility ?? Visibility.catalogAndSearch.rawValue, price: price ?? nil, specialPrice: specialPrice ?? nil,
+                    qty: qty ?? 0, inStock: inStock! ? 1 : 0, createdAt: createdAt ?? now, updatedAt: updatedAt ?? now))
+            } else {
+                let s = insertProduct
+                s.reset()
+                s.bind(sku, at: 1)
+                s.bind(name, at: 2)
+                s.bind(type.rawValue, at: 3)
+                s.bind(attributeSet, at: 4)
+                s.bind((enabled ?? true) ? 1 : 0, at: 5)
+                s.bind(visibility ?? Visibility.catalogAndSearch.rawValue, at: 6)
+                s.bind(price ?? nil, at: 7)
+                s.bind(specialPrice ?? nil, at: 8)
+                s.bind(qty ?? 0, at: 9)
+                s.bind(inStock! ? 1 : 0, at: 10)
+                s.bind(createdAt ?? now, at: 11)
+                s.bind(updatedAt ?? now, at: 12)
+                guard try s.step() else { throw DatabaseError(extendedResultCode: 1, message: "INSERT … RETURNING returned no row", sql: s.sql, path: db.path) }
+                id = s.int(at: 0)
+                while try s.step() {}
+            }
             fresh = true
             named.insert(id)
             products[key] = ProductState(id: id, type: type, existedBefore: false)
@@ -169,6 +178,7 @@ extension ImportRun {
     func importCategories(_ record: CSVRecord, productID: Int, fresh: Bool) throws {
         guard let value = cell(record, .categories) else { return }
         if isClear(value) {
+            try flushBatch()
             deleteAllCategories.reset()
             deleteAllCategories.bind(productID, at: 1)
             while try deleteAllCategories.step() {}
@@ -189,6 +199,7 @@ extension ImportRun {
         }
         if ids.isEmpty { return }
         if !fresh {
+            try flushBatch()
             deleteCategoriesExcept.reset()
             deleteCategoriesExcept.bind(productID, at: 1)
             deleteCategoriesExcept.bind("[" + ids.map(String.init).joined(separator: ",") + "]", at: 2)
@@ -196,6 +207,7 @@ extension ImportRun {
         }
         for id in ids {
             // New members go after the category's current ones, as CategoryRepository.assign does.
+            // No batched row is in a category without a next position yet: the count needs no flush.
             let position: Int
             if let next = categoryNextPosition[id] {
                 position = next
@@ -204,6 +216,12 @@ extension ImportRun {
                 countCategoryProducts.bind(id, at: 1)
                 position = try countCategoryProducts.step() ? countCategoryProducts.int(at: 0) : 0
                 countCategoryProducts.reset()
+            }
+            if let batch, fresh {
+                // A product inserted by this row is in none of its (distinct) categories yet.
+                batch.addCategory(categoryID: id, productID: productID, position: position)
+                categoryNextPosition[id] = position + 1
+                continue
             }
             insertCategory.reset()
             insertCategory.bind(id, at: 1)
@@ -253,6 +271,7 @@ extension ImportRun {
             if ids.isEmpty { return false }
         }
         if !fresh {
+            try flushBatch()
             deleteWebsites.reset()
             deleteWebsites.bind(productID, at: 1)
             while try deleteWebsites.step() {}
@@ -262,6 +281,7 @@ extension ImportRun {
     }
 
     func addWebsite(productID: Int, websiteID: Int) throws {
+        if let batch { return batch.addWebsite(productID: productID, websiteID: websiteID) }
         insertWebsite.reset()
         insertWebsite.bind(productID, at: 1)
         insertWebsite.bind(websiteID, at: 2)

@@ -73,6 +73,8 @@ extension ImportRun {
     func replaceLinks(productID: Int, type: LinkType, targets: [(id: Int, position: Int)], fresh: Bool) throws {
         // A product created by this import has no links yet, unless an earlier row of the file set some.
         let mayHaveLinks = !fresh || !linksSet.insert(productID &* 8 &+ type.magentoID).inserted
+        if let batch, !mayHaveLinks { return batch.addLinks(productID: productID, type: type, targets: targets) }
+        try flushBatch()
         try LinkRepository(db).replace(productID: productID, type: type, targets: targets, existing: mayHaveLinks)
     }
 
@@ -102,6 +104,7 @@ extension ImportRun {
                 if seen.insert(child.id).inserted { children.append((id: child.id, optionTitle: nil)) }
             }
         }
+        try flushBatch()
         try ChildRepository(db).setChildren(parentID: product.id, children: children)
     }
 }

@@ -66,6 +66,8 @@ final class ImportRun {
     let deleteAttribute: Statement
     let deleteAllAttributes: Statement
     let insertAttribute: Statement
+    /// On PostgreSQL, the inserts that need no answer, sent in batches (nil on SQLite).
+    let batch: ImportBatch?
 
     init(db: Database, table: CSVTable, layout: ColumnLayout, options: ImportOptions, started: ContinuousClock.Instant,
          allowedErrors: Int) throws {
@@ -78,6 +80,7 @@ final class ImportRun {
         self.started = started
         self.now = ProductRepository.timestamp()
         self.separator = options.multipleValueSeparator
+        self.batch = db.engine == .postgresql ? ImportBatch(db: db) : nil
 
         insertProduct = try db.cachedStatement("""
             INSERT INTO products(sku, name, type, attribute_set, enabled, visibility, price, special_price, qty, in_stock, created_at, updated_at)
@@ -166,9 +169,13 @@ final class ImportRun {
         // the tables were empty (sequential scans of products, ~50 ms a placement at 2,000
         // products, ~10 ms at 500). An import of 100 products or more refreshes them itself, in its
         // transaction (ANALYZE samples at most 30,000 rows a table: tens of milliseconds).
+        // stores and websites too: autovacuum never analyzes a table of a few rows (it waits for
+        // 50 changes), and without their statistics the planner took a store to match 1 in 200
+        // website assignments, which at 1,000 products turned a placement's linked-products query
+        // into a loop over every assignment (23 ms instead of 0.2 ms).
         if db.engine == .postgresql && written.count >= Self.analyzeThreshold {
             try db.execute(script: "ANALYZE products, product_websites, product_categories, product_links, product_children, "
-                                   + "product_attributes, categories")
+                                   + "product_attributes, categories, stores, websites")
         }
         try db.execute("""
             DELETE FROM product_words WHERE product_id IN \(list: named)
@@ -200,6 +207,7 @@ final class ImportRun {
         let rows = table.rows
         // Every row is validated before anything is written (Magento's validateData before importData).
         let errors = try validateRows()
+        if let batch { try batch.reserveProductIDs(newProductCount()) }
         // Pass 1: products, with their own categories, websites and attributes.
         var storeViewWarningGiven = false
         for (offset, record) in rows.enumerated() {
@@ -222,6 +230,7 @@ final class ImportRun {
         for (offset, record) in rows.enumerated() where !invalidRows.contains(offset) {
             try guarded(record) { try importRelations(record) }
         }
+        try flushBatch()
         reportProgress(rows.count)
         if suppressedWarnings > 0 {
             warnings.append(InputError(file: file, line: 0, message: "\(suppressedWarnings) more warnings not listed"))
@@ -232,6 +241,20 @@ final class ImportRun {
             categoriesCreated: categoriesAfter - categoriesBefore,
             links: Dictionary(uniqueKeysWithValues: linkCounts.map { ($0.key.rawValue, $0.value) }),
             warnings: warnings, dryRun: options.dryRun, rowsSkipped: invalidRows.count, errors: errors)
+    }
+
+    /// Sends the batched rows; everything that reads or deletes rows the batch may hold calls it first.
+    func flushBatch() throws {
+        try batch?.flush(file: file)
+    }
+
+    /// Products pass 1 will insert: the distinct unknown SKUs of the valid default rows.
+    func newProductCount() -> Int {
+        var keys = Set<String>()
+        for (offset, record) in table.rows.enumerated() where !invalidRows.contains(offset) && cell(record, .storeViewCode) == nil {
+            if let sku = cell(record, .sku), !isClear(sku), products[Self.key(sku)] == nil { keys.insert(Self.key(sku)) }
+        }
+        return keys.count
     }
 
     func reportProgress(_ rows: Int) {
@@ -247,8 +270,10 @@ final class ImportRun {
 
     /// Errors from the repositories or SQLite become issues that name the row.
     func guarded(_ record: CSVRecord, _ body: () throws -> Void) throws {
+        batch?.note(line: record.line)
         do {
             try body()
+            if let batch, batch.count >= ImportBatch.rowLimit { try flushBatch() }
         } catch let issue as InputError where issue.location != nil {
             throw issue
         } catch let error as InputError {
