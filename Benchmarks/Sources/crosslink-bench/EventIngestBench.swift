@@ -211,7 +211,7 @@ func compareAppend(_ label: String, in directory: String, events: [Event], batch
     let floorNanoseconds = baseline_events_insert_select(floor.path, store.path, &error, Int32(error.count))
     guard floorNanoseconds > 0 else { throw BenchFailure(String(cString: error)) }
     let floorRate = Double(a[0]) / (Double(floorNanoseconds) / 1e9)
-    print(row(["  in-schema floor (INSERT … SELECT)", String(format: "%.0f", swiftRate), String(format: "%.0f", floorRate),
+    print(row(["  in-schema floor, INSERT…SELECT", String(format: "%.0f", swiftRate), String(format: "%.0f", floorRate),
                String(format: "%.2f×", swiftRate / floorRate), "≥ 0.5×"]))
 }
 
