@@ -163,7 +163,7 @@ import Testing
               AND NOT EXISTS (SELECT 1 FROM pg_constraint AS k WHERE k.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)
             ORDER BY i.indexname COLLATE "C"
             """, database: database)
-        #expect(sqliteIndexes.count >= 30, "\(sqliteIndexes.count) indexes")
+        #expect(sqliteIndexes.count >= 28, "\(sqliteIndexes.count) indexes")
         #expect(postgreSQLIndexes == sqliteIndexes)
 
         let sqliteTriggers = try sqlite3Rows(sqlitePath, "SELECT tbl_name, name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")
@@ -172,7 +172,14 @@ import Testing
             WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace ORDER BY t.tgname COLLATE "C"
             """, database: database)
         #expect(sqliteTriggers.count >= 30, "\(sqliteTriggers.count) triggers")
-        #expect(postgreSQLTriggers == sqliteTriggers)
+        // PostgreSQL only (0012_lean_events): the statement-level checks that stand in for the
+        // foreign keys of events; SQLite keeps the foreign keys.
+        let references: Set = [["events", "events_check_references_insert"], ["events", "events_check_references_update"],
+                               ["stores", "stores_keep_events_delete"], ["stores", "stores_keep_events_update"],
+                               ["products", "products_forget_events_delete"], ["products", "products_forget_events_update"],
+                               ["categories", "categories_forget_events_delete"], ["categories", "categories_forget_events_update"]]
+        #expect(Set(postgreSQLTriggers).isSuperset(of: references))
+        #expect(postgreSQLTriggers.filter { !references.contains($0) } == sqliteTriggers)
     }
 
     // MARK: The views give SQLite's values

@@ -205,6 +205,14 @@ func compareAppend(_ label: String, in directory: String, events: [Event], batch
     let (swiftRate, cRate) = (Double(events.count) / swiftSeconds, Double(events.count) / cSeconds)
     print(row([label, String(format: "%.0f", swiftRate), String(format: "%.0f", cRate), String(format: "%.2f×", swiftRate / cRate), target])
           + String(format: "   %.0f vs %.0f rows/s", rows / swiftSeconds, rows / cSeconds))
+    // #18 item 4's floor: the stored rows copied by one INSERT … SELECT into Crosslink's schema.
+    let floor = try eventDatabase("events-floor.sqlite", in: directory, products: products, categories: categories)
+    var error = [CChar](repeating: 0, count: 512)
+    let floorNanoseconds = baseline_events_insert_select(floor.path, store.path, &error, Int32(error.count))
+    guard floorNanoseconds > 0 else { throw BenchFailure(String(cString: error)) }
+    let floorRate = Double(a[0]) / (Double(floorNanoseconds) / 1e9)
+    print(row(["  in-schema floor, INSERT…SELECT", String(format: "%.0f", swiftRate), String(format: "%.0f", floorRate),
+               String(format: "%.2f×", swiftRate / floorRate), "≥ 0.5×"]))
 }
 
 /// p50/p99 of one-event appends (a transaction each), alternating the two sides event by event.

@@ -13,7 +13,9 @@
 //   products in one REPEATABLE READ transaction, as Crosslink runs it);
 // - a product page of three units (the units area's shop) p50/p99; raw libpq is one related
 //   placement on the same database, for scale;
-// - event ingest (events/s, aggregation off: the COPY path) in batches of --pg-event-batch.
+// - event ingest (events/s, aggregation off: the COPY path) in batches of --pg-event-batch;
+//   and with incremental aggregation (--pg-aggregated-events of them, no libpq side).
+//   --pg-ingest-only measures only the round trips and ingest.
 // Every measurement runs --pg-runs times; the table shows the median of the runs and, in the
 // last column, the spread of the Crosslink PostgreSQL figure (min–max), to read the noise of a
 // shared machine.
@@ -33,6 +35,9 @@ struct PostgreSQLBenchOptions: ParsableArguments {
     @Option(name: .customLong("pg-event-batch"), help: "Events per batch (one transaction each).") var batch = 1_000
     @Option(name: .customLong("pg-pages"), help: "Product pages resolved per run and side.") var pages = 300
     @Option(name: .customLong("pg-runs"), help: "Runs of every measurement (the table shows their median).") var runs = 3
+    @Option(name: .customLong("pg-aggregated-events"), help: "Generated events appended with aggregation per run and side.")
+    var aggregatedEvents = 20_000
+    @Flag(name: .customLong("pg-ingest-only"), help: "Measure only round trips and event ingest.") var ingestOnly = false
 
     func validate() throws {
         guard products >= 100, lookups >= 10, events >= 1_000, batch >= 1, pages >= 10, runs >= 1 else {
@@ -142,6 +147,11 @@ func runPostgreSQLBenchmark(_ options: PostgreSQLBenchOptions, directory: String
         figures += [socket, tcp]
     }
 
+    if options.ingestOnly {
+        let (ingestFigures, ingestNotes) = try ingestBenchmark(options, server: server, directory: directory)
+        return printTable(figures + ingestFigures, notes: notes + ingestNotes)
+    }
+
     // 2. Magento catalog import, then the related placement on what it imported.
     let catalog = try CatalogBenchOptions.sized(products: options.products, lookups: options.lookups)
     let csv = catalogCSV(catalog)
@@ -222,6 +232,25 @@ func runPostgreSQLBenchmark(_ options: PostgreSQLBenchOptions, directory: String
     }
     notes.append("page units alone, p50 µs PostgreSQL / SQLite: " + alone.joined(separator: ", "))
 
+    let (ingestFigures, ingestNotes) = try ingestBenchmark(options, server: server, directory: directory)
+    printTable(figures + ingestFigures, notes: notes + ingestNotes)
+}
+
+private func printTable(_ figures: [Figure], notes: [String]) {
+    print(zip(["work", "Crosslink PG", "raw libpq", "ratio", "Crosslink SQLite", "PG/SQLite", "target", "PG runs min–max"],
+              [31, 14, 11, 8, 18, 11, 22, 0]).map { $1 == 0 ? $0 : $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined())
+    print(String(repeating: "-", count: 120))
+    for figure in figures { print(figure.line()) }
+    print("")
+    for note in notes { print("  " + note) }
+    print("  load average \(UnitsBenchShop.loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+}
+
+/// 4. and 5.: event ingest, by COPY without aggregation and with incremental aggregation.
+private func ingestBenchmark(_ options: PostgreSQLBenchOptions, server: BenchServer, directory: String) throws -> ([Figure], [String]) {
+    let runs = options.runs
+    var figures: [Figure] = []
+    var notes: [String] = []
     // 4. Event ingest without aggregation: the COPY path on PostgreSQL.
     var ingest = Figure(label: "event ingest (events/s)", format: "%.0f", target: "≥ 100,000 events/s")
     let categoryPaths = (0..<20).map { ["Default Category", "Cat \($0)"] }
@@ -243,13 +272,20 @@ func runPostgreSQLBenchmark(_ options: PostgreSQLBenchOptions, directory: String
     notes.append("ingest: \(options.events) generated events (1 % re-deliveries, 1 % unknown SKUs), batches of \(options.batch), aggregation off")
     figures.append(ingest)
 
-    print(zip(["work", "Crosslink PG", "raw libpq", "ratio", "Crosslink SQLite", "PG/SQLite", "target", "PG runs min–max"],
-              [31, 14, 11, 8, 18, 11, 22, 0]).map { $1 == 0 ? $0 : $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined())
-    print(String(repeating: "-", count: 120))
-    for figure in figures { print(figure.line()) }
-    print("")
-    for note in notes { print("  " + note) }
-    print("  load average \(UnitsBenchShop.loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    // 5. The same with incremental aggregation, as `events import` stores events by default.
+    var aggregated = Figure(label: "ingest, aggregated (events/s)", format: "%.0f", target: "≥ 20,000 events/s")
+    let aggregatedEvents = Array(events.prefix(options.aggregatedEvents))
+    for _ in 0..<runs {
+        let pg = try server.freshStore("events")
+        try fillEventCatalog(pg, products: eventProducts, categories: categoryPaths)
+        aggregated.postgreSQL.append(try ingestRate(aggregatedEvents, batch: options.batch, into: pg, aggregate: true))
+        let lite = try eventDatabase("pg-bench-events.sqlite", in: directory, products: eventProducts, categories: categoryPaths)
+        aggregated.sqlite.append(try ingestRate(aggregatedEvents, batch: options.batch, into: lite, aggregate: true))
+    }
+    notes.append("ingest, aggregated: the first \(aggregatedEvents.count) of those events, batches of \(options.batch)")
+    figures.append(aggregated)
+
+    return (figures, notes)
 }
 
 private func catalogURI(_ server: BenchServer) throws -> String { try replacingDatabase(of: server.baseURI, with: "crosslink_bench_catalog") }
@@ -315,10 +351,10 @@ private func libpqPlacementTimes(_ handle: OpaquePointer, skus: [String], warm: 
     return times.sorted()
 }
 
-/// Events per second appending `events` in batches through EventStore, aggregation off.
-private func ingestRate(_ events: [Event], batch: Int, into store: CrosslinkStore) throws -> Double {
+/// Events per second appending `events` in batches through EventStore (aggregation off unless `aggregate`).
+private func ingestRate(_ events: [Event], batch: Int, into store: CrosslinkStore, aggregate: Bool = false) throws -> Double {
     var options = EventIngestOptions()
-    options.aggregate = false
+    options.aggregate = aggregate
     let ingest = EventStore(store: store, options: options)
     let start = ContinuousClock.now
     for first in stride(from: 0, to: events.count, by: batch) {

@@ -34,6 +34,7 @@ struct AggregateCollector {
     }
 
     mutating func collect(_ events: [StoredEvent]) throws {
+        if db.engine == .postgresql { try prefetch(events) }
         // Growing these dictionaries one rehash at a time cost more than filling them.
         deltas.products.reserveCapacity(deltas.products.count + events.count * 2)
         deltas.hours.reserveCapacity(deltas.hours.count + events.count)
@@ -84,6 +85,52 @@ struct AggregateCollector {
             let old = before[key] ?? [:]
             guard old != state else { continue }
             deltas.changeSession(store: key.store, from: old, to: state)
+        }
+    }
+
+    /// PostgreSQL: loads every session the batch touches, and the rolled-up ids of its
+    /// products, in one query each (``loadSession(_:)`` and ``ProductRollup/id(_:)`` then find
+    /// them loaded) instead of a round trip per session and product.
+    private mutating func prefetch(_ events: [StoredEvent]) throws {
+        var keys: [SessionKey] = []
+        var products = Set<Int>()
+        for event in events {
+            switch event.type {
+            case .productView, .addToCart:
+                guard let product = event.productID else { continue }
+                products.insert(product)
+            case .placeOrder, .cancelOrder:
+                let lineProducts = event.lines.compactMap(\.productID)
+                guard !lineProducts.isEmpty else { continue }
+                products.formUnion(lineProducts)
+            default:
+                continue
+            }
+            let key = SessionKey(store: event.storeID, session: event.sessionID)
+            if after[key] == nil {
+                (before[key], after[key]) = ([:], [:])
+                keys.append(key)
+            }
+        }
+        try rollup.prefetch(products)
+        guard !keys.isEmpty else { return }
+        // The row type gives the keys the table's types and collations.
+        let wanted = try AggregateRowBatch(db, table: "session_products", columns: ["store_id", "session_id"])
+        for key in keys { wanted.add { $0.bind(key.store, at: 1); $0.bind(key.session, at: 2) } }
+        let statement = try db.cachedStatement("""
+            SELECT s.store_id, s.session_id, s.product_id, s.first_viewed_at, s.first_carted_at, s.first_bought_at, s.first_cancelled_at
+            FROM (\(wanted.rowsSQL(["r.store_id", "r.session_id"]))) AS k
+            JOIN session_products AS s ON s.store_id = k.store_id AND s.session_id = k.session_id
+            """)
+        statement.reset()
+        defer { statement.reset() }
+        statement.bind(wanted.take(), at: 1)
+        while try statement.step() {
+            let key = SessionKey(store: statement.int(at: 0), session: statement.text(at: 1))
+            let state = SessionProduct(viewedAt: statement.optionalInt(at: 3).map(Int64.init), cartedAt: statement.optionalInt(at: 4).map(Int64.init),
+                                       boughtAt: statement.optionalInt(at: 5).map(Int64.init), cancelledAt: statement.optionalInt(at: 6).map(Int64.init))
+            before[key]![statement.int(at: 2)] = state
+            after[key]![statement.int(at: 2)] = state
         }
     }
 
@@ -176,6 +223,21 @@ struct ProductRollup {
         hasConfigurableChildren = try db.scalarInt("""
             SELECT EXISTS (SELECT 1 FROM product_children AS c JOIN products AS p ON p.product_id = c.parent_id AND p.type = 'configurable')
             """) == 1
+    }
+
+    /// Rolls `products` up in one query (PostgreSQL: a round trip per product cost more).
+    mutating func prefetch(_ products: Set<Int>) throws {
+        guard hasConfigurableChildren else { return }
+        let missing = products.filter { cache[$0] == nil }.sorted()
+        guard !missing.isEmpty else { return }
+        for product in missing { cache[product] = product }
+        let statement = try db.cachedStatement("""
+            SELECT product_id, rollup_id FROM product_rollup WHERE product_id IN (SELECT unnest(CAST(?1 AS bigint[])))
+            """)
+        statement.reset()
+        defer { statement.reset() }
+        statement.bind("{" + missing.map(String.init).joined(separator: ",") + "}", at: 1)
+        while try statement.step() { cache[statement.int(at: 0)] = statement.int(at: 1) }
     }
 
     mutating func id(_ product: Int) throws -> Int {

@@ -73,6 +73,7 @@ struct AggregateTables {
                     .add(counters)
             }
         }
+        try productDays.flush()
         try MultiRowInsert(db, into: "product_days(day, store_id, product_id, \(Self.productCounters.joined(separator: ", ")))",
                            columns: 3 + Self.productCounters.count).run(newDays) { row, statement, first in
             statement.bind(row.key.bucket, at: first)
@@ -101,6 +102,8 @@ struct AggregateTables {
                 $0.bind(key.store, at: 1); $0.bind(key.bucket, at: 2)
             } bindCounters: { counters.bindChanged($0, from: 3) }
         }
+        try storeDays.flush()
+        try storeWindows.flush()
 
         var productHours = try Upsert(db, table: "product_hours", keys: ["hour", "store_id", "product_id"], counters: ["viewers"])
         var trendWindows = try Upsert(db, table: "trend_windows", keys: ["store_id", "product_id"], counters: ["foreground", "background"])
@@ -116,6 +119,7 @@ struct AggregateTables {
             if live.foreground.contains(key.bucket) { trends[trendKey, default: (0, 0)].foreground += viewers }
             if live.background.contains(key.bucket) { trends[trendKey, default: (0, 0)].background += viewers }
         }
+        try productHours.flush()
         for key in trends.keys.sorted() {
             let (foreground, background) = trends[key]!
             guard foreground != 0 || background != 0 else { continue }
@@ -126,6 +130,7 @@ struct AggregateTables {
                 if background != 0 { $0.bind(background, at: 4) }
             }
         }
+        try trendWindows.flush()
 
         let conversionInputsChanged = (windowProducts.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
             || (windowStores.contains { $0.key.bucket == Window.popularity.rawValue && $0.value.changesConversion })
@@ -143,8 +148,9 @@ struct AggregateTables {
                 try days.add(key, entries)
             }
         }
+        try days.flush()
         var text: [UInt8] = []
-        try MultiRowInsert(db, into: "pair_day_lists(day, store_id, kind_id, product_id, pairs)", columns: 5).run(newLists) { list, statement, first in
+        try MultiRowInsert(db, into: "pair_day_lists(day, store_id, kind_id, product_id, pairs)", columns: 5, jsonColumns: ["pairs"]).run(newLists) { list, statement, first in
             for (offset, value) in [list.key.day, list.key.store, list.key.kind, list.key.product].enumerated() {
                 statement.bind(value, at: first + Int32(offset))
             }
@@ -166,6 +172,7 @@ struct AggregateTables {
                 $0.bind(key.store, at: 1); $0.bind(key.bucket, at: 2); $0.bind(key.product, at: 3)
             } bindCounters: { counters.bindChanged($0, from: 4) }
         }
+        try productWindows.flush()
     }
 
     /// Adds (`sign` 1) or subtracts (-1) the product days `range` to `window` (a window move).
@@ -185,6 +192,7 @@ struct AggregateTables {
     func addToLive(_ deltas: PairDeltas) throws {
         var live = try PairWrites.live(db)
         for (key, entries) in deltas.sortedLists() { try live.add(key, entries) }
+        try live.flush()
     }
 
     /// Adds counter deltas to rows of one table, writing only the counters that change (bit i
@@ -195,6 +203,11 @@ struct AggregateTables {
     /// A row that a decrease left all zero is deleted. Counters only decrease when a session's
     /// contribution changes (cancellations have their own columns), so only such deltas need
     /// the check.
+    ///
+    /// On PostgreSQL the rows are gathered (``AggregateRowBatch``) and written by ``flush()``:
+    /// one upsert of every row (unchanged counters add 0) and one delete of the rows left all
+    /// zero, per table and chunk, instead of a round trip per row. Call ``flush()`` after the
+    /// last ``add(_:mayEmpty:bindKeys:bindCounters:)`` (on SQLite it does nothing).
     struct Upsert {
         let db: Database
         let table: String
@@ -202,12 +215,20 @@ struct AggregateTables {
         let counters: [String]
         let deleteIfEmpty: Statement
         private var upserts: [UInt32: Statement] = [:]
+        private let rows: AggregateRowBatch?
+        private let mayBeEmpty: AggregateRowBatch?
 
         init(_ db: Database, table: String, keys: [String], counters: [String]) throws {
             self.db = db
             self.table = table
             self.keys = keys
             self.counters = counters
+            if db.engine == .postgresql {
+                rows = try AggregateRowBatch(db, table: table, columns: keys + counters)
+                mayBeEmpty = try AggregateRowBatch(db, table: table, columns: keys)
+            } else {
+                (rows, mayBeEmpty) = (nil, nil)
+            }
             deleteIfEmpty = try db.cachedStatement(
                 "DELETE FROM \(table) WHERE " + keys.enumerated().map { "\($1) = ?\($0 + 1)" }.joined(separator: " AND ")
                     + " AND " + counters.map { "\($0) = 0" }.joined(separator: " AND "))
@@ -218,6 +239,11 @@ struct AggregateTables {
         /// nothing (the pair tables take millions of these per log, and each reset also clears
         /// the bindings).
         mutating func add(_ changed: UInt32, mayEmpty: Bool, bindKeys: (Statement) -> Void, bindCounters: (Statement) -> Void) throws {
+            if let rows, let mayBeEmpty {
+                rows.add { bindKeys($0); bindCounters($0) }
+                if mayEmpty { mayBeEmpty.add(bindKeys) }
+                return
+            }
             let upsert = try upsert(changed)
             upsert.reset()
             bindKeys(upsert)
@@ -227,6 +253,21 @@ struct AggregateTables {
             deleteIfEmpty.reset()
             bindKeys(deleteIfEmpty)
             while try deleteIfEmpty.step() {}
+        }
+
+        /// PostgreSQL: writes the gathered rows (see the type's note).
+        func flush() throws {
+            guard let rows, let mayBeEmpty, !rows.isEmpty else { return }
+            let keyList = keys.joined(separator: ", ")
+            try rows.run(db, """
+                INSERT INTO \(table)(\((keys + counters).joined(separator: ", ")))
+                \(rows.rowsSQL(keys.map { "r.\($0)" } + counters.map { "coalesce(r.\($0), 0)" }))
+                ON CONFLICT (\(keyList)) DO UPDATE SET \(counters.map { "\($0) = \(AggregateTables.plus($0, table: table, db.engine))" }.joined(separator: ", "))
+                """)
+            try mayBeEmpty.run(db, """
+                DELETE FROM \(table) WHERE (\(keyList)) IN (\(mayBeEmpty.rowsSQL(keys.map { "r.\($0)" })))
+                  AND \(counters.map { "\($0) = 0" }.joined(separator: " AND "))
+                """)
         }
 
         private mutating func upsert(_ changed: UInt32) throws -> Statement {

@@ -301,6 +301,12 @@ struct PairWrites {
             try rows.add(1, mayEmpty: count < 0) { $0.bind(other, at: key.bind($0, withDay: history)) } bindCounters: { $0.bind(count, at: together) }
         }
     }
+
+    /// Writes what PostgreSQL gathered (see ``AggregateTables/Upsert``); nothing on SQLite.
+    mutating func flush() throws {
+        try lists.flush()
+        try rows.flush()
+    }
 }
 
 /// Reads and rewrites the lists of one table: the history (`pair_day_lists`, keyed by day,
@@ -317,6 +323,8 @@ struct PairListTable {
     private var buffer: [UInt8] = []
     /// The lists are jsonb read as text (PostgreSQL, migration 0010).
     private let spaced: Bool
+    /// PostgreSQL: the changes gathered for ``flush()``, by list.
+    private var pending: [(key: PairDeltas.Key, deltas: [PairEntry])] = []
 
     static func history(_ db: Database) throws -> PairListTable { try PairListTable(db: db, table: "pair_day_lists", history: true) }
     static func live(_ db: Database) throws -> PairListTable { try PairListTable(db: db, table: "pair_lists", history: false) }
@@ -341,8 +349,12 @@ struct PairListTable {
     }
 
     /// Adds `deltas` (ascending, distinct partners) to the list `key`: one read and one write;
-    /// a list left empty is deleted.
+    /// a list left empty is deleted. On PostgreSQL the change waits for ``flush()``.
     mutating func add(_ key: PairDeltas.Key, _ deltas: [PairEntry]) throws {
+        if spaced {
+            pending.append((key, deltas))
+            return
+        }
         select.reset()
         key.bind(select, withDay: history)
         defer { select.reset() }  // also when reading or normalising the list throws
@@ -366,6 +378,68 @@ struct PairListTable {
         if written > 0 { buffer.withUnsafeBufferPointer { statement.bindUTF8Text($0, at: pairs) } }
         while try statement.step() {}
         statement.reset()
+    }
+
+    /// PostgreSQL: applies the gathered changes set-wise: one read of every list they touch,
+    /// the merges in memory, one upsert of the new texts and one delete of the lists left
+    /// empty, instead of a read and a write per list. The lists of one batch are distinct.
+    mutating func flush() throws {
+        guard !pending.isEmpty else { return }
+        defer { pending.removeAll(keepingCapacity: true) }
+        let keys = (history ? ["day"] : []) + ["store_id", "kind_id", "product_id"]
+        var wanted: [UInt8] = Array("[".utf8)
+        for (ord, change) in pending.enumerated() {
+            if ord > 0 { wanted.append(UInt8(ascii: ",")) }
+            let values = (history ? [change.key.day] : []) + [change.key.store, change.key.kind, change.key.product]
+            wanted.append(contentsOf: "{\"ord\":\(ord)".utf8)
+            for (name, value) in zip(keys, values) { wanted.append(contentsOf: ",\"\(name)\":\(value)".utf8) }
+            wanted.append(UInt8(ascii: "}"))
+        }
+        wanted.append(UInt8(ascii: "]"))
+        let read = try db.cachedStatement("""
+            SELECT u.ord, t.pairs FROM jsonb_to_recordset(CAST(?1 AS jsonb)) AS u(ord bigint, \(keys.map { "\($0) bigint" }.joined(separator: ", ")))
+            JOIN \(table) AS t ON \(keys.map { "t.\($0) = u.\($0)" }.joined(separator: " AND "))
+            """)
+        read.reset()
+        defer { read.reset() }
+        read.bind(String(decoding: wanted, as: UTF8.self), at: 1)
+        var written: [Int?] = Array(repeating: nil, count: pending.count)
+        var merged: [[UInt8]?] = Array(repeating: nil, count: pending.count)
+        var exists = Array(repeating: false, count: pending.count)
+        while try read.step() {
+            let ord = read.int(at: 0)
+            exists[ord] = true
+            var count = read.withUTF8Text(at: 1) { PairListText.merge($0, pending[ord].deltas, into: &buffer, spaced: true) }
+            if count == nil {
+                let canonical = try normalise(read.text(at: 1), key: pending[ord].key)
+                count = canonical.withUnsafeBufferPointer { PairListText.merge($0, pending[ord].deltas, into: &buffer) }
+            }
+            guard let count else {
+                throw StoreError.malformedPairList(table: table, key: describe(pending[ord].key), reason: "cannot be merged")
+            }
+            written[ord] = count
+            merged[ord] = buffer
+        }
+        read.reset()
+        let upserts = try AggregateRowBatch(db, table: table, columns: keys + ["pairs"], jsonColumns: ["pairs"])
+        let deletes = try AggregateRowBatch(db, table: table, columns: keys)
+        for (ord, change) in pending.enumerated() {
+            if !exists[ord] { written[ord] = PairListText.merge(nil, change.deltas, into: &buffer); merged[ord] = buffer }
+            if written[ord] == 0 {
+                if exists[ord] { deletes.add { change.key.bind($0, withDay: history) } }
+            } else if let text = merged[ord] {
+                upserts.add { statement in
+                    let pairs = change.key.bind(statement, withDay: history)
+                    text.withUnsafeBufferPointer { statement.bindUTF8Text($0, at: pairs) }
+                }
+            }
+        }
+        let keyList = keys.joined(separator: ", ")
+        try upserts.run(db, """
+            INSERT INTO \(table)(\(keyList), pairs) \(upserts.rowsSQL(keys.map { "r.\($0)" } + ["r.pairs"]))
+            ON CONFLICT (\(keyList)) DO UPDATE SET pairs = excluded.pairs
+            """)
+        try deletes.run(db, "DELETE FROM \(table) WHERE (\(keyList)) IN (\(deletes.rowsSQL(keys.map { "r.\($0)" })))")
     }
 
     /// A list that is not in the canonical form, read by the engine's JSON parser and rewritten

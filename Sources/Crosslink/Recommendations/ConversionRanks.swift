@@ -26,9 +26,9 @@ struct ConversionRanks {
         try db.cachedStatement("DELETE FROM conversion_ranks").execute()
         try db.cachedStatement("DELETE FROM conversion_rank_state").execute()
         let prior = try db.scalarDouble("SELECT conversion_prior_views FROM recommendation_settings") ?? 0
-        let insertRank = try db.cachedStatement("""
-            INSERT INTO conversion_ranks(store_id, metric, rank, product_id, converted, viewers, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-            """)
+        // Several rows per statement (on PostgreSQL one per list): a list is up to listLength
+        // rows, rewritten by every aggregated ingest chunk.
+        let insertRanks = MultiRowInsert(db, into: "conversion_ranks(store_id, metric, rank, product_id, converted, viewers, score)", columns: 7)
         let insertState = try db.cachedStatement("""
             INSERT INTO conversion_rank_state(store_id, metric, viewers, converted, prior, complete) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             """)
@@ -52,8 +52,15 @@ struct ConversionRanks {
                     .map { (id: $0.id, converted: $0.counts[column], viewers: $0.counts[0],
                             score: (Double($0.counts[column]) + prior * rate) / (Double($0.counts[0]) + prior)) }
                     .sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
-                for (rank, product) in ranked.prefix(Self.listLength).enumerated() {
-                    try insertRank.execute([store, metric.id, rank + 1, product.id, product.converted, product.viewers, product.score])
+                try insertRanks.run(Array(ranked.prefix(Self.listLength).enumerated())) { row, statement, first in
+                    let (rank, product) = row
+                    statement.bind(store, at: first)
+                    statement.bind(metric.id, at: first + 1)
+                    statement.bind(rank + 1, at: first + 2)
+                    statement.bind(product.id, at: first + 3)
+                    statement.bind(product.converted, at: first + 4)
+                    statement.bind(product.viewers, at: first + 5)
+                    statement.bind(product.score, at: first + 6)
                 }
                 try insertState.execute([store, metric.id, totals[0], totals[column], prior, ranked.count <= Self.listLength ? 1 : 0])
             }

@@ -51,3 +51,8 @@ int64_t baseline_events_append(baseline_events *handle, const baseline_event *ev
 const char *baseline_events_error(const baseline_events *handle);
 
 void baseline_events_close(baseline_events *handle);
+
+/// The in-schema floor: copies every event and order line of the database at `source_path`
+/// into the (migrated, same catalog, no events) database at `path` with one `INSERT … SELECT`
+/// each, in one transaction, with the library's settings. Nanoseconds, or -1 with a message.
+int64_t baseline_events_insert_select(const char *path, const char *source_path, char *error, int error_length);

@@ -97,6 +97,10 @@ final class PostgreSQLStatement {
     /// Like SQLite's typed binds: an index the SQL does not use binds nothing.
     func bindIgnoringRange(_ value: DatabaseValue, at index: Int) { _ = bind(value, at: index) }
 
+    /// The values bound since the last reset, by server parameter ($1 first): what a row batch
+    /// (Aggregates/AggregateRowBatch.swift) records instead of running the statement.
+    var boundValues: [DatabaseValue] { parameters }
+
     func step(_ database: Database) throws -> Bool {
         if result == nil {
             let result: PostgreSQLResult
