@@ -206,16 +206,20 @@ struct AggregatesCommand: ParsableCommand {
             abstract: "Recompute every aggregate from the event log (repair, or after an import without aggregation).",
             discussion: """
                 Ingest keeps the aggregates current; a rebuild gives the same tables from scratch.
+                On SQLite the counts are made in Swift from one read of the log; --sql runs the set-based \
+                SQL that defines the tables instead (slower; the same rows).
                 Example:
                   crosslink aggregates rebuild
                 """)
         @ParentCommand var root: AggregatesCommand
         @OptionGroup var output: OutputOptions
+        @Flag(help: "Rebuild with the SQL definition of the tables (for comparison; PostgreSQL always does).")
+        var sql = false
 
         func run() throws {
             let crosslink = try root.root.global.openStore(.readWrite)
             let start = ContinuousClock.now
-            try crosslink.write { db in try Aggregates(db).rebuild() }
+            try crosslink.write { db in try sql ? Aggregates(db).rebuild(method: .sql) : Aggregates(db).rebuild() }
             let seconds = (ContinuousClock.now - start) / .seconds(1)
             let status = try crosslink.read { db in try Aggregates(db).status() }
             if output.json {

@@ -15,6 +15,7 @@ import Foundation
               Benchmarks/.build/release/crosslink-bench catalog --products 2000
               Benchmarks/.build/release/crosslink-bench units --help
               Benchmarks/.build/release/crosslink-bench postgresql
+              Benchmarks/.build/release/crosslink-bench --database online-retail.sqlite
             Each area prints a table: work, Crosslink, raw C, ratio, target. The databases \
             stay in --directory for inspection.
             """,
@@ -47,8 +48,10 @@ extension CrosslinkBench {
         @OptionGroup(title: "Recommendations") var recommend: RecommendBenchOptions
         @OptionGroup(title: "Metrics") var metrics: MetricsBenchOptions
         @OptionGroup(title: "Units") var units: UnitsBenchOptions
+        @OptionGroup(title: "An existing database") var database: DatabaseBenchOptions
 
         func run() throws {
+            if let path = database.database { return try runDatabaseBenchmark(database, path: path) }
             let directory = try self.directory.prepared()
             let raw = try runCatalogBenchmark(catalog, directory: directory)
             try runRulesBenchmark(products: catalog.products, lookups: catalog.lookups, directory: directory, rawLinkLookup: raw)

@@ -15,10 +15,8 @@ extension Aggregates {
 
     static func allZero(_ counters: [String]) -> String { counters.map { "\($0) = 0" }.joined(separator: " AND ") }
 
-    /// The definition of every history table, in SQL. `Aggregates.apply` must leave the same rows.
-    static func rebuildSQL(_ engine: DatabaseEngine) -> String {
-        let dialect = RebuildDialect(engine: engine)
-        return dropRebuildTables(engine) + """
+    /// Empties every aggregate table and sets the span of the log: the start of both rebuilds.
+    static let clearSQL = """
         DELETE FROM session_products;
         DELETE FROM visitor_products;
         DELETE FROM product_days;
@@ -32,6 +30,24 @@ extension Aggregates {
         DELETE FROM pair_lists;
         DELETE FROM trend_windows;
         UPDATE aggregate_state SET first_at = (SELECT min(occurred_at) FROM events), last_at = (SELECT max(occurred_at) FROM events);
+
+        """
+
+    /// The definition of every history table, in SQL. `Aggregates.apply` must leave the same rows.
+    static func rebuildSQL(_ engine: DatabaseEngine) -> String {
+        let dialect = RebuildDialect(engine: engine)
+        return dropRebuildTables(engine) + clearSQL + """
+
+        DELETE FROM visitor_products;
+        DELETE FROM product_days;
+        DELETE FROM product_hours;
+        DELETE FROM store_days;
+        DELETE FROM pair_day_rows;
+        DELETE FROM pair_day_lists;
+        DELETE FROM product_windows;
+        DELETE FROM store_windows;
+        DELETE FROM pair_window_rows;
+        DELETE FROM pair_lists;
 
         -- Every product interaction, rolled up: views and adds to cart, and order lines.
         CREATE TEMP TABLE rebuild_interactions (

@@ -245,15 +245,21 @@ private struct LogReader {
         /// Per line: its file line, its own InvoiceDate (UTC) and Description, for the catalog.
         var lineRows: [Int] = []
         var lineTimes: [Int64] = []
-        var descriptions: [String] = []
-        /// The kept rows, joined, to count exact repeats.
-        var rows: Set<String> = []
+        /// Per line: its Description, as an index into `LogReader.descriptions` (a log repeats
+        /// a few thousand descriptions over hundreds of thousands of rows).
+        var descriptions: [Int32] = []
+        /// A 64-bit FNV-1a hash of each kept row, to count exact repeats: holding the rows' text
+        /// cost the shipped log about 50 MB. Two different rows of one invoice would have to
+        /// collide in 64 bits to be miscounted (< 10⁻¹³ for an invoice of a thousand rows).
+        var rows: Set<UInt64> = []
         var invalid = false
         var isCancellation: Bool { number.hasPrefix("C") }
     }
     var invoices: [Invoice] = []
     var invoiceIndex: [String: Int] = [:]
     var issues: [InputError] = []
+    var descriptions: [String] = []
+    var descriptionIndex: [String: Int32] = [:]
 
     /// Zone offset (ms) per local hour.
     var offsets: [Int64: Int64] = [:]
@@ -338,11 +344,31 @@ private struct LogReader {
         guard price != 0 else { report.zeroPriceLines += 1; return }
         guard cancellation ? quantity < 0 : quantity > 0, price > 0 else { report.wrongSignLines += 1; return }
 
-        if !invoices[index].rows.insert(fields.joined(separator: "\u{1F}")).inserted { report.duplicateLines += 1 }
+        if !invoices[index].rows.insert(Self.rowHash(fields)).inserted { report.duplicateLines += 1 }
         invoices[index].lines.append(OrderLine(sku: code, quantity: Double(abs(quantity)), price: price))
         invoices[index].lineRows.append(line)
         invoices[index].lineTimes.append(time)
-        invoices[index].descriptions.append(fields[columns[2]])
+        let description = fields[columns[2]]
+        if let known = descriptionIndex[description] {
+            invoices[index].descriptions.append(known)
+        } else {
+            descriptionIndex[description] = Int32(descriptions.count)
+            invoices[index].descriptions.append(Int32(descriptions.count))
+            descriptions.append(description)
+        }
+    }
+
+    /// FNV-1a over the fields' UTF-8 bytes, each followed by a 0x1F separator (as the fields
+    /// joined by U+001F).
+    static func rowHash(_ fields: [String]) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for var field in fields {
+            field.withUTF8 { bytes in
+                for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            }
+            hash = (hash ^ 0x1F) &* 0x0000_0100_0000_01B3
+        }
+        return hash
     }
 
     /// Whether `text` has only ASCII digits after `offset`, and at least one. (Byte loops: this
@@ -459,7 +485,7 @@ private struct LogReader {
                 if time > candidate.latestTime || (time == candidate.latestTime && row > candidate.latestRow) {
                     candidate.latestTime = time; candidate.latestRow = row; candidate.price = line.price
                 }
-                let description = MagentoFields.trimmed(invoice.descriptions[i])
+                let description = MagentoFields.trimmed(descriptions[Int(invoice.descriptions[i])])
                 if !description.isEmpty {
                     var seen = candidate.descriptions[description] ?? Seen(count: 0, firstRow: row)
                     seen.count += 1
