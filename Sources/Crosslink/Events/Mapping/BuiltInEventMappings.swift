@@ -36,6 +36,7 @@ enum BuiltInEventMappings {
   ],
   "eventID": { "prefix": "online-retail:" }
 }
+
 """#,
         "rees46": #"""
 {
@@ -66,6 +67,7 @@ enum BuiltInEventMappings {
   "category": { "separator": "." },
   "eventID": { "prefix": "rees46:" }
 }
+
 """#,
     ]
 }

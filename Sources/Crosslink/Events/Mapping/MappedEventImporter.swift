@@ -147,7 +147,8 @@ public struct MappedEventReport: Sendable, Equatable, Codable {
     public var orderLines = 0
     /// Distinct sessions of the events (from the column, or cut by the inactivity gap).
     public var sessions = 0
-    /// Rows left out by their type value (`skip`, or an unknown value with `"unknown": "skip"`), per value.
+    /// Rows left out by their type value (`skip`, or an unknown value with `"unknown": "skip"`), per value
+    /// (per prefix, written `A…`, for a prefix rule).
     public var skippedTypes: [String: Int] = [:]
     /// Rows left out by a `skipRows` filter, per reason.
     public var skippedRows: [String: Int] = [:]

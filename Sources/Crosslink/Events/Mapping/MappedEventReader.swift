@@ -165,10 +165,12 @@ struct MappedEventReader {
         }
         guard let rawType = value(.type, fields) else { return fail(.type, "missing or empty", orderID: order) }
         let target: EventMapping.TypeTarget
+        var skipKey = rawType
         if let mapped = mapping.types[rawType] {
             target = mapped
         } else if let prefixed = mapping.typePrefixes.first(where: { rawType.hasPrefix($0.prefix) }) {
             target = prefixed.target
+            skipKey = prefixed.prefix + "…"
         } else if let otherwise = mapping.otherwiseType {
             target = otherwise
         } else if mapping.unknownTypes == .skip {
@@ -178,7 +180,7 @@ struct MappedEventReader {
             return fail(.type, "unknown event type value \(String(reflecting: rawType)) (the mapping knows \(known))", orderID: order)
         }
         guard case .event(let type) = target else {
-            report.skippedTypes[rawType, default: 0] += 1
+            report.skippedTypes[skipKey, default: 0] += 1
             return
         }
         let isOrder = EventValidator.isOrder(type)
