@@ -281,4 +281,16 @@ extension Fixtures {
         let unknown = try run(CLITests.executable, ["--database", directory.path("bad.sqlite"), "events", "import", "--map", "nope", Fixtures.rees46Log.path])
         #expect(unknown.status != 0 && unknown.stderr.contains("not a built-in mapping (online-retail, rees46)"))
     }
+
+    /// `eval --log --map --create-catalog` imports the log through the mapping into its temporary database.
+    @Test func evalReadsALogThroughAMapping() throws {
+        let result = try run(CLITests.executable, ["eval", "--quiet", "--log", Fixtures.rees46Log.path, "--map", "rees46", "--create-catalog",
+                                                   "--split", "2019-10-01T02:15:00Z", "--types", "most-viewed"])
+        #expect(result.status == 0, "\(result.stderr)")
+        // Python: 1,233 events before 02:15, 10 of them purchases, and 16,201 after, 204 purchases;
+        // eval counts events and order lines (one per purchase).
+        #expect(result.stdout.contains("split 2019-10-01T02:15:00.000Z: 1243 events before, 16405 after"), "\(result.stdout)")
+        let refused = try run(CLITests.executable, ["eval", "--map", "rees46"])
+        #expect(refused.status != 0 && refused.stderr.contains("--map applies to --log"))
+    }
 }
