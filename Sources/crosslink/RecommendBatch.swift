@@ -42,7 +42,11 @@ struct RecommendBatch {
         var id: Identifier?
         var type: RecommendationType?
         var recommendations: [Recommend.JSONRecommendation]?
+        /// Context SKUs the catalog does not hold: left out of the question (absent when none).
+        var unknownSKUs: [String]?
         var error: String?
+
+        enum CodingKeys: String, CodingKey { case line, id, type, recommendations, unknownSKUs = "unknown_skus", error }
     }
 
     let store: CrosslinkStore
@@ -119,10 +123,12 @@ struct RecommendBatch {
             }
             let context = RecommendationContext(skus: question.sku.map { [$0] } ?? question.cart ?? [], visitorID: question.visitor)
             let (storeCode, limit) = (question.store ?? defaultStore, question.limit ?? defaultLimit)
-            let list = try store.read { db in
-                try Recommender(db).recommend(type, context: context, store: storeCode, limit: limit, asOf: asOf)
+            let (list, unknown) = try store.read { db in
+                (try Recommender(db).recommend(type, context: context, store: storeCode, limit: limit, asOf: asOf),
+                 try context.skus.filter { try ProductRepository(db).id(sku: $0) == nil })
             }
             answer.recommendations = list.map { Recommend.JSONRecommendation(recommendation: $0, aggregatesStale: stale) }
+            if !unknown.isEmpty { answer.unknownSKUs = unknown }
         } catch {
             answer.error = String(describing: error)
         }

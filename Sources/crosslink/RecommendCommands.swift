@@ -90,10 +90,13 @@ struct Recommend: ParsableCommand {
             print(query.sql + ";")
             return
         }
-        let (list, stale) = try crosslink.read { db in
-            (try Recommender(db).recommend(type, context: context, store: store, limit: limit, asOf: asOf), try Aggregates(db).staleness())
+        let (list, stale, unknown) = try crosslink.read { db in
+            (try Recommender(db).recommend(type, context: context, store: store, limit: limit, asOf: asOf), try Aggregates(db).staleness(),
+             try skus.filter { try ProductRepository(db).id(sku: $0) == nil })
         }
         if let stale { Output.error("warning: \(stale.description)") }
+        // The library leaves such SKUs out (a product not imported yet); a person may have mistyped one.
+        for sku in unknown { Output.error("note: \(String(reflecting: sku)) is not in the catalog: nothing is recommended from it") }
         if output.json {
             print(try Output.json(list.map { JSONRecommendation(recommendation: $0, aggregatesStale: stale != nil) }))
             return

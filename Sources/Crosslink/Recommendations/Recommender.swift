@@ -78,8 +78,8 @@ public struct Recommender {
     }
 
     /// Recommends up to `limit` products of `type` for `context` in `store`, as of now or as of
-    /// `asOf`. Throws ``RequestError`` for an unknown store or SKU, a limit out
-    /// of range or a context that lacks what the type needs.
+    /// `asOf`. Throws ``RequestError`` for an unknown store, a limit out of range or a context
+    /// that lacks what the type needs; context SKUs not in the catalog are left out.
     ///
     /// `filter` (a unit's merchant filters, ``CandidateFilter``) is applied in the type's SQL
     /// where candidates are chosen; `excluding` adds product ids never to return (a page's
@@ -187,14 +187,14 @@ public struct Recommender {
         var excluded: [Int]
     }
 
+    /// A context SKU the catalog does not hold (a product not imported yet) is left out: with none
+    /// left, a context type recommends nothing and a popularity type its plain list, as for a
+    /// product without behaviour — a shop's page must not fail on it.
     func resolve(_ skus: [String], store: String) throws -> Resolved {
-        guard !skus.isEmpty else { return Resolved(storeID: try StoreRepository(db).store(code: store).id, context: [], excluded: []) }
-        let placement: Placements.Context
-        do {
-            placement = try Placements(db).resolve(store: store, viewed: nil, cart: skus)
-        } catch let error as RequestError where error.kind == .unknownSKU && skus.count == 1 {
-            throw RequestError.unknownSKU(error.names[0])
-        }
+        let products = ProductRepository(db)
+        let known = try skus.filter { try products.id(sku: $0) != nil }
+        guard !known.isEmpty else { return Resolved(storeID: try StoreRepository(db).store(code: store).id, context: [], excluded: []) }
+        let placement = try Placements(db).resolve(store: store, viewed: nil, cart: known)
         let context = try db.map("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN \(list: placement.cartIDs)") { $0.int(at: 0) }
         return Resolved(storeID: placement.store.id, context: context.sorted(), excluded: placement.excluded)
     }
