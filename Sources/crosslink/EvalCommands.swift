@@ -17,6 +17,7 @@ struct Eval: ParsableCommand {
               crosslink eval --split 2011-07-28 --k 5 --types bought-bought,most-purchased
               crosslink eval --online-retail --sample 2000 --seed 7 --html report.html
               crosslink eval --log online_retail.csv.gz --create-catalog --json
+              crosslink eval --log 2019-Oct.csv.gz --map rees46 --create-catalog
               crosslink eval --online-retail --grid --sample 1000
             """)
 
@@ -29,7 +30,10 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Evaluate this event file (Online Retail, JSON Lines or CSV) instead of the database: "
                                + "it is imported into a temporary database.", valueName: "file"))
     var log: String?
-    @Flag(help: "Online Retail log: create the catalog from it (the model sees only the products sold before T).")
+    @Option(help: ArgumentHelp("Read the --log file through this event mapping: a JSON file or a built-in name ("
+                               + EventMapping.builtInNames.joined(separator: ", ") + ").", valueName: "mapping"))
+    var map: String?
+    @Flag(help: "Online Retail log or --map: create the catalog from it (the model sees only the products with events before T).")
     var createCatalog = false
     @Flag(help: "The database's catalog was created from its log: the model sees only the products with events before T.")
     var catalogSoldBeforeSplit = false
@@ -57,6 +61,7 @@ struct Eval: ParsableCommand {
         if split != nil && splitFraction != nil { throw ValidationError("give --split or --split-fraction, not both") }
         if onlineRetail && log != nil { throw ValidationError("give --online-retail or --log, not both") }
         if createCatalog && log == nil { throw ValidationError("--create-catalog applies to --log") }
+        if map != nil && log == nil { throw ValidationError("--map applies to --log") }
     }
 
     func run() throws {
@@ -88,7 +93,8 @@ struct Eval: ParsableCommand {
         options.modelPath = keepModel
         let progress: ((String) -> Void)? = quiet ? nil : { Output.error($0) }
 
-        let temporary = try TemporaryStore(onlineRetail: onlineRetail, log: log, createCatalog: createCatalog, progress: progress)
+        let mapping = try map.map(EventMappingOption.resolve)
+        let temporary = try TemporaryStore(onlineRetail: onlineRetail, log: log, mapping: mapping, createCatalog: createCatalog, progress: progress)
         let source = try temporary?.store ?? global.openStore(.readWrite)
         options.catalog = catalogSoldBeforeSplit || onlineRetail || createCatalog ? .soldBeforeSplit : .asIs
 
@@ -122,7 +128,7 @@ private final class TemporaryStore {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    init?(onlineRetail: Bool, log: String?, createCatalog: Bool, progress: ((String) -> Void)?) throws {
+    init?(onlineRetail: Bool, log: String?, mapping: EventMapping?, createCatalog: Bool, progress: ((String) -> Void)?) throws {
         guard onlineRetail || log != nil else { return nil }
         let url = try onlineRetail ? SampleData.onlineRetailLog : URL(fileURLWithPath: log!)
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no such file: \(url.path)") }
@@ -131,6 +137,14 @@ private final class TemporaryStore {
         store = try CrosslinkStore(path: directory.appending(path: "log.sqlite").path)
         let started = ContinuousClock.now
         progress?("importing \(url.lastPathComponent) into a temporary database")
+        if let mapping {
+            var options = MappedEventImporter.Options()
+            options.createCatalog = createCatalog
+            let report = try MappedEventImporter(store: store, mapping: mapping, options: options).importFile(at: url)
+            for warning in report.ingest.warnings { progress?("warning: \(warning)") }
+            progress?("imported \(report.ingest.stored) events in \(String(format: "%.1f", (ContinuousClock.now - started) / .seconds(1))) s")
+            return
+        }
         let data = try EventFileFormat.contents(of: url)
         let format = EventFileFormat.detect(file: url.lastPathComponent, data: data)
         if format == .onlineRetail {
@@ -138,7 +152,7 @@ private final class TemporaryStore {
             options.createCatalog = onlineRetail || createCatalog
             _ = try OnlineRetailImporter(store: store, options: options).importData(data, file: url.lastPathComponent)
         } else {
-            if createCatalog { throw ValidationError("--create-catalog applies to an Online Retail log only") }
+            if createCatalog { throw ValidationError("--create-catalog applies to an Online Retail log or --map only") }
             _ = try EventStore(store: store).importData(data, file: url.lastPathComponent, format: format)
         }
         progress?("imported in \(String(format: "%.1f", (ContinuousClock.now - started) / .seconds(1))) s")

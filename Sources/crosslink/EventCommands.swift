@@ -9,10 +9,13 @@ struct Events: ParsableCommand {
         abstract: "Import visitor events and look at the event log.",
         discussion: """
             Event files are JSON Lines (.jsonl) or CSV (.csv), optionally gzip-compressed, or the UCI Online \
-            Retail purchase log. See README "Events" for the formats and the ingest policy.
+            Retail purchase log. A shop's own CSV log is read through a mapping (--map: a JSON file or a built-in \
+            name, rees46 or online-retail; see mappings/ and docs/notes/mapping.md). See README "Events" for the \
+            formats and the ingest policy.
             Examples:
               crosslink events import events.jsonl.gz
               crosslink events import --create-catalog Sources/crosslink/SampleData/online-retail/online_retail_2010-12-01_2011-09-25.csv.gz
+              crosslink events import --map rees46 --create-catalog 2019-Oct.csv.gz
               crosslink events stats
               crosslink events export --format csv --out events.csv
             """,
@@ -39,6 +42,7 @@ struct Events: ParsableCommand {
                   crosslink events import events.jsonl
                   crosslink events import --skip-invalid --json events.csv.gz
                   crosslink events import --format online-retail --create-catalog --rebuild-aggregates online_retail.csv.gz
+                  crosslink events import --map mappings/rees46.json --create-catalog 2019-Oct.csv.gz
                 """)
 
         @ParentCommand var root: CrosslinkCommand
@@ -46,11 +50,14 @@ struct Events: ParsableCommand {
         @OptionGroup var output: OutputOptions
         @Argument(help: ArgumentHelp("The event file.", valueName: "file")) var file: String
         @Option(help: "jsonl, csv or online-retail (default: from the file name and header).") var format: EventFileFormat?
-        @Flag(help: "Online Retail: create the products the catalog lacks (StockCode, description, latest price).")
+        @Option(help: ArgumentHelp("Read a CSV log in its own columns through this mapping: a JSON file or a built-in name ("
+                                   + EventMapping.builtInNames.joined(separator: ", ") + ").", valueName: "mapping"))
+        var map: String?
+        @Flag(help: "Online Retail or --map: create the products the catalog lacks (names, latest price; with --map also categories and brands).")
         var createCatalog = false
         @Flag(help: "Store the valid events and list the invalid ones, instead of importing nothing.")
         var skipInvalid = false
-        @Option(help: "Online Retail: the store view the orders happen in.") var store: String = "default"
+        @Option(help: "Online Retail or --map: the store view the events happen in.") var store: String = "default"
         @Flag(help: "Skip incremental aggregation, then rebuild every aggregate in a second transaction (bulk loads).")
         var rebuildAggregates = false
         @Flag(help: "No progress on stderr.") var quiet = false
@@ -72,22 +79,18 @@ struct Events: ParsableCommand {
             var limits = EventFileLimits()
             limits.maximumLineBytes = maxLineBytes
             limits.maximumDecompressedBytes = maxDecompressedBytes
+            if let map {
+                if format != nil { throw ValidationError("give --map or --format, not both") }
+                return try importMapped(url, mapping: try EventMappingOption.resolve(map), limits: limits)
+            }
             guard let format = try format ?? EventFileFormat.detect(at: url, limits: limits) else {
                 throw ValidationError("cannot tell the format of \(file): name it .jsonl or .csv, or give --format")
             }
             if format != .onlineRetail && (createCatalog || store != "default") {
-                throw ValidationError("--create-catalog and --store apply to --format online-retail only")
+                throw ValidationError("--create-catalog and --store apply to --format online-retail or --map only")
             }
             let crosslink = try global.openStore(.create)
-            var ingest = EventIngestOptions()
-            ingest.invalidEvents = skipInvalid ? .skipInvalid : .rejectBatch
-            ingest.aggregate = !rebuildAggregates
-            ingest.fileLimits = limits
-            if !quiet {
-                ingest.progress = { progress in
-                    Output.error("\(progress.file): \(progress.rows) rows" + (progress.rowsPerSecond > 0 ? ", \(Int(progress.rowsPerSecond)) rows/s" : ""))
-                }
-            }
+            let ingest = ingestOptions(limits)
             let started = ContinuousClock.now
             let report: EventIngestReport
             if format == .onlineRetail {
@@ -110,6 +113,44 @@ struct Events: ParsableCommand {
                 if rebuildAggregates { try rebuild(crosslink) } else { try refreshNeighbours(crosslink) }
                 if output.json { return print(try Output.json(report)) }
             }
+            summarize(report, started: started)
+        }
+
+        func ingestOptions(_ limits: EventFileLimits) -> EventIngestOptions {
+            var ingest = EventIngestOptions()
+            ingest.invalidEvents = skipInvalid ? .skipInvalid : .rejectBatch
+            ingest.aggregate = !rebuildAggregates
+            ingest.fileLimits = limits
+            if !quiet {
+                ingest.progress = { progress in
+                    Output.error("\(progress.file): \(progress.rows) rows" + (progress.rowsPerSecond > 0 ? ", \(Int(progress.rowsPerSecond)) rows/s" : ""))
+                }
+            }
+            return ingest
+        }
+
+        /// A shop's own log through a mapping.
+        func importMapped(_ url: URL, mapping: EventMapping, limits: EventFileLimits) throws {
+            let crosslink = try global.openStore(.create)
+            var options = MappedEventImporter.Options()
+            options.ingest = ingestOptions(limits)
+            options.createCatalog = createCatalog
+            options.store = store
+            let started = ContinuousClock.now
+            let mapped = try MappedEventImporter(store: crosslink, mapping: mapping, options: options).importFile(at: url)
+            if rebuildAggregates { try rebuild(crosslink) } else { try refreshNeighbours(crosslink) }
+            if output.json { return print(try Output.json(mapped)) }
+            let types = mapped.eventsByType.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            let skipped = (mapped.skippedTypes.merging(mapped.skippedRows) { $0 + $1 }).sorted { $0.key < $1.key }
+                .map { "\($0.value) \($0.key)" } + (mapped.wrongSignLines > 0 ? ["\(mapped.wrongSignLines) wrong-sign order lines"] : [])
+                + (mapped.emptyOrders > 0 ? ["\(mapped.emptyOrders) orders left empty"] : [])
+            print("\(mapped.file) (mapping \(mapped.mapping)): \(mapped.rows) rows → \(types) (\(mapped.orderLines) order lines), "
+                  + "\(mapped.sessions) sessions" + (skipped.isEmpty ? "" : "; skipped: " + skipped.joined(separator: ", "))
+                  + (createCatalog ? "; \(mapped.productsCreated) products and \(mapped.categoriesCreated) categories created" : ""))
+            summarize(mapped.ingest, started: started)
+        }
+
+        func summarize(_ report: EventIngestReport, started: ContinuousClock.Instant) {
             for warning in report.warnings { Output.error("warning: \(warning)") }
             for issue in report.rejected { Output.error("rejected: \(issue)") }
             let seconds = (ContinuousClock.now - started) / .seconds(1)
@@ -192,5 +233,14 @@ struct Events: ParsableCommand {
                 try Output.jsonText(events.map { JSONLinesEventParser.line($0) + "\n" }.joined(), out: out)
             }
         }
+    }
+}
+
+/// `--map NAME|FILE`: a mapping file when one exists at the path, else a built-in mapping.
+enum EventMappingOption {
+    static func resolve(_ text: String) throws -> EventMapping {
+        if FileManager.default.fileExists(atPath: text) { return try EventMapping.load(at: URL(fileURLWithPath: text)) }
+        if let mapping = EventMapping.builtIn(text) { return mapping }
+        throw ValidationError("--map \(text): no such file, and not a built-in mapping (\(EventMapping.builtInNames.joined(separator: ", ")))")
     }
 }

@@ -12,6 +12,8 @@ import Foundation
 struct EventCSVRecords {
     let input: EventFileInput
     var limits = CSVLimits()
+    /// The field delimiter (an event mapping may name another than the comma).
+    var delimiter = UInt8(ascii: ",")
     static let blockSize = 1 << 18
 
     private enum State { case fieldStart, unquoted, quoted, afterQuote }
@@ -24,7 +26,6 @@ struct EventCSVRecords {
     /// thrown as ``SyntaxError`` with the file's line; a record over the line limit, a damaged
     /// gzip stream or a file over its decompressed-size limit as ``InputError``.
     func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
-        let delimiter = UInt8(ascii: ",")
         let maximum = input.limits.maximumLineBytes
         var block = Data()
         var blockFirstLine = 1
@@ -40,7 +41,7 @@ struct EventCSVRecords {
             let offset = blockFirstLine - 1
             struct BodyError: Error { let error: any Error }
             do {
-                try CSVReader(data: block, file: input.file, limits: limits).forEachRecord { record in
+                try CSVReader(data: block, file: input.file, delimiter: delimiter, limits: limits).forEachRecord { record in
                     var record = record
                     record.line += offset
                     do { try body(record) } catch { throw BodyError(error: error) }
