@@ -126,7 +126,8 @@ public final class EvaluationSession {
         let baselineType = baselineType(for: type)
         let baseline = try scoreBaseline(baselineType, cases)
         return EvaluationRow(type: type, target: type.evaluationTarget, availableCases: available, metrics: metrics.metrics,
-                             baselineType: baselineType, baseline: baseline, queries: metrics.queries, seconds: seconds)
+                             baselineType: baselineType, baseline: baseline, queries: metrics.queries, seconds: seconds,
+                             warning: EvaluationRow.warning(cases: metrics.metrics.cases))
     }
 
     /// Asks `type` every distinct question of `cases` and scores the answers.

@@ -1,0 +1,100 @@
+import Foundation
+
+/// The A/B comparisons as table rows (three per comparison: CTR, conversion, revenue per
+/// visitor), shared by the HTML report and `crosslink metrics`.
+///
+/// ```swift
+/// let comparisons = try store.read { db in try UnitMetrics(db).comparisons(UnitMetricsQuery()) }
+/// print(VariantComparisonTable.header, VariantComparisonTable.rows(comparisons, currency: "EUR"))
+/// ```
+public enum VariantComparisonTable {
+    public static let header = ["store", "unit", "test", "metric", "control", "treatment", "difference (95 % CI)", "p", "verdict",
+                                "needed per variant"]
+
+    /// One row per metric of each comparison, cells as text.
+    public static func rows(_ comparisons: [VariantComparison], currency: String? = nil) -> [[String]] {
+        comparisons.flatMap { c -> [[String]] in
+            let unit = c.unitName.map { "\($0) (#\(c.unitID))" } ?? c.unitID
+            let test = "\(c.treatment) vs \(c.control)"
+            let verdict = { (v: ABVerdict) in v.text(control: c.control, treatment: c.treatment) }
+            let ctr = c.ctr, conversion = c.conversion, revenue = c.revenuePerVisitor
+            return [
+                [c.store, unit, test, "CTR", rate(ctr.control, ctr.controlSuccesses, ctr.controlTrials),
+                 rate(ctr.treatment, ctr.treatmentSuccesses, ctr.treatmentTrials), points(ctr), p(ctr.pValue), verdict(ctr.verdict),
+                 needed(ctr.verdict, ctr.samplePerVariant, ctr.controlTrials, ctr.treatmentTrials, "impressions",
+                        untestable: ctr.controlSuccesses > ctr.controlTrials || ctr.treatmentSuccesses > ctr.treatmentTrials
+                            ? "more clicks than impressions" : nil)],
+                [c.store, unit, test, "conversion", rate(conversion.control, conversion.controlSuccesses, conversion.controlTrials),
+                 rate(conversion.treatment, conversion.treatmentSuccesses, conversion.treatmentTrials), points(conversion),
+                 p(conversion.pValue), verdict(conversion.verdict),
+                 needed(conversion.verdict, conversion.samplePerVariant, conversion.controlTrials, conversion.treatmentTrials, "visitors")],
+                [c.store, unit, test, "revenue / visitor", mean(revenue.control, revenue.controlSample.count, currency),
+                 mean(revenue.treatment, revenue.treatmentSample.count, currency), amounts(revenue), p(revenue.pValue),
+                 verdict(revenue.verdict),
+                 needed(revenue.verdict, revenue.samplePerVariant, revenue.controlSample.count, revenue.treatmentSample.count, "visitors")],
+            ]
+        }
+    }
+
+    /// The rows as an HTML table in its scrolling box, the verdict cells coloured.
+    public static func html(_ comparisons: [VariantComparison], currency: String? = nil) -> String {
+        var html = "<div class=\"table-box\"><table class=\"ab\"><tr>" + header.map { "<th>\(HTMLReport.escape($0))</th>" }.joined() + "</tr>\n"
+        let verdicts = comparisons.flatMap { [$0.ctr.verdict, $0.conversion.verdict, $0.revenuePerVisitor.verdict] }
+        for (row, verdict) in zip(rows(comparisons, currency: currency), verdicts) {
+            let color = switch verdict {
+            case .treatmentBetter: "#1d7a3a"
+            case .controlBetter: "#b5452f"
+            case .notSignificantYet, .notTestable: "#666"
+            }
+            html += "<tr>" + row.enumerated().map { cell in
+                let text = HTMLReport.escape(cell.element)
+                switch cell.offset {
+                case 1: return "<td class=\"label\">\(text)</td>"
+                case 8: return "<td style=\"color:\(color);font-weight:600\">\(text)</td>"
+                case 9: return "<td class=\"label\">\(text)</td>"
+                default: return "<td>\(text)</td>"
+                }
+            }.joined() + "</tr>\n"
+        }
+        return html + "</table></div>\n"
+    }
+
+    static func rate(_ value: Double?, _ successes: Int, _ trials: Int) -> String {
+        (value.map { String(format: "%.2f %%", $0 * 100) } ?? "-") + " (\(successes)/\(trials))"
+    }
+
+    static func mean(_ value: Double?, _ count: Int, _ currency: String?) -> String {
+        (value.map { String(format: "%.2f", $0) + (currency.map { " \($0)" } ?? "") } ?? "-") + " (n \(count))"
+    }
+
+    static func signed(_ value: Double, _ format: String) -> String {
+        (value >= 0 ? "+" : "") + String(format: format, value)
+    }
+
+    /// In percentage points: "+1.00 pt (+0.20 to +1.81)".
+    static func points(_ test: ProportionTest) -> String {
+        guard let difference = test.difference, let low = test.low, let high = test.high else { return "-" }
+        return signed(difference * 100, "%.2f") + " pt (" + signed(low * 100, "%.2f") + " to " + signed(high * 100, "%.2f") + ")"
+    }
+
+    static func amounts(_ test: MeanTest) -> String {
+        guard let difference = test.difference, let low = test.low, let high = test.high else { return "-" }
+        return signed(difference, "%.2f") + " (" + signed(low, "%.2f") + " to " + signed(high, "%.2f") + ")"
+    }
+
+    static func p(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return value < 0.001 ? "< 0.001" : String(format: "%.3f", value)
+    }
+
+    static func needed(_ verdict: ABVerdict, _ sample: Int?, _ control: Int, _ treatment: Int, _ what: String,
+                       untestable: String? = nil) -> String {
+        switch verdict {
+        case .treatmentBetter, .controlBetter: return "-"
+        case .notTestable: return untestable ?? "too few \(what)"
+        case .notSignificantYet:
+            guard let sample else { return "no difference yet" }
+            return "≈ \(sample) \(what) (have \(control) / \(treatment))"
+        }
+    }
+}
