@@ -40,10 +40,11 @@ import Testing
         #expect([c.ctr.verdict, c.conversion.verdict, c.revenuePerVisitor.verdict].allSatisfy { $0 == .notSignificantYet })
         let rows = VariantComparisonTable.rows(comparisons, currency: "EUR")
         #expect(rows.count == 3)
-        // CTR 50 % vs 100 %: pooled z = 1.2247, p = 0.2207 (SciPy); 10.51 → 11 impressions per variant.
-        #expect(rows[0] == ["default", UnitMetricsFixture.unitName + " (#1)", "B vs A", "CTR", "50.00 % (2/4)", "100.00 % (2/2)",
-                            rows[0][6], "0.221", "not significant yet", "≈ 11 impressions (have 4 / 2)"])
-        #expect(rows[2][4] == "16.67 EUR (n 3)" && rows[2][5] == "7.50 EUR (n 2)")
+        // CTR 50 % vs 100 %: pooled z = 1.2247, p = 0.2207 (SciPy); Newcombe from SciPy's Wilson intervals
+        // -24.494 to +84.996 points; 10.51 → 11 impressions per variant.
+        #expect(rows[0] == [UnitMetricsFixture.unitName + " (#1)", "B vs A", "CTR", "not significant yet", "+50.00 pt (-24.49 to +85.00)", "0.221",
+                            "50.00 % (2/4)", "100.00 % (2/2)", "≈ 11 impressions (have 4 / 2)", "default"])
+        #expect(rows[2][6] == "16.67 EUR (n 3)" && rows[2][7] == "7.50 EUR (n 2)")
     }
 
     @Test func theCLIPrintsTheABTestsAsTextAndJSON() throws {

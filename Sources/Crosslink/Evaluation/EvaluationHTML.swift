@@ -47,13 +47,21 @@ public enum EvaluationHTML {
         }
         html += "</table></div>\n"
         if !rows.isEmpty {
-            html += HTMLReport.legend([("type", typeColor), ("popularity baseline", baselineColor)]) + "\n"
-            let charts: [(String, (EvaluationMetrics) -> Double)] = [
-                ("hit rate@\(report.k)", { $0.hitRate }), ("precision@\(report.k)", { $0.precision }), ("recall@\(report.k)", { $0.recall }),
-                ("NDCG@\(report.k)", { $0.ndcg }), ("MRR@\(report.k)", { $0.mrr }), ("catalog coverage", { $0.coverage }),
+            typealias Interval = EvaluationIntervals.Interval
+            let charts: [(String, (EvaluationMetrics) -> Double, (EvaluationIntervals) -> Interval?)] = [
+                ("hit rate@\(report.k)", { $0.hitRate }, { $0.hitRate }), ("precision@\(report.k)", { $0.precision }, { $0.precision }),
+                ("recall@\(report.k)", { $0.recall }, { $0.recall }), ("NDCG@\(report.k)", { $0.ndcg }, { $0.ndcg }),
+                ("MRR@\(report.k)", { $0.mrr }, { $0.mrr }), ("catalog coverage", { $0.coverage }, { _ in nil }),
             ]
-            for (title, value) in charts {
-                html += chart(title, rows.map { ($0.type.rawValue, value($0.metrics), value($0.baseline)) }) + "\n"
+            for (title, value, interval) in charts {
+                let intervals = rows.map { row in
+                    [row.metrics.intervals.flatMap(interval), row.baseline.intervals.flatMap(interval)].map { $0.map { (low: $0.low, high: $0.high) } }
+                }
+                let drawn = intervals.contains { $0.contains { $0 != nil } }
+                html += BarChart(title: title + (drawn ? " (lines: 95 % intervals)" : ""),
+                                 series: [("type", typeColor), ("popularity baseline", baselineColor)],
+                                 groups: rows.map { ($0.type.rawValue, [value($0.metrics), value($0.baseline)]) },
+                                 intervals: intervals).svg() + "\n"
             }
         }
         if let grid { html += gridTable(grid) }
@@ -92,12 +100,6 @@ public enum EvaluationHTML {
         ]
         return "<h3>Definitions</h3>\n<dl class=\"definitions\">" + items.map { "<dt>\(escape($0.0))</dt><dd>\(escape($0.1))</dd>" }.joined()
             + "</dl>\n"
-    }
-
-    /// Horizontal bars, two per type (the type, then its baseline), scaled to the largest value.
-    static func chart(_ title: String, _ bars: [(label: String, value: Double, baseline: Double)]) -> String {
-        BarChart(title: title, series: [("type", typeColor), ("popularity baseline", baselineColor)],
-                 groups: bars.map { ($0.label, [$0.value, $0.baseline]) }).svg()
     }
 
     static func gridTable(_ grid: EvaluationGridReport) -> String {

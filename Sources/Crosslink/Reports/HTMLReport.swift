@@ -33,6 +33,7 @@ public enum HTMLReport {
         .crosslink-report th{white-space:normal;vertical-align:bottom;min-width:3em}
         .crosslink-report th:first-child,.crosslink-report td:first-child{text-align:left}
         .crosslink-report td.label{white-space:normal;text-align:left;min-width:9em}
+        .crosslink-report th.label{text-align:left}
         .crosslink-report figure{display:inline-block;margin:0 16px 16px 0;vertical-align:top;max-width:100%}
         .crosslink-report figure svg{display:block;max-width:100%;height:auto}
         .crosslink-report figcaption{font-weight:600}
@@ -73,7 +74,9 @@ public enum HTMLReport {
     /// A table in its own horizontally scrolling box; cells are escaped, the first column is the
     /// row's label (`labelColumns` of them wrap instead of widening the table).
     public static func table(_ header: [String], _ rows: [[String]], rowClasses: [String?]? = nil, labelColumns: Int = 0) -> String {
-        var html = "<div class=\"table-box\"><table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        var html = "<div class=\"table-box\"><table><tr>" + header.enumerated().map { item in
+            item.offset < labelColumns ? "<th class=\"label\">\(escape(item.element))</th>" : "<th>\(escape(item.element))</th>"
+        }.joined() + "</tr>\n"
         for (index, row) in rows.enumerated() {
             let rowClass = rowClasses?[index].map { " class=\"\(escape($0))\"" } ?? ""
             html += "<tr\(rowClass)>" + row.enumerated().map { cell in
@@ -110,10 +113,13 @@ public struct BarChart: Sendable {
     public var series: [(name: String, color: String)]
     public var groups: [(label: String, values: [Double])]
     public var format: @Sendable (Double) -> String
+    /// Per group, per series: an interval drawn as a line with end ticks across the bar (nil: none).
+    public var intervals: [[(low: Double, high: Double)?]]
 
     public init(title: String, series: [(name: String, color: String)], groups: [(label: String, values: [Double])],
+                intervals: [[(low: Double, high: Double)?]] = [],
                 format: @escaping @Sendable (Double) -> String = { String(format: "%.4f", $0) }) {
-        self.title = title; self.series = series; self.groups = groups; self.format = format
+        self.title = title; self.series = series; self.groups = groups; self.intervals = intervals; self.format = format
     }
 
     /// A `<figure>` with the caption, the legend and an inline `<svg>` that shrinks to the window.
@@ -124,7 +130,8 @@ public struct BarChart: Sendable {
         let barWidth = 300.0, barHeight = 11.0
         let groupHeight = Double(series.count) * (barHeight + 1) + 6
         let width = Int(labelWidth + barWidth + valueWidth), height = Int(Double(groups.count) * groupHeight + 6)
-        let top = max(groups.flatMap(\.values).filter(\.isFinite).max() ?? 0, 1e-12)
+        let highs = intervals.flatMap { $0.compactMap { $0?.high } }
+        let top = max((groups.flatMap(\.values) + highs).filter(\.isFinite).max() ?? 0, 1e-12)
         let title = HTMLReport.escape(self.title)
         var svg = "<figure class=\"chart\"><figcaption>\(title)</figcaption>" + HTMLReport.legend(series)
             + "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" "
@@ -139,7 +146,16 @@ public struct BarChart: Sendable {
                 svg += "<rect x=\"\(Int(labelWidth))\" y=\"\(HTMLReport.number(barY))\" width=\"\(HTMLReport.number(width))\" "
                     + "height=\"\(HTMLReport.number(barHeight))\" fill=\"\(series[offset].color)\">"
                     + "<title>\(HTMLReport.escape(group.label + " · " + series[offset].name + ": " + format(value)))</title></rect>"
-                svg += "<text x=\"\(HTMLReport.number(labelWidth + width + 4))\" y=\"\(HTMLReport.number(barY + barHeight - 2))\">"
+                var end = labelWidth + width
+                if index < intervals.count, offset < intervals[index].count, let interval = intervals[index][offset],
+                   interval.low.isFinite, interval.high.isFinite {
+                    let from = labelWidth + max(interval.low, 0) / top * barWidth, to = labelWidth + max(interval.high, 0) / top * barWidth
+                    let middle = barY + barHeight / 2, n = HTMLReport.number
+                    svg += "<path class=\"interval\" d=\"M\(n(from)) \(n(middle))H\(n(to))M\(n(from)) \(n(barY + 2))V\(n(barY + barHeight - 2))"
+                        + "M\(n(to)) \(n(barY + 2))V\(n(barY + barHeight - 2))\" stroke=\"#222\" stroke-width=\"1\" fill=\"none\"/>"
+                    end = max(end, to)
+                }
+                svg += "<text x=\"\(HTMLReport.number(end + 4))\" y=\"\(HTMLReport.number(barY + barHeight - 2))\">"
                     + "\(HTMLReport.escape(format(value)))</text>"
             }
         }

@@ -8,8 +8,9 @@ import Foundation
 /// print(VariantComparisonTable.header, VariantComparisonTable.rows(comparisons, currency: "EUR"))
 /// ```
 public enum VariantComparisonTable {
-    public static let header = ["store", "unit", "test", "metric", "control", "treatment", "difference (95 % CI)", "p", "verdict",
-                                "needed per variant"]
+    /// The verdict comes early so it is in view on a narrow screen.
+    public static let header = ["unit", "test", "metric", "verdict", "difference (95 % CI)", "p", "control", "treatment",
+                                "needed per variant", "store"]
 
     /// One row per metric of each comparison, cells as text.
     public static func rows(_ comparisons: [VariantComparison], currency: String? = nil) -> [[String]] {
@@ -19,26 +20,34 @@ public enum VariantComparisonTable {
             let verdict = { (v: ABVerdict) in v.text(control: c.control, treatment: c.treatment) }
             let ctr = c.ctr, conversion = c.conversion, revenue = c.revenuePerVisitor
             return [
-                [c.store, unit, test, "CTR", rate(ctr.control, ctr.controlSuccesses, ctr.controlTrials),
+                order([c.store, unit, test, "CTR", rate(ctr.control, ctr.controlSuccesses, ctr.controlTrials),
                  rate(ctr.treatment, ctr.treatmentSuccesses, ctr.treatmentTrials), points(ctr), p(ctr.pValue), verdict(ctr.verdict),
                  needed(ctr.verdict, ctr.samplePerVariant, ctr.controlTrials, ctr.treatmentTrials, "impressions",
                         untestable: ctr.controlSuccesses > ctr.controlTrials || ctr.treatmentSuccesses > ctr.treatmentTrials
-                            ? "more clicks than impressions" : nil)],
-                [c.store, unit, test, "conversion", rate(conversion.control, conversion.controlSuccesses, conversion.controlTrials),
+                            ? "more clicks than impressions" : nil)]),
+                order([c.store, unit, test, "conversion", rate(conversion.control, conversion.controlSuccesses, conversion.controlTrials),
                  rate(conversion.treatment, conversion.treatmentSuccesses, conversion.treatmentTrials), points(conversion),
                  p(conversion.pValue), verdict(conversion.verdict),
-                 needed(conversion.verdict, conversion.samplePerVariant, conversion.controlTrials, conversion.treatmentTrials, "visitors")],
-                [c.store, unit, test, "revenue / visitor", mean(revenue.control, revenue.controlSample.count, currency),
+                 needed(conversion.verdict, conversion.samplePerVariant, conversion.controlTrials, conversion.treatmentTrials, "visitors")]),
+                order([c.store, unit, test, "revenue / visitor", mean(revenue.control, revenue.controlSample.count, currency),
                  mean(revenue.treatment, revenue.treatmentSample.count, currency), amounts(revenue), p(revenue.pValue),
                  verdict(revenue.verdict),
-                 needed(revenue.verdict, revenue.samplePerVariant, revenue.controlSample.count, revenue.treatmentSample.count, "visitors")],
+                 needed(revenue.verdict, revenue.samplePerVariant, revenue.controlSample.count, revenue.treatmentSample.count, "visitors")]),
             ]
         }
     }
 
+    /// From the order the cells are built in (store, unit, test, metric, control, treatment,
+    /// difference, p, verdict, needed) to ``header``'s.
+    static func order(_ cells: [String]) -> [String] {
+        [cells[1], cells[2], cells[3], cells[8], cells[6], cells[7], cells[4], cells[5], cells[9], cells[0]]
+    }
+
     /// The rows as an HTML table in its scrolling box, the verdict cells coloured.
     public static func html(_ comparisons: [VariantComparison], currency: String? = nil) -> String {
-        var html = "<div class=\"table-box\"><table class=\"ab\"><tr>" + header.map { "<th>\(HTMLReport.escape($0))</th>" }.joined() + "</tr>\n"
+        var html = "<div class=\"table-box\"><table class=\"ab\"><tr>" + header.enumerated().map { item in
+            [0, 3, 8].contains(item.offset) ? "<th class=\"label\">\(HTMLReport.escape(item.element))</th>" : "<th>\(HTMLReport.escape(item.element))</th>"
+        }.joined() + "</tr>\n"
         let verdicts = comparisons.flatMap { [$0.ctr.verdict, $0.conversion.verdict, $0.revenuePerVisitor.verdict] }
         for (row, verdict) in zip(rows(comparisons, currency: currency), verdicts) {
             let color = switch verdict {
@@ -49,9 +58,8 @@ public enum VariantComparisonTable {
             html += "<tr>" + row.enumerated().map { cell in
                 let text = HTMLReport.escape(cell.element)
                 switch cell.offset {
-                case 1: return "<td class=\"label\">\(text)</td>"
-                case 8: return "<td style=\"color:\(color);font-weight:600\">\(text)</td>"
-                case 9: return "<td class=\"label\">\(text)</td>"
+                case 0, 8: return "<td class=\"label\">\(text)</td>"
+                case 3: return "<td style=\"color:\(color);font-weight:600;text-align:left\">\(text)</td>"
                 default: return "<td>\(text)</td>"
                 }
             }.joined() + "</tr>\n"
