@@ -34,6 +34,8 @@ public enum HTMLReport {
         .crosslink-report th:first-child,.crosslink-report td:first-child{text-align:left}
         .crosslink-report td.label{white-space:normal;text-align:left;min-width:9em}
         .crosslink-report th.label{text-align:left}
+        .crosslink-report tr.group th{text-align:left;padding-top:10px;border-bottom:1px solid #bbb}
+        .crosslink-report td.verdict{font-weight:600;text-align:left;white-space:normal;min-width:6em}
         .crosslink-report figure{display:inline-block;margin:0 16px 16px 0;vertical-align:top;max-width:100%}
         .crosslink-report figure svg{display:block;max-width:100%;height:auto}
         .crosslink-report figcaption{font-weight:600}

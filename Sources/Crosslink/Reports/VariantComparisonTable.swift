@@ -43,26 +43,36 @@ public enum VariantComparisonTable {
         [cells[1], cells[2], cells[3], cells[8], cells[6], cells[7], cells[4], cells[5], cells[9], cells[0]]
     }
 
-    /// The rows as an HTML table in its scrolling box, the verdict cells coloured.
+    /// The rows as an HTML table in its scrolling box: a heading row per comparison (unit, test,
+    /// store), then one row per metric with the verdict first and coloured, so the verdicts stay
+    /// in view on a narrow screen.
     public static func html(_ comparisons: [VariantComparison], currency: String? = nil) -> String {
-        var html = "<div class=\"table-box\"><table class=\"ab\"><tr>" + header.enumerated().map { item in
-            [0, 3, 8].contains(item.offset) ? "<th class=\"label\">\(HTMLReport.escape(item.element))</th>" : "<th>\(HTMLReport.escape(item.element))</th>"
+        let columns = Array(header[2...8])
+        var html = "<div class=\"table-box\"><table class=\"ab\"><tr>" + columns.enumerated().map { item in
+            item.offset < 2 || item.offset == 6 ? "<th class=\"label\">\(HTMLReport.escape(item.element))</th>" : "<th>\(HTMLReport.escape(item.element))</th>"
         }.joined() + "</tr>\n"
-        let verdicts = comparisons.flatMap { [$0.ctr.verdict, $0.conversion.verdict, $0.revenuePerVisitor.verdict] }
-        for (row, verdict) in zip(rows(comparisons, currency: currency), verdicts) {
-            let color = switch verdict {
-            case .treatmentBetter: "#1d7a3a"
-            case .controlBetter: "#b5452f"
-            case .notSignificantYet, .notTestable: "#666"
-            }
-            html += "<tr>" + row.enumerated().map { cell in
-                let text = HTMLReport.escape(cell.element)
-                switch cell.offset {
-                case 0, 8: return "<td class=\"label\">\(text)</td>"
-                case 3: return "<td style=\"color:\(color);font-weight:600;text-align:left\">\(text)</td>"
-                default: return "<td>\(text)</td>"
+        let rows = rows(comparisons, currency: currency)
+        for (index, comparison) in comparisons.enumerated() {
+            let unit = comparison.unitName.map { "\($0) (#\(comparison.unitID))" } ?? comparison.unitID
+            html += "<tr class=\"group\"><th colspan=\"\(columns.count)\">\(HTMLReport.escape(unit)): "
+                + "\(HTMLReport.escape(comparison.treatment)) vs \(HTMLReport.escape(comparison.control))"
+                + " <span class=\"note\">(store \(HTMLReport.escape(comparison.store)))</span></th></tr>\n"
+            let verdicts = [comparison.ctr.verdict, comparison.conversion.verdict, comparison.revenuePerVisitor.verdict]
+            for (row, verdict) in zip(rows[(index * 3)..<(index * 3 + 3)], verdicts) {
+                let color = switch verdict {
+                case .treatmentBetter: "#1d7a3a"
+                case .controlBetter: "#b5452f"
+                case .notSignificantYet, .notTestable: "#666"
                 }
-            }.joined() + "</tr>\n"
+                html += "<tr>" + Array(row[2...8]).enumerated().map { cell in
+                    let text = HTMLReport.escape(cell.element)
+                    switch cell.offset {
+                    case 1: return "<td class=\"verdict\" style=\"color:\(color)\">\(text)</td>"
+                    case 6: return "<td class=\"label\">\(text)</td>"
+                    default: return "<td>\(text)</td>"
+                    }
+                }.joined() + "</tr>\n"
+            }
         }
         return html + "</table></div>\n"
     }
