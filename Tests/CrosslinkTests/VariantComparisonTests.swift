@@ -45,6 +45,7 @@ import Testing
         #expect(rows[0] == [UnitMetricsFixture.unitName + " (#1)", "B vs A", "CTR", "not significant yet", "+50.00 pt (-24.49 to +85.00)", "0.221",
                             "50.00 % (2/4)", "100.00 % (2/2)", "≈ 11 impressions (have 4 / 2)", "default"])
         #expect(rows[2][6] == "16.67 EUR (n 3)" && rows[2][7] == "7.50 EUR (n 2)")
+        #expect([7, 999, 1000, 238_223, 1_234_567].map(VariantComparisonTable.grouped) == ["7", "999", "1,000", "238,223", "1,234,567"])
     }
 
     @Test func theCLIPrintsTheABTestsAsTextAndJSON() throws {

@@ -117,7 +117,17 @@ public struct UnitMetricsReport: Sendable, Equatable, Codable {
                     variants.first { $0.store == unit.store && $0.unitID == unit.unitID && $0.variant == name }.map(value) ?? 0
                 })
             }
-            html += BarChart(title: title + " by variant", series: colors, groups: groups, format: format).svg() + "\n"
+            // CTR is a proportion: each variant's bar carries its Wilson interval.
+            let intervals = title == "CTR" ? tested.map { unit in
+                names.map { name -> (low: Double, high: Double)? in
+                    guard let row = variants.first(where: { $0.store == unit.store && $0.unitID == unit.unitID && $0.variant == name }),
+                          row.impressions > 0, row.clicks <= row.impressions else { return nil }
+                    let interval = Statistics.wilson(successes: row.clicks, trials: row.impressions)
+                    return (interval.low, interval.high)
+                }
+            } : []
+            html += BarChart(title: title + " by variant" + (intervals.isEmpty ? "" : " (lines: 95 % intervals)"), series: colors,
+                             groups: groups, intervals: intervals, format: format).svg() + "\n"
         }
         let rows = variants.filter { row in tested.contains { $0.store == row.store && $0.unitID == row.unitID } }
         html += HTMLReport.table(["store", "unit", "variant"] + header,

@@ -77,6 +77,17 @@ public enum VariantComparisonTable {
         return html + "</table></div>\n"
     }
 
+    /// 238223 → "238,223".
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { result += "," }
+            result.append(digit)
+        }
+        return (value < 0 ? "-" : "") + result
+    }
+
     static func rate(_ value: Double?, _ successes: Int, _ trials: Int) -> String {
         (value.map { String(format: "%.2f %%", $0 * 100) } ?? "-") + " (\(successes)/\(trials))"
     }
@@ -112,7 +123,7 @@ public enum VariantComparisonTable {
         case .notTestable: return untestable ?? "too few \(what)"
         case .notSignificantYet:
             guard let sample else { return "no difference yet" }
-            return "≈ \(sample) \(what) (have \(control) / \(treatment))"
+            return "≈ \(grouped(sample)) \(what) (have \(grouped(control)) / \(grouped(treatment)))"
         }
     }
 }
