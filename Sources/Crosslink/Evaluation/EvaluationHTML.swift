@@ -45,7 +45,7 @@ public enum EvaluationHTML {
             html += "<tr><td>\(row.type.rawValue)\(few)</td><td>\(row.metrics.cases)</td>\(cells(row.metrics))<td>\(String(format: "%.2f", row.seconds))</td></tr>\n"
             html += "<tr class=\"baseline\"><td>&#8627; \(row.baselineType.rawValue)</td><td></td>\(cells(row.baseline))<td></td></tr>\n"
         }
-        html += "</table></div>\n"
+        html += "</table></div>\n" + differences(report)
         if !rows.isEmpty {
             typealias Interval = EvaluationIntervals.Interval
             let charts: [(String, (EvaluationMetrics) -> Double, (EvaluationIntervals) -> Interval?)] = [
@@ -74,6 +74,23 @@ public enum EvaluationHTML {
         return m.printedValues.enumerated().map { item in
             item.offset < intervals.count ? "<td>\(item.element)<span class=\"ci\">\(intervals[item.offset])</span></td>" : "<td>\(item.element)</td>"
         }.joined()
+    }
+
+    /// Each type against its baseline on the same cases (``EvaluationRow/versusBaseline``).
+    static func differences(_ report: EvaluationReport) -> String {
+        let rows = report.rows.compactMap { row in row.versusBaseline.map { (row, $0) } }
+        guard !rows.isEmpty else { return "" }
+        var html = "<h3>Against the baseline</h3>\n<p class=\"note\">Type minus its popularity baseline on the same cases: the mean "
+            + "difference and its 95 % paired t interval; the verdict is on NDCG.</p>\n"
+        html += "<div class=\"table-box\"><table><tr><th>type</th><th>baseline</th><th>hit</th><th>NDCG</th><th>MRR</th>"
+            + "<th class=\"label\">verdict</th></tr>\n"
+        for (row, difference) in rows {
+            let color = difference.ndcg.low > 0 ? "#1d7a3a" : difference.ndcg.high < 0 ? "#b5452f" : "#666"
+            html += "<tr><td>\(row.type.rawValue)</td><td>\(row.baselineType.rawValue)</td>"
+                + difference.printedValues.map { "<td>\(escape($0))</td>" }.joined()
+                + "<td class=\"verdict\" style=\"color:\(color)\">\(escape(difference.verdict))</td></tr>\n"
+        }
+        return html + "</table></div>\n"
     }
 
     /// A warning per type with few cases (``EvaluationRow/warning``).

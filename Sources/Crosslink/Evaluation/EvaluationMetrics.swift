@@ -71,6 +71,51 @@ public struct EvaluationIntervals: Sendable, Equatable, Codable {
     }
 }
 
+/// A type minus its popularity baseline on the same cases (a paired comparison: each case asked
+/// both), per rate: the mean difference and its 95 % t interval, mean ± t₀.₉₇₅,ₙ₋₁ · s_d / √n over
+/// the per-case differences. Sharper than comparing the two intervals, since the cases' own
+/// difficulty cancels out.
+public struct EvaluationDifferences: Sendable, Equatable, Codable {
+    public struct Difference: Sendable, Equatable, Codable {
+        public var mean: Double
+        public var low: Double
+        public var high: Double
+    }
+
+    public var hitRate: Difference
+    public var precision: Difference
+    public var recall: Difference
+    public var ndcg: Difference
+    public var mrr: Difference
+
+    /// Judged on NDCG, the ranking metric: "better than the baseline" when its interval is above 0,
+    /// "worse than the baseline" when below, else "no clear difference".
+    public var verdict: String {
+        ndcg.low > 0 ? "better than the baseline" : ndcg.high < 0 ? "worse than the baseline" : "no clear difference"
+    }
+
+    /// hit rate, NDCG and MRR differences as "+0.120 (+0.031 to +0.209)".
+    public var printedValues: [String] {
+        [hitRate, ndcg, mrr].map { String(format: "%+.3f (%+.3f to %+.3f)", $0.mean, $0.low, $0.high) }
+    }
+
+    /// From the per-case scores of the type and of its baseline, case by case in the same order
+    /// (``MetricsAccumulator/caseScores``); nil below 2 cases.
+    init?(type: [[Double]], baseline: [[Double]]) {
+        guard type.count >= 2, type.count == baseline.count else { return nil }
+        let n = Double(type.count)
+        let quantile = Statistics.studentTQuantile(0.975, degreesOfFreedom: n - 1)
+        func difference(_ metric: Int) -> Difference {
+            let d = zip(type, baseline).map { $0[metric] - $1[metric] }
+            let mean = d.reduce(0, +) / n
+            let variance = d.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+            let half = quantile * (variance / n).squareRoot()
+            return Difference(mean: mean, low: mean - half, high: mean + half)
+        }
+        (hitRate, precision, recall, ndcg, mrr) = (difference(0), difference(1), difference(2), difference(3), difference(4))
+    }
+}
+
 /// Each product's popularity rank before the split, per store: 1 + the number of products
 /// interacted with (viewed, added to cart or bought) in more sessions. A product without such a
 /// session ranks after every product with one.
@@ -110,6 +155,9 @@ struct MetricsAccumulator {
     private var slots = 0
     /// Sums of squares of the per-case precision, recall, NDCG and MRR (for the intervals).
     private var squares = (precision: 0.0, recall: 0.0, ndcg: 0.0, mrr: 0.0)
+    /// Each case's hit (0 or 1), precision, recall, NDCG and MRR, in the order added (for the
+    /// paired comparison with the baseline).
+    private(set) var caseScores: [[Double]] = []
 
     init(k: Int) { self.k = k }
 
@@ -138,6 +186,7 @@ struct MetricsAccumulator {
         metrics.mrr += reciprocal
         squares.precision += precision * precision; squares.recall += recall * recall
         squares.ndcg += ndcg * ndcg; squares.mrr += reciprocal * reciprocal
+        caseScores.append([hits > 0 ? 1 : 0, precision, recall, ndcg, reciprocal])
         if list.count < k { metrics.coldStart += 1 }
     }
 
