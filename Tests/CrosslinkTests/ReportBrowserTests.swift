@@ -91,7 +91,7 @@ enum ReportBrowser {
     static let script = """
         function measure(w, d) {
           var W = w.innerWidth, out = {width: W, scrollWidth: d.documentElement.scrollWidth, tables: 0, tablesFitting: 0,
-            charts: 0, legends: 0, warnings: d.querySelectorAll('.warning').length, problems: [], visibleHeaders: [], texts: []};
+            charts: 0, legends: 0, warnings: d.querySelectorAll('.warning li').length, problems: [], visibleHeaders: [], texts: []};
           function inside(r) { return r.left >= -0.5 && r.right <= W + 0.5; }
           d.querySelectorAll('table').forEach(function (t, i) {
             out.tables++;
@@ -117,7 +117,7 @@ enum ReportBrowser {
                 out.problems.push('chart "' + caption + '": text "' + t.textContent + '" is cut off');
             });
           });
-          d.querySelectorAll('h1, h2, h3, p, dl').forEach(function (e) {
+          d.querySelectorAll('h1, h2, h3, p, dl, .warning').forEach(function (e) {
             if (!inside(e.getBoundingClientRect())) out.problems.push(e.tagName + ' "' + e.textContent.slice(0, 40) + '" sticks out');
           });
           d.querySelectorAll('p, dt').forEach(function (e) { out.texts.push(e.textContent); });

@@ -94,10 +94,13 @@ public enum EvaluationHTML {
     }
 
     /// A warning per type with few cases (``EvaluationRow/warning``).
+    /// One box listing them (the text and JSON carry each row's ``EvaluationRow/warning``).
     static func warnings(_ report: EvaluationReport) -> String {
-        report.rows.compactMap { row in
-            row.warning.map { "<p class=\"warning\">&#9888; \(row.type.rawValue): \(escape($0)).</p>\n" }
-        }.joined()
+        let few = report.rows.filter { $0.warning != nil }
+        guard !few.isEmpty else { return "" }
+        return "<div class=\"warning\">&#9888; Fewer than \(EvaluationMetrics.fewCases) cases: these scores may move a lot on other "
+            + "cases; compare the 95 % intervals, not the values.<ul>"
+            + few.map { "<li>\($0.type.rawValue): \($0.metrics.cases) cases</li>" }.joined() + "</ul></div>\n"
     }
 
     /// What each column means (README "Offline evaluation").

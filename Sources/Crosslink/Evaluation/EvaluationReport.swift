@@ -40,7 +40,8 @@ public struct EvaluationRow: Sendable, Equatable, Codable {
     /// Set when the type has cases but fewer than ``EvaluationMetrics/fewCases``: its scores
     /// (and their intervals) are too uncertain to rank it against other types.
     public var warning: String? = nil
-    /// The type minus its baseline on the same cases (paired; nil below 2 cases).
+    /// The type minus its baseline on the same cases (paired; nil below 2 cases, and for a
+    /// popularity type that is its own baseline).
     public var versusBaseline: EvaluationDifferences? = nil
 
     /// The warning of a type scored on `cases` cases (nil when there are none or enough).

@@ -128,7 +128,9 @@ public final class EvaluationSession {
         return EvaluationRow(type: type, target: type.evaluationTarget, availableCases: available, metrics: metrics.metrics,
                              baselineType: baselineType, baseline: baseline.metrics, queries: metrics.queries, seconds: seconds,
                              warning: EvaluationRow.warning(cases: metrics.metrics.cases),
-                             versusBaseline: EvaluationDifferences(type: metrics.caseScores, baseline: baseline.caseScores))
+                             // A popularity type is its own baseline: nothing to compare.
+                             versusBaseline: type == baselineType ? nil
+                                : EvaluationDifferences(type: metrics.caseScores, baseline: baseline.caseScores))
     }
 
     /// Asks `type` every distinct question of `cases` and scores the answers.

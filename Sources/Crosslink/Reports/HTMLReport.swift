@@ -43,7 +43,8 @@ public enum HTMLReport {
         .crosslink-report .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
         .crosslink-report .legend span:first-child{margin-left:0}
         .crosslink-report .note{color:#555}
-        .crosslink-report .warning{color:#8a4b00;background:#fff4e0;padding:4px 8px;border-left:3px solid #e0a030}
+        .crosslink-report .warning{color:#8a4b00;background:#fff4e0;padding:4px 8px;margin:8px 0;border-left:3px solid #e0a030}
+        .crosslink-report .warning ul{margin:4px 0;padding-left:20px}
 
         """
 
