@@ -94,6 +94,7 @@ struct Eval: ParsableCommand {
 
         let session = try Evaluator(source: source, options: options).prepare(progress: progress)
         let report = try session.run(progress: progress)
+        if quiet { for warning in session.warnings { Output.error("warning: " + warning) } }
         let gridReport = grid ? try session.grid(progress: progress) : nil
 
         if let html {
@@ -156,7 +157,9 @@ enum EvalTables {
 
     static func seconds(_ value: Double) -> String { String(format: "%.2f", value) }
 
-    static func noCases(_ row: EvaluationRow) -> String { "no test cases (no \(row.target.rawValue) interactions after the split)" }
+    static func noCases(_ row: EvaluationRow) -> String {
+        "no test cases (no \(row.target == .any ? "" : row.target.rawValue + " ")interactions after the split)"
+    }
 
     /// Each type's row, then its popularity baseline's.
     static func table(_ report: EvaluationReport) -> String {

@@ -6,7 +6,7 @@ import Foundation
 /// each. Answers are written (and flushed) as each question is read, so a program can also talk
 /// to it line by line through a pipe.
 struct RecommendBatch {
-    /// One line of input. `type`, `store` and `limit` default to the command's options.
+    /// One line of input. `type`, `store`, `limit` and `windows` default to the command's options.
     struct Question: Decodable {
         var id: Identifier?
         var type: RecommendationType?
@@ -16,8 +16,9 @@ struct RecommendBatch {
         var asOf: String?
         var limit: Int?
         var store: String?
+        var windows: RecommendationWindows?
 
-        enum CodingKeys: String, CodingKey { case id, type, sku, cart, visitor, asOf = "as_of", limit, store }
+        enum CodingKeys: String, CodingKey { case id, type, sku, cart, visitor, asOf = "as_of", limit, store, windows }
     }
 
     /// The caller's own id for a question, echoed in its answer: a string or an integer.
@@ -42,13 +43,18 @@ struct RecommendBatch {
         var id: Identifier?
         var type: RecommendationType?
         var recommendations: [Recommend.JSONRecommendation]?
+        /// Context SKUs the catalog does not hold: left out of the question (absent when none).
+        var unknownSKUs: [String]?
         var error: String?
+
+        enum CodingKeys: String, CodingKey { case line, id, type, recommendations, unknownSKUs = "unknown_skus", error }
     }
 
     let store: CrosslinkStore
     let defaultType: RecommendationType?
     let defaultStore: String
     let defaultLimit: Int
+    let defaultWindows: RecommendationWindows?
     private let decoder = JSONDecoder()
 
     /// Answers every line of `path` (`-`: standard input). Returns the number of questions and
@@ -119,10 +125,13 @@ struct RecommendBatch {
             }
             let context = RecommendationContext(skus: question.sku.map { [$0] } ?? question.cart ?? [], visitorID: question.visitor)
             let (storeCode, limit) = (question.store ?? defaultStore, question.limit ?? defaultLimit)
-            let list = try store.read { db in
-                try Recommender(db).recommend(type, context: context, store: storeCode, limit: limit, asOf: asOf)
+            let (list, unknown) = try store.read { db in
+                (try Recommender(db).recommend(type, context: context, store: storeCode, limit: limit, asOf: asOf,
+                                               windows: question.windows ?? defaultWindows),
+                 try context.skus.filter { try ProductRepository(db).id(sku: $0) == nil })
             }
             answer.recommendations = list.map { Recommend.JSONRecommendation(recommendation: $0, aggregatesStale: stale) }
+            if !unknown.isEmpty { answer.unknownSKUs = unknown }
         } catch {
             answer.error = String(describing: error)
         }

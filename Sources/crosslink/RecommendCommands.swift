@@ -12,17 +12,21 @@ struct Recommend: ParsableCommand {
             Co-occurrence types and more-like-this need --sku or --cart; recommended-for-you and \
             recently-viewed need --visitor. Each product comes with its score and the reason.
             Without --as-of the live windows are used (they end with the latest event); --as-of \
-            answers from the whole days (hours for trending) before that instant.
+            answers from the whole days (hours for trending) before that instant. \
+            --popularity-days, --cooccurrence-days and --trending-*-hours replace the stored windows \
+            for this request (as a unit's "windows" do), answered from the day and hour rows.
             Examples:
               crosslink recommend --type bought-bought --sku 85123A
               crosslink recommend --type most-purchased --as-of 2011-09-01 --limit 10
               crosslink recommend --type viewed-viewed --cart 24-MB01,24-WB04 --json
               crosslink recommend --type recommended-for-you --visitor 12748
               crosslink recommend --type trending --sql    # the SQL and parameters, for sqlite3
+              crosslink recommend --type most-viewed --popularity-days 30
             Batch: --batch FILE (or - for standard input) reads one JSON question per line and             writes one JSON answer per line, in order, on one open store:
               {"type":"bought-bought","sku":"85123A"}
               {"type":"viewed-viewed","cart":["24-MB01","24-WB04"],"limit":10}
               {"type":"recommended-for-you","visitor":"12748","as_of":"2011-09-01","id":7}
+              {"type":"most-viewed","windows":{"popularity_days":30}}
             gives {"line":1,"type":…,"recommendations":[…]} or {"line":N,"error":"…"} for a bad             line (the others are still answered); "id" is echoed back. --type, --store and             --limit are the defaults of lines without them.
               crosslink recommend --batch questions.jsonl > answers.jsonl
             """)
@@ -42,6 +46,21 @@ struct Recommend: ParsableCommand {
     @Flag(help: "Print the SQL and its parameters instead of running it: sqlite3 .parameter commands, or PREPARE and EXECUTE for psql on PostgreSQL.") var sql = false
     @Option(help: ArgumentHelp("Answer the JSON questions of FILE, one per line (- for standard input), as JSON lines.",
                                valueName: "file")) var batch: String?
+    @Option(help: ArgumentHelp("This request's popularity window instead of the stored one.", valueName: "days"))
+    var popularityDays: Int?
+    @Option(help: ArgumentHelp("This request's co-occurrence window (also recommended-for-you's).", valueName: "days"))
+    var cooccurrenceDays: Int?
+    @Option(help: ArgumentHelp("This request's trending foreground window.", valueName: "hours"))
+    var trendingForegroundHours: Int?
+    @Option(help: ArgumentHelp("This request's trending background window.", valueName: "hours"))
+    var trendingBackgroundHours: Int?
+
+    /// The windows given on the command line (nil: the stored ones).
+    var windows: RecommendationWindows? {
+        let windows = RecommendationWindows(popularityDays: popularityDays, cooccurrenceDays: cooccurrenceDays,
+                                            trendingForegroundHours: trendingForegroundHours, trendingBackgroundHours: trendingBackgroundHours)
+        return windows.isEmpty ? nil : windows
+    }
 
     func validate() throws {
         if batch != nil {
@@ -67,16 +86,19 @@ struct Recommend: ParsableCommand {
     func run() throws {
         let crosslink = try global.openStore(.read)
         if let batch {
-            let counts = try RecommendBatch(store: crosslink, defaultType: type, defaultStore: store, defaultLimit: limit).run(path: batch)
+            let counts = try RecommendBatch(store: crosslink, defaultType: type, defaultStore: store, defaultLimit: limit,
+                                            defaultWindows: windows).run(path: batch)
             if counts.errors > 0 { Output.error("\(counts.errors) of \(counts.questions) questions answered with an error (see their \"error\")") }
             return
         }
         guard let type else { return }
         let skus = sku.map { [$0] } ?? (cart ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let context = RecommendationContext(skus: skus, visitorID: visitor)
-        let (store, limit, asOf) = (self.store, self.limit, self.asOf.flatMap(Self.time))
+        let (store, limit, asOf, windows) = (self.store, self.limit, self.asOf.flatMap(Self.time), self.windows)
         if sql {
-            let query = try crosslink.read { db in try Recommender(db).plan(type, context: context, store: store, limit: limit, asOf: asOf) }
+            let query = try crosslink.read { db in
+                try Recommender(db).plan(type, context: context, store: store, limit: limit, asOf: asOf, windows: windows)
+            }
             if query.engine == .postgresql {
                 // psql has no .parameter: a prepared statement and its values (psql -f or stdin).
                 let (text, values) = query.serverStatement
@@ -90,10 +112,14 @@ struct Recommend: ParsableCommand {
             print(query.sql + ";")
             return
         }
-        let (list, stale) = try crosslink.read { db in
-            (try Recommender(db).recommend(type, context: context, store: store, limit: limit, asOf: asOf), try Aggregates(db).staleness())
+        let (list, stale, unknown) = try crosslink.read { db in
+            (try Recommender(db).recommend(type, context: context, store: store, limit: limit, asOf: asOf, windows: windows),
+             try Aggregates(db).staleness(),
+             try skus.filter { try ProductRepository(db).id(sku: $0) == nil })
         }
         if let stale { Output.error("warning: \(stale.description)") }
+        // The library leaves such SKUs out (a product not imported yet); a person may have mistyped one.
+        for sku in unknown { Output.error("note: \(String(reflecting: sku)) is not in the catalog: nothing is recommended from it") }
         if output.json {
             print(try Output.json(list.map { JSONRecommendation(recommendation: $0, aggregatesStale: stale != nil) }))
             return

@@ -185,6 +185,69 @@ enum EvaluationFixture {
         #expect(EvaluationSplit.fraction(0.5).milliseconds(first: 0, last: 2 * 86_400_000) == 86_400_000)
     }
 
+    /// A log shorter than a day (day 2, 10:00 … 14:00): the next midnight would leave nothing
+    /// after it, so the split is the instant itself (12:00), and the session says it falls inside a day.
+    @Test func aFractionOfALogShorterThanADaySplitsAtTheInstant() throws {
+        let dir = try TemporaryDirectory()
+        let store = try EvaluationFixture.store(dir)
+        var log = HandLog()
+        log.order(["A", "B"], session: "s1", visitor: "u1", at: 2 * 24 + 10)
+        log.order(["A", "B"], session: "s2", visitor: "u2", at: 2 * 24 + 11)
+        log.order(["A", "B"], session: "s3", visitor: "u3", at: 2 * 24 + 13)
+        log.order(["A", "C"], session: "s4", visitor: "u4", at: 2 * 24 + 14)
+        try EventStore(store: store).append(log.events)
+        var options = EvaluationFixture.options(types: [.mostPurchased])
+        options.split = .fraction(0.5)
+        let session = try Evaluator(source: store, options: options).prepare()
+        let report = try session.run()
+        #expect(report.split == "2024-03-03T12:00:00.000Z")
+        #expect(report.rows.first?.metrics.cases == 2)
+        #expect(session.warnings == ["the split 2024-03-03T12:00:00.000Z falls inside a UTC day: the aggregates count whole days, so the "
+                                     + "popularity and co-occurrence types learn only from the days before 2024-03-03T00:00:00.000Z",
+                                     "the baseline most-purchased recommends nothing at the split: its popularity window before "
+                                     + "2024-03-03T12:00:00.000Z holds no purchase events, so the baseline scores 0 (a longer window: crosslink aggregates configure)"])
+        #expect(EvaluationSplit.fraction(0.5).milliseconds(first: 0, last: 3_600_000) == 1_800_000)
+    }
+
+    /// Most purchased counts 7 days (the fixture's settings): training orders on days 2 and 3,
+    /// a split on day 20, so the baseline has an empty window and recommends nothing — said, not silent.
+    @Test func aBaselineWithAnEmptyWindowIsAWarning() throws {
+        let dir = try TemporaryDirectory()
+        let store = try EvaluationFixture.store(dir)
+        var log = HandLog()
+        log.order(["A", "B"], session: "s1", visitor: "u1", at: 2 * 24 + 10)
+        log.order(["A", "B"], session: "s2", visitor: "u2", at: 3 * 24 + 10)
+        log.order(["A", "B"], session: "s3", visitor: "u3", at: 20 * 24 + 10)
+        try EventStore(store: store).append(log.events)
+        var options = EvaluationFixture.options(types: [.boughtBought, .viewToPurchase])
+        options.split = .time(HandLog.time(20 * 24))
+        let session = try Evaluator(source: store, options: options).prepare()
+        var lines: [String] = []
+        let report = try session.run { lines.append($0) }
+        let row = try #require(report.rows.first)
+        #expect(row.metrics.cases == 2 && row.metrics.hitRate == 1 && row.baseline.hitRate == 0)
+        let warning = "the baseline most-purchased recommends nothing at the split: its popularity window before "
+            + "2024-03-21T00:00:00.000Z holds no purchase events, so the baseline scores 0 (a longer window: crosslink aggregates configure)"
+        #expect(session.warnings == [warning])  // once, though both types share the baseline
+        #expect(lines.filter { $0.hasPrefix("warning: ") } == ["warning: " + warning])
+    }
+
+    /// Events whose SKUs are not in the catalog: nothing can be recommended, and the error says
+    /// why and what to do, instead of "no test cases" for every type.
+    @Test func aCatalogWithoutDisplayableProductsIsRefusedWithWhatToDo() throws {
+        let dir = try TemporaryDirectory()
+        let store = try EvaluationFixture.store(dir, skus: ["A", "B", "C", "D", "E", "F"])
+        try EventStore(store: store).append(EvaluationFixture.log.events)
+        try store.write { db in try db.execute("DELETE FROM product_websites") }
+        #expect {
+            try Evaluator(source: store, options: EvaluationFixture.options(types: [.mostPurchased])).run()
+        } throws: { error in
+            let message = (error as? RequestError)?.message ?? ""
+            return (error as? RequestError)?.kind == .nothingToEvaluate && message.hasPrefix("the catalog has no displayable products (")
+                && message.contains("crosslink eval --log FILE --create-catalog")
+        }
+    }
+
     /// The model is built from the events before T only: a second log with more events after T —
     /// a session straddling T, orders, a cancellation of a training order, views, new products'
     /// neighbours — gives every type the same answer for every context product and visitor.

@@ -12,6 +12,8 @@ public enum EvaluationSplit: Sendable, Equatable, Codable {
     case time(Date)
     /// This fraction of the log's period (first to last event), rounded **up to the next UTC
     /// midnight**: the aggregates count whole UTC days, so a split at midnight loses no training day.
+    /// When that midnight would leave no event after it (a log shorter than a day, or a fraction
+    /// that falls on the log's last day), the split is the instant itself.
     case fraction(Double)
 
     /// T in Unix milliseconds, for a log spanning `first`…`last` (milliseconds).
@@ -23,7 +25,8 @@ public enum EvaluationSplit: Sendable, Equatable, Codable {
             let point = first + Int64((Double(last - first) * fraction).rounded(.up))
             let day = Int64(86_400_000)
             let (days, rest) = point.quotientAndRemainder(dividingBy: day)
-            return rest == 0 ? point : (days + 1) * day
+            let midnight = rest == 0 ? point : (days + 1) * day
+            return midnight <= last ? midnight : point
         }
     }
 }

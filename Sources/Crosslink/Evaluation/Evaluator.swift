@@ -57,6 +57,11 @@ public final class EvaluationSession {
     let popularOverall: RecommendationType
     let preparationSeconds: Double
     private var baselineAnswers: [BaselineKey: [Int]] = [:]
+    /// What makes a row's numbers mean less than they seem (a split inside a UTC day, a baseline
+    /// that recommends nothing at the split), in the order found; ``run(progress:)`` also passes
+    /// each to its progress as `warning: …`.
+    public private(set) var warnings: [String] = []
+    private var emptyBaselines = Set<RecommendationType>()
 
     struct BaselineKey: Hashable {
         var type: RecommendationType
@@ -90,6 +95,16 @@ public final class EvaluationSession {
             let best = sessions.indices.max { sessions[$0] < sessions[$1] || (sessions[$0] == sessions[$1] && $0 > $1) } ?? 2
             return (try PopularityRanks(db), size, RecommendationType.evaluationBaseline(for: interactions[best])!)
         }
+        guard catalogSize > 0 else {
+            throw RequestError(.nothingToEvaluate, "the catalog has no displayable products\(options.store.map { " in store \($0)" } ?? "") "
+                + "(\(log.trainingEvents) events before the split, \(log.testEvents) after it): a recommendation can only name a product "
+                + "of the catalog. Import the catalog first (crosslink import FILE), or evaluate a log with a catalog created from it "
+                + "(crosslink eval --log FILE --create-catalog)")
+        }
+        if split % 86_400_000 != 0 {
+            warnings.append("the split \(EventTime.format(split)) falls inside a UTC day: the aggregates count whole days, so the "
+                            + "popularity and co-occurrence types learn only from the days before \(EventTime.format(split - split % 86_400_000))")
+        }
         preparationSeconds = (ContinuousClock.now - started) / .seconds(1)
         progress?("\(log.trainingEvents) events before the split, \(log.testEvents) after; \(catalogSize) displayable products "
                   + "(\(String(format: "%.1f", preparationSeconds)) s)")
@@ -98,9 +113,12 @@ public final class EvaluationSession {
     /// Evaluates every type of the options, in order.
     public func run(progress: ((String) -> Void)? = nil) throws -> EvaluationReport {
         var rows: [EvaluationRow] = []
+        for warning in warnings { progress?("warning: " + warning) }
         for type in options.types {
+            let known = warnings.count
             let row = try evaluate(type)
             progress?("\(type.rawValue): \(row.metrics.cases) cases, \(row.queries) queries, \(String(format: "%.2f", row.seconds)) s")
+            for warning in warnings[known...] { progress?("warning: " + warning) }
             rows.append(row)
         }
         return report(rows: rows)
@@ -158,8 +176,15 @@ public final class EvaluationSession {
         for item in cases where baselineAnswers[key(item)] == nil && seen.insert(key(item).question).inserted {
             missing.append(key(item).question)
         }
-        for (question, answer) in zip(missing, try ask(type, missing)) {
+        let answers = try ask(type, missing)
+        for (question, answer) in zip(missing, answers) {
             baselineAnswers[BaselineKey(type: type, question: question)] = answer
+        }
+        if !answers.isEmpty && answers.allSatisfy(\.isEmpty) && emptyBaselines.insert(type).inserted {
+            // Popularity answers the same list to everyone: empty once means an empty window.
+            warnings.append("the baseline \(type.rawValue) recommends nothing at the split: its popularity window before "
+                            + "\(EventTime.format(snapshot.split)) holds no \(type.evaluationTarget.rawValue) events, so the baseline scores 0 "
+                            + "(a longer window: crosslink aggregates configure)")
         }
         return accumulate(cases) { baselineAnswers[key($0)]! }
     }
@@ -189,15 +214,10 @@ public final class EvaluationSession {
                         try recommender.recommend(type, context: RecommendationContext(skus: skus, visitorID: q.visitorID),
                                                   store: q.store, limit: k, asOf: asOf).map(\.productID)
                     }
+                    // A product first sold after T is not in the model's catalog: the recommender
+                    // leaves it out of the context (a cold start for the context types).
                     for i in stride(from: worker, to: questions.count, by: workers) {
-                        let q = questions[i]
-                        do {
-                            answers.append((i, try recommend(q, skus: q.contextSKUs)))
-                        } catch let error as RequestError where error.kind == .unknownSKU {
-                            // A product first sold after T: the context types know nothing of it;
-                            // popularity needs no context (and cannot recommend it either).
-                            answers.append((i, type.requirement == .nothing ? try recommend(q, skus: []) : []))
-                        }
+                        answers.append((i, try recommend(questions[i], skus: questions[i].contextSKUs)))
                     }
                     return answers
                 }

@@ -48,7 +48,7 @@ public struct PageResolver {
             // Diversity may drop candidates: ask for more so the type can still fill the unit.
             let limit = variant.maxPerCategory == nil ? need : min(100, need * 4 + 10)
             var candidates = try fetch(type, limit: limit, excluding: context.shown + products.map(\.productID), filter: filter,
-                                       isBackup: index > 0, context: context)
+                                       isBackup: index > 0, windows: variant.windows, context: context)
             candidates = try rollUp(candidates, excluded: Set(context.excluded + context.shown + products.map(\.productID)),
                                     filter: filter, context: context)
             if let maximum = variant.maxPerCategory {
@@ -73,7 +73,7 @@ public struct PageResolver {
 
     /// Up to `limit` products of one type, none of `excluding` nor the page's exclusions.
     func fetch(_ type: UnitType, limit: Int, excluding: [Int], filter: CandidateFilter?, isBackup: Bool,
-               context: PageContext) throws -> [PageProduct] {
+               windows: RecommendationWindows = RecommendationWindows(), context: PageContext) throws -> [PageProduct] {
         switch type {
         case .recommendation(let recommendation):
             switch recommendation.requirement {
@@ -84,7 +84,7 @@ public struct PageResolver {
             let recommender = Recommender(db)
             let query = try recommender.plan(recommendation, resolved: context.recommended, visitorID: context.visitor,
                                              settings: context.settings, limit: limit, asOf: context.options.asOf,
-                                             filter: filter, excluding: excluding)
+                                             filter: filter, excluding: excluding, windows: windows)
             return try recommender.run(query).map { r in
                 PageProduct(productID: r.productID, sku: r.sku, name: r.name, finalPrice: r.finalPrice, source: type,
                             isBackup: isBackup, reason: .recommendation(r.reason))

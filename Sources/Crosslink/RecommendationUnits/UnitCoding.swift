@@ -52,7 +52,13 @@ enum UnitEncoder {
         if !variant.filters.isEmpty { members.append(("filters", filters(variant.filters))) }
         if let maximum = variant.maxPerCategory { members.append(("max_per_category", number(Double(maximum)))) }
         if variant.shuffle { members.append(("shuffle", RuleJSON(.bool(true)))) }
+        if !variant.windows.isEmpty { members.append(("windows", windows(variant.windows))) }
         return members
+    }
+
+    /// `{"popularity_days": 30, …}`: the set windows only.
+    static func windows(_ windows: RecommendationWindows) -> RuleJSON {
+        RuleJSON(.object(windows.fields.compactMap { field in field.value.map { (field.name, number(Double($0))) } }))
     }
 
     static func backups(_ types: [UnitType]) -> RuleJSON { RuleJSON(.array(types.map { string($0.rawValue) })) }
@@ -109,7 +115,7 @@ struct UnitDecoder: JSONEntryDecoder {
     }
 
     static let unitKeys = ["name", "label", "store", "page_type", "placement", "position", "status", "variants"] + variantKeys
-    static let variantKeys = ["type", "count", "backups", "filters", "max_per_category", "shuffle"]
+    static let variantKeys = ["type", "count", "backups", "filters", "max_per_category", "shuffle", "windows"]
     static let conditionKeys = ["category", "sku", "type", "visibility", "price", "stock", "attribute"]
 
     func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
@@ -216,7 +222,23 @@ struct UnitDecoder: JSONEntryDecoder {
             }
             variant.shuffle = flag
         }
+        if let windows = value["windows"] { variant.windows = try self.windows(windows, path: join(path, "windows")) }
         return variant
+    }
+
+    func windows(_ value: RuleJSON, path: String) throws -> RecommendationWindows {
+        let names = RecommendationWindows().fields.map(\.name)
+        var windows = RecommendationWindows()
+        for (key, member) in try members(value, path: path, allowed: names, what: "windows") where member.kind != .null {
+            let days = try integer(member, path: join(path, key))
+            switch key {
+            case "popularity_days": windows.popularityDays = days
+            case "cooccurrence_days": windows.cooccurrenceDays = days
+            case "trending_foreground_hours": windows.trendingForegroundHours = days
+            default: windows.trendingBackgroundHours = days
+            }
+        }
+        return windows
     }
 
     mutating func filters(_ value: RuleJSON, path: String) throws -> UnitFilters {

@@ -89,11 +89,16 @@ public struct UnitVariant: Sendable, Equatable {
     public var maxPerCategory: Int?
     /// Shuffle the unit's final list with the page's seed (default: a hash of visitor and unit).
     public var shuffle: Bool
+    /// The variant's own popularity, co-occurrence and trending windows (for its type and its
+    /// backups); empty: the stored ``RecommendationSettings``.
+    public var windows: RecommendationWindows
 
     public init(variant: String = "A", traffic: Int = 100, type: UnitType, productCount: Int = 5, backups: [UnitType] = [],
-                filters: UnitFilters = UnitFilters(), maxPerCategory: Int? = nil, shuffle: Bool = false) {
+                filters: UnitFilters = UnitFilters(), maxPerCategory: Int? = nil, shuffle: Bool = false,
+                windows: RecommendationWindows = RecommendationWindows()) {
         self.variant = variant; self.traffic = traffic; self.type = type; self.productCount = productCount
         self.backups = backups; self.filters = filters; self.maxPerCategory = maxPerCategory; self.shuffle = shuffle
+        self.windows = windows
     }
 
     /// The types that fill the unit, in order: the type, its backups, then the default backup.

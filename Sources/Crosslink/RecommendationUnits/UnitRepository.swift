@@ -45,11 +45,12 @@ public struct UnitRepository {
             }
             for variant in unit.variants {
                 try db.execute("""
-                    INSERT INTO unit_variants(unit_id, variant, traffic, type, product_count, backups, filters, max_per_category, shuffle)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO unit_variants(unit_id, variant, traffic, type, product_count, backups, filters, max_per_category, shuffle,
+                                              windows)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [id, variant.variant, variant.traffic, variant.type.rawValue, variant.productCount,
                           UnitEncoder.backups(variant.backups).compactText, UnitEncoder.filters(variant.filters).compactText,
-                          variant.maxPerCategory, variant.shuffle])
+                          variant.maxPerCategory, variant.shuffle, UnitEncoder.windows(variant.windows).compactText])
             }
             return id
         }
@@ -110,7 +111,7 @@ public struct UnitRepository {
         var units: [RecommendationUnit] = []
         try db.cachedStatement("""
             SELECT u.unit_id, s.code, u.name, u.label, u.page_type, u.placement, u.position, u.status,
-                   v.variant, v.traffic, v.type, v.product_count, v.backups, v.filters, v.max_per_category, v.shuffle
+                   v.variant, v.traffic, v.type, v.product_count, v.backups, v.filters, v.max_per_category, v.shuffle, v.windows
             FROM units AS u JOIN stores AS s ON s.store_id = u.store_id JOIN unit_variants AS v ON v.unit_id = u.unit_id
             WHERE \(condition)
             ORDER BY s.code, u.page_type, u.placement = 'bottom', u.position, u.unit_id, v.variant
@@ -126,7 +127,7 @@ public struct UnitRepository {
     }
 
     /// A variant from columns variant, traffic, type, product_count, backups, filters,
-    /// max_per_category, shuffle starting at `first`.
+    /// max_per_category, shuffle, windows starting at `first`.
     static func variant(_ row: Statement, from first: Int32, unit: String) throws -> UnitVariant {
         let typeName = row.text(at: first + 2)
         guard let type = UnitType(rawValue: typeName) else {
@@ -136,7 +137,7 @@ public struct UnitRepository {
         let stored = try StoredJSON.decode(row.database, backups: row.text(at: first + 4), filters: row.text(at: first + 5), unit: unit)
         return UnitVariant(variant: row.text(at: first), traffic: row.int(at: first + 1), type: type, productCount: row.int(at: first + 3),
                            backups: stored.backups, filters: stored.filters, maxPerCategory: row.optionalInt(at: first + 6),
-                           shuffle: row.int(at: first + 7) == 1)
+                           shuffle: row.int(at: first + 7) == 1, windows: try StoredJSON.windows(row.text(at: first + 8), unit: unit))
     }
 }
 
@@ -167,6 +168,14 @@ enum StoredJSON {
             try decoder.named(item, path: "backups[\(i)]", UnitType.init(rawValue:), names: UnitType.allNames)
         }
         return Decoded(backups: backupList, filters: try decoder.filters(try parse(filters, unit: unit), path: "filters"))
+    }
+
+    /// A stored `windows` object ('{}' for most variants: no parse).
+    static func windows(_ text: String, unit: String) throws -> RecommendationWindows {
+        guard text != "{}" else { return RecommendationWindows() }
+        var decoder = UnitDecoder(file: nil, index: nil)
+        decoder.subject = JSONEntryFile.subject("unit", name: unit, index: nil)
+        return try decoder.windows(try parse(text, unit: unit), path: "windows")
     }
 
     private static func parse(_ text: String, unit: String) throws -> RuleJSON {

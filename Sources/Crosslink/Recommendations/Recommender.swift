@@ -28,7 +28,7 @@ public struct Recommender {
     public init(_ db: Database) { self.db = db }
 
     /// The SQL of one request and the values of its named parameters: run it with the sqlite3
-    /// CLI (`.parameter set :store 1` …) to reproduce an answer. ``Recommender/plan(_:context:store:limit:asOf:filter:excluding:)`` builds it.
+    /// CLI (`.parameter set :store 1` …) to reproduce an answer. ``Recommender/plan(_:context:store:limit:asOf:filter:excluding:windows:)`` builds it.
     public struct Query: Sendable {
         public var type: RecommendationType
         /// The type's statement, built once.
@@ -78,15 +78,20 @@ public struct Recommender {
     }
 
     /// Recommends up to `limit` products of `type` for `context` in `store`, as of now or as of
-    /// `asOf`. Throws ``RequestError`` for an unknown store or SKU, a limit out
-    /// of range or a context that lacks what the type needs.
+    /// `asOf`. Throws ``RequestError`` for an unknown store, a limit out of range or a context
+    /// that lacks what the type needs; context SKUs not in the catalog are left out.
     ///
     /// `filter` (a unit's merchant filters, ``CandidateFilter``) is applied in the type's SQL
     /// where candidates are chosen; `excluding` adds product ids never to return (a page's
     /// products already shown, what the visitor bought).
+    ///
+    /// `windows` replaces the stored windows for this request (a unit's own windows); see
+    /// ``RecommendationWindows``.
     public func recommend(_ type: RecommendationType, context: RecommendationContext = .none, store: String = "default",
-                          limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = []) throws -> [Recommendation] {
-        let query = try plan(type, context: context, store: store, limit: limit, asOf: asOf, filter: filter, excluding: excluding)
+                          limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = [],
+                          windows: RecommendationWindows? = nil) throws -> [Recommendation] {
+        let query = try plan(type, context: context, store: store, limit: limit, asOf: asOf, filter: filter, excluding: excluding,
+                             windows: windows)
         return try run(query)
     }
 
@@ -108,16 +113,19 @@ public struct Recommender {
         return result
     }
 
-    /// The query ``recommend(_:context:store:limit:asOf:filter:excluding:)`` runs, with its parameter values.
+    /// The query ``recommend(_:context:store:limit:asOf:filter:excluding:windows:)`` runs, with its parameter values.
     public func plan(_ type: RecommendationType, context: RecommendationContext = .none, store: String = "default",
-                     limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = []) throws -> Query {
-        try checkRequest(type, context: context, limit: limit)
+                     limit: Int = 5, asOf: Date? = nil, filter: CandidateFilter? = nil, excluding: [Int] = [],
+                     windows: RecommendationWindows? = nil) throws -> Query {
+        try checkRequest(type, context: context, limit: limit, windows: windows)
         return try plan(type, resolved: try resolve(context.skus, store: store), visitorID: context.visitorID,
-                        settings: try RecommendationSettings.load(db), limit: limit, asOf: asOf, filter: filter, excluding: excluding)
+                        settings: try RecommendationSettings.load(db), limit: limit, asOf: asOf, filter: filter, excluding: excluding,
+                        windows: windows)
     }
 
-    func checkRequest(_ type: RecommendationType, context: RecommendationContext, limit: Int) throws {
+    func checkRequest(_ type: RecommendationType, context: RecommendationContext, limit: Int, windows: RecommendationWindows? = nil) throws {
         guard (1...100).contains(limit) else { throw RequestError.invalidLimit(limit) }
+        if let problem = windows?.problem { throw RequestError(.invalidOption, "invalid windows: \(problem)") }
         switch type.requirement {
         case .products where context.skus.isEmpty:
             throw RequestError.missingContext(type: type, needs: "a product or a cart")
@@ -128,8 +136,14 @@ public struct Recommender {
     }
 
     /// The query for context products already resolved (a page resolves them once for all its units).
-    func plan(_ type: RecommendationType, resolved: Resolved, visitorID: String?, settings: RecommendationSettings, limit: Int,
-              asOf: Date?, filter: CandidateFilter?, excluding: [Int]) throws -> Query {
+    /// With `windows` that differ from the stored ones (or `fromBuckets`), the type's point-in-time
+    /// query runs over the live period: the day and hour rows hold every bucket, the live
+    /// window sums only the stored windows.
+    func plan(_ type: RecommendationType, resolved: Resolved, visitorID: String?, settings stored: RecommendationSettings, limit: Int,
+              asOf: Date?, filter: CandidateFilter?, excluding: [Int], windows custom: RecommendationWindows? = nil,
+              fromBuckets: Bool = false) throws -> Query {
+        let settings = custom?.applied(to: stored) ?? stored
+        let lastAt = asOf == nil && (fromBuckets || settings != stored) ? try AggregateState.load(db).lastAt : nil
         var parameters: [(String, DatabaseValue)] = [
             ("store", .integer(Int64(resolved.storeID))),
             ("excluded", .jsonArray(resolved.excluded + excluding)),
@@ -150,6 +164,11 @@ public struct Recommender {
             windows = .asOf(asOfMilliseconds, settings: settings)
             now = asOfMilliseconds
             parameters.append(("before", .integer(asOfMilliseconds)))
+        } else if let lastAt {
+            // The live windows (the current, partial day and hour included) over every event.
+            windows = .live(lastAt: lastAt, settings: settings)
+            now = lastAt
+            parameters.append(("before", .integer(lastAt + 1)))
         } else if type.requirement == .visitor, let lastAt = try AggregateState.load(db).lastAt {
             windows = .live(lastAt: lastAt, settings: settings)
             now = lastAt
@@ -168,9 +187,9 @@ public struct Recommender {
             parameters.append(("since", .integer(since!)))
         }
         if let now { parameters.append(("now", .integer(now))) }
-        var query = descriptor.query(asOf: asOf != nil, singleContext: resolved.context.count == 1)
+        var query = descriptor.query(asOf: asOf != nil || lastAt != nil, singleContext: resolved.context.count == 1)
         var neighbours: NeighbourRanking.Request?
-        if asOf == nil, let listed = descriptor.liveFromNeighbourLists, let visitorID, let now, let since,
+        if asOf == nil && lastAt == nil, let listed = descriptor.liveFromNeighbourLists, let visitorID, let now, let since,
            let version = try ItemNeighbours.servedVersion(db) {
             query = listed
             neighbours = NeighbourRanking.Request(storeID: resolved.storeID, visitor: visitorID, listsVersion: version, since: since, now: now,
@@ -187,14 +206,14 @@ public struct Recommender {
         var excluded: [Int]
     }
 
+    /// A context SKU the catalog does not hold (a product not imported yet) is left out: with none
+    /// left, a context type recommends nothing and a popularity type its plain list, as for a
+    /// product without behaviour — a shop's page must not fail on it.
     func resolve(_ skus: [String], store: String) throws -> Resolved {
-        guard !skus.isEmpty else { return Resolved(storeID: try StoreRepository(db).store(code: store).id, context: [], excluded: []) }
-        let placement: Placements.Context
-        do {
-            placement = try Placements(db).resolve(store: store, viewed: nil, cart: skus)
-        } catch let error as RequestError where error.kind == .unknownSKU && skus.count == 1 {
-            throw RequestError.unknownSKU(error.names[0])
-        }
+        let products = ProductRepository(db)
+        let known = try skus.filter { try products.id(sku: $0) != nil }
+        guard !known.isEmpty else { return Resolved(storeID: try StoreRepository(db).store(code: store).id, context: [], excluded: []) }
+        let placement = try Placements(db).resolve(store: store, viewed: nil, cart: known)
         let context = try db.map("SELECT DISTINCT rollup_id FROM product_rollup WHERE product_id IN \(list: placement.cartIDs)") { $0.int(at: 0) }
         return Resolved(storeID: placement.store.id, context: context.sorted(), excluded: placement.excluded)
     }
