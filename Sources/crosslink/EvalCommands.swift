@@ -183,7 +183,24 @@ enum EvalTables {
             rows.append([row.type.rawValue, cases(row)] + cells(row.metrics) + [String(row.queries), seconds(row.seconds)])
             rows.append(["  baseline " + row.baselineType.rawValue, ""] + cells(row.baseline))
         }
-        return Output.table(["type", "cases"] + header + ["queries", "seconds"], rows)
+        return Output.table(["type", "cases"] + header + ["queries", "seconds"], rows) + intervals(report)
+    }
+
+    /// The 95 % intervals over cases and the warnings on types with few cases, under the table.
+    static func intervals(_ report: EvaluationReport) -> String {
+        let rows = report.rows.compactMap { row in row.metrics.intervals.map { [row.type.rawValue, String(row.metrics.cases)] + $0.printedValues } }
+        guard !rows.isEmpty else { return "" }
+        var text = "\n\n95 % intervals over the cases (hit: Wilson score; the others: t interval of the mean):\n"
+            + Output.table(["type", "cases", "hit", "precision", "recall", "ndcg", "mrr"], rows)
+        let differences = report.rows.compactMap { row in
+            row.versusBaseline.map { [row.type.rawValue, row.baselineType.rawValue] + $0.printedValues + [$0.verdict] }
+        }
+        if !differences.isEmpty {
+            text += "\n\nAgainst the baseline on the same cases (type − baseline, 95 % paired t interval; verdict on NDCG):\n"
+                + Output.table(["type", "baseline", "hit", "ndcg", "mrr", "verdict"], differences)
+        }
+        for row in report.rows { if let warning = row.warning { text += "\nwarning: \(row.type.rawValue): \(warning)" } }
+        return text
     }
 
     static func markdown(_ report: EvaluationReport) -> String {
@@ -195,6 +212,21 @@ enum EvalTables {
                          + " | \(row.queries) | \(seconds(row.seconds)) |")
             lines.append("| ↳ baseline \(row.baselineType.rawValue) | | " + cells(row.baseline).joined(separator: " | ") + " | | |")
         }
+        let intervals = report.rows.compactMap { row in row.metrics.intervals.map { (row, $0) } }
+        if !intervals.isEmpty {
+            lines += ["", "95 % intervals over the cases (hit: Wilson score; the others: t interval of the mean):", "",
+                      "| type | cases | hit | precision | recall | NDCG | MRR |", "|---|---:|---:|---:|---:|---:|---:|"]
+            lines += intervals.map { "| \($0.0.type.rawValue) | \($0.0.metrics.cases) | " + $0.1.printedValues.joined(separator: " | ") + " |" }
+        }
+        let differences = report.rows.compactMap { row in row.versusBaseline.map { (row, $0) } }
+        if !differences.isEmpty {
+            lines += ["", "Against the baseline on the same cases (type − baseline, 95 % paired t interval; verdict on NDCG):", "",
+                      "| type | baseline | hit | NDCG | MRR | verdict |", "|---|---|---:|---:|---:|---|"]
+            lines += differences.map { row, d in
+                "| \(row.type.rawValue) | \(row.baselineType.rawValue) | " + d.printedValues.joined(separator: " | ") + " | \(d.verdict) |"
+            }
+        }
+        for row in report.rows { if let warning = row.warning { lines += ["", "**Warning**: \(row.type.rawValue): \(warning)"] } }
         return lines.joined(separator: "\n")
     }
 

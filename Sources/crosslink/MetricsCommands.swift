@@ -29,6 +29,10 @@ struct MetricsCommand: ParsableCommand {
               crosslink metrics --by day --from 2024-05-01 --to 2024-05-07
               crosslink metrics --by day,variant --unit "Home picks" --json
               crosslink metrics --by unit --store default
+              crosslink metrics --ab --json                    # only the A/B tests
+            With --by variant (the default) the A/B tests follow the table: each variant against the unit's \
+            control (A) on CTR (two-proportion z-test), conversion of exposed visitors (same) and revenue per \
+            visitor (Welch's t-test), with 95 % intervals, a verdict and the sample still needed.
             """)
 
     @ParentCommand var root: CrosslinkCommand
@@ -38,6 +42,10 @@ struct MetricsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Group by: day, unit, variant, or several comma-separated (variant includes unit).",
                                valueName: "day|unit|variant"))
     var by: String = "variant"
+    @Flag(help: "Print only the A/B tests: each variant against its unit's control (A) on CTR, conversion and revenue per visitor.")
+    var ab = false
+    @Option(help: ArgumentHelp("The ISO 4217 code amounts are in (the catalog stores none), e.g. EUR.", valueName: "code"))
+    var currency: String?
 
     func run() throws {
         var dimensions: Set<UnitMetricsQuery.Dimension> = []
@@ -49,7 +57,16 @@ struct MetricsCommand: ParsableCommand {
             dimensions.insert(dimension)
         }
         let store = try global.openStore(.read)
-        let rows = try store.read { db in try UnitMetrics(db).rows(try scope.query(db, by: dimensions)) }
+        let currency = try self.currency.map(UnitMetricsReport.currencyCode)
+        if ab {
+            let comparisons = try store.read { db in try UnitMetrics(db).comparisons(try scope.query(db, by: [])) }
+            if output.json { return print(try Output.json(comparisons)) }
+            return print(Self.abText(comparisons, currency: currency))
+        }
+        let (rows, comparisons) = try store.read { db in
+            let query = try scope.query(db, by: dimensions)
+            return (try UnitMetrics(db).rows(query), dimensions.contains(.variant) ? try UnitMetrics(db).comparisons(query) : [])
+        }
         if output.json { return print(try Output.json(rows)) }
         guard !rows.isEmpty else { return print("(no unit events)") }
         let query = UnitMetricsQuery(by: dimensions)
@@ -57,7 +74,9 @@ struct MetricsCommand: ParsableCommand {
         if query.by.contains(.unit) { header += ["store", "unit", "name"] }
         if query.by.contains(.variant) { header += ["variant"] }
         if query.by.contains(.day) { header += ["day"] }
-        header += ["impr", "v_impr", "views", "clicks", "item", "cart", "viewability", "CTR", "vCTR", "orders", "revenue", "lifetime"]
+        let suffix = currency.map { " \($0)" } ?? ""
+        header += ["impr", "v_impr", "views", "clicks", "item", "cart", "viewability", "CTR", "vCTR", "orders", "revenue" + suffix,
+                   "lifetime" + suffix]
         print(Output.table(header, rows.map { row in
             var cells: [String] = []
             if query.by.contains(.unit) { cells += [row.store ?? "", row.unitID ?? "", row.unitName ?? "-"] }
@@ -68,6 +87,17 @@ struct MetricsCommand: ParsableCommand {
                             String(row.itemClicks), String(row.cartClicks), ratio(row.viewability), ratio(row.ctr), ratio(row.vctr),
                             String(row.orders), Output.price(row.revenue), Output.price(row.lifetimeRevenue)]
         }))
+        if dimensions.contains(.variant) {
+            print("")
+            print(Self.abText(comparisons, currency: currency))
+        }
+    }
+
+    /// The A/B table, or why there is none.
+    static func abText(_ comparisons: [VariantComparison], currency: String?) -> String {
+        guard !comparisons.isEmpty else { return "A/B tests: none (no unit has two variants in this range)" }
+        return "A/B tests (95 %; CTR and conversion: two-proportion z-test, revenue per visitor: Welch):\n"
+            + Output.table(VariantComparisonTable.header, VariantComparisonTable.rows(comparisons, currency: currency))
     }
 }
 
@@ -77,9 +107,11 @@ struct ReportCommand: ParsableCommand {
         abstract: "Write the unit metrics as one self-contained HTML page (inline SVG charts, no script, no network).",
         discussion: """
             The page has the totals, impressions / views / clicks, CTR / vCTR and revenue per day (lines), the \
-            metrics per unit (bars) and each unit's variants side by side, each chart with its table.
+            metrics per unit (bars), the A/B tests (each variant against the unit's control: CTR and conversion by \
+            two-proportion z-test, revenue per visitor by Welch's t-test, 95 % intervals, a verdict and the sample \
+            still needed) and the variants of units with two or more side by side, each chart with its table.
             Examples:
-              crosslink report --out report.html
+              crosslink report --out report.html --currency EUR
               crosslink report --out may.html --from 2024-05-01 --to 2024-05-31 --store default
             """)
 
@@ -88,10 +120,12 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var scope: MetricsScope
     @Option(help: ArgumentHelp("The HTML file to write.", valueName: "file")) var out: String = "report.html"
     @Flag(help: "Print the report's numbers as JSON too.") var json = false
+    @Option(help: ArgumentHelp("The ISO 4217 code amounts are in (the catalog stores none), e.g. EUR.", valueName: "code"))
+    var currency: String?
 
     func run() throws {
         let store = try global.openStore(.read)
-        let report = try store.read { db in try UnitMetricsReport(db, query: try scope.query(db, by: [])) }
+        let report = try store.read { db in try UnitMetricsReport(db, query: try scope.query(db, by: []), currency: currency) }
         try OutputFile.write(report.html(), to: out)
         if json { return print(try Output.json(report)) }
         print("wrote \(out): \(report.units.count) units, \(report.days.count) days, \(report.totals.impressions) impressions, "

@@ -93,5 +93,12 @@ import Testing
         }
         let totals = try stores.both.map { store in try store.read { db in try UnitMetrics(db).totals(UnitMetricsQuery()) } }
         #expect(totals[0] == totals[1] && totals[0].impressions == 7)
+        // The A/B side: visitors per variant and the comparisons built on them.
+        for query in [UnitMetricsQuery(), UnitMetricsQuery(from: "2024-05-02"), UnitMetricsQuery(store: "fr")] {
+            let visitors = try stores.both.map { store in try store.read { db in try UnitMetrics(db).visitorTotals(query) } }
+            #expect(visitors[0] == visitors[1], "\(query)")
+            let comparisons = try stores.both.map { store in try store.read { db in try UnitMetrics(db).comparisons(query) } }
+            #expect(comparisons[0] == comparisons[1], "\(query)")
+        }
     }
 }

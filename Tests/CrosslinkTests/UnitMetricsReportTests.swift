@@ -29,7 +29,7 @@ import Testing
         #expect(page.hasPrefix("<!DOCTYPE html>"))
         #expect(page.contains(Self.totalsRow))
         #expect(page.contains(Self.escapedName) && !page.contains("<picks>"))
-        // 3 line charts per day, 4 bar charts per unit and 4 with the variants side by side.
+        // 3 line charts per day, 4 bar charts per unit and 4 with the variants side by side (unit 1 only).
         #expect(page.components(separatedBy: "<svg ").count - 1 == 11)
         #expect(page.components(separatedBy: "<polyline ").count - 1 == 7)
         #expect(!page.contains("<script") && !page.contains("href=") && !page.contains("src=") && !page.contains("@import"))
@@ -80,6 +80,7 @@ import Testing
         #expect(dom.contains(Self.totalsRow))
         #expect(dom.components(separatedBy: "<svg ").count - 1 == 11)
         #expect(dom.components(separatedBy: "<polyline ").count - 1 == 7)
-        #expect(dom.components(separatedBy: "<rect ").count - 1 == 24)
+        // Per unit: 4 charts × 2 units; by variant: 4 charts × unit 1's 2 variants (u-x has one: no fake B bar).
+        #expect(dom.components(separatedBy: "<rect ").count - 1 == 16)
     }
 }

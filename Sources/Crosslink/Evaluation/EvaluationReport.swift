@@ -37,4 +37,17 @@ public struct EvaluationRow: Sendable, Equatable, Codable {
     public var queries: Int
     /// Asking the type and scoring it (the baseline not included).
     public var seconds: Double
+    /// Set when the type has cases but fewer than ``EvaluationMetrics/fewCases``: its scores
+    /// (and their intervals) are too uncertain to rank it against other types.
+    public var warning: String? = nil
+    /// The type minus its baseline on the same cases (paired; nil below 2 cases, and for a
+    /// popularity type that is its own baseline).
+    public var versusBaseline: EvaluationDifferences? = nil
+
+    /// The warning of a type scored on `cases` cases (nil when there are none or enough).
+    public static func warning(cases: Int) -> String? {
+        guard cases > 0, cases < EvaluationMetrics.fewCases else { return nil }
+        return "only \(cases) cases (fewer than \(EvaluationMetrics.fewCases)): the scores may move a lot on other cases; "
+            + "compare the 95 % intervals, not the values"
+    }
 }

@@ -144,11 +144,16 @@ public final class EvaluationSession {
         let baselineType = baselineType(for: type)
         let baseline = try scoreBaseline(baselineType, cases)
         return EvaluationRow(type: type, target: type.evaluationTarget, availableCases: available, metrics: metrics.metrics,
-                             baselineType: baselineType, baseline: baseline, queries: metrics.queries, seconds: seconds)
+                             baselineType: baselineType, baseline: baseline.metrics, queries: metrics.queries, seconds: seconds,
+                             warning: EvaluationRow.warning(cases: metrics.metrics.cases),
+                             // A popularity type is its own baseline: nothing to compare.
+                             versusBaseline: type == baselineType ? nil
+                                : EvaluationDifferences(type: metrics.caseScores, baseline: baseline.caseScores))
     }
 
     /// Asks `type` every distinct question of `cases` and scores the answers.
-    func score(_ type: RecommendationType, _ cases: [EvaluationCase]) throws -> (metrics: EvaluationMetrics, queries: Int) {
+    func score(_ type: RecommendationType, _ cases: [EvaluationCase]) throws
+        -> (metrics: EvaluationMetrics, queries: Int, caseScores: [[Double]]) {
         var index: [EvaluationCase.Question: Int] = [:]
         var questions: [EvaluationCase.Question] = []
         for item in cases where index[item.question] == nil {
@@ -156,12 +161,13 @@ public final class EvaluationSession {
             questions.append(item.question)
         }
         let answers = try ask(type, questions)
-        return (accumulate(cases) { answers[index[$0.question]!] }, questions.count)
+        let scored = accumulate(cases) { answers[index[$0.question]!] }
+        return (scored.metrics, questions.count, scored.caseScores)
     }
 
     /// The baseline's answers are shared across types: popularity ignores the visitor, and
     /// its answer depends only on the store and the context products it must leave out.
-    func scoreBaseline(_ type: RecommendationType, _ cases: [EvaluationCase]) throws -> EvaluationMetrics {
+    func scoreBaseline(_ type: RecommendationType, _ cases: [EvaluationCase]) throws -> (metrics: EvaluationMetrics, caseScores: [[Double]]) {
         func key(_ item: EvaluationCase) -> BaselineKey {
             BaselineKey(type: type, question: .init(store: item.store, contextSKUs: item.contextSKUs, visitorID: nil))
         }
@@ -183,10 +189,11 @@ public final class EvaluationSession {
         return accumulate(cases) { baselineAnswers[key($0)]! }
     }
 
-    func accumulate(_ cases: [EvaluationCase], _ answer: (EvaluationCase) -> [Int]) -> EvaluationMetrics {
+    /// The metrics of `cases` and each case's scores, in the cases' order.
+    func accumulate(_ cases: [EvaluationCase], _ answer: (EvaluationCase) -> [Int]) -> (metrics: EvaluationMetrics, caseScores: [[Double]]) {
         var accumulator = MetricsAccumulator(k: options.k)
         for item in cases { accumulator.add(answer(item), relevant: item.relevant, store: item.storeID, ranks: ranks) }
-        return accumulator.finish(catalogSize: catalogSize)
+        return (accumulator.finish(catalogSize: catalogSize), accumulator.caseScores)
     }
 
     /// The product ids `type` recommends as of T for each question, on ``EvaluationOptions/workers``

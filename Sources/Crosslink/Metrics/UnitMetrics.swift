@@ -98,27 +98,7 @@ public struct UnitMetrics {
     /// Rows grouped by `query.by`, ordered by store, unit id (numerically when it is a number),
     /// variant and day.
     public func rows(_ query: UnitMetricsQuery) throws -> [UnitMetricsRow] {
-        var filters: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        for (column, value, op) in [("day", query.from, ">="), ("day", query.to, "<=")] {
-            guard let value else { continue }
-            guard Self.isDay(value) else {
-                throw RequestError(.invalidOption, "bad day \(String(reflecting: value)): give YYYY-MM-DD (UTC)")
-            }
-            filters.append("\(column) \(op) ?")
-            arguments.append(value)
-        }
-        if let code = query.store {
-            guard let storeID = try db.scalarInt("SELECT store_id FROM stores WHERE code = ?", [code]) else {
-                throw RequestError.unknownStore(code)
-            }
-            filters.append("store_id = ?")
-            arguments.append(storeID)
-        }
-        if let unit = query.unitID {
-            filters.append("unit_id = ?")
-            arguments.append(unit)
-        }
+        let (filter, arguments) = try filters(query)
         // Column names come from this fixed list, never from the query's text.
         let dimensions: [(UnitMetricsQuery.Dimension, [String])] = [
             (.unit, ["m.store_id", "m.unit_id"]), (.variant, ["m.variant"]), (.day, ["m.day"]),
@@ -129,7 +109,6 @@ public struct UnitMetrics {
             query.by.contains(.unit) ? "u.name" : "NULL", query.by.contains(.variant) ? "m.variant" : "NULL",
             query.by.contains(.day) ? "m.day" : "NULL",
         ]
-        let filter = filters.isEmpty ? "" : "WHERE " + filters.joined(separator: " AND ")
         // The store's code and the unit's name follow from the grouped ids; PostgreSQL still
         // wants every selected column grouped.
         let groupBy = grouped + (query.by.contains(.unit) ? ["s.code", "u.name"] : [])
@@ -165,6 +144,33 @@ public struct UnitMetrics {
                            itemClicks: row.int(at: 8), cartClicks: row.int(at: 9), orders: row.int(at: 10),
                            revenue: row.double(at: 11), lifetimeRevenue: row.double(at: 12))
         }
+    }
+
+    /// The WHERE clause on `day`, `store_id` and `unit_id` of one source view (empty when the
+    /// query selects everything) and its arguments.
+    func filters(_ query: UnitMetricsQuery) throws -> (String, [any DatabaseValueConvertible]) {
+        var filters: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        for (column, value, op) in [("day", query.from, ">="), ("day", query.to, "<=")] {
+            guard let value else { continue }
+            guard Self.isDay(value) else {
+                throw RequestError(.invalidOption, "bad day \(String(reflecting: value)): give YYYY-MM-DD (UTC)")
+            }
+            filters.append("\(column) \(op) ?")
+            arguments.append(value)
+        }
+        if let code = query.store {
+            guard let storeID = try db.scalarInt("SELECT store_id FROM stores WHERE code = ?", [code]) else {
+                throw RequestError.unknownStore(code)
+            }
+            filters.append("store_id = ?")
+            arguments.append(storeID)
+        }
+        if let unit = query.unitID {
+            filters.append("unit_id = ?")
+            arguments.append(unit)
+        }
+        return (filters.isEmpty ? "" : "WHERE " + filters.joined(separator: " AND "), arguments)
     }
 
     /// Everything `query` selects summed into one row (its dimensions are ignored).
