@@ -5,7 +5,7 @@
 /// Ingest calls ``apply(_:)`` with the events it has just stored, in its write transaction, so
 /// the aggregates never lag the log. ``rebuild()`` recomputes everything from the log (repair,
 /// a changed window, a bulk load without aggregation): on SQLite counted in Swift
-/// (``FastRebuild``), on PostgreSQL with the set-based SQL that defines the tables; it leaves
+/// (`FastRebuild`), on PostgreSQL with the set-based SQL that defines the tables; it leaves
 /// the same rows as the incremental path.
 ///
 /// ```swift
@@ -68,9 +68,9 @@ public struct Aggregates {
 
     /// How ``rebuild()`` computes the tables. Both leave the same rows; `sql` is the definition.
     public enum RebuildMethod: Sendable {
-        /// Set-based SQL (``rebuildSQL(_:)``, then ``AggregateTables/fill(_:)``).
+        /// Set-based SQL (`rebuildSQL(_:)`, then `AggregateTables.fill(_:)`).
         case sql
-        /// Counted in Swift from one read of the log, written in bulk (``FastRebuild``). Used on
+        /// Counted in Swift from one read of the log, written in bulk (`FastRebuild`). Used on
         /// SQLite; on PostgreSQL the SQL runs in the server next to the data.
         case counted
     }

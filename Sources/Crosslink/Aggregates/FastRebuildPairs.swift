@@ -1,4 +1,4 @@
-/// The fast rebuild's co-occurrence counts and live windows (see ``FastRebuild``).
+/// The fast rebuild's co-occurrence counts and live windows (see `FastRebuild`).
 extension FastRebuild {
     // MARK: Session pairs (viewed-viewed, viewed-bought): rows
 

@@ -1,6 +1,6 @@
 /// The product interactions of the whole event log, read in two streaming passes (events, then
 /// order lines, both in `event_seq` order and merged here) into compact arrays: what the fast
-/// rebuild (``FastRebuild``) counts from. Product ids are dense (their rank among the catalog's
+/// rebuild (`FastRebuild`) counts from. Product ids are dense (their rank among the catalog's
 /// ids, rolled up), sessions and visitors are interned per store and ranked in the order of the
 /// tables' keys, so every later step indexes arrays instead of looking up dictionaries.
 ///
