@@ -38,17 +38,6 @@ extension Aggregates {
         let dialect = RebuildDialect(engine: engine)
         return dropRebuildTables(engine) + clearSQL + """
 
-        DELETE FROM visitor_products;
-        DELETE FROM product_days;
-        DELETE FROM product_hours;
-        DELETE FROM store_days;
-        DELETE FROM pair_day_rows;
-        DELETE FROM pair_day_lists;
-        DELETE FROM product_windows;
-        DELETE FROM store_windows;
-        DELETE FROM pair_window_rows;
-        DELETE FROM pair_lists;
-
         -- Every product interaction, rolled up: views and adds to cart, and order lines.
         CREATE TEMP TABLE rebuild_interactions (
             store_id BIGINT NOT NULL, session_id TEXT NOT NULL, visitor_id TEXT NOT NULL, product_id BIGINT NOT NULL,
