@@ -142,4 +142,15 @@ import Testing
         }
         try Self.expectSameTables(store)
     }
+
+    /// The counted rebuild writes SQLite's text pair lists: on PostgreSQL it is refused, and the
+    /// engine's own rebuild (the SQL) runs.
+    @Test(.requiresPostgreSQL) func theCountedRebuildIsRefusedOnPostgreSQL() throws {
+        let cluster = try #require(try PostgreSQLCluster.shared())
+        let store = try CrosslinkStore(location: cluster.uri(database: try cluster.makeDatabase("counted_rebuild")))
+        #expect(throws: RequestError(.invalidOption, "the counted aggregate rebuild runs on SQLite only; PostgreSQL rebuilds with the SQL definition")) {
+            try store.write { db in try Aggregates(db).rebuild(method: .counted) }
+        }
+        try store.write { db in try Aggregates(db).rebuild() }
+    }
 }

@@ -75,8 +75,12 @@ public struct Aggregates {
         case counted
     }
 
-    /// Rebuilds with `method` (``rebuild()`` picks the engine's); see ``rebuild()``.
+    /// Rebuilds with `method` (``rebuild()`` picks the engine's); see ``rebuild()``. The counted
+    /// rebuild writes SQLite's text pair lists and is refused on PostgreSQL (jsonb lists there).
     public func rebuild(method: RebuildMethod) throws {
+        if method == .counted && db.engine == .postgresql {
+            throw RequestError(.invalidOption, "the counted aggregate rebuild runs on SQLite only; PostgreSQL rebuilds with the SQL definition")
+        }
         // The counted rebuild writes every table in key order: SQLite's default cache suffices.
         try inTransaction(raisingCache: method == .sql) {
             try AggregateStaleness.clear(db)

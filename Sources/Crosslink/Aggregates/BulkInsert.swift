@@ -51,9 +51,7 @@ struct BulkInsert {
     mutating func finish() throws { try flush() }
 
     private func statement(rows: Int) throws -> Statement {
-        try db.cachedStatement(head + (0..<rows).map { row in
-            "(" + (1...columns).map { "?\(row * columns + $0)" }.joined(separator: ", ") + ")"
-        }.joined(separator: ", "))
+        try db.cachedStatement(head + MultiRowInsert.valuesSQL(rows: rows, columns: columns))
     }
 
     private mutating func flush() throws {

@@ -63,10 +63,9 @@ public struct EvaluationIntervals: Sendable, Equatable, Codable {
 
     /// The t interval of a mean of values in [0, 1] from their count, sum and sum of squares.
     static func mean(count: Int, sum: Double, squares: Double) -> Interval {
-        let n = Double(count), mean = sum / n
-        guard count > 1 else { return Interval(low: 0, high: 1) }
-        let variance = max(0, (squares - sum * sum / n) / (n - 1))
-        let half = Statistics.studentTQuantile(0.975, degreesOfFreedom: n - 1) * (variance / n).squareRoot()
+        let sample = MeanTest.Sample(count: count, sum: sum, sumOfSquares: squares)
+        guard let mean = sample.mean, let variance = sample.variance else { return Interval(low: 0, high: 1) }
+        let half = Statistics.tHalfWidth(variance: variance, count: count)
         return Interval(low: max(0, mean - half), high: min(1, mean + half))
     }
 }
@@ -104,12 +103,11 @@ public struct EvaluationDifferences: Sendable, Equatable, Codable {
     init?(type: [[Double]], baseline: [[Double]]) {
         guard type.count >= 2, type.count == baseline.count else { return nil }
         let n = Double(type.count)
-        let quantile = Statistics.studentTQuantile(0.975, degreesOfFreedom: n - 1)
         func difference(_ metric: Int) -> Difference {
             let d = zip(type, baseline).map { $0[metric] - $1[metric] }
             let mean = d.reduce(0, +) / n
             let variance = d.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
-            let half = quantile * (variance / n).squareRoot()
+            let half = Statistics.tHalfWidth(variance: variance, count: type.count)
             return Difference(mean: mean, low: mean - half, high: mean + half)
         }
         (hitRate, precision, recall, ndcg, mrr) = (difference(0), difference(1), difference(2), difference(3), difference(4))

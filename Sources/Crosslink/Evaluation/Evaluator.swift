@@ -76,16 +76,26 @@ public final class EvaluationSession {
         }
         guard let first, let last else { throw RequestError(.nothingToEvaluate, "the database has no events to evaluate on") }
         let split = options.split.milliseconds(first: Int64(first), last: Int64(last))
-        progress?("split at \(EventTime.format(split)); copying the database and rebuilding the aggregates before it")
-        snapshot = try EvaluationSnapshot(source: source, split: split, catalog: options.catalog, path: options.modelPath)
-        log = try source.read { db in try EvaluationCaseBuilder(db, split: split, store: options.store).read() }
+        // What can refuse the evaluation is read from the source first: the model (a copy with
+        // its aggregates rebuilt) is the expensive step.
+        let (log, displayable) = try source.read { db in
+            (try EvaluationCaseBuilder(db, split: split, store: options.store).read(), try Self.displayableProducts(db, store: options.store))
+        }
+        self.log = log
         guard log.trainingEvents > 0, log.testEvents > 0 else {
             throw RequestError(.nothingToEvaluate, "the split \(EventTime.format(split)) leaves \(log.trainingEvents) events before it and "
                                             + "\(log.testEvents) after it\(options.store.map { " in store \($0)" } ?? ""): both sides need events")
         }
+        guard displayable > 0 else {
+            throw RequestError(.nothingToEvaluate, "the catalog has no displayable products\(options.store.map { " in store \($0)" } ?? "") "
+                + "(\(log.trainingEvents) events before the split, \(log.testEvents) after it): a recommendation can only name a product "
+                + "of the catalog. Import the catalog first (crosslink import FILE), or evaluate a log with a catalog created from it "
+                + "(crosslink eval --log FILE --create-catalog)")
+        }
+        progress?("split at \(EventTime.format(split)); copying the database and rebuilding the aggregates before it")
+        snapshot = try EvaluationSnapshot(source: source, split: split, catalog: options.catalog, path: options.modelPath)
         (ranks, catalogSize, popularOverall) = try snapshot.store.read { db in
-            let storeFilter = "(CAST(?1 AS TEXT) IS NULL OR store = ?1)"
-            let size = try db.scalarInt("SELECT count(DISTINCT product_id) FROM displayable_products WHERE \(storeFilter)", [options.store]) ?? 0
+            let size = try Self.displayableProducts(db, store: options.store)
             let counts = try db.rows("""
                 SELECT count(first_viewed_at), count(first_carted_at), count(first_bought_at) FROM session_products
                 WHERE CAST(?1 AS TEXT) IS NULL OR store_id = (SELECT store_id FROM stores WHERE code = ?1)
@@ -95,12 +105,6 @@ public final class EvaluationSession {
             let best = sessions.indices.max { sessions[$0] < sessions[$1] || (sessions[$0] == sessions[$1] && $0 > $1) } ?? 2
             return (try PopularityRanks(db), size, RecommendationType.evaluationBaseline(for: interactions[best])!)
         }
-        guard catalogSize > 0 else {
-            throw RequestError(.nothingToEvaluate, "the catalog has no displayable products\(options.store.map { " in store \($0)" } ?? "") "
-                + "(\(log.trainingEvents) events before the split, \(log.testEvents) after it): a recommendation can only name a product "
-                + "of the catalog. Import the catalog first (crosslink import FILE), or evaluate a log with a catalog created from it "
-                + "(crosslink eval --log FILE --create-catalog)")
-        }
         if split % 86_400_000 != 0 {
             warnings.append("the split \(EventTime.format(split)) falls inside a UTC day: the aggregates count whole days, so the "
                             + "popularity and co-occurrence types learn only from the days before \(EventTime.format(split - split % 86_400_000))")
@@ -108,6 +112,11 @@ public final class EvaluationSession {
         preparationSeconds = (ContinuousClock.now - started) / .seconds(1)
         progress?("\(log.trainingEvents) events before the split, \(log.testEvents) after; \(catalogSize) displayable products "
                   + "(\(String(format: "%.1f", preparationSeconds)) s)")
+    }
+
+    /// Products a recommendation may name, in `store` or every store.
+    static func displayableProducts(_ db: Database, store: String?) throws -> Int {
+        try db.scalarInt("SELECT count(DISTINCT product_id) FROM displayable_products WHERE CAST(?1 AS TEXT) IS NULL OR store = ?1", [store]) ?? 0
     }
 
     /// Evaluates every type of the options, in order.

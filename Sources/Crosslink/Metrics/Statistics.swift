@@ -49,6 +49,11 @@ public enum Statistics {
         return (low + high) / 2
     }
 
+    /// Half the width of the 95 % t interval of a mean: t₀.₉₇₅,ₙ₋₁ · √(variance / n).
+    public static func tHalfWidth(variance: Double, count: Int) -> Double {
+        studentTQuantile(0.975, degreesOfFreedom: Double(count - 1)) * (variance / Double(count)).squareRoot()
+    }
+
     /// Wilson's score interval for `successes` of `trials` at `z` (Wilson 1927; Newcombe 1998,
     /// method 3). Unlike p ± z·SE it stays inside [0, 1] and is not empty at 0 or n successes.
     public static func wilson(successes: Int, trials: Int, z: Double = z95) -> (low: Double, high: Double) {

@@ -73,7 +73,7 @@ public struct PageResolver {
 
     /// Up to `limit` products of one type, none of `excluding` nor the page's exclusions.
     func fetch(_ type: UnitType, limit: Int, excluding: [Int], filter: CandidateFilter?, isBackup: Bool,
-               windows: RecommendationWindows = RecommendationWindows(), context: PageContext) throws -> [PageProduct] {
+               windows: RecommendationWindows, context: PageContext) throws -> [PageProduct] {
         switch type {
         case .recommendation(let recommendation):
             switch recommendation.requirement {

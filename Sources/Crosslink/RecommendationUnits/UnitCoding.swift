@@ -227,16 +227,11 @@ struct UnitDecoder: JSONEntryDecoder {
     }
 
     func windows(_ value: RuleJSON, path: String) throws -> RecommendationWindows {
-        let names = RecommendationWindows().fields.map(\.name)
         var windows = RecommendationWindows()
-        for (key, member) in try members(value, path: path, allowed: names, what: "windows") where member.kind != .null {
-            let days = try integer(member, path: join(path, key))
-            switch key {
-            case "popularity_days": windows.popularityDays = days
-            case "cooccurrence_days": windows.cooccurrenceDays = days
-            case "trending_foreground_hours": windows.trendingForegroundHours = days
-            default: windows.trendingBackgroundHours = days
-            }
+        for (key, member) in try members(value, path: path, allowed: RecommendationWindows.windows.map(\.name), what: "windows")
+        where member.kind != .null {
+            let window = RecommendationWindows.windows.first { $0.name == key }!.window
+            windows[keyPath: window] = try integer(member, path: join(path, key))
         }
         return windows
     }

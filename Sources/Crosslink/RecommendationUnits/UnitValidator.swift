@@ -55,10 +55,8 @@ public struct UnitValidator {
             if let maximum = variant.maxPerCategory, !(1...20).contains(maximum) {
                 throw fail(at("max_per_category"), "must be 1 to 20, found \(maximum)")
             }
-            for field in variant.windows.fields {
-                if let value = field.value, !(1...field.maximum).contains(value) {
-                    throw fail(at("windows." + field.name), "must be 1 to \(field.maximum), found \(value)")
-                }
+            if let bad = variant.windows.outOfRange {
+                throw fail(at("windows." + bad.name), "must be 1 to \(bad.maximum), found \(bad.value)")
             }
             for (key, conditions) in [("include", variant.filters.include), ("exclude", variant.filters.exclude)] {
                 for (j, condition) in conditions.enumerated() {

@@ -36,30 +36,31 @@ public struct RecommendationWindows: Sendable, Equatable, Codable {
         case trendingForegroundHours = "trending_foreground_hours", trendingBackgroundHours = "trending_background_hours"
     }
 
-    /// The set windows with their JSON names, in a fixed order (messages, validation).
-    var fields: [(name: String, value: Int?, maximum: Int)] {
-        [("popularity_days", popularityDays, Self.maximumDays), ("cooccurrence_days", cooccurrenceDays, Self.maximumDays),
-         ("trending_foreground_hours", trendingForegroundHours, Self.maximumHours),
-         ("trending_background_hours", trendingBackgroundHours, Self.maximumHours)]
+    /// Each window: its JSON name, where it is here and in the settings, its largest value — the
+    /// one table that naming, validation, decoding and ``applied(to:)`` read.
+    /// (Computed: key paths are not `Sendable`, so a stored static table would be shared mutable state.)
+    static var windows: [(name: String, window: WritableKeyPath<Self, Int?>, setting: WritableKeyPath<RecommendationSettings, Int>, maximum: Int)] {
+        [("popularity_days", \.popularityDays, \.popularityDays, maximumDays),
+         ("cooccurrence_days", \.cooccurrenceDays, \.cooccurrenceDays, maximumDays),
+         ("trending_foreground_hours", \.trendingForegroundHours, \.trendingForegroundHours, maximumHours),
+         ("trending_background_hours", \.trendingBackgroundHours, \.trendingBackgroundHours, maximumHours)]
     }
 
-    /// The first window out of range, as "name: reason", or nil.
-    var problem: String? {
-        for field in fields {
-            if let value = field.value, !(1...field.maximum).contains(value) {
-                return "\(field.name) \(value): must be 1 to \(field.maximum)"
-            }
-        }
+    /// The windows with their JSON names and values (nil: not set), in a fixed order.
+    var fields: [(name: String, value: Int?, maximum: Int)] {
+        Self.windows.map { ($0.name, self[keyPath: $0.window], $0.maximum) }
+    }
+
+    /// The first window out of range, or nil.
+    var outOfRange: (name: String, value: Int, maximum: Int)? {
+        for field in fields { if let value = field.value, !(1...field.maximum).contains(value) { return (field.name, value, field.maximum) } }
         return nil
     }
 
     /// `settings` with these windows in place of its own.
     func applied(to settings: RecommendationSettings) -> RecommendationSettings {
         var result = settings
-        if let popularityDays { result.popularityDays = popularityDays }
-        if let cooccurrenceDays { result.cooccurrenceDays = cooccurrenceDays }
-        if let trendingForegroundHours { result.trendingForegroundHours = trendingForegroundHours }
-        if let trendingBackgroundHours { result.trendingBackgroundHours = trendingBackgroundHours }
+        for window in Self.windows { if let value = self[keyPath: window.window] { result[keyPath: window.setting] = value } }
         return result
     }
 }

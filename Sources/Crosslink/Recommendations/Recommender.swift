@@ -125,7 +125,7 @@ public struct Recommender {
 
     func checkRequest(_ type: RecommendationType, context: RecommendationContext, limit: Int, windows: RecommendationWindows? = nil) throws {
         guard (1...100).contains(limit) else { throw RequestError.invalidLimit(limit) }
-        if let problem = windows?.problem { throw RequestError(.invalidOption, "invalid windows: \(problem)") }
+        if let bad = windows?.outOfRange { throw RequestError(.invalidOption, "invalid windows: \(bad.name) \(bad.value): must be 1 to \(bad.maximum)") }
         switch type.requirement {
         case .products where context.skus.isEmpty:
             throw RequestError.missingContext(type: type, needs: "a product or a cart")

@@ -38,9 +38,13 @@ struct MultiRowInsert {
     }
 
     private func statement(rows: Int) throws -> Statement {
-        try db.cachedStatement(head + (0..<rows).map { row in
-            "(" + (1...columns).map { "?\(row * columns + $0)" }.joined(separator: ", ") + ")"
-        }.joined(separator: ", ") + " " + suffix)
+        try db.cachedStatement(head + Self.valuesSQL(rows: rows, columns: columns) + " " + suffix)
+    }
+
+    /// `(?1, ?2), (?3, ?4)`: `rows` rows of `columns` numbered parameters, row after row.
+    static func valuesSQL(rows: Int, columns: Int) -> String {
+        (0..<rows).map { row in "(" + (1...columns).map { "?\(row * columns + $0)" }.joined(separator: ", ") + ")" }
+            .joined(separator: ", ")
     }
 
     /// Inserts `rows`: `bind` binds a row's values at parameters `first`, `first` + 1, ….
